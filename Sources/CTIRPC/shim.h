@@ -1,0 +1,3 @@
+#include <rpc/rpc.h>
+#include <rpc/rpcb_prot.h>
+#include <rpc/pmap_clnt.h>

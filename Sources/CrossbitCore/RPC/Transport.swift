@@ -1,0 +1,85 @@
+/// Identifies a procedure: ONC RPC program, version and procedure numbers.
+public struct ProcedureID: Sendable, Hashable, CustomStringConvertible {
+    public var program: UInt32
+    public var version: UInt32
+    public var procedure: UInt32
+
+    public init(program: UInt32, version: UInt32, procedure: UInt32) {
+        self.program = program
+        self.version = version
+        self.procedure = procedure
+    }
+
+    public var description: String { "\(program).\(version).\(procedure)" }
+}
+
+/// Per-call options.
+public struct CallOptions: Sendable, Hashable {
+    /// How long the caller waits for the reply; nil uses the transport's default.
+    public var timeout: Duration?
+
+    public init(timeout: Duration? = nil) {
+        self.timeout = timeout
+    }
+
+    public static let defaults = CallOptions()
+}
+
+/// Carries one call's XDR-encoded arguments to a server and brings back the
+/// XDR-encoded result. Generated clients are built over a transport; the
+/// transport's layout decides how they encode width-dependent values.
+public protocol RPCClientTransport: Sendable {
+    /// The wire layout the server on the other end expects.
+    var layout: WireLayout { get }
+
+    /// Sends a call and waits for its reply.
+    func call(
+        _ procedure: ProcedureID, arguments: [UInt8], options: CallOptions
+    ) async throws(RPCError) -> [UInt8]
+}
+
+/// What a server knows about a call besides its arguments.
+public struct RPCCallContext: Sendable {
+    /// The layout of the endpoint the call arrived on.
+    public var layout: WireLayout
+    /// The AUTH_SYS credentials of the caller, if it sent any.
+    public var credentials: UnixCredentials?
+
+    public init(layout: WireLayout, credentials: UnixCredentials? = nil) {
+        self.layout = layout
+        self.credentials = credentials
+    }
+}
+
+/// AUTH_SYS credentials (RFC 5531 appendix A).
+public struct UnixCredentials: Sendable, Hashable {
+    public var stamp: UInt32
+    public var machineName: String
+    public var uid: UInt32
+    public var gid: UInt32
+    public var gids: [UInt32]
+
+    public init(stamp: UInt32 = 0, machineName: String, uid: UInt32, gid: UInt32, gids: [UInt32] = []) {
+        self.stamp = stamp
+        self.machineName = machineName
+        self.uid = uid
+        self.gid = gid
+        self.gids = gids
+    }
+}
+
+/// One program version served on encoded bytes. Code generation makes one
+/// for every server protocol; servers and the broker dispatch through it.
+public protocol RPCServiceDispatcher: Sendable {
+    var program: UInt32 { get }
+    var version: UInt32 { get }
+
+    /// Decodes the arguments, runs the procedure and encodes its result.
+    ///
+    /// Throws `.procedureUnavailable` for an unknown procedure,
+    /// `.garbageArguments` when the arguments do not decode, and
+    /// `.systemError` when the handler fails.
+    func dispatch(
+        procedure: UInt32, arguments: [UInt8], context: RPCCallContext
+    ) async throws(RPCError) -> [UInt8]
+}
