@@ -1,0 +1,190 @@
+/// Decodes XDR (RFC 4506) from contiguous bytes, with the width-dependent
+/// types in the reader's ``layout``.
+///
+/// Every read checks the remaining bytes first; every length is checked
+/// against the remaining bytes and the type's maximum before anything is
+/// allocated.
+public struct XDRReader: Sendable {
+    /// The layout width-dependent values are read in.
+    public let layout: WireLayout
+    @usableFromInline let bytes: [UInt8]
+    @usableFromInline var position: Int
+
+    /// The offset of the next byte to read.
+    public var offset: Int { position }
+
+    public init(bytes: [UInt8], layout: WireLayout) {
+        self.bytes = bytes
+        self.layout = layout
+        position = 0
+    }
+
+    /// The number of bytes not read yet.
+    @inlinable
+    public var remaining: Int { bytes.count - offset }
+
+    /// Throws unless every byte has been read.
+    public func finish() throws(XDRError) {
+        guard remaining == 0 else { throw XDRError(.trailingBytes(count: remaining), offset: offset) }
+    }
+
+    @inlinable
+    func need(_ size: Int) throws(XDRError) {
+        guard size <= remaining else {
+            throw XDRError(.truncated(needed: size, remaining: remaining), offset: offset)
+        }
+    }
+
+    @inlinable
+    mutating func loadWord<Word: FixedWidthInteger>(_: Word.Type) throws(XDRError) -> Word {
+        try need(MemoryLayout<Word>.size)
+        let start = offset
+        let raw = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: start, as: Word.self) }
+        position = start &+ MemoryLayout<Word>.size
+        return Word(bigEndian: raw)
+    }
+
+    // MARK: Fixed-width primitives
+
+    @inlinable public mutating func readInt32() throws(XDRError) -> Int32 {
+        Int32(bitPattern: try loadWord(UInt32.self))
+    }
+    @inlinable public mutating func readUInt32() throws(XDRError) -> UInt32 { try loadWord(UInt32.self) }
+    @inlinable public mutating func readInt64() throws(XDRError) -> Int64 {
+        Int64(bitPattern: try loadWord(UInt64.self))
+    }
+    @inlinable public mutating func readUInt64() throws(XDRError) -> UInt64 { try loadWord(UInt64.self) }
+    @inlinable public mutating func readFloat() throws(XDRError) -> Float {
+        Float(bitPattern: try loadWord(UInt32.self))
+    }
+    @inlinable public mutating func readDouble() throws(XDRError) -> Double {
+        Double(bitPattern: try loadWord(UInt64.self))
+    }
+
+    @inlinable public mutating func readBool() throws(XDRError) -> Bool {
+        let start = offset
+        switch try loadWord(UInt32.self) {
+        case 0: return false
+        case 1: return true
+        case let other: throw XDRError(.invalidBool(other), offset: start)
+        }
+    }
+
+    @inlinable public mutating func readQuadruple() throws(XDRError) -> XDRQuadruple {
+        try need(16)
+        let high = try loadWord(UInt64.self)
+        return XDRQuadruple(high: high, low: try loadWord(UInt64.self))
+    }
+
+    /// Reads an enum's value, returning it with its offset for error reports.
+    @inlinable
+    public mutating func readEnum<E: RawRepresentable>(_: E.Type, name: String) throws(XDRError) -> E
+    where E.RawValue == Int32 {
+        let start = offset
+        let raw = try readInt32()
+        guard let value = E(rawValue: raw) else {
+            throw XDRError(.invalidEnumValue(type: name, value: raw), offset: start)
+        }
+        return value
+    }
+
+    /// The error for a union discriminant with no arm, at the discriminant's offset.
+    public func invalidDiscriminant(_ value: Int64, union name: String) -> XDRError {
+        XDRError(.invalidDiscriminant(type: name, value: value), offset: offset - 4)
+    }
+
+    // MARK: Width-dependent types
+
+    /// Reads `size_t` or `uintptr_t`, zero-extending an ILP32 value.
+    @inlinable
+    public mutating func readUnsigned(as type: WidthDependentType) throws(XDRError) -> UInt {
+        switch layout {
+        case .ilp32:
+            return UInt(try loadWord(UInt32.self))
+        case .lp64:
+            let start = offset
+            let wide = try loadWord(UInt64.self)
+            guard let value = UInt(exactly: wide) else {
+                throw XDRError(.narrowingOverflow(type: type, value: String(wide), layout: .lp64), offset: start)
+            }
+            return value
+        }
+    }
+
+    /// Reads `ssize_t`, `intptr_t` or `time_t`, sign-extending an ILP32 value.
+    @inlinable
+    public mutating func readSigned(as type: WidthDependentType) throws(XDRError) -> Int {
+        switch layout {
+        case .ilp32:
+            return Int(Int32(bitPattern: try loadWord(UInt32.self)))
+        case .lp64:
+            let start = offset
+            let wide = Int64(bitPattern: try loadWord(UInt64.self))
+            guard let value = Int(exactly: wide) else {
+                throw XDRError(.narrowingOverflow(type: type, value: String(wide), layout: .lp64), offset: start)
+            }
+            return value
+        }
+    }
+
+    /// Reads `handle_t`, sign-extending an ILP32 value.
+    @inlinable
+    public mutating func readHandle() throws(XDRError) -> Handle {
+        switch layout {
+        case .ilp32: Handle(widening: try loadWord(UInt32.self))
+        case .lp64: Handle(rawValue: UInt(truncatingIfNeeded: try loadWord(UInt64.self)))
+        }
+    }
+
+    // MARK: Variable-length data
+
+    /// Reads the length of a variable-length array, checked against its maximum
+    /// and against the bytes left for elements of at least `minimumElementSize` bytes.
+    @inlinable
+    public mutating func readLength(maximum: UInt32?, minimumElementSize: Int = 4) throws(XDRError) -> Int {
+        let start = offset
+        let length = try loadWord(UInt32.self)
+        if let maximum, length > maximum {
+            throw XDRError(.lengthOverBound(length: UInt64(length), maximum: maximum), offset: start)
+        }
+        guard Int(length) <= remaining / Swift.max(minimumElementSize, 1) else {
+            throw XDRError(.lengthOverRemaining(length: length, remaining: remaining), offset: start)
+        }
+        return Int(length)
+    }
+
+    /// Reads `opaque[N]`.
+    @inlinable
+    public mutating func readFixedOpaque(count: Int) throws(XDRError) -> [UInt8] {
+        try readPadded(count)
+    }
+
+    /// Reads `opaque<N>`.
+    @inlinable
+    public mutating func readOpaque(maximum: UInt32?) throws(XDRError) -> [UInt8] {
+        try readPadded(readLength(maximum: maximum, minimumElementSize: 1))
+    }
+
+    /// Reads `string<N>`; bytes that are not UTF-8 are an error.
+    @inlinable
+    public mutating func readString(maximum: UInt32?) throws(XDRError) -> String {
+        let length = try readLength(maximum: maximum, minimumElementSize: 1)
+        let start = offset
+        try need((length + 3) & ~3)
+        let string = bytes.withUnsafeBufferPointer { buffer in
+            String(validating: UnsafeBufferPointer(rebasing: buffer[start..<(start + length)]), as: UTF8.self)
+        }
+        guard let string else { throw XDRError(.invalidUTF8, offset: start) }
+        position = start + ((length + 3) & ~3)
+        return string
+    }
+
+    @inlinable
+    mutating func readPadded(_ length: Int) throws(XDRError) -> [UInt8] {
+        let padded = (length + 3) & ~3
+        try need(padded)
+        let start = offset
+        position = start + padded
+        return Array(bytes[start..<(start + length)])
+    }
+}

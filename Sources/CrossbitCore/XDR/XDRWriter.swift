@@ -1,0 +1,160 @@
+/// Encodes XDR (RFC 4506) into a growing byte buffer, big-endian, in 4-byte
+/// units, with the width-dependent types in the writer's ``layout``.
+///
+/// Words are stored straight into reserved storage; there are no per-byte
+/// appends. Generated code calls these methods field by field.
+public struct XDRWriter: Sendable {
+    /// The layout width-dependent values are written in.
+    public let layout: WireLayout
+    @usableFromInline var storage: [UInt8]
+    @usableFromInline var count: Int
+
+    /// A writer whose buffer starts with room for `capacity` bytes.
+    public init(layout: WireLayout, capacity: Int = 256) {
+        self.layout = layout
+        storage = [UInt8](repeating: 0, count: Swift.max(capacity, 16))
+        count = 0
+    }
+
+    /// The bytes written so far.
+    public var bytes: [UInt8] { Array(storage[..<count]) }
+
+    /// The bytes written so far, leaving the writer empty.
+    public mutating func finish() -> [UInt8] {
+        var result: [UInt8] = []
+        swap(&result, &storage)
+        result.removeLast(result.count - count)
+        count = 0
+        return result
+    }
+
+    /// Makes room for `size` more bytes.
+    @inlinable
+    mutating func reserve(_ size: Int) {
+        if storage.count - count < size { grow(size) }
+    }
+
+    @usableFromInline
+    mutating func grow(_ size: Int) {
+        let needed = count + size
+        var newCount = Swift.max(storage.count * 2, 16)
+        while newCount < needed { newCount *= 2 }
+        storage.append(contentsOf: repeatElement(0, count: newCount - storage.count))
+    }
+
+    @inlinable
+    mutating func storeWord<Word: FixedWidthInteger>(_ value: Word) {
+        reserve(MemoryLayout<Word>.size)
+        let offset = count
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: value.bigEndian, toByteOffset: offset, as: Word.self) }
+        count += MemoryLayout<Word>.size
+    }
+
+    // MARK: Fixed-width primitives
+
+    @inlinable public mutating func writeInt32(_ value: Int32) { storeWord(UInt32(bitPattern: value)) }
+    @inlinable public mutating func writeUInt32(_ value: UInt32) { storeWord(value) }
+    @inlinable public mutating func writeInt64(_ value: Int64) { storeWord(UInt64(bitPattern: value)) }
+    @inlinable public mutating func writeUInt64(_ value: UInt64) { storeWord(value) }
+    @inlinable public mutating func writeFloat(_ value: Float) { storeWord(value.bitPattern) }
+    @inlinable public mutating func writeDouble(_ value: Double) { storeWord(value.bitPattern) }
+    @inlinable public mutating func writeBool(_ value: Bool) { storeWord(UInt32(value ? 1 : 0)) }
+
+    @inlinable public mutating func writeQuadruple(_ value: XDRQuadruple) {
+        storeWord(value.high)
+        storeWord(value.low)
+    }
+
+    // MARK: Width-dependent types
+
+    /// Writes `size_t` or `uintptr_t`: 4 bytes in ILP32 (checked), 8 in LP64.
+    @inlinable
+    public mutating func writeUnsigned(_ value: UInt, as type: WidthDependentType) throws(XDRError) {
+        switch layout {
+        case .lp64:
+            storeWord(UInt64(value))
+        case .ilp32:
+            guard let narrow = UInt32(exactly: value) else {
+                throw XDRError(.narrowingOverflow(type: type, value: String(value), layout: layout))
+            }
+            storeWord(narrow)
+        }
+    }
+
+    /// Writes `ssize_t`, `intptr_t` or `time_t`: 4 bytes in ILP32 (checked), 8 in LP64.
+    @inlinable
+    public mutating func writeSigned(_ value: Int, as type: WidthDependentType) throws(XDRError) {
+        switch layout {
+        case .lp64:
+            storeWord(UInt64(bitPattern: Int64(value)))
+        case .ilp32:
+            guard let narrow = Int32(exactly: value) else {
+                throw XDRError(.narrowingOverflow(type: type, value: String(value), layout: layout))
+            }
+            storeWord(UInt32(bitPattern: narrow))
+        }
+    }
+
+    /// Writes `handle_t`: its low 32 bits in ILP32, all 64 in LP64.
+    @inlinable
+    public mutating func writeHandle(_ value: Handle) {
+        switch layout {
+        case .lp64: storeWord(UInt64(value.rawValue))
+        case .ilp32: storeWord(value.narrowed)
+        }
+    }
+
+    // MARK: Variable-length data
+
+    /// Writes the length of a variable-length array, checked against its maximum.
+    @inlinable
+    public mutating func writeLength(_ length: Int, maximum: UInt32?) throws(XDRError) {
+        let limit = maximum ?? UInt32.max
+        guard length <= Int(limit) else {
+            throw XDRError(.lengthOverBound(length: UInt64(length), maximum: limit))
+        }
+        storeWord(UInt32(length))
+    }
+
+    /// Checks that a fixed-size array or opaque has exactly `expected` elements.
+    @inlinable
+    public func checkFixedCount(_ count: Int, expected: Int) throws(XDRError) {
+        guard count == expected else { throw XDRError(.wrongFixedCount(count: count, expected: expected)) }
+    }
+
+    /// Writes `opaque[N]`: the bytes and zero padding to a multiple of 4.
+    @inlinable
+    public mutating func writeFixedOpaque(_ value: [UInt8], count expected: Int) throws(XDRError) {
+        try checkFixedCount(value.count, expected: expected)
+        value.withUnsafeBytes { appendPadded($0) }
+    }
+
+    /// Writes `opaque<N>`: length, bytes, padding.
+    @inlinable
+    public mutating func writeOpaque(_ value: [UInt8], maximum: UInt32?) throws(XDRError) {
+        try writeLength(value.count, maximum: maximum)
+        value.withUnsafeBytes { appendPadded($0) }
+    }
+
+    /// Writes `string<N>`: its UTF-8 bytes as `opaque<N>`.
+    @inlinable
+    public mutating func writeString(_ value: String, maximum: UInt32?) throws(XDRError) {
+        var value = value
+        try writeLength(value.utf8.count, maximum: maximum)
+        value.withUTF8 { appendPadded(UnsafeRawBufferPointer($0)) }
+    }
+
+    @inlinable
+    mutating func appendPadded(_ source: UnsafeRawBufferPointer) {
+        let padded = (source.count + 3) & ~3
+        reserve(padded)
+        let offset = count
+        storage.withUnsafeMutableBytes { target in
+            if let base = source.baseAddress, let destination = target.baseAddress {
+                (destination + offset).copyMemory(from: base, byteCount: source.count)
+            }
+            for index in (offset + source.count)..<(offset + padded) { target[index] = 0 }
+        }
+        count += padded
+    }
+}
