@@ -10,12 +10,16 @@ let package = Package(
         .library(name: "CrossbitCodeGen", targets: ["CrossbitCodeGen"]),
         .library(name: "CrossbitTransport", targets: ["CrossbitTransport"]),
         .executable(name: "crossbit-idl", targets: ["crossbit-idl"]),
+        .executable(name: "crossbitd", targets: ["crossbitd"]),
         .plugin(name: "CrossbitIDLPlugin", targets: ["CrossbitIDLPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         // The XDR runtime and the RPC abstractions: pure Swift, no libtirpc.
@@ -46,6 +50,26 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The broker as a library: configuration, routes, conversion, forwarding.
+        .target(
+            name: "CrossbitBroker",
+            dependencies: [
+                "CrossbitCore", "CrossbitIDL", "CrossbitTransport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .executableTarget(
+            name: "crossbitd",
+            dependencies: [
+                "CrossbitBroker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .plugin(
             name: "CrossbitIDLPlugin",
             capability: .buildTool(),
@@ -73,6 +97,10 @@ let package = Package(
         .testTarget(
             name: "CrossbitTransportTests",
             dependencies: ["CrossbitCore", "CrossbitTransport"]
+        ),
+        .testTarget(
+            name: "CrossbitBrokerTests",
+            dependencies: ["CrossbitBroker", "CrossbitCore", "CrossbitIDL", "CrossbitTransport"]
         ),
     ]
 )

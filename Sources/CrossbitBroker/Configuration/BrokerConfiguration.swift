@@ -1,0 +1,220 @@
+import CrossbitCore
+import CrossbitTransport
+import Logging
+
+/// Everything `crossbitd` is told at start, from its TOML file and its flags.
+public struct BrokerConfiguration: Sendable, Hashable {
+    /// `.x` files, or folders of them, holding the IDL of the routed programs.
+    public var idlPaths: [String]
+    public var listeners: [Listener]
+    public var routes: [Route]
+    /// Register the routed programs with rpcbind at the TCP endpoint of this layout.
+    public var rpcbindLayout: WireLayout?
+    public var logLevel: Logger.Level?
+    /// How long a forwarded call may wait for its server.
+    public var callTimeout: Duration?
+
+    public init(
+        idlPaths: [String] = [], listeners: [Listener] = [], routes: [Route] = [],
+        rpcbindLayout: WireLayout? = nil, logLevel: Logger.Level? = nil, callTimeout: Duration? = nil
+    ) {
+        self.idlPaths = idlPaths
+        self.listeners = listeners
+        self.routes = routes
+        self.rpcbindLayout = rpcbindLayout
+        self.logLevel = logLevel
+        self.callTimeout = callTimeout
+    }
+
+    /// The default deadline of a forwarded call.
+    public static let defaultCallTimeout: Duration = .seconds(10)
+
+    /// One endpoint of the broker: clients calling it speak `layout`.
+    public struct Listener: Sendable, Hashable, CustomStringConvertible {
+        public var layout: WireLayout
+        public var url: RPCAddress
+
+        public init(layout: WireLayout, url: RPCAddress) {
+            self.layout = layout
+            self.url = url
+        }
+
+        /// Parses `LAYOUT=URL` (the `--listen` flag).
+        public init(parsing text: String) throws(ConfigurationError) {
+            guard let equals = text.firstIndex(of: "=") else {
+                throw ConfigurationError("--listen '\(text)': expected LAYOUT=URL, e.g. ilp32=tcp://127.0.0.1:7000")
+            }
+            let layout = try parseLayout(String(text[..<equals]), what: "--listen '\(text)'")
+            let url = try parseAddress(String(text[text.index(after: equals)...]), what: "--listen '\(text)'")
+            try self.init(validating: layout, url)
+        }
+
+        init(validating layout: WireLayout, _ url: RPCAddress) throws(ConfigurationError) {
+            switch url {
+            case .tcp, .unix: break
+            case .udp, .rpcbind:
+                throw ConfigurationError("cannot listen on '\(url)': the broker listens on tcp:// and unix:// only")
+            }
+            self.init(layout: layout, url: url)
+        }
+
+        public var description: String { "\(layout)=\(url)" }
+    }
+
+    /// A static route: calls to (program, version) go to `url`, a server of `layout`.
+    public struct Route: Sendable, Hashable, CustomStringConvertible {
+        public var program: NumberOrName
+        public var version: NumberOrName
+        public var layout: WireLayout
+        public var url: RPCAddress
+
+        public init(program: NumberOrName, version: NumberOrName, layout: WireLayout, url: RPCAddress) {
+            self.program = program
+            self.version = version
+            self.layout = layout
+            self.url = url
+        }
+
+        /// Parses `PROG:VERS=LAYOUT@URL` (the `--route` flag).
+        public init(parsing text: String) throws(ConfigurationError) {
+            let what = "--route '\(text)'"
+            guard let equals = text.firstIndex(of: "="),
+                let colon = text[..<equals].firstIndex(of: ":"),
+                let at = text[equals...].firstIndex(of: "@")
+            else {
+                throw ConfigurationError("\(what): expected PROG:VERS=LAYOUT@URL, e.g. 0x20000001:1=lp64@tcp://127.0.0.1:7100")
+            }
+            self.init(
+                program: try NumberOrName(parsing: String(text[..<colon]), what: "\(what) program"),
+                version: try NumberOrName(parsing: String(text[text.index(after: colon)..<equals]), what: "\(what) version"),
+                layout: try parseLayout(String(text[text.index(after: equals)..<at]), what: what),
+                url: try parseAddress(String(text[text.index(after: at)...]), what: what)
+            )
+        }
+
+        public var description: String { "\(program):\(version)=\(layout)@\(url)" }
+    }
+
+    /// A program or version as a number (decimal or `0x` hex) or as its IDL name.
+    public enum NumberOrName: Sendable, Hashable, CustomStringConvertible {
+        case number(UInt32)
+        case name(String)
+
+        public init(parsing text: String, what: String) throws(ConfigurationError) {
+            let text = text.trimmingWhitespace()
+            if let number = parseNumber(text) {
+                self = .number(number)
+            } else if let first = text.first, first.isLetter || first == "_",
+                text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+            {
+                self = .name(text)
+            } else {
+                throw ConfigurationError("\(what) '\(text)' is neither a 32-bit number nor an IDL name")
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .number(let number): "\(number)"
+            case .name(let name): name
+            }
+        }
+    }
+
+    /// Adds `other`'s settings to these (flags add to the TOML file): lists
+    /// are appended, single values replaced when `other` sets them.
+    public mutating func merge(_ other: BrokerConfiguration) {
+        idlPaths += other.idlPaths
+        listeners += other.listeners
+        routes += other.routes
+        rpcbindLayout = other.rpcbindLayout ?? rpcbindLayout
+        logLevel = other.logLevel ?? logLevel
+        callTimeout = other.callTimeout ?? callTimeout
+    }
+
+    /// Checks what can be checked without the IDL: at least one listener,
+    /// no address twice, a TCP listener of the rpcbind layout.
+    public func validate() throws(ConfigurationError) {
+        guard !listeners.isEmpty else {
+            throw ConfigurationError("no endpoint to listen on: give --listen LAYOUT=URL or [[listen]] in the config")
+        }
+        var seen = Set<RPCAddress>()
+        for listener in listeners where !seen.insert(listener.url).inserted {
+            throw ConfigurationError("endpoint \(listener.url) is given twice")
+        }
+        if let rpcbindLayout, rpcbindTCPListener == nil {
+            throw ConfigurationError("--rpcbind \(rpcbindLayout) needs a tcp:// endpoint of layout \(rpcbindLayout)")
+        }
+        if let callTimeout, callTimeout <= .zero {
+            throw ConfigurationError("call-timeout must be positive")
+        }
+    }
+
+    /// The TCP endpoint registered with rpcbind, when `rpcbindLayout` is set.
+    public var rpcbindTCPListener: Listener? {
+        listeners.first { listener in
+            guard listener.layout == rpcbindLayout, case .tcp = listener.url else { return false }
+            return true
+        }
+    }
+}
+
+/// Parses a `tcp://`, `udp://`, `unix://` or `rpcbind://` address.
+func parseAddress(_ text: String, what: String) throws(ConfigurationError) -> RPCAddress {
+    do {
+        return try RPCAddress(parsing: text)
+    } catch {
+        throw ConfigurationError("\(what): \(error.message)")
+    }
+}
+
+/// Parses `ilp32` or `lp64`.
+func parseLayout(_ text: String, what: String) throws(ConfigurationError) -> WireLayout {
+    guard let layout = WireLayout(rawValue: text.trimmingWhitespace().lowercased()) else {
+        throw ConfigurationError("\(what): unknown layout '\(text)': expected ilp32 or lp64")
+    }
+    return layout
+}
+
+/// Parses a log level name of swift-log (`trace` … `critical`).
+func parseLogLevel(_ text: String) throws(ConfigurationError) -> Logger.Level {
+    guard let level = Logger.Level(rawValue: text.lowercased()) else {
+        let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+        throw ConfigurationError("unknown log level '\(text)': expected one of \(names)")
+    }
+    return level
+}
+
+/// Parses a decimal or `0x`-hex 32-bit number.
+func parseNumber(_ text: String) -> UInt32? {
+    let lower = text.lowercased()
+    if lower.hasPrefix("0x") { return UInt32(lower.dropFirst(2), radix: 16) }
+    return UInt32(lower)
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+    }
+}
+
+extension BrokerConfiguration {
+    /// The configuration `crossbitd` runs with: the TOML file, if any, with
+    /// the command line's flags added, validated.
+    public init(
+        file: String?, idl: [String], listen: [String], route: [String], rpcbind: String?, logLevel: String?
+    ) throws(ConfigurationError) {
+        if let file {
+            try self.init(contentsOfTOMLFile: file)
+        } else {
+            self.init()
+        }
+        var flags = BrokerConfiguration(idlPaths: idl)
+        for text in listen { flags.listeners.append(try Listener(parsing: text)) }
+        for text in route { flags.routes.append(try Route(parsing: text)) }
+        if let rpcbind { flags.rpcbindLayout = try parseLayout(rpcbind, what: "--rpcbind") }
+        if let logLevel { flags.logLevel = try parseLogLevel(logLevel) }
+        merge(flags)
+        try validate()
+    }
+}

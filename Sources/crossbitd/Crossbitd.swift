@@ -1,0 +1,70 @@
+import ArgumentParser
+import CrossbitBroker
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The Crossbit broker daemon: routes ONC RPC calls between 32-bit and
+/// 64-bit clients and servers, converting width-dependent values.
+@main
+struct Crossbitd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crossbitd",
+        abstract: "Routes ONC RPC calls between 32-bit and 64-bit processes, converting width-dependent values."
+    )
+
+    @Option(name: .long, help: ArgumentHelp("A TOML configuration file; flags add to it.", valueName: "FILE"))
+    var config: String?
+
+    @Option(name: .long, help: ArgumentHelp("A .x file or a folder of them (repeatable).", valueName: "PATH"))
+    var idl: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("An endpoint: ilp32|lp64 = tcp://HOST:PORT or unix:///PATH (repeatable).", valueName: "LAYOUT=URL"))
+    var listen: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("A route: program and version (numbers or IDL names) to a server's layout and address (repeatable).", valueName: "PROG:VERS=LAYOUT@URL"))
+    var route: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Register the routed programs with rpcbind at the TCP endpoint of this layout.", valueName: "LAYOUT"))
+    var rpcbind: String?
+
+    @Option(name: .long, help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
+    var logLevel: String?
+
+    func run() async throws {
+        let configuration: BrokerConfiguration
+        do {
+            configuration = try BrokerConfiguration(
+                file: config, idl: idl, listen: listen, route: route, rpcbind: rpcbind, logLevel: logLevel)
+        } catch {
+            Self.fail(error)
+        }
+        let level = configuration.logLevel ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "crossbitd")
+        let broker: Broker
+        do {
+            broker = try Broker(configuration: configuration, logger: logger)
+        } catch {
+            Self.fail(error)
+        }
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: broker)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+
+    /// A configuration the broker cannot start with: the message, then exit 2.
+    private static func fail(_ error: ConfigurationError) -> Never {
+        FileHandle.standardError.write(Data("crossbitd: error: \(error.message)\n".utf8))
+        Foundation.exit(2)
+    }
+}

@@ -1,0 +1,180 @@
+import CrossbitBroker
+import CrossbitCore
+import CrossbitTransport
+import Testing
+
+@Suite struct ConfigurationTests {
+    @Test func parsesListenFlags() throws {
+        let tcp = try BrokerConfiguration.Listener(parsing: "ilp32=tcp://127.0.0.1:7000")
+        #expect(tcp.layout == .ilp32)
+        #expect(tcp.url == .tcp(host: "127.0.0.1", port: 7000))
+        let unix = try BrokerConfiguration.Listener(parsing: "lp64=unix:///tmp/crossbit.sock")
+        #expect(unix.layout == .lp64)
+        #expect(unix.url == .unix(path: "/tmp/crossbit.sock"))
+    }
+
+    @Test(arguments: [
+        ("ilp32", "LAYOUT=URL"),
+        ("ilp16=tcp://127.0.0.1:1", "unknown layout 'ilp16'"),
+        ("ilp32=tcp://127.0.0.1", "HOST:PORT"),
+        ("ilp32=tcp://127.0.0.1:70000", "port"),
+        ("lp64=udp://127.0.0.1:1", "tcp:// and unix:// only"),
+        ("lp64=http://x:1", "unknown scheme"),
+    ])
+    func rejectsBadListenFlags(text: String, message: String) {
+        #expect {
+            try BrokerConfiguration.Listener(parsing: text)
+        } throws: { error in
+            (error as? ConfigurationError)?.message.contains(message) == true
+        }
+    }
+
+    @Test func parsesRouteFlags() throws {
+        let hex = try BrokerConfiguration.Route(parsing: "0x20000001:1=lp64@tcp://127.0.0.1:7100")
+        #expect(hex.program == .number(0x2000_0001))
+        #expect(hex.version == .number(1))
+        #expect(hex.layout == .lp64)
+        #expect(hex.url == .tcp(host: "127.0.0.1", port: 7100))
+        let named = try BrokerConfiguration.Route(parsing: "SAMPLE_PROG:SAMPLE_V1=ilp32@unix:///tmp/s.sock")
+        #expect(named.program == .name("SAMPLE_PROG"))
+        #expect(named.version == .name("SAMPLE_V1"))
+        #expect(named.url == .unix(path: "/tmp/s.sock"))
+    }
+
+    @Test(arguments: [
+        ("1:1", "PROG:VERS=LAYOUT@URL"),
+        ("1=lp64@tcp://h:1", "PROG:VERS=LAYOUT@URL"),
+        ("1:1=lp64@nowhere", "--route '1:1=lp64@nowhere': invalid address"),
+        ("0x1zz:1=lp64@tcp://h:1", "neither a 32-bit number nor an IDL name"),
+        ("4294967296:1=lp64@tcp://h:1", "neither a 32-bit number nor an IDL name"),
+        ("1:1=x86@tcp://h:1", "unknown layout"),
+    ])
+    func rejectsBadRouteFlags(text: String, message: String) {
+        #expect {
+            try BrokerConfiguration.Route(parsing: text)
+        } throws: { error in
+            (error as? ConfigurationError)?.message.contains(message) == true
+        }
+    }
+
+    static let sampleTOML = """
+        idl = ["IDL/crossbit_sample.x", "IDL/more"]
+        rpcbind = "ilp32"
+        log-level = "debug"
+        call-timeout = 2.5
+
+        [[listen]]
+        layout = "ilp32"
+        url = "tcp://127.0.0.1:7000"
+
+        [[listen]]
+        layout = "lp64"
+        url = "unix:///tmp/crossbitd.sock"
+
+        [[route]]
+        program = "CROSSBIT_SAMPLE"
+        version = 1
+        layout = "lp64"
+        url = "tcp://127.0.0.1:7100"
+
+        [[route]]
+        program = 0x20000002
+        version = "V2"
+        layout = "ilp32"
+        url = "unix:///tmp/server.sock"
+        """
+
+    @Test func readsTOML() throws {
+        let configuration = try BrokerConfiguration(toml: Self.sampleTOML, file: "test.toml")
+        #expect(configuration.idlPaths == ["IDL/crossbit_sample.x", "IDL/more"])
+        #expect(configuration.rpcbindLayout == .ilp32)
+        #expect(configuration.logLevel == .debug)
+        #expect(configuration.callTimeout == .milliseconds(2500))
+        #expect(configuration.listeners == [
+            .init(layout: .ilp32, url: .tcp(host: "127.0.0.1", port: 7000)),
+            .init(layout: .lp64, url: .unix(path: "/tmp/crossbitd.sock")),
+        ])
+        #expect(configuration.routes == [
+            .init(program: .name("CROSSBIT_SAMPLE"), version: .number(1), layout: .lp64,
+                  url: .tcp(host: "127.0.0.1", port: 7100)),
+            .init(program: .number(0x2000_0002), version: .name("V2"), layout: .ilp32,
+                  url: .unix(path: "/tmp/server.sock")),
+        ])
+        try configuration.validate()
+        #expect(configuration.rpcbindTCPListener?.url == .tcp(host: "127.0.0.1", port: 7000))
+    }
+
+    @Test(arguments: [
+        ("colour = 1", "test.toml: unknown key 'colour'"),
+        ("[[listen]]\nlayout = \"ilp32\"\nurl = \"tcp://h:1\"\nport = 3", "test.toml: listen #1: unknown key 'port'"),
+        ("[[route]]\nprogram = 1\nversion = 1\nlayout = \"lp64\"", "test.toml: route #1: 'url' is missing"),
+        ("[[route]]\nprogram = -1\nversion = 1\nlayout = \"lp64\"\nurl = \"tcp://h:1\"", "not a 32-bit unsigned number"),
+        ("[[listen]]\nlayout = \"ilp32\"\nurl = \"tcp:/h:1\"", "test.toml: listen #1: invalid address"),
+        ("rpcbind = 32", "'rpcbind' must be a string"),
+        ("idl = [1]", "'idl' must be a string or a list of strings"),
+        ("listen = \"ilp32=tcp://h:1\"", "'listen' must be an array of tables"),
+        ("log-level = \"loud\"", "unknown log level 'loud'"),
+        ("a = [", "test.toml:1:"),
+    ])
+    func rejectsBadTOML(text: String, message: String) {
+        #expect {
+            try BrokerConfiguration(toml: text, file: "test.toml")
+        } throws: { error in
+            (error as? ConfigurationError)?.message.contains(message) == true
+        }
+    }
+
+    @Test func flagsAddToTheFile() throws {
+        var configuration = try BrokerConfiguration(toml: Self.sampleTOML, file: "test.toml")
+        configuration.merge(BrokerConfiguration(
+            idlPaths: ["extra.x"],
+            listeners: [.init(layout: .lp64, url: .tcp(host: "127.0.0.1", port: 7001))],
+            rpcbindLayout: .lp64, logLevel: .error))
+        #expect(configuration.idlPaths.last == "extra.x")
+        #expect(configuration.listeners.count == 3)
+        #expect(configuration.routes.count == 2)
+        #expect(configuration.rpcbindLayout == .lp64)
+        #expect(configuration.logLevel == .error)
+        #expect(configuration.callTimeout == .milliseconds(2500))
+        #expect(configuration.rpcbindTCPListener?.url == .tcp(host: "127.0.0.1", port: 7001))
+    }
+
+    @Test func validationNamesTheProblem() {
+        let noListener = BrokerConfiguration()
+        #expect(throws: ConfigurationError.self) { try noListener.validate() }
+        let listener = BrokerConfiguration.Listener(layout: .lp64, url: .unix(path: "/tmp/x.sock"))
+        let twice = BrokerConfiguration(listeners: [listener, listener])
+        #expect(throws: ConfigurationError("endpoint unix:///tmp/x.sock is given twice")) { try twice.validate() }
+        let rpcbindWithoutTCP = BrokerConfiguration(listeners: [listener], rpcbindLayout: .lp64)
+        #expect(throws: ConfigurationError("--rpcbind lp64 needs a tcp:// endpoint of layout lp64")) {
+            try rpcbindWithoutTCP.validate()
+        }
+    }
+}
+
+@Suite struct RouteTableTests {
+    let sample = ServerRoute(program: 0x2000_0001, version: 2, layout: .lp64,
+                             url: .tcp(host: "127.0.0.1", port: 7100), origin: .configuration)
+
+    @Test func looksUpRoutesAndVersionRanges() {
+        var v4 = sample
+        v4.version = 4
+        let table = RouteTable([sample, v4])
+        #expect(table.lookup(program: 0x2000_0001, version: 2) == .found(sample))
+        #expect(table.lookup(program: 0x2000_0001, version: 3) == .versionMismatch(low: 2, high: 4))
+        #expect(table.lookup(program: 0x2000_0009, version: 2) == .programUnavailable)
+    }
+
+    @Test func registersReplacesAndUnregisters() {
+        let table = RouteTable()
+        #expect(table.register(sample) == nil)
+        var moved = sample
+        moved.url = .unix(path: "/tmp/moved.sock")
+        moved.origin = .registered
+        #expect(table.register(moved) == sample)
+        #expect(table.all == [moved])
+        #expect(table.unregister(program: sample.program, version: sample.version) == moved)
+        #expect(table.lookup(program: sample.program, version: sample.version) == .programUnavailable)
+        #expect(table.unregister(program: sample.program, version: sample.version) == nil)
+    }
+}
