@@ -98,12 +98,19 @@ public struct Declaration: Sendable, Hashable {
     public var location: SourceLocation
     /// The comment written just before the declaration, if any.
     public var comment: String?
+    /// The base type as written, when it differs from the canonical spelling of
+    /// the kind's ``TypeSpecifier`` (`long`, `char`, `u_int`, `unsigned short`, …).
+    /// Only the RPC language printer uses it, so that rpcgen sees the original C types.
+    public var spelling: String?
 
-    public init(name: String, kind: Kind, location: SourceLocation, comment: String? = nil) {
+    public init(
+        name: String, kind: Kind, location: SourceLocation, comment: String? = nil, spelling: String? = nil
+    ) {
         self.name = name
         self.kind = kind
         self.location = location
         self.comment = comment
+        self.spelling = spelling
     }
 }
 

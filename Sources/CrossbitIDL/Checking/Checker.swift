@@ -1,0 +1,463 @@
+import CrossbitCore
+
+/// The semantic checks of SPEC §2 over a parsed specification: names,
+/// values and their ranges, union discriminants and cases, program numbers,
+/// recursion without indirection, and a bound on type nesting.
+struct Checker {
+    /// The deepest chain of named types one type may contain.
+    static let maximumNestingDepth = 256
+
+    private(set) var specification: Specification
+    private(set) var types: [String: TypeDefinition] = [:]
+    private(set) var resolvedValues: [String: Int128] = ["TRUE": 1, "FALSE": 0]
+    var diagnostics = DiagnosticSink()
+
+    /// Constants and enum cases by name, before resolution.
+    private var valueDefinitions: [String: (value: Value, location: SourceLocation)] = [:]
+    private var resolving: Set<String> = []
+
+    init(specification: Specification) {
+        self.specification = specification
+    }
+
+    mutating func check() {
+        assignImplicitEnumValues()
+        collectNames()
+        for name in valueDefinitions.keys.sorted() { _ = resolve(name: name, at: nil) }
+        replaceImplicitEnumValues()
+        for definition in specification.definitions {
+            switch definition {
+            case .constant(let constant):
+                checkRange(constant.value, at: constant.location, Int128(Int64.min)...Int128(UInt64.max), "constant '\(constant.name)'")
+            case .typedef(let typedef):
+                checkDeclaration(typedef.declaration, in: "typedef '\(typedef.name)'")
+            case .enum(let definition):
+                checkEnum(definition)
+            case .struct(let definition):
+                checkFieldNames(definition.fields, in: "struct '\(definition.name)'")
+                for field in definition.fields { checkDeclaration(field, in: "struct '\(definition.name)'") }
+            case .union(let definition):
+                checkUnion(definition)
+            case .program(let program):
+                checkProgram(program)
+            case .passThrough:
+                break
+            }
+        }
+        checkRecursion()
+        checkNesting()
+    }
+
+    // MARK: Names
+
+    /// rpcgen lets enum cases go without a value: one more than the previous case.
+    private mutating func assignImplicitEnumValues() {
+        for (index, definition) in specification.definitions.enumerated() {
+            guard case .enum(var enumeration) = definition else { continue }
+            var previous: Value?
+            for caseIndex in enumeration.cases.indices {
+                if case .literal(_, text: "") = enumeration.cases[caseIndex].value {
+                    enumeration.cases[caseIndex].value = switch previous {
+                    case nil: .literal(0, text: "0")
+                    case .literal(let number, _)?: .literal(number + 1, text: "\(number + 1)")
+                    // Resolved once the previous case's value is known (below).
+                    case .name(let name)?: .name("\(name) + 1")
+                    }
+                }
+                previous = enumeration.cases[caseIndex].value
+            }
+            specification.definitions[index] = .enum(enumeration)
+        }
+    }
+
+    /// Writes the resolved value of cases that follow a named value.
+    private mutating func replaceImplicitEnumValues() {
+        for (index, definition) in specification.definitions.enumerated() {
+            guard case .enum(var enumeration) = definition else { continue }
+            for caseIndex in enumeration.cases.indices {
+                guard case .name(let text) = enumeration.cases[caseIndex].value, text.hasSuffix(" + 1") else { continue }
+                let number = resolvedValues[enumeration.cases[caseIndex].name] ?? 0
+                enumeration.cases[caseIndex].value = .literal(number, text: "\(number)")
+            }
+            specification.definitions[index] = .enum(enumeration)
+            if case .enum(let known)? = types[enumeration.name], known.location == enumeration.location {
+                types[enumeration.name] = .enum(enumeration)
+            }
+        }
+    }
+
+    private mutating func collectNames() {
+        var programNames: [String: SourceLocation] = [:]
+        for definition in specification.definitions {
+            switch definition {
+            case .constant(let constant):
+                defineValue(constant.name, constant.value, at: constant.location)
+            case .enum(let definition):
+                defineType(.enum(definition))
+                for enumCase in definition.cases { defineValue(enumCase.name, enumCase.value, at: enumCase.location) }
+            case .typedef(let definition): defineType(.typedef(definition))
+            case .struct(let definition): defineType(.struct(definition))
+            case .union(let definition): defineType(.union(definition))
+            case .program(let program):
+                if let previous = programNames[program.name] {
+                    diagnostics.error("duplicate program name '\(program.name)' (first defined at \(previous))", at: program.location)
+                }
+                programNames[program.name] = program.location
+            case .passThrough:
+                break
+            }
+        }
+    }
+
+    private mutating func defineType(_ definition: TypeDefinition) {
+        if let previous = types[definition.name] {
+            diagnostics.error(
+                "duplicate type name '\(definition.name)' (first defined at \(previous.location))", at: definition.location)
+        } else {
+            types[definition.name] = definition
+        }
+    }
+
+    private mutating func defineValue(_ name: String, _ value: Value, at location: SourceLocation) {
+        if let previous = valueDefinitions[name] {
+            diagnostics.error(
+                "duplicate name '\(name)' (first defined at \(previous.location))", at: location)
+        } else if name == "TRUE" || name == "FALSE" {
+            diagnostics.error("'\(name)' is predefined as \(name == "TRUE" ? 1 : 0)", at: location)
+        } else {
+            valueDefinitions[name] = (value, location)
+        }
+    }
+
+    /// The value of a constant or enum case, resolving names it refers to.
+    private mutating func resolve(name: String, at use: SourceLocation?) -> Int128? {
+        if let value = resolvedValues[name] { return value }
+        guard let definition = valueDefinitions[name] else {
+            if let use {
+                let hint = types[name] != nil ? "'\(name)' is a type; expected a constant or enum case" : "undefined constant '\(name)'"
+                diagnostics.error(hint, at: use)
+            }
+            return nil
+        }
+        guard resolving.insert(name).inserted else {
+            diagnostics.error("constant '\(name)' is defined in terms of itself", at: definition.location)
+            return nil
+        }
+        defer { resolving.remove(name) }
+        let value: Int128?
+        switch definition.value {
+        case .literal(let number, _):
+            value = number
+        case .name(let text) where text.hasSuffix(" + 1"):
+            value = resolve(name: String(text.dropLast(4)), at: definition.location).map { $0 + 1 }
+        case .name(let other):
+            value = resolve(name: other, at: definition.location)
+        }
+        if let value { resolvedValues[name] = value }
+        return value
+    }
+
+    private mutating func value(_ value: Value, at location: SourceLocation) -> Int128? {
+        switch value {
+        case .literal(let number, _): number
+        case .name(let name): resolve(name: name, at: location)
+        }
+    }
+
+    @discardableResult
+    private mutating func checkRange(
+        _ value: Value, at location: SourceLocation, _ range: ClosedRange<Int128>, _ what: String
+    ) -> Int128? {
+        guard let number = self.value(value, at: location) else { return nil }
+        guard range.contains(number) else {
+            diagnostics.error(
+                "\(what) is out of range: \(number) is not between \(range.lowerBound) and \(range.upperBound)",
+                at: location)
+            return nil
+        }
+        return number
+    }
+
+    // MARK: Types and declarations
+
+    private mutating func checkType(_ type: TypeSpecifier, at location: SourceLocation) {
+        guard case .named(let name) = type, types[name] == nil else { return }
+        if valueDefinitions[name] != nil {
+            diagnostics.error("'\(name)' is a constant, not a type", at: location)
+        } else {
+            diagnostics.error("undefined type '\(name)'", at: location)
+        }
+    }
+
+    private mutating func checkDeclaration(_ declaration: Declaration, in context: String) {
+        let location = declaration.location
+        let bound = Int128(0)...Int128(UInt32.max)
+        switch declaration.kind {
+        case .plain(let type), .optional(let type):
+            checkType(type, at: location)
+        case .fixedArray(let type, let count):
+            checkType(type, at: location)
+            checkFixedSize(count, at: location, declaration.name)
+        case .variableArray(let type, let maximum):
+            checkType(type, at: location)
+            if let maximum { checkRange(maximum, at: location, bound, "maximum size of '\(declaration.name)'") }
+        case .fixedOpaque(let count):
+            checkFixedSize(count, at: location, declaration.name)
+        case .variableOpaque(let maximum?), .string(let maximum?):
+            checkRange(maximum, at: location, bound, "maximum size of '\(declaration.name)'")
+        case .variableOpaque(nil), .string(nil), .void:
+            break
+        }
+    }
+
+    private mutating func checkFixedSize(_ count: Value, at location: SourceLocation, _ name: String) {
+        let size = checkRange(count, at: location, Int128(0)...Int128(UInt32.max), "size of array '\(name)'")
+        if size == 0 {
+            diagnostics.error("fixed-size array '\(name)' has size 0; expected at least 1", at: location)
+        }
+    }
+
+    private mutating func checkFieldNames(_ fields: [Declaration], in context: String) {
+        var seen: [String: SourceLocation] = [:]
+        for field in fields where !field.name.isEmpty {
+            if let previous = seen[field.name] {
+                diagnostics.error("duplicate member name '\(field.name)' in \(context) (first at \(previous))", at: field.location)
+            }
+            seen[field.name] = seen[field.name] ?? field.location
+        }
+    }
+
+    private mutating func checkEnum(_ definition: EnumDefinition) {
+        var seen: [Int128: String] = [:]
+        for enumCase in definition.cases {
+            guard
+                let number = checkRange(
+                    enumCase.value, at: enumCase.location, Int128(Int32.min)...Int128(Int32.max),
+                    "value of enum case '\(enumCase.name)'")
+            else { continue }
+            if let previous = seen[number] {
+                diagnostics.error(
+                    "duplicate value \(number) in enum '\(definition.name)': '\(enumCase.name)' and '\(previous)'",
+                    at: enumCase.location)
+            }
+            seen[number] = seen[number] ?? enumCase.name
+        }
+    }
+
+    private mutating func checkUnion(_ definition: UnionDefinition) {
+        let discriminant = definition.discriminant
+        checkDeclaration(discriminant, in: "union '\(definition.name)'")
+        var caseRange: ClosedRange<Int128>?
+        var enumValues: [Int128: String]?
+        if case .plain(let type) = discriminant.kind {
+            switch resolvePlain(type) {
+            case .int: caseRange = Int128(Int32.min)...Int128(Int32.max)
+            case .unsignedInt: caseRange = 0...Int128(UInt32.max)
+            case .bool: caseRange = 0...1
+            case .named(let name):
+                if case .enum(let enumeration)? = types[name] {
+                    caseRange = Int128(Int32.min)...Int128(Int32.max)
+                    enumValues = Dictionary(
+                        enumeration.cases.compactMap { c in resolvedValues[c.name].map { ($0, c.name) } },
+                        uniquingKeysWith: { first, _ in first })
+                } else if types[name] == nil {
+                    caseRange = Int128(Int32.min)...Int128(Int32.max)  // undefined: reported above
+                }
+            case .widthDependent(let width):
+                diagnostics.error(
+                    "union '\(definition.name)' has a width-dependent discriminant of type '\(width.idlName)'; "
+                        + "expected int, unsigned int, bool or an enum (the discriminant must have one width in both layouts)",
+                    at: discriminant.location)
+                caseRange = nil
+            default:
+                break
+            }
+        }
+        if caseRange == nil, !isWidthDependentDiscriminant(discriminant) {
+            diagnostics.error(
+                "union '\(definition.name)' discriminant must be int, unsigned int, bool or an enum",
+                at: discriminant.location)
+        }
+        var seen: [Int128: SourceLocation] = [:]
+        for arm in definition.arms {
+            for value in arm.values {
+                guard let range = caseRange,
+                    let number = checkRange(value, at: arm.location, range, "case value '\(value)' of union '\(definition.name)'")
+                else { continue }
+                if let enumValues, enumValues[number] == nil {
+                    diagnostics.error(
+                        "case value '\(value)' (\(number)) is not a case of the discriminant's enum", at: arm.location)
+                }
+                if let previous = seen[number] {
+                    diagnostics.error(
+                        "duplicate case value \(number) in union '\(definition.name)' (first at \(previous))",
+                        at: arm.location)
+                }
+                seen[number] = seen[number] ?? arm.location
+            }
+            checkDeclaration(arm.declaration, in: "union '\(definition.name)'")
+        }
+        let declarations = definition.arms.map(\.declaration) + (definition.defaultArm.map { [$0] } ?? [])
+        checkFieldNames(declarations, in: "union '\(definition.name)'")
+        if let defaultArm = definition.defaultArm { checkDeclaration(defaultArm, in: "union '\(definition.name)'") }
+    }
+
+    private func isWidthDependentDiscriminant(_ discriminant: Declaration) -> Bool {
+        if case .plain(let type) = discriminant.kind, case .widthDependent = resolvePlain(type) { return true }
+        return false
+    }
+
+    /// Follows typedefs of plain types.
+    private func resolvePlain(_ type: TypeSpecifier) -> TypeSpecifier {
+        var type = type
+        var seen: Set<String> = []
+        while case .named(let name) = type, seen.insert(name).inserted,
+            case .typedef(let definition)? = types[name], case .plain(let next) = definition.declaration.kind
+        {
+            type = next
+        }
+        return type
+    }
+
+    // MARK: Programs
+
+    private mutating func checkProgram(_ program: ProgramDefinition) {
+        let numbers = Int128(0)...Int128(UInt32.max)
+        var seenPrograms = programNumbers
+        checkUnique(program.number, at: program.location, "program number", of: "the file", in: &seenPrograms)
+        programNumbers = seenPrograms
+        checkRange(program.number, at: program.location, numbers, "number of program '\(program.name)'")
+        var versionNumbers: [Int128: SourceLocation] = [:]
+        var versionNames: Set<String> = []
+        for version in program.versions {
+            if !versionNames.insert(version.name).inserted {
+                diagnostics.error("duplicate version name '\(version.name)' in program '\(program.name)'", at: version.location)
+            }
+            checkRange(version.number, at: version.location, numbers, "number of version '\(version.name)'")
+            checkUnique(version.number, at: version.location, "version number", of: "program '\(program.name)'", in: &versionNumbers)
+            var procedureNumbers: [Int128: SourceLocation] = [:]
+            var procedureNames: Set<String> = []
+            for procedure in version.procedures {
+                if !procedureNames.insert(procedure.name).inserted {
+                    diagnostics.error(
+                        "duplicate procedure name '\(procedure.name)' in version '\(version.name)'", at: procedure.location)
+                }
+                checkRange(procedure.number, at: procedure.location, numbers, "number of procedure '\(procedure.name)'")
+                checkUnique(
+                    procedure.number, at: procedure.location, "procedure number", of: "version '\(version.name)'",
+                    in: &procedureNumbers)
+                for declaration in [procedure.result] + procedure.arguments {
+                    checkDeclaration(declaration, in: "procedure '\(procedure.name)'")
+                }
+            }
+        }
+    }
+
+    private var programNumbers: [Int128: SourceLocation] = [:]
+
+    private mutating func checkUnique(
+        _ number: Value, at location: SourceLocation, _ what: String, of owner: String,
+        in seen: inout [Int128: SourceLocation]
+    ) {
+        guard let value = value(number, at: location) else { return }
+        if let previous = seen[value] {
+            diagnostics.error("duplicate \(what) \(value) in \(owner) (first used at \(previous))", at: location)
+        } else {
+            seen[value] = location
+        }
+    }
+
+    // MARK: Recursion and nesting
+
+    /// Named types a type contains, and whether each is contained directly
+    /// (without optional data or a variable-length array in between).
+    func references(of name: String) -> [(name: String, direct: Bool)] {
+        guard let definition = types[name] else { return [] }
+        let declarations: [Declaration] = switch definition {
+        case .typedef(let typedef): [typedef.declaration]
+        case .enum: []
+        case .struct(let structure): structure.fields
+        case .union(let union): [union.discriminant] + union.arms.map(\.declaration) + (union.defaultArm.map { [$0] } ?? [])
+        }
+        return declarations.compactMap { declaration in
+            switch declaration.kind {
+            case .plain(.named(let name)), .fixedArray(.named(let name), _): (name, true)
+            case .optional(.named(let name)), .variableArray(.named(let name), _): (name, false)
+            default: nil
+            }
+        }
+    }
+
+    /// Reports every type that contains itself without indirection, which no
+    /// value can encode and no C compiler can lay out.
+    private mutating func checkRecursion() {
+        var state: [String: Bool] = [:]  // false: on the stack, true: done
+        var reported: Set<String> = []
+        for definition in specification.definitions {
+            guard case let name? = Self.typeName(of: definition) else { continue }
+            // Iterative depth-first search over direct references.
+            var stack: [(name: String, next: [String])] = []
+            if state[name] == nil {
+                state[name] = false
+                stack.append((name, references(of: name).filter(\.direct).map(\.name)))
+            }
+            while !stack.isEmpty {
+                guard let child = stack[stack.count - 1].next.popLast() else {
+                    state[stack.removeLast().name] = true
+                    continue
+                }
+                switch state[child] {
+                case nil where types[child] != nil:
+                    state[child] = false
+                    stack.append((child, references(of: child).filter(\.direct).map(\.name)))
+                case false?:
+                    let cycle = stack.map(\.name).drop { $0 != child }
+                    if let location = types[child]?.location, reported.insert(child).inserted {
+                        let path = (cycle + [child]).joined(separator: " -> ")
+                        diagnostics.error(
+                            "type '\(child)' contains itself without indirection (\(path)); "
+                                + "expected optional data ('*') or a variable-length array ('<>') on the way",
+                            at: location)
+                    }
+                default:
+                    break
+                }
+            }
+        }
+    }
+
+    /// Bounds the depth of named types within named types, so that every
+    /// later walk over a type (layout, code generation) has a bounded depth.
+    private mutating func checkNesting() {
+        var depths: [String: Int] = [:]
+        var onStack: Set<String> = []
+        func depth(_ name: String, _ level: Int) -> Int {
+            if let known = depths[name] { return known }
+            guard level <= Self.maximumNestingDepth, onStack.insert(name).inserted else { return 0 }
+            defer { onStack.remove(name) }
+            let result = 1 + (references(of: name).map { depth($0.name, level + 1) }.max() ?? 0)
+            if level + result <= Self.maximumNestingDepth { depths[name] = result }
+            return result
+        }
+        for definition in specification.definitions {
+            guard case let name? = Self.typeName(of: definition), let location = types[name]?.location else { continue }
+            if depth(name, 1) > Self.maximumNestingDepth {
+                diagnostics.error(
+                    "type '\(name)' nests named types more than \(Self.maximumNestingDepth) levels deep; "
+                        + "expected at most \(Self.maximumNestingDepth)",
+                    at: location)
+                return
+            }
+        }
+    }
+
+    static func typeName(of definition: Definition) -> String? {
+        switch definition {
+        case .typedef(let d): d.name
+        case .enum(let d): d.name
+        case .struct(let d): d.name
+        case .union(let d): d.name
+        case .constant, .program, .passThrough: nil
+        }
+    }
+}

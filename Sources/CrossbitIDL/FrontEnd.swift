@@ -1,0 +1,148 @@
+import CrossbitCore
+import Foundation
+
+/// Options of the front end.
+public struct FrontEndOptions: Sendable {
+    /// Macros for the preprocessor, as `-D NAME=VALUE` would give them.
+    /// `RPC_HDR` is always defined (the front end reads a file as rpcgen's header pass does).
+    public var defines: [String: String]
+    /// Folders searched by `#include`, after the including file's own folder.
+    public var includePaths: [String]
+
+    public init(defines: [String: String] = [:], includePaths: [String] = []) {
+        self.defines = defines
+        self.includePaths = includePaths
+    }
+}
+
+/// The IDL front end: reads, preprocesses, parses and checks `.x` files.
+public enum IDLFrontEnd {
+    /// Reads, preprocesses, parses and checks a file.
+    public static func load(path: String, options: FrontEndOptions = .init()) throws(DiagnosticsError) -> IDLModule {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw Self.failure(path, "cannot read file: no such file")
+        }
+        guard !isDirectory.boolValue else { throw Self.failure(path, "cannot read file: it is a directory") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Self.failure(path, "cannot read file: permission denied or I/O error")
+        }
+        return try load(bytes: [UInt8](data), file: path, options: options)
+    }
+
+    /// Preprocesses, parses and checks IDL text; `file` names it in diagnostics
+    /// and anchors relative `#include`s.
+    public static func load(
+        source: String, file: String, options: FrontEndOptions = .init()
+    ) throws(DiagnosticsError) -> IDLModule {
+        try load(bytes: Array(source.utf8), file: file, options: options)
+    }
+
+    static func load(bytes: [UInt8], file: String, options: FrontEndOptions) throws(DiagnosticsError) -> IDLModule {
+        let lexer = Lexer.tokenize(source: bytes, file: file, options: options)
+        var diagnostics = lexer.diagnostics
+        var parser = Parser.parse(tokens: lexer.tokens)
+        diagnostics.append(contentsOf: parser.diagnostics)
+        parser.diagnostics = DiagnosticSink()
+        if diagnostics.hasErrors { throw DiagnosticsError(diagnostics: sorted(diagnostics.diagnostics)) }
+        let passConditions = Dictionary(
+            lexer.tokens.compactMap { token in token.passCondition.map { (token.location, $0) } },
+            uniquingKeysWith: { first, _ in first })
+        var checker = Checker(specification: Specification(file: file, definitions: parser.definitions))
+        checker.check()
+        diagnostics.append(contentsOf: checker.diagnostics)
+        if diagnostics.hasErrors { throw DiagnosticsError(diagnostics: sorted(diagnostics.diagnostics)) }
+        return IDLModule(checker: checker, passConditions: passConditions, warnings: diagnostics.warnings)
+    }
+
+    private static func failure(_ path: String, _ message: String) -> DiagnosticsError {
+        DiagnosticsError(diagnostics: [Diagnostic(.error, at: SourceLocation(file: path, line: 1, column: 1), message)])
+    }
+
+    /// Errors in source order, each file's together; "too many errors" last.
+    private static func sorted(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        let stop = diagnostics.filter { $0.message == "too many errors; stopping" }
+        let rest = diagnostics.filter { $0.message != "too many errors; stopping" }
+        return rest.enumerated().sorted { a, b in
+            a.element.location == b.element.location ? a.offset < b.offset : a.element.location < b.element.location
+        }.map(\.element) + stop
+    }
+}
+
+/// A named type of a checked specification, with its AST node.
+public enum TypeDefinition: Sendable, Hashable {
+    case typedef(TypedefDefinition)
+    case `enum`(EnumDefinition)
+    case `struct`(StructDefinition)
+    case union(UnionDefinition)
+
+    public var name: String {
+        switch self {
+        case .typedef(let definition): definition.name
+        case .enum(let definition): definition.name
+        case .struct(let definition): definition.name
+        case .union(let definition): definition.name
+        }
+    }
+
+    public var location: SourceLocation {
+        switch self {
+        case .typedef(let definition): definition.location
+        case .enum(let definition): definition.location
+        case .struct(let definition): definition.location
+        case .union(let definition): definition.location
+        }
+    }
+}
+
+/// A checked specification with resolved names.
+///
+/// In ``specification``, enum cases written without a value (as rpcgen allows)
+/// carry their implied value as a literal.
+public struct IDLModule: Sendable {
+    public let specification: Specification
+    public let warnings: [Diagnostic]
+    /// The width-dependent layout of every type and procedure.
+    public let layout: LayoutModel
+
+    private let types: [String: TypeDefinition]
+    private let values: [String: Int128]
+    private let passConditions: [SourceLocation: String]
+
+    init(checker: Checker, passConditions: [SourceLocation: String], warnings: [Diagnostic]) {
+        specification = checker.specification
+        types = checker.types
+        values = checker.resolvedValues
+        self.passConditions = passConditions
+        self.warnings = warnings
+        layout = LayoutModel(specification: checker.specification, types: checker.types, values: checker.resolvedValues)
+    }
+
+    /// The value of a literal, constant or enum case (`TRUE` is 1, `FALSE` 0).
+    public func value(of value: Value) -> Int128 {
+        switch value {
+        case .literal(let number, _): number
+        case .name(let name): values[name] ?? 0
+        }
+    }
+
+    /// The typedef, enum, struct or union of that name.
+    public func definition(ofType name: String) -> TypeDefinition? { types[name] }
+
+    /// Follows typedefs of plain types (`typedef int count;`) to the type they
+    /// name; stops at a typedef of an array, string, opaque or optional.
+    public func resolve(_ type: TypeSpecifier) -> TypeSpecifier {
+        var type = type
+        var seen: Set<String> = []
+        while case .named(let name) = type, seen.insert(name).inserted,
+            case .typedef(let definition) = types[name], case .plain(let next) = definition.declaration.kind
+        {
+            type = next
+        }
+        return type
+    }
+
+    /// The C preprocessor condition under which rpcgen sees the `%` line at
+    /// `location` (for lines inside `#ifdef RPC_XDR` and the like), nil if always.
+    public func passThroughCondition(at location: SourceLocation) -> String? { passConditions[location] }
+}

@@ -1,0 +1,295 @@
+import Foundation
+
+/// Turns an IDL file (and the files it includes) into tokens, running the
+/// built-in ``Preprocessor`` on the way.
+///
+/// The lexer works line by line on bytes, as rpcgen's scanner does: a line
+/// whose first character is `#` is a directive, a line whose first character
+/// is `%` is passed through, everything else is tokens and comments. It is
+/// linear in the input and never recurses, so any input ends with tokens or
+/// diagnostics.
+struct Lexer {
+    private static let maximumIncludeDepth = 32
+    private static let maximumMacroDepth = 32
+
+    private struct Source {
+        var path: String
+        var bytes: [UInt8]
+        var position = 0
+        var line = 0
+    }
+
+    private var sources: [Source] = []
+    private var preprocessor: Preprocessor
+    private let includePaths: [String]
+    private(set) var tokens: [Token] = []
+    var diagnostics = DiagnosticSink()
+
+    private var inComment = false
+    private var commentStart = SourceLocation(file: "", line: 0, column: 0)
+    private var commentText: [UInt8] = []
+    private var pendingComment: String?
+    private var expandingMacros: [String] = []
+
+    init(options: FrontEndOptions) {
+        preprocessor = Preprocessor(defines: options.defines)
+        includePaths = options.includePaths
+    }
+
+    /// Tokenizes a whole file; the last token is always `endOfFile`.
+    static func tokenize(source: [UInt8], file: String, options: FrontEndOptions) -> Lexer {
+        var lexer = Lexer(options: options)
+        lexer.sources = [Source(path: file, bytes: source)]
+        lexer.run()
+        return lexer
+    }
+
+    private mutating func run() {
+        while !sources.isEmpty, !diagnostics.isFull {
+            guard let (start, end) = nextLine() else {
+                finishFile()
+                continue
+            }
+            processLine(start, end)
+        }
+        let last = tokens.last?.location ?? SourceLocation(file: sources.first?.path ?? "", line: 1, column: 1)
+        tokens.append(Token(kind: .endOfFile, text: "", location: last, comment: pendingComment))
+    }
+
+    /// The bounds of the next line of the current file, advancing past it.
+    private mutating func nextLine() -> (Int, Int)? {
+        let index = sources.count - 1
+        let start = sources[index].position
+        let count = sources[index].bytes.count
+        guard start < count else { return nil }
+        let end = sources[index].bytes.withUnsafeBufferPointer { buffer in
+            buffer[start...].firstIndex(of: UInt8(ascii: "\n")) ?? count
+        }
+        sources[index].position = end + 1
+        sources[index].line += 1
+        return (start, end)
+    }
+
+    private mutating func finishFile() {
+        if inComment {
+            diagnostics.error("unterminated comment; expected '*/'", at: commentStart)
+            inComment = false
+            commentText = []
+        }
+        preprocessor.endFile(depth: sources.count, diagnostics: &diagnostics)
+        sources.removeLast()
+    }
+
+    private func location(_ column: Int) -> SourceLocation {
+        let source = sources[sources.count - 1]
+        return SourceLocation(file: source.path, line: source.line, column: column)
+    }
+
+    private mutating func processLine(_ start: Int, _ end: Int) {
+        let bytes = sources[sources.count - 1].bytes
+        if !inComment {
+            var first = start
+            while first < end, bytes[first] == 0x20 || bytes[first] == 0x09 { first += 1 }
+            if first < end, bytes[first] == UInt8(ascii: "#") {
+                directive(bytes, hash: first, column: first - start + 1, end: end)
+                return
+            }
+            if start < end, bytes[start] == UInt8(ascii: "%") {
+                if preprocessor.isPassThroughActive {
+                    let text = String(decoding: bytes[(start + 1)..<end], as: UTF8.self)
+                    var token = Token(kind: .passThrough, text: text, location: location(1))
+                    token.passCondition = preprocessor.passCondition
+                    tokens.append(token)
+                }
+                return
+            }
+        }
+        scan(bytes, start, end, emitting: preprocessor.isActive)
+    }
+
+    private mutating func directive(_ bytes: [UInt8], hash: Int, column: Int, end: Int) {
+        var text = String(decoding: bytes[(hash + 1)..<end], as: UTF8.self)
+        if text.last == "\r" { text.removeLast() }
+        let request = preprocessor.directive(
+            text[...], at: location(column),
+            fileDepth: sources.count, diagnostics: &diagnostics)
+        guard let request else { return }
+        include(request)
+    }
+
+    private mutating func include(_ request: IncludeRequest) {
+        guard sources.count < Self.maximumIncludeDepth else {
+            diagnostics.error("#include nested more than \(Self.maximumIncludeDepth) levels deep", at: request.location)
+            return
+        }
+        let current = sources[sources.count - 1].path
+        let directory = (current as NSString).deletingLastPathComponent
+        var candidates = request.isQuoted ? [(directory.isEmpty ? "." : directory) + "/" + request.path] : []
+        if request.path.hasPrefix("/") { candidates = [request.path] }
+        candidates += includePaths.map { $0 + "/" + request.path }
+        for candidate in candidates {
+            guard let data = FileManager.default.contents(atPath: candidate) else { continue }
+            sources.append(Source(path: candidate, bytes: [UInt8](data)))
+            return
+        }
+        diagnostics.error("cannot find include file '\(request.path)'", at: request.location)
+    }
+
+    /// Scans tokens and comments between `start` and `end` of the current line.
+    private mutating func scan(_ bytes: [UInt8], _ start: Int, _ end: Int, emitting: Bool) {
+        var i = start
+        while i < end, !diagnostics.isFull {
+            let c = bytes[i]
+            if inComment {
+                var j = i
+                while j + 1 < end, !(bytes[j] == UInt8(ascii: "*") && bytes[j + 1] == UInt8(ascii: "/")) { j += 1 }
+                if j + 1 < end {
+                    if emitting { commentText += bytes[i..<j] }
+                    finishComment(emitting: emitting)
+                    i = j + 2
+                } else {
+                    if emitting { commentText += bytes[i..<end] + [0x0A] }
+                    i = end
+                }
+                continue
+            }
+            let next: UInt8 = i + 1 < end ? bytes[i + 1] : 0
+            let column = i - start + 1
+            switch c {
+            case 0x20, 0x09, 0x0D, 0x0C, 0x0B:
+                i += 1
+            case UInt8(ascii: "/") where next == UInt8(ascii: "*"):
+                inComment = true
+                commentStart = location(column)
+                commentText = []
+                i += 2
+            case UInt8(ascii: "/") where next == UInt8(ascii: "/"):
+                if emitting {
+                    commentText = Array(bytes[(i + 2)..<end])
+                    finishComment(emitting: true)
+                }
+                i = end
+            case _ where Self.isIdentifierStart(c):
+                var j = i + 1
+                while j < end, Self.isIdentifierStart(bytes[j]) || Self.isDigit(bytes[j]) { j += 1 }
+                if emitting {
+                    identifier(String(decoding: bytes[i..<j], as: UTF8.self), at: location(column))
+                }
+                i = j
+            case _ where Self.isDigit(c) || (c == UInt8(ascii: "-") && Self.isDigit(next)):
+                var j = i + 1
+                while j < end, Self.isIdentifierStart(bytes[j]) || Self.isDigit(bytes[j]) { j += 1 }
+                if emitting { number(String(decoding: bytes[i..<j], as: UTF8.self), at: location(column)) }
+                i = j
+            case _ where Self.symbols.contains(c):
+                if emitting { emit(.symbol, String(UnicodeScalar(c)), at: location(column)) }
+                i += 1
+            default:
+                // One error for a run of bytes that cannot start a token.
+                var j = i + 1
+                while j < end, !Self.canStartToken(bytes[j]) { j += 1 }
+                if emitting {
+                    let shown = c >= 0x21 && c < 0x7F ? "'\(UnicodeScalar(c))'" : "byte 0x\(String(c, radix: 16))"
+                    diagnostics.error(
+                        "unexpected character \(shown); expected a name, a number or one of { } ( ) [ ] < > ; , = * :",
+                        at: location(column))
+                }
+                i = j
+            }
+        }
+        if inComment, emitting { commentText.append(0x0A) }
+    }
+
+    private static let symbols: Set<UInt8> = Set("{}()[]<>;,=*:".utf8)
+
+    private static func isIdentifierStart(_ c: UInt8) -> Bool {
+        (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || c == 0x5F
+    }
+
+    private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+
+    private static func canStartToken(_ c: UInt8) -> Bool {
+        isIdentifierStart(c) || isDigit(c) || symbols.contains(c) || c == 0x20 || c == 0x09 || c == 0x2F
+            || c == 0x2D
+    }
+
+    private mutating func finishComment(emitting: Bool) {
+        inComment = false
+        guard emitting else { return }
+        let text = Self.cleanComment(String(decoding: commentText, as: UTF8.self))
+        if !text.isEmpty {
+            pendingComment = pendingComment.map { $0 + "\n" + text } ?? text
+        }
+        commentText = []
+    }
+
+    /// Comment text without the decoration of `/* … */` blocks.
+    private static func cleanComment(_ text: String) -> String {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            var line = line.trimmed
+            if line.hasPrefix("*") { line = line.dropFirst().trimmed }
+            return line
+        }
+        return lines.drop { $0.isEmpty }.reversed().drop { $0.isEmpty }.reversed().joined(separator: "\n")
+    }
+
+    private mutating func emit(_ kind: Token.Kind, _ text: String, at location: SourceLocation, value: Int128 = 0) {
+        tokens.append(Token(kind: kind, text: text, location: location, comment: pendingComment, value: value))
+        pendingComment = nil
+    }
+
+    private mutating func identifier(_ name: String, at location: SourceLocation) {
+        guard let replacement = preprocessor.macros[name], !Preprocessor.passSymbols.contains(name),
+            !expandingMacros.contains(name)
+        else {
+            emit(.identifier, name, at: location)
+            return
+        }
+        guard expandingMacros.count < Self.maximumMacroDepth else {
+            diagnostics.error("macro '\(name)' expands more than \(Self.maximumMacroDepth) levels deep", at: location)
+            return
+        }
+        // Tokens of a macro's text are reported at the place the macro is used.
+        expandingMacros.append(name)
+        var inner = Lexer(options: FrontEndOptions())
+        inner.preprocessor = preprocessor
+        inner.expandingMacros = expandingMacros
+        inner.sources = [Source(path: location.file, bytes: Array(replacement.utf8), line: 1)]
+        inner.scan(inner.sources[0].bytes, 0, inner.sources[0].bytes.count, emitting: true)
+        expandingMacros.removeLast()
+        for var token in inner.tokens {
+            token.location = location
+            tokens.append(token)
+        }
+        diagnostics.append(contentsOf: inner.diagnostics)
+    }
+
+    private mutating func number(_ text: String, at location: SourceLocation) {
+        guard let value = Self.parseInteger(text) else {
+            diagnostics.error("invalid integer literal \(quoted(text))", at: location)
+            return
+        }
+        emit(.number, text, at: location, value: value)
+    }
+
+    /// Parses a decimal, `0x` hexadecimal or `0` octal literal, possibly
+    /// negative; nil if malformed or beyond 128 bits.
+    static func parseInteger(_ text: String) -> Int128? {
+        let negative = text.hasPrefix("-")
+        let body = negative ? text.dropFirst() : text[...]
+        let digits: Substring
+        let radix: Int
+        if body.hasPrefix("0x") || body.hasPrefix("0X") {
+            digits = body.dropFirst(2)
+            radix = 16
+        } else if body.count > 1, body.hasPrefix("0") {
+            digits = body.dropFirst()
+            radix = 8
+        } else {
+            digits = body
+            radix = 10
+        }
+        guard !digits.isEmpty, digits.count <= 40, let magnitude = Int128(digits, radix: radix) else { return nil }
+        return negative ? -magnitude : magnitude
+    }
+}

@@ -1,0 +1,35 @@
+/// A token of the IDL, after preprocessing.
+struct Token: Sendable {
+    enum Kind: Sendable, Equatable {
+        case identifier
+        case number
+        /// One of `{ } ( ) [ ] < > ; , = * :`.
+        case symbol
+        /// An rpcgen `%` line; `text` is the line without the `%`.
+        case passThrough
+        case endOfFile
+    }
+
+    var kind: Kind
+    var text: String
+    var location: SourceLocation
+    /// The comment between the previous token and this one, if any.
+    var comment: String?
+    /// For a `%` line inside a conditional on rpcgen's pass symbols (`RPC_XDR`, …):
+    /// the C preprocessor condition under which rpcgen sees it.
+    var passCondition: String?
+    /// For a number: its value.
+    var value: Int128 = 0
+
+    /// How the token reads in a message: `'foo'`, `';'`, `end of file`.
+    var shown: String {
+        switch kind {
+        case .endOfFile: "end of file"
+        case .passThrough: "'%' line"
+        case .identifier, .number, .symbol: quoted(text)
+        }
+    }
+
+    func isSymbol(_ symbol: String) -> Bool { kind == .symbol && text == symbol }
+    func isKeyword(_ keyword: String) -> Bool { kind == .identifier && text == keyword }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import CrossbitIDL
+import Foundation
+
+@main
+struct CrossbitIDLCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crossbit-idl",
+        abstract: "Check Crossbit IDL (.x) files and generate code from them.",
+        subcommands: [Check.self, Layout.self, RPCL.self, SwiftCommand.self])
+}
+
+/// Options every subcommand that reads IDL shares.
+struct FrontEndArguments: ParsableArguments {
+    @Option(name: .customShort("D"), help: "Define a preprocessor macro: NAME or NAME=VALUE.")
+    var defines: [String] = []
+
+    @Option(name: .customShort("I"), help: "Add a folder to the #include search path.")
+    var includePaths: [String] = []
+
+    var options: FrontEndOptions {
+        var macros: [String: String] = [:]
+        for define in defines {
+            let parts = define.split(separator: "=", maxSplits: 1)
+            macros[String(parts[0])] = parts.count > 1 ? String(parts[1]) : "1"
+        }
+        return FrontEndOptions(defines: macros, includePaths: includePaths)
+    }
+
+    /// Loads a file, printing its diagnostics to standard error; nil on errors.
+    func load(_ path: String) -> IDLModule? {
+        do {
+            let module = try IDLFrontEnd.load(path: path, options: options)
+            for warning in module.warnings { printError(warning.description) }
+            return module
+        } catch {
+            printError(error.description)
+            return nil
+        }
+    }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check IDL files; print diagnostics, exit 1 on any error.")
+
+    @OptionGroup var frontEnd: FrontEndArguments
+
+    @Argument(help: "The .x files to check.")
+    var files: [String]
+
+    func run() throws {
+        var failed = false
+        for file in files where frontEnd.load(file) == nil {
+            failed = true
+        }
+        if failed { throw ExitCode.failure }
+    }
+}

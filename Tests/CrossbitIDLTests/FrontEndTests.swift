@@ -1,0 +1,4 @@
+import CrossbitIDL
+import Testing
+
+@Suite struct FrontEndTests {}
