@@ -1,3 +1,4 @@
+import Foundation
 import TOMLKit
 
 extension BrokerConfiguration {
@@ -63,7 +64,7 @@ extension BrokerConfiguration {
 
     /// Reads a TOML file from disk.
     public init(contentsOfTOMLFile path: String) throws(ConfigurationError) {
-        guard let text = readTextFile(path) else {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ConfigurationError("cannot read config file '\(path)'")
         }
         try self.init(toml: text, file: path)

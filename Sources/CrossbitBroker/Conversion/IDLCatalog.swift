@@ -1,0 +1,118 @@
+import CrossbitCore
+import CrossbitIDL
+import Foundation
+
+/// The programs the broker knows from IDL: their names and numbers, and a
+/// conversion plan for every procedure, built once at start.
+public struct IDLCatalog: Sendable {
+    /// One program version's names and procedure plans.
+    struct VersionEntry: Sendable {
+        var programName: String
+        var versionName: String
+        var procedures: [UInt32: ProcedurePlan]
+    }
+
+    private var versions: [UInt64: VersionEntry] = [:]
+    private var programNumbers: [String: UInt32] = [:]
+    private var versionNumbers: [UInt32: [String: UInt32]] = [:]
+
+    /// Loads `.x` files and every `.x` file of the given folders.
+    /// Diagnostics of the front end, and a program defined twice, are errors.
+    public init(paths: [String]) throws(ConfigurationError) {
+        var modules: [IDLModule] = []
+        for file in try Self.idlFiles(paths) {
+            do {
+                modules.append(try IDLFrontEnd.load(path: file))
+            } catch {
+                throw ConfigurationError("cannot load IDL '\(file)':\n\(error)")
+            }
+        }
+        try self.init(modules: modules)
+    }
+
+    /// A catalog of already loaded modules.
+    public init(modules: [IDLModule]) throws(ConfigurationError) {
+        for module in modules {
+            for case .program(let program) in module.specification.definitions {
+                let programNumber = UInt32(truncatingIfNeeded: module.value(of: program.number))
+                programNumbers[program.name] = programNumber
+                for version in program.versions {
+                    let versionNumber = UInt32(truncatingIfNeeded: module.value(of: version.number))
+                    let key = Self.key(programNumber, versionNumber)
+                    if let existing = versions[key] {
+                        throw ConfigurationError(
+                            "\(version.location): program \(programNumber) version \(versionNumber) is also defined as \(existing.programName).\(existing.versionName)")
+                    }
+                    versionNumbers[programNumber, default: [:]][version.name] = versionNumber
+                    var compiler = PlanCompiler(module: module)
+                    var procedures: [UInt32: ProcedurePlan] = [0: .null(program: program.name, version: version.name)]
+                    for procedure in version.procedures {
+                        let number = UInt32(truncatingIfNeeded: module.value(of: procedure.number))
+                        procedures[number] = ProcedurePlan(
+                            program: program.name, version: version.name, name: procedure.name,
+                            arguments: compiler.arguments(of: procedure), result: compiler.result(of: procedure))
+                    }
+                    versions[key] = VersionEntry(programName: program.name, versionName: version.name, procedures: procedures)
+                }
+            }
+        }
+    }
+
+    private static func key(_ program: UInt32, _ version: UInt32) -> UInt64 {
+        UInt64(program) << 32 | UInt64(version)
+    }
+
+    /// The plan of a procedure, nil when the IDL has no such procedure.
+    public func plan(program: UInt32, version: UInt32, procedure: UInt32) -> ProcedurePlan? {
+        versions[Self.key(program, version)]?.procedures[procedure]
+    }
+
+    /// Whether the IDL defines this program version.
+    public func defines(program: UInt32, version: UInt32) -> Bool {
+        versions[Self.key(program, version)] != nil
+    }
+
+    /// `PROGRAM.VERSION` names of a program version, or its numbers when unknown.
+    public func displayName(program: UInt32, version: UInt32) -> String {
+        guard let entry = versions[Self.key(program, version)] else { return "\(program).\(version)" }
+        return "\(entry.programName).\(entry.versionName)"
+    }
+
+    /// The number of a program given by number or IDL name.
+    public func programNumber(_ program: BrokerConfiguration.NumberOrName) -> UInt32? {
+        switch program {
+        case .number(let number): number
+        case .name(let name): programNumbers[name]
+        }
+    }
+
+    /// The number of a version of `program` given by number or IDL name.
+    public func versionNumber(_ version: BrokerConfiguration.NumberOrName, program: UInt32) -> UInt32? {
+        switch version {
+        case .number(let number): number
+        case .name(let name): versionNumbers[program]?[name]
+        }
+    }
+
+    /// The `.x` files named by `paths`, folders expanded (sorted by name).
+    static func idlFiles(_ paths: [String]) throws(ConfigurationError) -> [String] {
+        var files: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw ConfigurationError("IDL path '\(path)' does not exist")
+            }
+            guard isDirectory.boolValue else {
+                files.append(path)
+                continue
+            }
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+                throw ConfigurationError("cannot list the IDL folder '\(path)'")
+            }
+            let found = names.filter { $0.hasSuffix(".x") }.sorted()
+            guard !found.isEmpty else { throw ConfigurationError("IDL folder '\(path)' holds no .x file") }
+            files += found.map { (path.hasSuffix("/") ? path : path + "/") + $0 }
+        }
+        return files
+    }
+}

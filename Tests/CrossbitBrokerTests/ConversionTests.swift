@@ -1,0 +1,160 @@
+import CrossbitBroker
+import CrossbitCore
+import CrossbitIDL
+import Testing
+
+/// Bytes written by B's XDR writer in one layout.
+func xdr(_ layout: WireLayout, _ body: (inout XDRWriter) throws(XDRError) -> Void) throws -> [UInt8] {
+    var writer = XDRWriter(layout: layout)
+    try body(&writer)
+    return writer.finish()
+}
+
+@Suite struct ConversionTests {
+    static let source = """
+        typedef size_t len_t;
+        enum color { RED = 0, GREEN = 1 };
+        struct buffer {
+            color tint;
+            len_t size;
+            handle_t owner;
+            time_t when;
+            opaque data<16>;
+        };
+        union outcome switch (int status) {
+        case 0: buffer ok;
+        case 1: ssize_t error;
+        default: void;
+        };
+        struct node { intptr_t value; node *next; };
+        typedef uintptr_t items<2>;
+        struct plain { int a; hyper b; string s<>; color c[2]; };
+        program P {
+            version V {
+                outcome PUT(buffer, size_t) = 1;
+                node WALK(node) = 2;
+                plain ECHO(plain) = 3;
+                uintptr_t LIST(items) = 4;
+            } = 1;
+        } = 0x20000099;
+        """
+
+    let catalog: IDLCatalog
+
+    init() throws {
+        catalog = try IDLCatalog(modules: [try IDLFrontEnd.load(source: Self.source, file: "test.x")])
+    }
+
+    func plan(_ procedure: UInt32) throws -> ProcedurePlan {
+        try #require(catalog.plan(program: 0x2000_0099, version: 1, procedure: procedure))
+    }
+
+    func buffer(_ writer: inout XDRWriter, size: UInt, owner: Handle, when: Int) throws(XDRError) {
+        writer.writeInt32(1)
+        try writer.writeUnsigned(size, as: .sizeT)
+        writer.writeHandle(owner)
+        try writer.writeSigned(when, as: .timeT)
+        try writer.writeOpaque([1, 2, 3], maximum: 16)
+    }
+
+    @Test func resolvesNamesAndNumbers() throws {
+        #expect(catalog.programNumber(.name("P")) == 0x2000_0099)
+        #expect(catalog.versionNumber(.name("V"), program: 0x2000_0099) == 1)
+        #expect(catalog.versionNumber(.name("W"), program: 0x2000_0099) == nil)
+        #expect(catalog.defines(program: 0x2000_0099, version: 1))
+        #expect(catalog.displayName(program: 0x2000_0099, version: 1) == "P.V")
+        #expect(try plan(0).passesThrough)
+        #expect(catalog.plan(program: 0x2000_0099, version: 1, procedure: 9) == nil)
+    }
+
+    @Test func passThroughOnlyWithoutWidthDependentParts() throws {
+        #expect(try plan(3).passesThrough)
+        #expect(try !plan(1).passesThrough)
+        #expect(try !plan(2).passesThrough)
+        #expect(try !plan(4).passesThrough)
+    }
+
+    static let limits: [(UInt, Handle, Int)] = [
+        (0, Handle(0xFFFF_FFFF), -1), (UInt(UInt32.max), Handle(7), Int(Int32.max)), (5, Handle(1), Int(Int32.min)),
+    ]
+
+    @Test(arguments: limits)
+    func widensArgumentsAndNarrowsThemBack(size: UInt, owner: Handle, when: Int) throws {
+        let put = try plan(1)
+        let narrow = try xdr(.ilp32) { w throws(XDRError) in
+            try buffer(&w, size: size, owner: owner, when: when)
+            try w.writeUnsigned(size, as: .sizeT)
+        }
+        let wide = try put.convertArguments(narrow, from: .ilp32, to: .lp64)
+        // A handle from a 32-bit peer is sign-extended: 0xFFFFFFFF becomes 64-bit -1.
+        let widenedOwner = Handle(widening: owner.narrowed)
+        #expect(wide == (try xdr(.lp64) { w throws(XDRError) in
+            try buffer(&w, size: size, owner: widenedOwner, when: when)
+            try w.writeUnsigned(size, as: .sizeT)
+        }))
+        #expect(try put.convertArguments(wide, from: .lp64, to: .ilp32) == narrow)
+    }
+
+    @Test func convertsUnionResults() throws {
+        let put = try plan(1)
+        let wideError = try xdr(.lp64) { w throws(XDRError) in
+            w.writeInt32(1)
+            try w.writeSigned(-42, as: .ssizeT)
+        }
+        #expect(try put.convertResult(wideError, from: .lp64, to: .ilp32) == [0, 0, 0, 1, 0xFF, 0xFF, 0xFF, 0xD6])
+        let void = try xdr(.lp64) { w throws(XDRError) in w.writeInt32(7) }
+        #expect(try put.convertResult(void, from: .lp64, to: .ilp32) == void)
+    }
+
+    @Test func narrowingFailureNamesPathAndValue() throws {
+        let put = try plan(1)
+        let wide = try xdr(.lp64) { w throws(XDRError) in
+            try buffer(&w, size: 0x1_0000_0000, owner: Handle(1), when: 0)
+            try w.writeUnsigned(1, as: .sizeT)
+        }
+        let error = #expect(throws: XDRError.self) { try put.convertArguments(wide, from: .lp64, to: .ilp32) }
+        #expect(error?.pathDescription == "arg1.size")
+        #expect(error?.kind == .narrowingOverflow(type: .sizeT, value: "4294967296", layout: .ilp32))
+
+        let late = try xdr(.lp64) { w throws(XDRError) in w.writeInt32(0); try buffer(&w, size: 1, owner: Handle(1), when: 1 << 40) }
+        let resultError = #expect(throws: XDRError.self) { try put.convertResult(late, from: .lp64, to: .ilp32) }
+        #expect(resultError?.pathDescription == "result.ok.when")
+    }
+
+    @Test func walksRecursiveListsAndArrays() throws {
+        let walk = try plan(2)
+        let narrow = try xdr(.ilp32) { w throws(XDRError) in
+            try w.writeSigned(-1, as: .intptrT)
+            w.writeBool(true)
+            try w.writeSigned(2, as: .intptrT)
+            w.writeBool(false)
+        }
+        let wide = try walk.convertArguments(narrow, from: .ilp32, to: .lp64)
+        #expect(wide.count == 24)
+        #expect(try walk.convertResult(wide, from: .lp64, to: .ilp32) == narrow)
+
+        let list = try plan(4)
+        let items = try xdr(.lp64) { w throws(XDRError) in
+            try w.writeLength(2, maximum: 2)
+            try w.writeUnsigned(1, as: .uintptrT)
+            try w.writeUnsigned(UInt(UInt32.max) + 1, as: .uintptrT)
+        }
+        let error = #expect(throws: XDRError.self) { try list.convertArguments(items, from: .lp64, to: .ilp32) }
+        #expect(error?.pathDescription == "arg1[1]")
+    }
+
+    @Test(arguments: [
+        [UInt8](),  // nothing at all
+        [0, 0, 0, 1, 0, 0],  // cut inside the size
+        [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 99],  // opaque length over its bound
+    ])
+    func garbageIsAnErrorNotACrash(bytes: [UInt8]) throws {
+        #expect(throws: XDRError.self) { try plan(1).convertArguments(bytes, from: .ilp32, to: .lp64) }
+    }
+
+    @Test func rejectsTrailingBytesAndBadDiscriminants() throws {
+        let walk = try plan(2)
+        #expect(throws: XDRError.self) { try walk.convertArguments([0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0], from: .ilp32, to: .lp64) }
+        #expect(throws: XDRError.self) { try walk.convertArguments([0, 0, 0, 1, 0, 0, 0, 2], from: .ilp32, to: .lp64) }
+    }
+}
