@@ -56,6 +56,8 @@ public struct RPCError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The underlying error, if any.
     public var cause: (any Error & Sendable)?
+    /// For `.programMismatch`: the lowest and highest versions the server has.
+    public var supportedVersions: ClosedRange<UInt32>?
 
     public init(code: Code, message: String, cause: (any Error & Sendable)? = nil) {
         self.code = code

@@ -83,3 +83,18 @@ public protocol RPCServiceDispatcher: Sendable {
         procedure: UInt32, arguments: [UInt8], context: RPCCallContext
     ) async throws(RPCError) -> [UInt8]
 }
+
+/// Serves calls to any program and version on encoded bytes: the broker
+/// routes every call this way. A server hands it the calls to programs that
+/// none of its ``RPCServiceDispatcher``s serves, procedure 0 included.
+public protocol RPCCallRouter: Sendable {
+    /// Handles one call and returns its encoded result.
+    ///
+    /// Throws `.programUnavailable`, `.programMismatch` (with
+    /// ``RPCError/supportedVersions``), `.procedureUnavailable`,
+    /// `.garbageArguments` or any other code (SYSTEM_ERR) for the matching
+    /// ONC RPC reply.
+    func route(
+        _ procedure: ProcedureID, arguments: [UInt8], context: RPCCallContext
+    ) async throws(RPCError) -> [UInt8]
+}
