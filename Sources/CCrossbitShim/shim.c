@@ -1,0 +1,48 @@
+#include "crossbit_shim.h"
+
+#include <string.h>
+#include <rpc/rpc.h>
+#include <rpc/rpcb_clnt.h>
+#include <netconfig.h>
+
+int crossbit_rpcb_getaddr(uint32_t program, uint32_t version, const char *netid,
+                          const char *host, void *address, uint32_t *length) {
+    struct netconfig *nconf = getnetconfigent(netid);
+    if (nconf == NULL)
+        return RPC_UNKNOWNPROTO;
+    struct netbuf buf = { .maxlen = *length, .len = 0, .buf = address };
+    bool_t found = rpcb_getaddr(program, version, nconf, &buf, host);
+    freenetconfigent(nconf);
+    if (!found) {
+        enum clnt_stat status = rpc_createerr.cf_stat;
+        if (status == RPC_PROGNOTREGISTERED)
+            return CROSSBIT_RPCB_NOT_REGISTERED;
+        return status == RPC_SUCCESS ? RPC_FAILED : (int)status;
+    }
+    *length = buf.len;
+    return 0;
+}
+
+int crossbit_rpcb_set(uint32_t program, uint32_t version, const char *netid,
+                      const void *address, uint32_t length) {
+    struct netconfig *nconf = getnetconfigent(netid);
+    if (nconf == NULL)
+        return 0;
+    struct netbuf buf = { .maxlen = length, .len = length, .buf = (void *)address };
+    bool_t ok = rpcb_set(program, version, nconf, &buf);
+    freenetconfigent(nconf);
+    return ok ? 1 : 0;
+}
+
+int crossbit_rpcb_unset(uint32_t program, uint32_t version, const char *netid) {
+    struct netconfig *nconf = getnetconfigent(netid);
+    if (nconf == NULL)
+        return 0;
+    bool_t ok = rpcb_unset(program, version, nconf);
+    freenetconfigent(nconf);
+    return ok ? 1 : 0;
+}
+
+const char *crossbit_rpc_status_text(int status) {
+    return clnt_sperrno((enum clnt_stat)status);
+}

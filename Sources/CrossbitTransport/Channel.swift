@@ -1,0 +1,200 @@
+import CrossbitCore
+import Glibc
+import Synchronization
+
+/// What a channel's owner does with what arrives. Every method runs on the
+/// channel's own thread.
+protocol ChannelHandler: AnyObject, Sendable {
+    /// A message arrived (a record on a stream, a datagram; `peer` for
+    /// unconnected datagram sockets).
+    func received(_ message: [UInt8], from peer: SocketAddress?, on channel: Channel)
+    /// The monotonic time (ns) at which `tick` must run next, nil for none.
+    func nextTick() -> Int64?
+    /// Runs after every wake-up of the channel's thread.
+    func tick(now: Int64, on channel: Channel)
+    /// The channel closed; `error` says why when it was not asked to.
+    func closed(_ channel: Channel, error: RPCError?)
+}
+
+/// One socket and the thread that waits on it.
+///
+/// The thread polls the socket and an eventfd, reads what arrives and hands
+/// it to the handler, and flushes whatever a nonblocking send could not
+/// write at once. Senders write from their own thread (no hop) as long as
+/// the socket takes the bytes, so a small call or reply costs no thread
+/// switch of its own.
+final class Channel: Sendable {
+    let fd: Int32
+    let isDatagram: Bool
+    let maximumMessageSize: Int
+    /// What the thread's poll waits for at the latest (monotonic ns).
+    private let pollDeadline = Atomic<Int64>(0)
+    private let waker: Waker
+    private let state = Mutex(WriteState())
+
+    private struct WriteState {
+        var backlog: [UInt8] = []
+        var backlogOffset = 0
+        var closed = false
+    }
+
+    /// How long an idle channel's thread sleeps between ticks.
+    private static let idleTick: Int64 = 1_000_000_000
+
+    init(fd: Int32, isDatagram: Bool, maximumMessageSize: Int) throws(RPCError) {
+        self.fd = fd
+        self.isDatagram = isDatagram
+        self.maximumMessageSize = maximumMessageSize
+        do { waker = try Waker() } catch {
+            Glibc.close(fd)
+            throw error
+        }
+    }
+
+    func start(handler: any ChannelHandler) {
+        startThread { self.run(handler: handler) }
+    }
+
+    /// Sends a message built by ``MessageWriter`` (its `framed` bytes): on a
+    /// stream with its record mark, as a datagram without it.
+    func send(_ message: [UInt8], to peer: SocketAddress? = nil) throws(RPCError) {
+        if isDatagram {
+            try sendDatagram(message, to: peer)
+            return
+        }
+        let wake = try state.withLock { (state) throws(RPCError) -> Bool in
+            guard !state.closed else { throw RPCError(code: .transportFailure, message: "the connection is closed") }
+            if state.backlog.isEmpty {
+                let written = try write(message, from: 0)
+                guard written < message.count else { return false }
+                state.backlog = Array(message[written...])
+                state.backlogOffset = 0
+                return true
+            }
+            state.backlog.append(contentsOf: message)
+            return false
+        }
+        if wake { waker.wake() }
+    }
+
+    /// Wakes the thread if its poll would sleep past `deadline`.
+    func wake(before deadline: Int64) {
+        if deadline < pollDeadline.load(ordering: .relaxed) { waker.wake() }
+    }
+
+    /// Closes the channel: its thread closes the socket and tells the handler.
+    func close() {
+        let wasOpen = state.withLock { state in
+            defer { state.closed = true }
+            return !state.closed
+        }
+        if wasOpen { waker.wake() }
+    }
+
+    private func sendDatagram(_ message: [UInt8], to peer: SocketAddress?) throws(RPCError) {
+        let sent = message.withUnsafeBytes { raw in
+            let body = UnsafeRawBufferPointer(rebasing: raw[recordMarkSize...])
+            let flags = Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL)
+            guard let peer else { return Glibc.send(fd, body.baseAddress, body.count, flags) }
+            return peer.withSockAddr { sendto(fd, body.baseAddress, body.count, flags, $0, $1) }
+        }
+        // A datagram the kernel cannot queue now is lost like any other; retransmission covers it.
+        guard sent >= 0 || errno == EAGAIN || errno == EWOULDBLOCK else {
+            throw RPCError(code: .transportFailure, message: "cannot send a datagram: \(errnoText())")
+        }
+    }
+
+    /// Writes as much as the socket takes now; the count written.
+    private func write(_ bytes: [UInt8], from offset: Int) throws(RPCError) -> Int {
+        var offset = offset
+        while offset < bytes.count {
+            let count = bytes.withUnsafeBytes { raw in
+                Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL))
+            }
+            if count >= 0 {
+                offset += count
+            } else if errno == EAGAIN || errno == EWOULDBLOCK {
+                break
+            } else if errno != EINTR {
+                throw RPCError(code: .transportFailure, message: "cannot send: \(errnoText())")
+            }
+        }
+        return offset
+    }
+
+    private func flushBacklog() throws(RPCError) {
+        try state.withLock { (state) throws(RPCError) in
+            guard !state.backlog.isEmpty else { return }
+            state.backlogOffset = try write(state.backlog, from: state.backlogOffset)
+            if state.backlogOffset == state.backlog.count {
+                state.backlog = []
+                state.backlogOffset = 0
+            }
+        }
+    }
+
+    private func run(handler: any ChannelHandler) {
+        var assembler = RecordAssembler(maximumMessageSize: maximumMessageSize)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var fds = [pollfd(fd: fd, events: 0, revents: 0), pollfd(fd: waker.fd, events: Int16(POLLIN), revents: 0)]
+        var failure: RPCError?
+        while true {
+            let (closed, writing) = state.withLock { ($0.closed, !$0.backlog.isEmpty) }
+            if closed { break }
+            fds[0].events = Int16(POLLIN) | (writing ? Int16(POLLOUT) : 0)
+            let now = monotonicNanoseconds()
+            let deadline = min(handler.nextTick() ?? .max, now + Self.idleTick)
+            pollDeadline.store(deadline, ordering: .relaxed)
+            let timeout = Int32(clamping: max(0, (deadline - now + 999_999) / 1_000_000))
+            if poll(&fds, 2, timeout) < 0 && errno != EINTR {
+                failure = RPCError(code: .transportFailure, message: "poll(): \(errnoText())")
+                break
+            }
+            if fds[1].revents != 0 { waker.drain() }
+            do throws(RPCError) {
+                if fds[0].revents & Int16(POLLOUT) != 0 { try flushBacklog() }
+                if fds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+                    try receive(into: &buffer, assembler: &assembler, handler: handler)
+                }
+            } catch {
+                failure = error
+                break
+            }
+            handler.tick(now: monotonicNanoseconds(), on: self)
+        }
+        state.withLock { $0.closed = true }
+        Glibc.close(fd)
+        waker.close()
+        handler.closed(self, error: failure)
+    }
+
+    private func receive(
+        into buffer: inout [UInt8], assembler: inout RecordAssembler, handler: any ChannelHandler
+    ) throws(RPCError) {
+        var peerStorage = sockaddr_storage()
+        var peerLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let count = buffer.withUnsafeMutableBytes { raw in
+            withUnsafeMutableBytes(of: &peerStorage) { peer in
+                recvfrom(fd, raw.baseAddress, raw.count, 0,
+                         peer.baseAddress!.assumingMemoryBound(to: sockaddr.self), &peerLength)
+            }
+        }
+        if count < 0 {
+            if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return }
+            throw RPCError(code: .transportFailure, message: errnoText())
+        }
+        if isDatagram {
+            let peer = peerLength > 0
+                ? SocketAddress(bytes: withUnsafeBytes(of: &peerStorage) { Array($0.prefix(Int(peerLength))) }) : nil
+            handler.received(Array(buffer[..<count]), from: peer, on: self)
+            return
+        }
+        guard count > 0 else { throw RPCError(code: .transportFailure, message: "the peer closed the connection") }
+        let failure = buffer.withUnsafeBytes { raw in
+            Result { () throws(RPCError) in
+                try assembler.feed(UnsafeRawBufferPointer(rebasing: raw[..<count])) { handler.received($0, from: nil, on: self) }
+            }
+        }
+        try failure.get()
+    }
+}

@@ -1,0 +1,130 @@
+import CrossbitCore
+import Synchronization
+
+/// One connection (or connected UDP socket) of a client, shared by all its
+/// calls: each call is sent from the caller's thread with a fresh xid, and
+/// the channel's thread matches replies to callers by xid, so calls on one
+/// connection run concurrently and pipelined. Deadlines and UDP
+/// retransmission are timers of the channel's thread.
+final class ClientConnection: ChannelHandler {
+    typealias Reply = Result<[UInt8], RPCError>
+
+    let channel: Channel
+    let address: SocketAddress
+    private let onClose: @Sendable (ClientConnection) -> Void
+    private let nextXid: Atomic<UInt32>
+    private let state = Mutex(State())
+
+    private struct Pending {
+        var continuation: UnsafeContinuation<Reply, Never>
+        var procedure: ProcedureID
+        var deadline: Int64
+        /// For UDP: the datagram and when to send it again.
+        var datagram: [UInt8]?
+        var retransmitAt: Int64
+        var retransmitInterval: Int64
+    }
+
+    private struct State {
+        var pending: [UInt32: Pending] = [:]
+        var failure: RPCError?
+    }
+
+    /// The first interval between UDP retransmissions; it doubles up to 4 s.
+    private static let firstRetransmitInterval: Int64 = 500_000_000
+
+    init(channel: Channel, address: SocketAddress, onClose: @escaping @Sendable (ClientConnection) -> Void) {
+        self.channel = channel
+        self.address = address
+        self.onClose = onClose
+        nextXid = Atomic(UInt32(truncatingIfNeeded: monotonicNanoseconds() / 1000))
+    }
+
+    /// Sends a call and waits for its reply message (not yet decoded).
+    func call(
+        _ procedure: ProcedureID, arguments: [UInt8], credentialFlavor: UInt32, credentials: [UInt8], timeout: Int64
+    ) async -> Reply {
+        let xid = nextXid.add(1, ordering: .relaxed).newValue
+        let message = CallMessage.encode(
+            xid: xid, procedure: procedure, credentialFlavor: credentialFlavor, credentials: credentials, arguments: arguments)
+        let now = monotonicNanoseconds()
+        let deadline = timeout > Int64.max - now ? Int64.max : now + timeout
+        return await withUnsafeContinuation { continuation in
+            let pending = Pending(
+                continuation: continuation, procedure: procedure, deadline: deadline,
+                datagram: channel.isDatagram ? message : nil,
+                retransmitAt: channel.isDatagram ? now + Self.firstRetransmitInterval : .max,
+                retransmitInterval: Self.firstRetransmitInterval)
+            let failure = state.withLock { state -> RPCError? in
+                if let failure = state.failure { return failure }
+                state.pending[xid] = pending
+                return nil
+            }
+            if let failure {
+                continuation.resume(returning: .failure(failure))
+                return
+            }
+            do throws(RPCError) {
+                try channel.send(message)
+                channel.wake(before: min(deadline, pending.retransmitAt))
+            } catch {
+                finish(xid, with: .failure(error))
+            }
+        }
+    }
+
+    func close() { channel.close() }
+
+    private func finish(_ xid: UInt32, with reply: Reply) {
+        state.withLock { $0.pending.removeValue(forKey: xid) }?.continuation.resume(returning: reply)
+    }
+
+    // MARK: ChannelHandler
+
+    func received(_ message: [UInt8], from peer: SocketAddress?, on channel: Channel) {
+        guard let xid = ReplyMessage.xid(of: message) else { return }
+        finish(xid, with: .success(message))
+    }
+
+    func nextTick() -> Int64? {
+        state.withLock { state in
+            state.pending.values.lazy.map { min($0.deadline, $0.retransmitAt) }.min()
+        }
+    }
+
+    func tick(now: Int64, on channel: Channel) {
+        var expired: [Pending] = []
+        var resend: [[UInt8]] = []
+        state.withLock { state in
+            for (xid, pending) in state.pending {
+                if pending.deadline <= now {
+                    expired.append(pending)
+                    state.pending[xid] = nil
+                } else if pending.retransmitAt <= now, let datagram = pending.datagram {
+                    resend.append(datagram)
+                    let interval = min(pending.retransmitInterval * 2, 4_000_000_000)
+                    state.pending[xid]?.retransmitInterval = interval
+                    state.pending[xid]?.retransmitAt = now + interval
+                }
+            }
+        }
+        for pending in expired {
+            pending.continuation.resume(returning: .failure(RPCError(
+                code: .timeout, message: "no reply to \(pending.procedure) from \(address) before the deadline")))
+        }
+        for datagram in resend { try? channel.send(datagram) }
+    }
+
+    func closed(_ channel: Channel, error: RPCError?) {
+        let failure = RPCError(
+            code: .transportFailure,
+            message: "the connection to \(address) is closed" + (error.map { ": \($0.message)" } ?? ""))
+        let pending = state.withLock { state in
+            state.failure = failure
+            defer { state.pending = [:] }
+            return Array(state.pending.values)
+        }
+        for call in pending { call.continuation.resume(returning: .failure(failure)) }
+        onClose(self)
+    }
+}

@@ -1,0 +1,125 @@
+import CrossbitCore
+import Glibc
+import Synchronization
+
+/// A bound server socket. For TCP and unix endpoints a thread accepts
+/// connections and gives each a ``Channel`` of its own; a UDP endpoint is
+/// one channel.
+final class Listener: Sendable {
+    let endpoint: ServerEndpoint
+    let address: SocketAddress
+    private let fd: Int32
+    private let server: RPCServer
+    private let waker: Waker
+    private let stopped = Atomic(false)
+    private let started = Atomic(false)
+
+    private init(endpoint: ServerEndpoint, address: SocketAddress, fd: Int32, server: RPCServer) throws(RPCError) {
+        self.endpoint = endpoint
+        self.address = address
+        self.fd = fd
+        self.server = server
+        do { waker = try Waker() } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    /// Binds the endpoint's socket (and listens, for streams).
+    static func bind(_ endpoint: ServerEndpoint, server: RPCServer) async throws(RPCError) -> Listener {
+        let requested: SocketAddress
+        switch endpoint.transport {
+        case .tcp(let host, let port), .udp(let host, let port):
+            let datagram = endpoint.isDatagram
+            requested = try await runBlocking { () throws(RPCError) in
+                try SocketAddress.resolve(host: host, port: port, datagram: datagram)
+            }
+        case .unix(let path):
+            guard path.utf8.count < SocketAddress.maximumUnixPathLength else {
+                throw RPCError(code: .invalidArgument, message: "the unix socket path '\(path)' is too long")
+            }
+            unlink(path)
+            requested = SocketAddress(unixPath: path)
+        }
+        let (fd, address) = try Socket.bind(requested, datagram: endpoint.isDatagram)
+        return try Listener(endpoint: endpoint, address: address, fd: fd, server: server)
+    }
+
+    /// Starts serving: a UDP channel, or a thread accepting connections.
+    func start() {
+        started.store(true, ordering: .sequentiallyConsistent)
+        if endpoint.isDatagram {
+            do throws(RPCError) {
+                let channel = try Channel(fd: fd, isDatagram: true, maximumMessageSize: 65536)
+                channel.start(handler: ServerChannelHandler(server: server, layout: endpoint.layout))
+                if !server.adopt(channel) { channel.close() }
+            } catch {
+                server.logger.error("cannot serve \(endpoint)", metadata: ["error": "\(error)"])
+            }
+            waker.close()
+            return
+        }
+        startThread { self.acceptConnections() }
+    }
+
+    /// Stops accepting connections. A UDP channel is closed by the server once drained.
+    func stop() {
+        guard !stopped.exchange(true, ordering: .sequentiallyConsistent) else { return }
+        if !started.load(ordering: .sequentiallyConsistent) {
+            close(fd)
+            waker.close()
+        } else if !endpoint.isDatagram {
+            waker.wake()
+        }
+    }
+
+    private func acceptConnections() {
+        var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: waker.fd, events: Int16(POLLIN), revents: 0)]
+        while !stopped.load(ordering: .sequentiallyConsistent) {
+            guard poll(&fds, 2, -1) >= 0 || errno == EINTR else {
+                server.logger.error("poll() failed on \(endpoint): \(errnoText())")
+                break
+            }
+            guard fds[0].revents != 0 else { continue }
+            while case let connection = accept(fd, nil, nil), connection >= 0 {
+                _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
+                Socket.setNonBlocking(connection)
+                if address.family != AF_UNIX { Socket.setOption(connection, Int32(IPPROTO_TCP), Int32(TCP_NODELAY), 1) }
+                do throws(RPCError) {
+                    let channel = try Channel(
+                        fd: connection, isDatagram: false, maximumMessageSize: server.options.maximumMessageSize)
+                    channel.start(handler: ServerChannelHandler(server: server, layout: endpoint.layout))
+                    if !server.adopt(channel) { channel.close() }
+                } catch {
+                    server.logger.error("cannot serve a connection on \(endpoint)", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        close(fd)
+        waker.close()
+    }
+}
+
+/// Hands the calls arriving on one server channel to the server.
+final class ServerChannelHandler: ChannelHandler {
+    let server: RPCServer
+    let layout: WireLayout
+
+    init(server: RPCServer, layout: WireLayout) {
+        self.server = server
+        self.layout = layout
+    }
+
+    func received(_ message: [UInt8], from peer: SocketAddress?, on channel: Channel) {
+        server.handle(message, from: peer, on: channel, layout: layout)
+    }
+
+    func nextTick() -> Int64? { nil }
+
+    func tick(now: Int64, on channel: Channel) {}
+
+    func closed(_ channel: Channel, error: RPCError?) {
+        if let error { server.logger.debug("connection closed", metadata: ["reason": "\(error.message)"]) }
+        server.release(channel)
+    }
+}

@@ -1,0 +1,191 @@
+import CCrossbitShim
+import CrossbitCore
+import Glibc
+import Synchronization
+
+/// An ONC RPC client transport: generated clients call through it.
+///
+/// One client holds one connection per server address (TCP, unix socket or
+/// UDP), opened on first use and again after it fails. Calls from many
+/// tasks share it concurrently: each is sent with its own xid and its reply
+/// is matched by xid, so no call waits behind another. Blocking work
+/// (connecting, rpcbind look-ups, waiting for replies) runs on Crossbit's
+/// own threads, never on Swift's cooperative pool.
+///
+/// ```swift
+/// let client = try RPCClient(address: "tcp://127.0.0.1:2049", layout: .lp64)
+/// let reply = try await client.call(procedure, arguments: bytes, options: .defaults)
+/// ```
+public final class RPCClient: RPCClientTransport {
+    /// Credentials sent with every call.
+    public enum Credentials: Sendable, Hashable {
+        /// AUTH_NONE.
+        case none
+        /// AUTH_SYS with these credentials.
+        case unix(UnixCredentials)
+
+        /// AUTH_SYS with this process's host name, user, group and groups.
+        public static var currentProcess: Credentials {
+            var name = [CChar](repeating: 0, count: 256)
+            gethostname(&name, name.count - 1)
+            var groups = [gid_t](repeating: 0, count: 16)
+            let count = max(0, getgroups(Int32(groups.count), &groups))
+            return .unix(UnixCredentials(
+                stamp: UInt32(truncatingIfNeeded: time(nil)),
+                machineName: String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
+                uid: getuid(), gid: getgid(), gids: Array(groups.prefix(Int(count)))))
+        }
+    }
+
+    /// Options of a client.
+    public struct Options: Sendable, Hashable {
+        /// The deadline of calls whose `CallOptions` set none.
+        public var defaultTimeout: Duration
+        public var credentials: Credentials
+        /// The largest reply accepted (and argument sent), in bytes.
+        public var maximumMessageSize: Int
+
+        public init(
+            defaultTimeout: Duration = .seconds(25), credentials: Credentials = .none,
+            maximumMessageSize: Int = 16 << 20
+        ) {
+            self.defaultTimeout = defaultTimeout
+            self.credentials = credentials
+            self.maximumMessageSize = maximumMessageSize
+        }
+    }
+
+    public let address: RPCAddress
+    public let layout: WireLayout
+    public let options: Options
+    private let credentialFlavor: UInt32
+    private let credentialBody: [UInt8]
+    private let state = Mutex(State())
+
+    private enum Entry {
+        case ready(ClientConnection)
+        case connecting(Task<Result<ClientConnection, RPCError>, Never>)
+    }
+
+    private struct State {
+        /// Keyed by program and version for rpcbind addresses, by 0 otherwise.
+        var entries: [UInt64: Entry] = [:]
+        var closed = false
+    }
+
+    /// A client of the server at `address`, speaking `layout`.
+    public init(address: RPCAddress, layout: WireLayout, options: Options = Options()) {
+        self.address = address
+        self.layout = layout
+        self.options = options
+        switch options.credentials {
+        case .none:
+            credentialFlavor = AuthFlavor.none
+            credentialBody = []
+        case .unix(let credentials):
+            credentialFlavor = AuthFlavor.sys
+            credentialBody = credentials.encoded
+        }
+    }
+
+    /// A client of the server at `address` (`tcp://HOST:PORT`, `udp://HOST:PORT`,
+    /// `unix:///PATH` or `rpcbind://HOST`), speaking `layout`.
+    public convenience init(address: String, layout: WireLayout, options: Options = Options()) throws(RPCError) {
+        self.init(address: try RPCAddress(parsing: address), layout: layout, options: options)
+    }
+
+    deinit { close() }
+
+    public func call(
+        _ procedure: ProcedureID, arguments: [UInt8], options callOptions: CallOptions
+    ) async throws(RPCError) -> [UInt8] {
+        guard arguments.count <= options.maximumMessageSize else {
+            throw RPCError(
+                code: .invalidArgument,
+                message: "the arguments of \(procedure) are \(arguments.count) bytes, over the maximum message size")
+        }
+        let connection = try await connection(for: procedure)
+        let timeout = (callOptions.timeout ?? options.defaultTimeout).nanoseconds
+        let reply = await connection.call(
+            procedure, arguments: arguments, credentialFlavor: credentialFlavor, credentials: credentialBody,
+            timeout: timeout)
+        return try ReplyMessage.decode(try reply.get(), procedure: procedure).get()
+    }
+
+    /// Closes the client's connections; calls under way fail with `.transportFailure`.
+    public func close() {
+        let entries = state.withLock { state in
+            state.closed = true
+            defer { state.entries = [:] }
+            return Array(state.entries.values)
+        }
+        for case .ready(let connection) in entries { connection.close() }
+    }
+
+    private func connection(for procedure: ProcedureID) async throws(RPCError) -> ClientConnection {
+        let key: UInt64
+        if case .rpcbind = address { key = UInt64(procedure.program) << 32 | UInt64(procedure.version) } else { key = 0 }
+        let entry = try state.withLock { (state) throws(RPCError) -> Entry in
+            guard !state.closed else { throw RPCError(code: .transportFailure, message: "the client is closed") }
+            if let entry = state.entries[key] { return entry }
+            let task = Task { [address, options] () -> Result<ClientConnection, RPCError> in
+                do throws(RPCError) {
+                    return .success(try await Self.connect(
+                        to: address, for: procedure, maximumMessageSize: options.maximumMessageSize
+                    ) { [weak self] closed in self?.forget(closed, key: key) })
+                } catch {
+                    return .failure(error)
+                }
+            }
+            state.entries[key] = .connecting(task)
+            return .connecting(task)
+        }
+        switch entry {
+        case .ready(let connection):
+            return connection
+        case .connecting(let task):
+            let result = await task.value
+            let closedMeanwhile = state.withLock { state in
+                guard case .connecting? = state.entries[key] else { return state.closed }
+                switch result {
+                case .success(let connection): state.entries[key] = .ready(connection)
+                case .failure: state.entries[key] = nil
+                }
+                return false
+            }
+            if closedMeanwhile, case .success(let connection) = result { connection.close() }
+            return try result.get()
+        }
+    }
+
+    private func forget(_ connection: ClientConnection, key: UInt64) {
+        state.withLock { state in
+            if case .ready(let current)? = state.entries[key], current === connection { state.entries[key] = nil }
+        }
+    }
+
+    private static func connect(
+        to address: RPCAddress, for procedure: ProcedureID, maximumMessageSize: Int,
+        onClose: @escaping @Sendable (ClientConnection) -> Void
+    ) async throws(RPCError) -> ClientConnection {
+        let (fd, socketAddress, datagram) = try await runBlocking { () throws(RPCError) in
+            let (socketAddress, datagram) = try resolve(address, for: procedure)
+            return (try Socket.connect(to: socketAddress, datagram: datagram), socketAddress, datagram)
+        }
+        let channel = try Channel(
+            fd: fd, isDatagram: datagram, maximumMessageSize: datagram ? 65536 : maximumMessageSize)
+        let connection = ClientConnection(channel: channel, address: socketAddress, onClose: onClose)
+        channel.start(handler: connection)
+        return connection
+    }
+
+    /// The socket address of `address` (blocking: DNS, rpcbind).
+    private static func resolve(_ address: RPCAddress, for procedure: ProcedureID) throws(RPCError) -> (SocketAddress, Bool) {
+        switch address {
+        case .tcp(let host, let port): (try SocketAddress.resolve(host: host, port: port, datagram: false), false)
+        case .udp(let host, let port): (try SocketAddress.resolve(host: host, port: port, datagram: true), true)
+        case .unix(let path): (SocketAddress(unixPath: path), false)
+        case .rpcbind(let host): (try RPCBind.lookUp(procedure.program, procedure.version, netid: "tcp", host: host), false)
+        }
+    }
+}

@@ -1,0 +1,332 @@
+import CrossbitCore
+import Glibc
+import Logging
+import Synchronization
+
+/// An ONC RPC server: serves program versions (generated services, adapted
+/// to ``RPCServiceDispatcher``) on one or more endpoints, one layout each.
+///
+/// Calls run concurrently, pipelined calls on one connection included; see
+/// docs/server-concurrency.md for why Crossbit reads and writes its own
+/// sockets instead of libtirpc's `svc_*` layer.
+///
+/// ```swift
+/// let server = RPCServer(services: [service], endpoints: [.tcp(port: 0, layout: .lp64)], logger: logger)
+/// async let serving: Void = server.run()
+/// let addresses = try await server.listeningAddresses
+/// …
+/// server.shutdown()          // or cancel the task running `run()`
+/// try await serving
+/// ```
+public final class RPCServer: Sendable {
+    /// Options of a server.
+    public struct Options: Sendable, Hashable {
+        /// The largest call accepted on a stream, in bytes; a connection
+        /// sending a larger record is closed.
+        public var maximumMessageSize: Int
+
+        public init(maximumMessageSize: Int = 16 << 20) {
+            self.maximumMessageSize = maximumMessageSize
+        }
+    }
+
+    public let endpoints: [ServerEndpoint]
+    public let options: Options
+    let logger: Logger
+    /// Dispatchers by program, then version.
+    private let services: [UInt32: [UInt32: any RPCServiceDispatcher]]
+    /// Handles calls to programs that no dispatcher serves (the broker).
+    private let router: (any RPCCallRouter)?
+    private let state = Mutex(State())
+
+    private enum Phase { case idle, starting, serving, draining, stopped }
+
+    private struct State {
+        var phase = Phase.idle
+        var bound: Result<[ServerEndpoint], RPCError>?
+        var addressWaiters: [UnsafeContinuation<Result<[ServerEndpoint], RPCError>, Never>] = []
+        var listeners: [Listener] = []
+        var channels: [ObjectIdentifier: Channel] = [:]
+        var callsInFlight = 0
+        var stopped: UnsafeContinuation<Void, Never>?
+    }
+
+    /// A server of `services` on `endpoints`. Nothing is bound before ``run()``.
+    public init(
+        services: [any RPCServiceDispatcher], router: (any RPCCallRouter)? = nil, endpoints: [ServerEndpoint],
+        options: Options = Options(), logger: Logger = Logger(label: "crossbit.server")
+    ) {
+        self.router = router
+        self.endpoints = endpoints
+        self.options = options
+        self.logger = logger
+        self.services = Dictionary(grouping: services, by: \.program).mapValues {
+            Dictionary($0.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    /// The endpoints as bound (ports chosen for port 0), once ``run()`` has
+    /// bound them; throws what made binding fail.
+    public var listeningEndpoints: [ServerEndpoint] {
+        get async throws(RPCError) {
+            let result = await withUnsafeContinuation { continuation in
+                let ready = state.withLock { state -> Result<[ServerEndpoint], RPCError>? in
+                    if state.bound == nil { state.addressWaiters.append(continuation) }
+                    return state.bound
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+            return try result.get()
+        }
+    }
+
+    /// Binds every endpoint, registers with rpcbind where asked, and serves
+    /// until ``shutdown()`` or until the calling task is cancelled; then
+    /// finishes the calls in flight, closes every socket and unregisters.
+    public func run() async throws(RPCError) {
+        let claimed = state.withLock { state in
+            defer { if state.phase == .idle { state.phase = .starting } }
+            return state.phase == .idle
+        }
+        guard claimed else { throw RPCError(code: .invalidArgument, message: "the server already ran") }
+        var registrations: [(UInt32, UInt32, String)] = []
+        let started: Result<[ServerEndpoint], RPCError>
+        do throws(RPCError) {
+            let (listeners, bound, registered) = try await start()
+            registrations = registered
+            let serving = state.withLock { state in
+                guard state.phase == .starting else { return false }
+                state.phase = .serving
+                state.listeners = listeners
+                return true
+            }
+            if !serving { listeners.forEach { $0.stop() } }
+            started = .success(bound)
+        } catch {
+            started = .failure(error)
+        }
+        let waiters = state.withLock { state in
+            state.bound = started
+            defer { state.addressWaiters = [] }
+            return state.addressWaiters
+        }
+        waiters.forEach { $0.resume(returning: started) }
+        if case .success(let bound) = started {
+            logger.info("serving", metadata: ["endpoints": "\(bound.map(\.description).joined(separator: ", "))"])
+            await withTaskCancellationHandler {
+                await withUnsafeContinuation { continuation in
+                    state.withLock { $0.stopped = continuation }
+                    finishIfDrained()
+                }
+            } onCancel: {
+                shutdown()
+            }
+        }
+        await unregister(registrations)
+        for endpoint in endpoints { if case .unix(let path) = endpoint.transport { unlink(path) } }
+        state.withLock { $0.phase = .stopped }
+        try started.map { _ in () }.get()
+    }
+
+    /// Begins a graceful shutdown: stops accepting connections and calls,
+    /// lets the calls in flight finish and send their replies, then makes
+    /// ``run()`` return.
+    public func shutdown() {
+        let listeners = state.withLock { state -> [Listener] in
+            switch state.phase {
+            case .starting, .serving: state.phase = .draining
+            case .idle: state.phase = .stopped
+            case .draining, .stopped: break
+            }
+            defer { state.listeners = [] }
+            return state.listeners
+        }
+        listeners.forEach { $0.stop() }
+        finishIfDrained()
+    }
+
+    // MARK: Starting and stopping
+
+    private func start() async throws(RPCError) -> ([Listener], [ServerEndpoint], [(UInt32, UInt32, String)]) {
+        var listeners: [Listener] = []
+        var bound: [ServerEndpoint] = []
+        var registrations: [(UInt32, UInt32, String)] = []
+        do throws(RPCError) {
+            for endpoint in endpoints {
+                let listener = try await Listener.bind(endpoint, server: self)
+                listeners.append(listener)
+                bound.append(endpoint.bound(to: listener.address))
+                if endpoint.registerWithRPCBind {
+                    let netid = endpoint.netid(for: listener.address)
+                    let address = listener.address
+                    let entries = services.values.flatMap(\.values).map { ($0.program, $0.version, netid) }
+                    registrations += entries
+                    try await runBlocking { () throws(RPCError) in
+                        for (program, version, netid) in entries {
+                            try RPCBind.register(program, version, netid: netid, address: address)
+                        }
+                    }
+                }
+            }
+        } catch {
+            listeners.forEach { $0.stop() }
+            await unregister(registrations)
+            throw error
+        }
+        listeners.forEach { $0.start() }
+        return (listeners, bound, registrations)
+    }
+
+    private func unregister(_ registrations: [(UInt32, UInt32, String)]) async {
+        guard !registrations.isEmpty else { return }
+        _ = try? await runBlocking {
+            for (program, version, netid) in registrations { RPCBind.unregister(program, version, netid: netid) }
+        }
+    }
+
+    /// Closes every channel and resumes `run()` once draining and no call is in flight.
+    private func finishIfDrained() {
+        let (channels, stopped) = state.withLock { state -> ([Channel], UnsafeContinuation<Void, Never>?) in
+            guard state.phase == .draining || state.phase == .stopped, state.callsInFlight == 0,
+                  let stopped = state.stopped else { return ([], nil) }
+            state.stopped = nil
+            defer { state.channels = [:] }
+            return (Array(state.channels.values), stopped)
+        }
+        channels.forEach { $0.close() }
+        stopped?.resume()
+    }
+
+    /// Adopts a new channel (an accepted connection, a UDP socket); false when shutting down.
+    func adopt(_ channel: Channel) -> Bool {
+        state.withLock { state in
+            guard state.phase == .serving || state.phase == .starting else { return false }
+            state.channels[ObjectIdentifier(channel)] = channel
+            return true
+        }
+    }
+
+    func release(_ channel: Channel) {
+        _ = state.withLock { $0.channels.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    // MARK: Calls
+
+    /// Handles one received call message on the channel's thread. Replies
+    /// that need no handler are sent at once; a handler runs as a task
+    /// started immediately on this thread, so it runs to its first
+    /// suspension without a thread switch, and the thread reads on after that.
+    func handle(_ message: [UInt8], from peer: SocketAddress?, on channel: Channel, layout: WireLayout) {
+        var reader = MessageReader(message)
+        guard let header = CallMessage.decodeHeader(&reader) else {
+            logger.debug("dropping a message that is not an ONC RPC call", metadata: ["bytes": "\(message.count)"])
+            if !channel.isDatagram { channel.close() }
+            return
+        }
+        let xid = header.xid
+        let reply = { @Sendable (status: ReplyStatus) in
+            do { try channel.send(ReplyMessage.encode(xid: xid, status), to: peer) } catch {}
+        }
+        guard header.rpcVersion == 2 else { return reply(.rpcMismatch(low: 2, high: 2)) }
+        var credentials: UnixCredentials?
+        switch header.credentialFlavor {
+        case AuthFlavor.none:
+            break
+        case AuthFlavor.sys:
+            guard let decoded = UnixCredentials(decoding: header.credentials) else { return reply(.authError(.badCredentials)) }
+            credentials = decoded
+        default:
+            return reply(.authError(.rejectedCredentials))
+        }
+        let procedure = header.procedure
+        let serve: @Sendable ([UInt8], RPCCallContext) async throws(RPCError) -> [UInt8]
+        if let versions = services[procedure.program] {
+            guard let dispatcher = versions[procedure.version] else {
+                return reply(.programMismatch(low: versions.keys.min() ?? 0, high: versions.keys.max() ?? 0))
+            }
+            if procedure.procedure == 0 { return reply(.success([])) }  // NULLPROC, as rpcgen servers answer it
+            serve = { arguments, context throws(RPCError) in
+                try await dispatcher.dispatch(procedure: procedure.procedure, arguments: arguments, context: context)
+            }
+        } else if let router {
+            serve = { arguments, context throws(RPCError) in
+                try await router.route(procedure, arguments: arguments, context: context)
+            }
+        } else {
+            return reply(.programUnavailable)
+        }
+        guard beginCall() else { return }
+        let arguments = reader.rest()
+        let context = RPCCallContext(layout: layout, credentials: credentials)
+        Task.immediate {
+            let status: ReplyStatus
+            do throws(RPCError) {
+                status = .success(try await serve(arguments, context))
+            } catch {
+                status = self.replyStatus(for: error, of: procedure)
+            }
+            reply(status)
+            self.endCall()
+        }
+    }
+
+    private func replyStatus(for error: RPCError, of procedure: ProcedureID) -> ReplyStatus {
+        switch error.code {
+        case .procedureUnavailable: return .procedureUnavailable
+        case .programUnavailable: return .programUnavailable
+        case .programMismatch:
+            let versions = error.supportedVersions ?? 0...0
+            return .programMismatch(low: versions.lowerBound, high: versions.upperBound)
+        case .garbageArguments, .decodingFailed:
+            logger.notice("garbage arguments", metadata: ["procedure": "\(procedure)", "error": "\(error)"])
+            return .garbageArguments
+        default:
+            logger.error("procedure failed", metadata: ["procedure": "\(procedure)", "error": "\(error)"])
+            return .systemError
+        }
+    }
+
+    private func beginCall() -> Bool {
+        state.withLock { state in
+            guard state.phase == .serving else { return false }
+            state.callsInFlight += 1
+            return true
+        }
+    }
+
+    private func endCall() {
+        let drained = state.withLock { state in
+            state.callsInFlight -= 1
+            return state.callsInFlight == 0 && state.phase == .draining
+        }
+        if drained { finishIfDrained() }
+    }
+}
+
+// MARK: rpcbind for routed programs (used by the broker)
+
+extension RPCServer {
+    /// Registers a program version that no dispatcher serves (one the
+    /// broker routes) with the local rpcbind, at the address `endpoint`
+    /// (one of ``endpoints``) is bound to. The caller unregisters it with
+    /// ``unregisterFromRPCBind(program:version:on:)`` before shutting down.
+    public func registerWithRPCBind(program: UInt32, version: UInt32, on endpoint: ServerEndpoint) async throws(RPCError) {
+        let (netid, address) = try boundAddress(of: endpoint)
+        try await runBlocking { () throws(RPCError) in
+            try RPCBind.register(program, version, netid: netid, address: address)
+        }
+    }
+
+    /// Removes a registration made by ``registerWithRPCBind(program:version:on:)``.
+    public func unregisterFromRPCBind(program: UInt32, version: UInt32, on endpoint: ServerEndpoint) async {
+        guard let (netid, _) = try? boundAddress(of: endpoint) else { return }
+        _ = try? await runBlocking { RPCBind.unregister(program, version, netid: netid) }
+    }
+
+    private func boundAddress(of endpoint: ServerEndpoint) throws(RPCError) -> (String, SocketAddress) {
+        guard let listener = state.withLock({ $0.listeners.first { $0.endpoint == endpoint } }) else {
+            throw RPCError(code: .invalidArgument, message: "\(endpoint) is not a bound endpoint of this server")
+        }
+        return (endpoint.netid(for: listener.address), listener.address)
+    }
+}

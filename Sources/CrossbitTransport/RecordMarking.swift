@@ -1,0 +1,62 @@
+import CrossbitCore
+
+extension MessageWriter {
+    /// The message, its reserved front filled with a record mark of one last
+    /// fragment; the writer is left empty.
+    mutating func framed() -> [UInt8] {
+        var bytes = takeBytes()
+        let length = UInt32(bytes.count - recordMarkSize) | 0x8000_0000
+        bytes[0] = UInt8(truncatingIfNeeded: length >> 24)
+        bytes[1] = UInt8(truncatingIfNeeded: length >> 16)
+        bytes[2] = UInt8(truncatingIfNeeded: length >> 8)
+        bytes[3] = UInt8(truncatingIfNeeded: length)
+        return bytes
+    }
+}
+
+/// Reassembles records (RFC 5531 §11) from stream bytes, bounding every
+/// record by the maximum message size before allocating for it.
+struct RecordAssembler {
+    let maximumMessageSize: Int
+    private var message: [UInt8] = []
+    private var header: UInt32 = 0
+    private var headerBytes = 0
+    private var fragmentRemaining = 0
+    private var lastFragment = false
+
+    init(maximumMessageSize: Int) { self.maximumMessageSize = maximumMessageSize }
+
+    /// Feeds received bytes; calls `emit` with every completed record.
+    mutating func feed(_ input: UnsafeRawBufferPointer, emit: ([UInt8]) -> Void) throws(RPCError) {
+        var index = 0
+        while index < input.count {
+            if headerBytes < 4 {
+                header = header << 8 | UInt32(input[index])
+                headerBytes += 1
+                index += 1
+                guard headerBytes == 4 else { continue }
+                fragmentRemaining = Int(header & 0x7FFF_FFFF)
+                lastFragment = header & 0x8000_0000 != 0
+                guard message.count + fragmentRemaining <= maximumMessageSize else {
+                    throw RPCError(
+                        code: .transportFailure,
+                        message: "a record of more than \(maximumMessageSize) bytes (the maximum message size) arrived")
+                }
+                message.reserveCapacity(message.count + fragmentRemaining)
+            } else {
+                let count = min(fragmentRemaining, input.count - index)
+                message.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[index..<index + count]))
+                index += count
+                fragmentRemaining -= count
+            }
+            if headerBytes == 4 && fragmentRemaining == 0 {
+                headerBytes = 0
+                header = 0
+                if lastFragment {
+                    emit(message)
+                    message = []
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import CrossbitCore
+import Glibc
+
+/// Where a server listens, and the wire layout its callers speak there.
+public struct ServerEndpoint: Sendable, Hashable, CustomStringConvertible {
+    public enum Transport: Sendable, Hashable {
+        /// TCP on HOST:PORT; port 0 picks a free port.
+        case tcp(host: String, port: UInt16)
+        /// UDP on HOST:PORT; port 0 picks a free port.
+        case udp(host: String, port: UInt16)
+        /// A unix stream socket at PATH (replaced if it exists, removed on shutdown).
+        case unix(path: String)
+    }
+
+    public var transport: Transport
+    public var layout: WireLayout
+    /// Whether every served program version is registered with the local
+    /// rpcbind for this endpoint (netid tcp, udp or local), and unregistered
+    /// on shutdown. rpcbind keeps one address per program, version and netid.
+    public var registerWithRPCBind: Bool
+
+    public init(_ transport: Transport, layout: WireLayout, registerWithRPCBind: Bool = false) {
+        self.transport = transport
+        self.layout = layout
+        self.registerWithRPCBind = registerWithRPCBind
+    }
+
+    public static func tcp(
+        host: String = "0.0.0.0", port: UInt16 = 0, layout: WireLayout, registerWithRPCBind: Bool = false
+    ) -> ServerEndpoint {
+        ServerEndpoint(.tcp(host: host, port: port), layout: layout, registerWithRPCBind: registerWithRPCBind)
+    }
+
+    public static func udp(
+        host: String = "0.0.0.0", port: UInt16 = 0, layout: WireLayout, registerWithRPCBind: Bool = false
+    ) -> ServerEndpoint {
+        ServerEndpoint(.udp(host: host, port: port), layout: layout, registerWithRPCBind: registerWithRPCBind)
+    }
+
+    public static func unix(path: String, layout: WireLayout, registerWithRPCBind: Bool = false) -> ServerEndpoint {
+        ServerEndpoint(.unix(path: path), layout: layout, registerWithRPCBind: registerWithRPCBind)
+    }
+
+    public var description: String { "\(address) (\(layout))" }
+
+    /// The endpoint as a client addresses it.
+    public var address: RPCAddress {
+        switch transport {
+        case .tcp(let host, let port): .tcp(host: host, port: port)
+        case .udp(let host, let port): .udp(host: host, port: port)
+        case .unix(let path): .unix(path: path)
+        }
+    }
+
+    var isDatagram: Bool { if case .udp = transport { true } else { false } }
+
+    /// The rpcbind network id of the endpoint for `address`'s family.
+    func netid(for address: SocketAddress) -> String {
+        switch transport {
+        case .unix: "local"
+        case .tcp: address.family == AF_INET6 ? "tcp6" : "tcp"
+        case .udp: address.family == AF_INET6 ? "udp6" : "udp"
+        }
+    }
+
+    /// The endpoint with the port it was actually given.
+    func bound(to address: SocketAddress) -> ServerEndpoint {
+        var endpoint = self
+        switch transport {
+        case .tcp(let host, _): endpoint.transport = .tcp(host: host, port: address.port)
+        case .udp(let host, _): endpoint.transport = .udp(host: host, port: address.port)
+        case .unix: break
+        }
+        return endpoint
+    }
+}

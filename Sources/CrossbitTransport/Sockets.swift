@@ -1,0 +1,197 @@
+import CrossbitCore
+import Glibc
+
+/// A socket address of any family, stored by value.
+struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
+    /// sun_path's size, terminating NUL included.
+    static let maximumUnixPathLength = MemoryLayout.size(ofValue: sockaddr_un().sun_path)
+
+    private(set) var bytes: [UInt8]
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    init(unixPath path: String) {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in path.utf8.prefix(raw.count - 1).enumerated() { raw[index] = byte }
+        }
+        bytes = withUnsafeBytes(of: &address) { Array($0) }
+    }
+
+    var family: Int32 { bytes.withUnsafeBytes { Int32($0.load(as: sa_family_t.self)) } }
+
+    /// The port of an IPv4 or IPv6 address, 0 for others.
+    var port: UInt16 {
+        switch family {
+        case AF_INET: bytes.withUnsafeBytes { UInt16(bigEndian: $0.loadUnaligned(as: sockaddr_in.self).sin_port) }
+        case AF_INET6: bytes.withUnsafeBytes { UInt16(bigEndian: $0.loadUnaligned(as: sockaddr_in6.self).sin6_port) }
+        default: 0
+        }
+    }
+
+    var description: String {
+        switch family {
+        case AF_INET, AF_INET6:
+            var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+            bytes.withUnsafeBytes { raw in
+                let offset = family == AF_INET
+                    ? MemoryLayout<sockaddr_in>.offset(of: \.sin_addr)! : MemoryLayout<sockaddr_in6>.offset(of: \.sin6_addr)!
+                _ = inet_ntop(family, raw.baseAddress! + offset, &text, socklen_t(text.count))
+            }
+            let host = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return family == AF_INET ? "\(host):\(port)" : "[\(host)]:\(port)"
+        case AF_UNIX:
+            let path = bytes.dropFirst(MemoryLayout<sa_family_t>.size).prefix { $0 != 0 }
+            return String(decoding: path, as: UTF8.self)
+        default:
+            return "address family \(family)"
+        }
+    }
+
+    func withSockAddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+        bytes.withUnsafeBytes { body($0.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t($0.count)) }
+    }
+
+    /// Resolves HOST:PORT (getaddrinfo; may block on name service).
+    static func resolve(host: String, port: UInt16, datagram: Bool) throws(RPCError) -> SocketAddress {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(datagram ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &list)
+        defer { if let list { freeaddrinfo(list) } }
+        guard status == 0, let first = list, let address = first.pointee.ai_addr else {
+            let why = status == 0 ? "no address" : String(cString: gai_strerror(status))
+            throw RPCError(code: .transportFailure, message: "cannot resolve host '\(host)': \(why)")
+        }
+        return SocketAddress(bytes: Array(UnsafeRawBufferPointer(start: address, count: Int(first.pointee.ai_addrlen))))
+    }
+}
+
+/// The text of an errno value.
+func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
+
+/// Thin wrappers over the POSIX socket calls, throwing `RPCError`.
+enum Socket {
+    static func make(family: Int32, datagram: Bool) throws(RPCError) -> Int32 {
+        let type = Int32(datagram ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        let fd = socket(family, type, 0)
+        guard fd >= 0 else { throw RPCError(code: .transportFailure, message: "socket(): \(errnoText())") }
+        if family == AF_INET || family == AF_INET6, !datagram { setOption(fd, Int32(IPPROTO_TCP), Int32(TCP_NODELAY), 1) }
+        return fd
+    }
+
+    static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) {
+        var value = value
+        _ = setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    static func setNonBlocking(_ fd: Int32) {
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+    }
+
+    /// Connects a new socket to `address` (blocking: call off the cooperative pool).
+    static func connect(to address: SocketAddress, datagram: Bool) throws(RPCError) -> Int32 {
+        let fd = try make(family: address.family, datagram: datagram)
+        let status = address.withSockAddr { Glibc.connect(fd, $0, $1) }
+        guard status == 0 else {
+            let code = errno
+            close(fd)
+            throw RPCError(code: .transportFailure, message: "cannot connect to \(address): \(errnoText(code))")
+        }
+        setNonBlocking(fd)
+        return fd
+    }
+
+    /// A socket bound to `address` (listening, for streams), and the address it got.
+    static func bind(_ address: SocketAddress, datagram: Bool) throws(RPCError) -> (Int32, SocketAddress) {
+        let fd = try make(family: address.family, datagram: datagram)
+        if address.family != AF_UNIX { setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1) }
+        let bound = address.withSockAddr { Glibc.bind(fd, $0, $1) }
+        guard bound == 0, datagram || listen(fd, SOMAXCONN) == 0 else {
+            let code = errno
+            close(fd)
+            throw RPCError(code: .transportFailure, message: "cannot listen on \(address): \(errnoText(code))")
+        }
+        setNonBlocking(fd)
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutableBytes(of: &storage) { getsockname(fd, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length) }
+        return (fd, SocketAddress(bytes: withUnsafeBytes(of: &storage) { Array($0.prefix(Int(length))) }))
+    }
+}
+
+/// Starts a detached POSIX thread: Crossbit's blocking I/O never runs on
+/// Swift's cooperative pool.
+func startThread(_ body: @escaping @Sendable () -> Void) {
+    final class Box { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
+    var thread = pthread_t()
+    let box = Unmanaged.passRetained(Box(body)).toOpaque()
+    let status = pthread_create(&thread, nil, { raw in
+        Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
+        return nil
+    }, box)
+    if status == 0 {
+        pthread_detach(thread)
+    } else {
+        Unmanaged<Box>.fromOpaque(box).release()
+        fatalError("pthread_create failed: \(errnoText(status))")
+    }
+}
+
+/// Runs a blocking operation on a thread of its own and waits for it.
+func runBlocking<T: Sendable>(_ body: @escaping @Sendable () throws(RPCError) -> T) async throws(RPCError) -> T {
+    let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<T, RPCError>, Never>) in
+        startThread { continuation.resume(returning: Result { () throws(RPCError) -> T in try body() }) }
+    }
+    return try result.get()
+}
+
+/// A pipe that wakes a thread blocked in poll().
+struct Waker: Sendable {
+    /// The end to poll.
+    let fd: Int32
+    private let writeEnd: Int32
+
+    init() throws(RPCError) {
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { throw RPCError(code: .transportFailure, message: "pipe(): \(errnoText())") }
+        for end in ends {
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+            Socket.setNonBlocking(end)
+        }
+        fd = ends[0]
+        writeEnd = ends[1]
+    }
+
+    func wake() {
+        var one: UInt8 = 1
+        _ = write(writeEnd, &one, 1)
+    }
+
+    func drain() {
+        var bytes = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        while withUnsafeMutableBytes(of: &bytes, { read(fd, $0.baseAddress, $0.count) }) > 0 {}
+    }
+
+    func close() {
+        Glibc.close(fd)
+        Glibc.close(writeEnd)
+    }
+}
+
+/// Monotonic time in nanoseconds.
+func monotonicNanoseconds() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow
+            ? Int64.max : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,51 @@
+import CrossbitCore
+import CrossbitTransport
+import Foundation
+import Logging
+
+/// Runs an ``RPCServer`` for the duration of `body`, then shuts it down
+/// gracefully and waits for `run()` to return.
+func withServer<T>(
+    _ endpoints: [ServerEndpoint], services: [any RPCServiceDispatcher] = [TestService()],
+    _ body: (_ server: RPCServer, _ bound: [ServerEndpoint]) async throws -> T
+) async throws -> T {
+    let server = RPCServer(services: services, endpoints: endpoints, logger: Logger(label: "test"))
+    let running = Task { try await server.run() }
+    do {
+        let result = try await body(server, try await server.listeningEndpoints)
+        server.shutdown()
+        try await running.value
+        return result
+    } catch {
+        server.shutdown()
+        _ = try? await running.value
+        throw error
+    }
+}
+
+/// A fresh path for a unix socket in the temporary directory.
+func temporarySocketPath(_ name: String) -> String {
+    "/tmp/crossbit-\(getpid())-\(name)-\(UInt32.random(in: 0...UInt32.max)).sock"
+}
+
+extension ServerEndpoint.Transport {
+    /// A loopback endpoint of this kind with a free port or a fresh path.
+    static func loopback(_ kind: String) -> ServerEndpoint.Transport {
+        switch kind {
+        case "udp": .udp(host: "127.0.0.1", port: 0)
+        case "unix": .unix(path: temporarySocketPath("server"))
+        default: .tcp(host: "127.0.0.1", port: 0)
+        }
+    }
+}
+
+extension ServerEndpoint {
+    /// The arguments that point the C client at this endpoint.
+    var cClientArguments: [String] {
+        switch transport {
+        case .tcp(let host, let port): ["tcp", host, String(port)]
+        case .udp(let host, let port): ["udp", host, String(port)]
+        case .unix(let path): ["unix", path]
+        }
+    }
+}
