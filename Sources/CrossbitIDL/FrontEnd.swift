@@ -38,7 +38,9 @@ public enum IDLFrontEnd {
         try load(bytes: Array(source.utf8), file: file, options: options)
     }
 
-    static func load(bytes: [UInt8], file: String, options: FrontEndOptions) throws(DiagnosticsError) -> IDLModule {
+    static func load(
+        bytes: [UInt8], file: String, options: FrontEndOptions, importing: [String] = []
+    ) throws(DiagnosticsError) -> IDLModule {
         let lexer = Lexer.tokenize(source: bytes, file: file, options: options)
         var diagnostics = lexer.diagnostics
         var parser = Parser.parse(tokens: lexer.tokens)
@@ -48,11 +50,41 @@ public enum IDLFrontEnd {
         let passConditions = Dictionary(
             lexer.tokens.compactMap { token in token.passCondition.map { (token.location, $0) } },
             uniquingKeysWith: { first, _ in first })
-        var checker = Checker(specification: Specification(file: file, definitions: parser.definitions))
+        let imported = imports(of: parser.definitions, file: file, options: options, importing: importing + [file])
+        var checker = Checker(
+            specification: Specification(file: file, definitions: parser.definitions),
+            imports: imported.types, importedValues: imported.values)
         checker.check()
         diagnostics.append(contentsOf: checker.diagnostics)
         if diagnostics.hasErrors { throw DiagnosticsError(diagnostics: sorted(diagnostics.diagnostics)) }
         return IDLModule(checker: checker, passConditions: passConditions, warnings: diagnostics.warnings)
+    }
+
+    /// The types and values of the `.x` files behind the headers a file
+    /// `%#include`s: `%#include <rpcsvc/nis.h>` imports `nis.x` from the file's
+    /// own folder or an include path, if there is one. rpcgen leaves such types to
+    /// the C compiler; the front end needs them to check names and sizes.
+    private static func imports(
+        of definitions: [Definition], file: String, options: FrontEndOptions, importing: [String]
+    ) -> (types: [String: TypeDefinition], values: [String: Int128]) {
+        var types: [String: TypeDefinition] = [:]
+        var values: [String: Int128] = [:]
+        guard importing.count <= 8 else { return (types, values) }
+        let folder = (file as NSString).deletingLastPathComponent
+        for definition in definitions {
+            guard case .passThrough(let text, _) = definition else { continue }
+            let words = text.split(whereSeparator: { " \t<>\"".contains($0) })
+            guard words.count == 2, words[0] == "#include", words[1].hasSuffix(".h") else { continue }
+            let name = (String(words[1].dropLast(2)) as NSString).lastPathComponent + ".x"
+            let candidates = ([folder.isEmpty ? "." : folder] + options.includePaths).map { $0 + "/" + name }
+            guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }),
+                !importing.contains(path), let data = FileManager.default.contents(atPath: path),
+                let module = try? load(bytes: [UInt8](data), file: path, options: options, importing: importing)
+            else { continue }
+            types.merge(module.allTypes) { first, _ in first }
+            values.merge(module.allValues) { first, _ in first }
+        }
+        return (types, values)
     }
 
     private static func failure(_ path: String, _ message: String) -> DiagnosticsError {
@@ -118,6 +150,9 @@ public struct IDLModule: Sendable {
         layout = LayoutModel(specification: checker.specification, types: checker.types, values: checker.resolvedValues)
     }
 
+    var allTypes: [String: TypeDefinition] { types }
+    var allValues: [String: Int128] { values }
+
     /// The value of a literal, constant or enum case (`TRUE` is 1, `FALSE` 0).
     public func value(of value: Value) -> Int128 {
         switch value {
@@ -126,7 +161,18 @@ public struct IDLModule: Sendable {
         }
     }
 
-    /// The typedef, enum, struct or union of that name.
+    /// The text of a string constant (`const NAME = "text";`), without quotes.
+    public func stringValue(ofConstant name: String) -> String? {
+        for case .constant(let constant) in specification.definitions where constant.name == name {
+            if case .name(let text) = constant.value, text.hasPrefix("\""), text.count >= 2 {
+                return String(text.dropFirst().dropLast())
+            }
+        }
+        return nil
+    }
+
+    /// The typedef, enum, struct or union of that name, including `netobj`
+    /// (built in) and types imported from the `.x` file of a `%#include`d header.
     public func definition(ofType name: String) -> TypeDefinition? { types[name] }
 
     /// Follows typedefs of plain types (`typedef int count;`) to the type they

@@ -16,18 +16,63 @@ struct Checker {
     private var valueDefinitions: [String: (value: Value, location: SourceLocation)] = [:]
     private var resolving: Set<String> = []
 
-    init(specification: Specification) {
+    /// Types and values that come from elsewhere: built in (`netobj`) or from the
+    /// `.x` file of a header the file `%#include`s. The file may redefine them.
+    private var externalTypes: Set<String> = []
+    private var externalValues: Set<String> = []
+    /// String constants (`const NAME = "text";`), which have no number.
+    private var stringConstants: Set<String> = []
+
+    /// The types libtirpc has XDR routines for, which `.x` files use without
+    /// defining them (rpcgen leaves them to the C compiler): `netobj`
+    /// (`opaque<MAX_NETOBJ_SZ>`), `des_block` (`opaque[8]`) and the C99 integers.
+    static let builtInTypes: [String: TypeDefinition] = {
+        let location = SourceLocation(file: "<built-in>", line: 1, column: 1)
+        func typedef(_ name: String, _ kind: Declaration.Kind) -> (String, TypeDefinition) {
+            (name, .typedef(TypedefDefinition(declaration: Declaration(name: name, kind: kind, location: location))))
+        }
+        return Dictionary(uniqueKeysWithValues: [
+            typedef("netobj", .variableOpaque(maximum: .literal(1024, text: "1024"))),
+            typedef("des_block", .fixedOpaque(count: .literal(8, text: "8"))),
+            typedef("int8_t", .plain(.int)), typedef("int16_t", .plain(.int)), typedef("int32_t", .plain(.int)),
+            typedef("uint8_t", .plain(.unsignedInt)), typedef("uint16_t", .plain(.unsignedInt)),
+            typedef("uint32_t", .plain(.unsignedInt)), typedef("u_int8_t", .plain(.unsignedInt)),
+            typedef("u_int16_t", .plain(.unsignedInt)), typedef("u_int32_t", .plain(.unsignedInt)),
+            typedef("int64_t", .plain(.hyper)), typedef("quad_t", .plain(.hyper)),
+            typedef("uint64_t", .plain(.unsignedHyper)), typedef("u_int64_t", .plain(.unsignedHyper)),
+            typedef("u_quad_t", .plain(.unsignedHyper)),
+        ])
+    }()
+
+    /// Constants of libtirpc's headers that `.x` files use.
+    static let builtInValues: [String: Int128] = ["MAX_NETOBJ_SZ": 1024, "MAXNETNAMELEN": 255]
+
+    init(specification: Specification, imports: [String: TypeDefinition] = [:], importedValues: [String: Int128] = [:]) {
         self.specification = specification
+        types = imports.merging(Self.builtInTypes) { imported, _ in imported }
+        externalTypes = Set(types.keys)
+        for (name, value) in importedValues.merging(Self.builtInValues, uniquingKeysWith: { imported, _ in imported })
+        where resolvedValues[name] == nil {
+            resolvedValues[name] = value
+            externalValues.insert(name)
+        }
     }
 
     mutating func check() {
+        // `typedef struct X X;` is a C idiom rpcgen accepts; it says nothing new.
+        specification.definitions.removeAll { definition in
+            if case .typedef(let typedef) = definition, case .plain(.named(typedef.name)) = typedef.declaration.kind {
+                return true
+            }
+            return false
+        }
         assignImplicitEnumValues()
         collectNames()
         for name in valueDefinitions.keys.sorted() { _ = resolve(name: name, at: nil) }
         replaceImplicitEnumValues()
         for definition in specification.definitions {
             switch definition {
-            case .constant(let constant):
+            case .constant(let constant) where !stringConstants.contains(constant.name):
                 checkRange(constant.value, at: constant.location, Int128(Int64.min)...Int128(UInt64.max), "constant '\(constant.name)'")
             case .typedef(let typedef):
                 checkDeclaration(typedef.declaration, in: "typedef '\(typedef.name)'")
@@ -40,7 +85,7 @@ struct Checker {
                 checkUnion(definition)
             case .program(let program):
                 checkProgram(program)
-            case .passThrough:
+            case .constant, .passThrough:
                 break
             }
         }
@@ -103,14 +148,38 @@ struct Checker {
                     diagnostics.error("duplicate program name '\(program.name)' (first defined at \(previous))", at: program.location)
                 }
                 programNames[program.name] = program.location
-            case .passThrough:
-                break
+            case .passThrough(let text, let location):
+                defineMacroConstant(text, at: location)
             }
         }
     }
 
+    /// Takes `%#define NAME VALUE` lines as constants when VALUE is an integer
+    /// expression over numbers and names already known, since rpcsvc files size
+    /// arrays with them (`%#define LM_MAXSTRLEN 1024`).
+    private mutating func defineMacroConstant(_ text: String, at location: SourceLocation) {
+        var scanner = DirectiveScanner(text: text.trimmed)
+        guard scanner.rest.first == "#" else { return }
+        scanner = DirectiveScanner(text: scanner.rest.dropFirst())
+        guard scanner.word() == "define" else { return }
+        let name = scanner.word()
+        let expression = scanner.rest
+        guard !name.isEmpty, !expression.hasPrefix("("), valueDefinitions[name] == nil else { return }
+        let known = resolvedValues.merging(macroConstants) { first, _ in first }
+        guard DirectiveScanner.identifiers(in: expression).allSatisfy({ known[$0] != nil }) else { return }
+        var evaluator = ExpressionEvaluator(
+            tokens: DirectiveScanner.tokens(in: expression), macros: known.mapValues { "\($0)" })
+        guard let value = try? evaluator.evaluate() else { return }
+        macroConstants[name] = Int128(value)
+        valueDefinitions[name] = (.literal(Int128(value), text: "\(value)"), location)
+    }
+
+    private var macroConstants: [String: Int128] = [:]
+
     private mutating func defineType(_ definition: TypeDefinition) {
-        if let previous = types[definition.name] {
+        if externalTypes.remove(definition.name) != nil {
+            types[definition.name] = definition
+        } else if let previous = types[definition.name] {
             diagnostics.error(
                 "duplicate type name '\(definition.name)' (first defined at \(previous.location))", at: definition.location)
         } else {
@@ -119,6 +188,10 @@ struct Checker {
     }
 
     private mutating func defineValue(_ name: String, _ value: Value, at location: SourceLocation) {
+        if externalValues.remove(name) != nil { resolvedValues[name] = nil }
+        if case .name(let text) = value, text.hasPrefix("\"") {
+            stringConstants.insert(name)
+        }
         if let previous = valueDefinitions[name] {
             diagnostics.error(
                 "duplicate name '\(name)' (first defined at \(previous.location))", at: location)
@@ -137,6 +210,10 @@ struct Checker {
                 let hint = types[name] != nil ? "'\(name)' is a type; expected a constant or enum case" : "undefined constant '\(name)'"
                 diagnostics.error(hint, at: use)
             }
+            return nil
+        }
+        if stringConstants.contains(name) {
+            if let use { diagnostics.error("constant '\(name)' is a string; expected a number", at: use) }
             return nil
         }
         guard resolving.insert(name).inserted else {
@@ -236,8 +313,9 @@ struct Checker {
                     "value of enum case '\(enumCase.name)'")
             else { continue }
             if let previous = seen[number] {
-                diagnostics.error(
-                    "duplicate value \(number) in enum '\(definition.name)': '\(enumCase.name)' and '\(previous)'",
+                // C and rpcgen allow aliases, and rpcsvc's nis_object.x relies on them.
+                diagnostics.warning(
+                    "duplicate value \(number) in enum '\(definition.name)': '\(enumCase.name)' is an alias of '\(previous)'",
                     at: enumCase.location)
             }
             seen[number] = seen[number] ?? enumCase.name

@@ -46,28 +46,55 @@ struct Lexer {
 
     private mutating func run() {
         while !sources.isEmpty, !diagnostics.isFull {
-            guard let (start, end) = nextLine() else {
+            guard let line = nextLine() else {
                 finishFile()
                 continue
             }
-            processLine(start, end)
+            let depth = sources.count
+            processLine(line.bytes, line.start, line.end)
+            // Lines joined by backslash-newline count once each, as cpp counts them.
+            if sources.count >= depth { sources[depth - 1].line += line.extraLines }
         }
         let last = tokens.last?.location ?? SourceLocation(file: sources.first?.path ?? "", line: 1, column: 1)
         tokens.append(Token(kind: .endOfFile, text: "", location: last, comment: pendingComment))
     }
 
-    /// The bounds of the next line of the current file, advancing past it.
-    private mutating func nextLine() -> (Int, Int)? {
+    /// The next logical line of the current file: physical lines ending in a
+    /// backslash are joined to the next, as in the C preprocessor.
+    private mutating func nextLine() -> (bytes: [UInt8], start: Int, end: Int, extraLines: Int)? {
         let index = sources.count - 1
         let start = sources[index].position
-        let count = sources[index].bytes.count
-        guard start < count else { return nil }
-        let end = sources[index].bytes.withUnsafeBufferPointer { buffer in
-            buffer[start...].firstIndex(of: UInt8(ascii: "\n")) ?? count
-        }
-        sources[index].position = end + 1
+        let bytes = sources[index].bytes
+        guard start < bytes.count else { return nil }
+        var end = Self.lineEnd(bytes, from: start)
         sources[index].line += 1
-        return (start, end)
+        guard Self.endsInBackslash(bytes, start, end) else {
+            sources[index].position = end + 1
+            return (bytes, start, end, 0)
+        }
+        var joined: [UInt8] = []
+        var lineStart = start
+        var extraLines = 0
+        while Self.endsInBackslash(bytes, lineStart, end), end < bytes.count {
+            joined += bytes[lineStart..<(bytes[end - 1] == 0x0D ? end - 2 : end - 1)]
+            lineStart = end + 1
+            end = Self.lineEnd(bytes, from: lineStart)
+            extraLines += 1
+        }
+        joined += bytes[min(lineStart, bytes.count)..<end]
+        sources[index].position = end + 1
+        return (joined, 0, joined.count, extraLines)
+    }
+
+    private static func lineEnd(_ bytes: [UInt8], from start: Int) -> Int {
+        bytes.withUnsafeBufferPointer { buffer in
+            buffer[start...].firstIndex(of: UInt8(ascii: "\n")) ?? buffer.count
+        }
+    }
+
+    private static func endsInBackslash(_ bytes: [UInt8], _ start: Int, _ end: Int) -> Bool {
+        let last = end > start && bytes[end - 1] == 0x0D ? end - 2 : end - 1
+        return last >= start && bytes[last] == UInt8(ascii: "\\")
     }
 
     private mutating func finishFile() {
@@ -85,8 +112,7 @@ struct Lexer {
         return SourceLocation(file: source.path, line: source.line, column: column)
     }
 
-    private mutating func processLine(_ start: Int, _ end: Int) {
-        let bytes = sources[sources.count - 1].bytes
+    private mutating func processLine(_ bytes: [UInt8], _ start: Int, _ end: Int) {
         if !inComment {
             var first = start
             while first < end, bytes[first] == 0x20 || bytes[first] == 0x09 { first += 1 }
@@ -181,6 +207,16 @@ struct Lexer {
                 while j < end, Self.isIdentifierStart(bytes[j]) || Self.isDigit(bytes[j]) { j += 1 }
                 if emitting { number(String(decoding: bytes[i..<j], as: UTF8.self), at: location(column)) }
                 i = j
+            case UInt8(ascii: "\""):
+                var j = i + 1
+                while j < end, bytes[j] != UInt8(ascii: "\"") { j += bytes[j] == UInt8(ascii: "\\") ? 2 : 1 }
+                if j >= end {
+                    if emitting { diagnostics.error("unterminated string literal; expected '\"'", at: location(column)) }
+                    i = end
+                } else {
+                    if emitting { emit(.string, String(decoding: bytes[i...j], as: UTF8.self), at: location(column)) }
+                    i = j + 1
+                }
             case _ where Self.symbols.contains(c):
                 if emitting { emit(.symbol, String(UnicodeScalar(c)), at: location(column)) }
                 i += 1
@@ -210,7 +246,7 @@ struct Lexer {
 
     private static func canStartToken(_ c: UInt8) -> Bool {
         isIdentifierStart(c) || isDigit(c) || symbols.contains(c) || c == 0x20 || c == 0x09 || c == 0x2F
-            || c == 0x2D
+            || c == 0x2D || c == 0x22
     }
 
     private mutating func finishComment(emitting: Bool) {

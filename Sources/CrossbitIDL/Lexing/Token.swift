@@ -3,6 +3,8 @@ struct Token: Sendable {
     enum Kind: Sendable, Equatable {
         case identifier
         case number
+        /// A string literal in double quotes (rpcgen allows them as constant values), quotes included.
+        case string
         /// One of `{ } ( ) [ ] < > ; , = * :`.
         case symbol
         /// An rpcgen `%` line; `text` is the line without the `%`.
@@ -26,7 +28,7 @@ struct Token: Sendable {
         switch kind {
         case .endOfFile: "end of file"
         case .passThrough: "'%' line"
-        case .identifier, .number, .symbol: quoted(text)
+        case .identifier, .number, .symbol, .string: quoted(text)
         }
     }
 

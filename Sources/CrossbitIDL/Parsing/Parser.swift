@@ -175,7 +175,8 @@ struct Parser {
         let keyword = advance()
         let name = try identifier("a constant name after 'const'")
         try expect("=", "after constant name '\(name.text)'")
-        let value = try value("a value for constant '\(name.text)'")
+        // rpcgen also allows a string literal; it is kept, quotes included, as a name.
+        let value = peek().kind == .string ? Value.name(advance().text) : try value("a value for constant '\(name.text)'")
         try expect(";", "after constant '\(name.text)'")
         return ConstantDefinition(name: name.text, value: value, location: name.location, comment: keyword.comment)
     }
@@ -500,7 +501,7 @@ struct Parser {
             }
         case "struct", "enum", "union":
             let name = try identifier("a type name after '\(token.text)'")
-            return (.named(name.text), nil)
+            return (.named(name.text), "\(token.text) \(name.text)")
         case "void", "opaque", "string":
             throw fail("'\(token.text)' is not allowed as a \(context) here; expected a type", at: token)
         default:
