@@ -22,6 +22,8 @@ public struct XDRError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidUTF8
         /// A width-dependent value that does not fit the layout's width.
         case narrowingOverflow(type: WidthDependentType, value: String, layout: WireLayout)
+        /// Optional data nested deeper than the reader allows.
+        case nestingTooDeep(maximum: Int)
         /// Bytes left over after the value was decoded.
         case trailingBytes(count: Int)
     }
@@ -81,6 +83,8 @@ public struct XDRError: Error, Sendable, Hashable, CustomStringConvertible {
             text = "string is not valid UTF-8"
         case .narrowingOverflow(let type, let value, let layout):
             text = "\(type) value \(value) does not fit the \(layout) layout"
+        case .nestingTooDeep(let maximum):
+            text = "optional data nested more than \(maximum) deep"
         case .trailingBytes(let count):
             text = "\(count) bytes left over after the value"
         }

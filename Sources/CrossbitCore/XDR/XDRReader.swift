@@ -13,9 +13,15 @@ public struct XDRReader: Sendable {
     /// The offset of the next byte to read.
     public var offset: Int { position }
 
-    public init(bytes: [UInt8], layout: WireLayout) {
+    @usableFromInline var depth = 0
+    /// How deeply optional data may nest (a linked list's length) before
+    /// decoding fails instead of exhausting the stack.
+    public let maximumDepth: Int
+
+    public init(bytes: [UInt8], layout: WireLayout, maximumDepth: Int = 10_000) {
         self.bytes = bytes
         self.layout = layout
+        self.maximumDepth = maximumDepth
         position = 0
     }
 
@@ -74,6 +80,24 @@ public struct XDRReader: Sendable {
         try need(16)
         let high = try loadWord(UInt64.self)
         return XDRQuadruple(high: high, low: try loadWord(UInt64.self))
+    }
+
+    /// Reads the flag of optional data (`T *name`). When it is set, the caller
+    /// decodes the value and then calls ``endOptional()``.
+    @inlinable
+    public mutating func beginOptional() throws(XDRError) -> Bool {
+        guard try readBool() else { return false }
+        guard depth < maximumDepth else {
+            throw XDRError(.nestingTooDeep(maximum: maximumDepth), offset: position - 4)
+        }
+        depth += 1
+        return true
+    }
+
+    /// Ends a value begun by ``beginOptional()``.
+    @inlinable
+    public mutating func endOptional() {
+        depth -= 1
     }
 
     /// Reads an enum's value, returning it with its offset for error reports.
@@ -151,6 +175,15 @@ public struct XDRReader: Sendable {
             throw XDRError(.lengthOverRemaining(length: length, remaining: remaining), offset: start)
         }
         return Int(length)
+    }
+
+    /// Checks that a fixed-size array of `count` elements of at least
+    /// `minimumElementSize` bytes can fit in the bytes left.
+    @inlinable
+    public func checkRemaining(count: Int, minimumElementSize: Int) throws(XDRError) {
+        guard count <= remaining / Swift.max(minimumElementSize, 1) else {
+            throw XDRError(.truncated(needed: count * minimumElementSize, remaining: remaining), offset: position)
+        }
     }
 
     /// Reads `opaque[N]`.

@@ -1,0 +1,88 @@
+/// Helpers that generated clients and dispatchers call, so that each
+/// procedure's generated code is only its encoding and decoding.
+extension RPCClientTransport {
+    /// Encodes the arguments in the transport's layout, makes the call and
+    /// decodes the whole reply.
+    ///
+    /// A narrowing failure while encoding is `.narrowingOverflow` (nothing is
+    /// sent); a reply that does not decode is `.decodingFailed`.
+    @inlinable
+    public func xdrCall<Result>(
+        _ procedure: ProcedureID, name: String, options: CallOptions,
+        encode: (inout XDRWriter) throws(XDRError) -> Void,
+        decode: (inout XDRReader) throws(XDRError) -> Result
+    ) async throws(RPCError) -> Result {
+        var writer = XDRWriter(layout: layout)
+        do {
+            try encode(&writer)
+        } catch {
+            throw RPCError(error, code: .invalidArgument, context: "\(name) arguments")
+        }
+        let reply = try await call(procedure, arguments: writer.finish(), options: options)
+        var reader = XDRReader(bytes: reply, layout: layout)
+        do {
+            let result = try decode(&reader)
+            try reader.finish()
+            return result
+        } catch {
+            throw RPCError(error, code: .decodingFailed, context: "\(name) result")
+        }
+    }
+}
+
+/// Helpers for generated ``RPCServiceDispatcher`` implementations.
+public enum XDRDispatch {
+    /// Decodes a call's arguments; any failure is `.garbageArguments`.
+    @inlinable
+    public static func decodeArguments<Arguments>(
+        _ bytes: [UInt8], context: RPCCallContext, name: String,
+        _ decode: (inout XDRReader) throws(XDRError) -> Arguments
+    ) throws(RPCError) -> Arguments {
+        var reader = XDRReader(bytes: bytes, layout: context.layout)
+        do {
+            let arguments = try decode(&reader)
+            try reader.finish()
+            return arguments
+        } catch {
+            throw RPCError(code: .garbageArguments, message: "\(name) arguments: \(error)", cause: error)
+        }
+    }
+
+    /// Runs a handler: an `RPCError` it throws passes through, any other
+    /// error becomes `.systemError`.
+    @inlinable
+    public static func handle<Result>(
+        name: String, _ body: () async throws -> Result
+    ) async throws(RPCError) -> Result {
+        do {
+            return try await body()
+        } catch let error as RPCError {
+            throw error
+        } catch {
+            throw RPCError(code: .systemError, message: "\(name) failed: \(error)", cause: error)
+        }
+    }
+
+    /// Encodes a result; a value that does not fit the caller's layout is
+    /// `.systemError` naming the field, value and layout.
+    @inlinable
+    public static func encodeResult(
+        context: RPCCallContext, name: String,
+        _ encode: (inout XDRWriter) throws(XDRError) -> Void
+    ) throws(RPCError) -> [UInt8] {
+        var writer = XDRWriter(layout: context.layout)
+        do {
+            try encode(&writer)
+        } catch {
+            throw RPCError(code: .systemError, message: "\(name) result: \(error)", cause: error)
+        }
+        return writer.finish()
+    }
+
+    /// The error for a procedure number the program version does not define.
+    public static func unavailable(_ procedure: UInt32, program: UInt32, version: UInt32) -> RPCError {
+        RPCError(
+            code: .procedureUnavailable,
+            message: "program \(program) version \(version) has no procedure \(procedure)")
+    }
+}
