@@ -131,7 +131,10 @@ private struct Printer {
             for procedure in version.procedures {
                 comment(procedure.comment, indent: "\t\t")
                 let arguments = procedure.arguments.isEmpty ? "void" : procedure.arguments.map(declaration).joined(separator: ", ")
-                line("\t\t\(declaration(procedure.result)) \(procedure.name)(\(arguments)) = \(procedure.number);")
+                // rpcgen takes no bound on a string result.
+                var result = procedure.result
+                if case .string = result.kind { result.kind = .string(maximum: nil) }
+                line("\t\t\(declaration(result)) \(procedure.name)(\(arguments)) = \(procedure.number);")
             }
             line("\t} = \(version.number);")
         }
@@ -159,6 +162,8 @@ private struct Printer {
             return "opaque\(spaced)[\(count)]"
         case .variableOpaque(let maximum):
             return "opaque\(spaced)\(bound(maximum))"
+        case .string(nil) where name.isEmpty:
+            return "string"
         case .string(let maximum):
             return "string\(spaced)\(bound(maximum))"
         case .optional(let base):

@@ -273,7 +273,8 @@ private struct Builder {
             prefix += "[]"
         case .optional(let type):
             element = type
-            prefix += "->"
+            // Optional data at the root of a type (a typedef of `T *`) is implied.
+            prefix = prefix.isEmpty ? "" : prefix + "->"
         case .fixedOpaque, .variableOpaque, .string, .void:
             return []
         }

@@ -217,18 +217,20 @@ struct Parser {
         try expect("{", "to open struct '\(name.text)'")
         let depth = braceDepth
         var fields: [Declaration] = []
+        var failed = false
         while !peek().isSymbol("}") && peek().kind != .endOfFile && !diagnostics.isFull {
             do {
                 let field = try declaration(context: "struct field")
                 try expect(";", "after field '\(field.name)' of struct '\(name.text)'")
                 fields.append(field)
             } catch {
+                failed = true
                 recover(toDepth: depth)
             }
         }
         try expect("}", "to close struct '\(name.text)'")
         try expect(";", "after struct '\(name.text)'")
-        if fields.isEmpty {
+        if fields.isEmpty && !failed {
             diagnostics.error("struct '\(name.text)' has no fields", at: name.location)
         }
         return StructDefinition(name: name.text, fields: fields, location: name.location, comment: keyword.comment)
@@ -336,7 +338,7 @@ struct Parser {
 
     private mutating func procedure() throws(Failure) -> ProcedureDefinition {
         let first = peek()
-        let result = try procedureType(context: "procedure result")
+        let result = try procedureType(context: "result")
         let name = try identifier("a procedure name")
         try expect("(", "after procedure name '\(name.text)'")
         var arguments: [Declaration] = []
@@ -359,7 +361,7 @@ struct Parser {
             comment: first.comment)
     }
 
-    /// A procedure argument or result: `void`, `T`, `T *`, `string` or `string<N>`,
+    /// A procedure argument or result: `void`, `T`, `string` or `string<N>`,
     /// with an optional name for arguments.
     private mutating func procedureType(context: String) throws(Failure) -> Declaration {
         let start = peek()
@@ -367,22 +369,24 @@ struct Parser {
             advance()
             return Declaration(name: "", kind: .void, location: start.location, comment: start.comment)
         }
-        var kind: Declaration.Kind
+        let kind: Declaration.Kind
         var spelling: String?
         if start.isKeyword("string") || start.isKeyword("opaque") {
-            advance()
-            if start.isKeyword("opaque") && !peek().isSymbol("<") {
-                throw fail("expected '<' after 'opaque' in \(context), found \(peek().shown)", at: peek())
+            if start.isKeyword("opaque") {
+                throw fail(
+                    "'opaque' is not allowed as a procedure \(context) (rpcgen rejects it); expected a typedef of opaque data",
+                    at: start)
             }
-            let maximum = try optionalBound(for: start.text)
-            kind = start.isKeyword("string") ? .string(maximum: maximum) : .variableOpaque(maximum: maximum)
+            advance()
+            kind = .string(maximum: try optionalBound(for: start.text))
         } else {
             let type = try typeSpecifier(context: context)
             spelling = type.spelling
             kind = .plain(type.type)
             if peek().isSymbol("*") {
-                advance()
-                kind = .optional(type.type)
+                throw fail(
+                    "optional data ('*') is not allowed as a procedure \(context) (rpcgen cannot generate it); "
+                        + "expected a typedef of optional data", at: peek())
             }
         }
         var name = ""
