@@ -236,9 +236,11 @@ enum ReplyMessage {
             return .failure(RPCError(code: .programUnavailable, message: "program \(procedure.program) is not served"))
         case 2:
             guard let low = reader.word(), let high = reader.word() else { return .failure(malformed) }
-            return .failure(RPCError(
+            var error = RPCError(
                 code: .programMismatch,
-                message: "program \(procedure.program) version \(procedure.version) is not served (versions \(low)–\(high) are)"))
+                message: "program \(procedure.program) version \(procedure.version) is not served (versions \(low)–\(high) are)")
+            error.supportedVersions = low <= high ? low...high : nil
+            return .failure(error)
         case 3:
             return .failure(RPCError(code: .procedureUnavailable, message: "procedure \(procedure) is not served"))
         case 4:

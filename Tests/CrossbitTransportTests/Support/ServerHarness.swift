@@ -2,6 +2,7 @@ import CrossbitCore
 import CrossbitTransport
 import Foundation
 import Logging
+import Testing
 
 /// Runs an ``RPCServer`` for the duration of `body`, then shuts it down
 /// gracefully and waits for `run()` to return.
@@ -47,5 +48,20 @@ extension ServerEndpoint {
         case .udp(let host, let port): ["udp", host, String(port)]
         case .unix(let path): ["unix", path]
         }
+    }
+}
+
+/// Expects `body` to throw an `RPCError` with `code`, and returns it.
+@discardableResult
+func expectRPCError(
+    _ code: RPCError.Code, sourceLocation: SourceLocation = #_sourceLocation, _ body: () async throws(RPCError) -> Void
+) async -> RPCError? {
+    do throws(RPCError) {
+        try await body()
+        Issue.record("expected \(code), got a reply", sourceLocation: sourceLocation)
+        return nil
+    } catch {
+        #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
+        return error
     }
 }

@@ -41,6 +41,11 @@ struct TestService: RPCServiceDispatcher {
     var program = CPeerSources.program
     var version = CPeerSources.version
 
+    init(program: UInt32 = CPeerSources.program, version: UInt32 = CPeerSources.version) {
+        self.program = program
+        self.version = version
+    }
+
     func dispatch(procedure: UInt32, arguments: [UInt8], context: RPCCallContext) async throws(RPCError) -> [UInt8] {
         guard let known = CPeerSources.Procedure(rawValue: procedure) else {
             throw RPCError(code: .procedureUnavailable, message: "no procedure \(procedure)")
@@ -82,12 +87,14 @@ struct TestService: RPCServiceDispatcher {
 struct TestClient {
     let transport: any RPCClientTransport
 
+    var program = CPeerSources.program
+
     func call(_ procedure: CPeerSources.Procedure, timeout: Duration? = nil, _ encode: (inout XDRWriter) throws(XDRError) -> Void = { _ in })
         async throws -> XDRReader
     {
         var writer = XDRWriter(layout: transport.layout)
         try encode(&writer)
-        let id = ProcedureID(program: CPeerSources.program, version: CPeerSources.version, procedure: procedure.rawValue)
+        let id = ProcedureID(program: program, version: CPeerSources.version, procedure: procedure.rawValue)
         let result = try await transport.call(id, arguments: writer.finish(), options: CallOptions(timeout: timeout))
         return XDRReader(bytes: result, layout: transport.layout)
     }

@@ -1,0 +1,73 @@
+import CrossbitCore
+import CrossbitTransport
+import Foundation
+import Testing
+
+@Suite("Server behaviour", .timeLimit(.minutes(1)))
+struct ServerBehaviourTests {
+    @Test("sixteen concurrent 50 ms calls run concurrently", arguments: ["tcp", "udp", "unix"])
+    func concurrentCalls(transport: String) async throws {
+        try await withServer([ServerEndpoint(.loopback(transport), layout: .lp64)]) { _, bound in
+            let client = TestClient(transport: RPCClient(address: bound[0].address, layout: .lp64))
+            try await client.sleep(milliseconds: 0)  // connect first
+            let started = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<16 { group.addTask { try await client.sleep(milliseconds: 50) } }
+                try await group.waitForAll()
+            }
+            let elapsed = ContinuousClock.now - started
+            #expect(elapsed < .milliseconds(400), "16 × 50 ms took \(elapsed)")
+        }
+    }
+
+    @Test("graceful shutdown finishes the calls in flight, then stops serving")
+    func gracefulShutdown() async throws {
+        var address: RPCAddress?
+        try await withServer([.tcp(host: "127.0.0.1", layout: .lp64)]) { server, bound in
+            address = bound[0].address
+            let client = TestClient(transport: RPCClient(address: bound[0].address, layout: .lp64))
+            async let inFlight: Void = client.sleep(milliseconds: 300)
+            try await Task.sleep(for: .milliseconds(100))
+            server.shutdown()
+            try await inFlight
+        }
+        let late = TestClient(transport: RPCClient(address: try #require(address), layout: .lp64))
+        await #expect(throws: RPCError.self) { try await late.add(1, 1) }
+    }
+
+    @Test("broken record marking closes only that connection")
+    func brokenRecordMarking() async throws {
+        try await withServer([.tcp(host: "127.0.0.1", layout: .lp64)]) { _, bound throws in
+            guard case .tcp(_, let port) = bound[0].transport else { return }
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            #expect(connected == 0)
+            let oversized: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3, 4]
+            #expect(write(fd, oversized, oversized.count) == oversized.count)
+            var byte: UInt8 = 0
+            #expect(read(fd, &byte, 1) == 0, "the server closes the connection")
+            let client = TestClient(transport: RPCClient(address: bound[0].address, layout: .lp64))
+            #expect(try await client.add(40, 2) == 42)
+        }
+    }
+
+    @Test("a server may serve many program versions and tell them apart")
+    func severalVersions() async throws {
+        let services = [TestService(), TestService(version: 3)]
+        try await withServer([.tcp(host: "127.0.0.1", layout: .ilp32)], services: services) { _, bound in
+            let client = RPCClient(address: bound[0].address, layout: .ilp32)
+            let mismatch = await expectRPCError(.programMismatch) { () throws(RPCError) in
+                _ = try await client.call(
+                    ProcedureID(program: CPeerSources.program, version: 5, procedure: 1), arguments: [], options: .defaults)
+            }
+            #expect(mismatch?.supportedVersions == 1...3)
+        }
+    }
+}
