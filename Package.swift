@@ -92,7 +92,11 @@ let package = Package(
             dependencies: [
                 "CrossbitCore", "CrossbitIDL", "CrossbitCodeGen",
                 .product(name: "PropertyBased", package: "swift-property-based"),
-            ]
+            ],
+            // Interop/ holds the C peer; Golden/ the expected generator output.
+            exclude: ["Interop", "Golden"],
+            // Generates Swift from IDL/*.x (links to Tests/IDL and IDL) at build time.
+            plugins: [.plugin(name: "CrossbitIDLPlugin")]
         ),
         .testTarget(
             name: "CrossbitTransportTests",
