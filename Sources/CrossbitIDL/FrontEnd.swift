@@ -46,6 +46,11 @@ public enum IDLFrontEnd {
         var parser = Parser.parse(tokens: lexer.tokens)
         diagnostics.append(contentsOf: parser.diagnostics)
         parser.diagnostics = DiagnosticSink()
+        if !diagnostics.hasErrors && parser.definitions.isEmpty {
+            diagnostics.error(
+                "no definitions; expected 'const', 'typedef', 'enum', 'struct', 'union' or 'program'",
+                at: SourceLocation(file: file, line: 1, column: 1))
+        }
         if diagnostics.hasErrors { throw DiagnosticsError(diagnostics: sorted(diagnostics.diagnostics)) }
         let passConditions = Dictionary(
             lexer.tokens.compactMap { token in token.passCondition.map { (token.location, $0) } },

@@ -15,6 +15,7 @@ struct Checker {
     /// Constants and enum cases by name, before resolution.
     private var valueDefinitions: [String: (value: Value, location: SourceLocation)] = [:]
     private var resolving: Set<String> = []
+    private var reportedCycles: Set<String> = []
 
     /// Types and values that come from elsewhere: built in (`netobj`) or from the
     /// `.x` file of a header the file `%#include`s. The file may redefine them.
@@ -99,17 +100,17 @@ struct Checker {
     private mutating func assignImplicitEnumValues() {
         for (index, definition) in specification.definitions.enumerated() {
             guard case .enum(var enumeration) = definition else { continue }
-            var previous: Value?
+            var previous: (name: String, value: Value)?
             for caseIndex in enumeration.cases.indices {
                 if case .literal(_, text: "") = enumeration.cases[caseIndex].value {
                     enumeration.cases[caseIndex].value = switch previous {
                     case nil: .literal(0, text: "0")
-                    case .literal(let number, _)?: .literal(number + 1, text: "\(number + 1)")
-                    // Resolved once the previous case's value is known (below).
-                    case .name(let name)?: .name("\(name) + 1")
+                    case (_, .literal(let number, _))?: .literal(number + 1, text: "\(number + 1)")
+                    // One more than the previous case, resolved with the other names.
+                    case (let name, .name)?: .name("\(name) + 1")
                     }
                 }
-                previous = enumeration.cases[caseIndex].value
+                previous = (enumeration.cases[caseIndex].name, enumeration.cases[caseIndex].value)
             }
             specification.definitions[index] = .enum(enumeration)
         }
@@ -217,7 +218,9 @@ struct Checker {
             return nil
         }
         guard resolving.insert(name).inserted else {
-            diagnostics.error("constant '\(name)' is defined in terms of itself", at: definition.location)
+            if reportedCycles.insert(name).inserted {
+                diagnostics.error("constant '\(name)' is defined in terms of itself", at: definition.location)
+            }
             return nil
         }
         defer { resolving.remove(name) }
@@ -327,6 +330,7 @@ struct Checker {
         checkDeclaration(discriminant, in: "union '\(definition.name)'")
         var caseRange: ClosedRange<Int128>?
         var enumValues: [Int128: String]?
+        var enumName = ""
         if case .plain(let type) = discriminant.kind {
             switch resolvePlain(type) {
             case .int: caseRange = Int128(Int32.min)...Int128(Int32.max)
@@ -334,6 +338,7 @@ struct Checker {
             case .bool: caseRange = 0...1
             case .named(let name):
                 if case .enum(let enumeration)? = types[name] {
+                    enumName = enumeration.name
                     caseRange = Int128(Int32.min)...Int128(Int32.max)
                     enumValues = Dictionary(
                         enumeration.cases.compactMap { c in resolvedValues[c.name].map { ($0, c.name) } },
@@ -352,8 +357,9 @@ struct Checker {
             }
         }
         if caseRange == nil, !isWidthDependentDiscriminant(discriminant) {
+            let type = if case .plain(let type) = discriminant.kind { "of type '\(type)'" } else { "that is not a plain type" }
             diagnostics.error(
-                "union '\(definition.name)' discriminant must be int, unsigned int, bool or an enum",
+                "union '\(definition.name)' has a discriminant \(type); expected int, unsigned int, bool or an enum",
                 at: discriminant.location)
         }
         var seen: [Int128: SourceLocation] = [:]
@@ -364,7 +370,8 @@ struct Checker {
                 else { continue }
                 if let enumValues, enumValues[number] == nil {
                     diagnostics.error(
-                        "case value '\(value)' (\(number)) is not a case of the discriminant's enum", at: arm.location)
+                        "case value '\(value)' (\(number)) of union '\(definition.name)' is not a value of enum '\(enumName)'",
+                        at: arm.location)
                 }
                 if let previous = seen[number] {
                     diagnostics.error(
@@ -511,7 +518,9 @@ struct Checker {
         var onStack: Set<String> = []
         func depth(_ name: String, _ level: Int) -> Int {
             if let known = depths[name] { return known }
-            guard level <= Self.maximumNestingDepth, onStack.insert(name).inserted else { return 0 }
+            // Deeper than the limit: stop walking, and make the total exceed it.
+            guard level <= Self.maximumNestingDepth else { return Self.maximumNestingDepth + 1 }
+            guard onStack.insert(name).inserted else { return 0 }
             defer { onStack.remove(name) }
             let result = 1 + (references(of: name).map { depth($0.name, level + 1) }.max() ?? 0)
             if level + result <= Self.maximumNestingDepth { depths[name] = result }

@@ -174,7 +174,7 @@ struct Lexer {
                     finishComment(emitting: emitting)
                     i = j + 2
                 } else {
-                    if emitting { commentText += bytes[i..<end] + [0x0A] }
+                    if emitting { commentText += bytes[i..<end] }
                     i = end
                 }
                 continue

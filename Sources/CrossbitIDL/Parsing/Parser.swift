@@ -247,6 +247,7 @@ struct Parser {
         let depth = braceDepth
         var arms: [UnionDefinition.Arm] = []
         var defaultArm: Declaration?
+        var failed = false
         while !peek().isSymbol("}") && peek().kind != .endOfFile && !diagnostics.isFull {
             do {
                 let start = peek()
@@ -274,12 +275,13 @@ struct Parser {
                 try expect(";", "after union arm '\(declaration.name)'")
                 arms.append(UnionDefinition.Arm(values: values, declaration: declaration, location: start.location))
             } catch {
+                failed = true
                 recover(toDepth: depth)
             }
         }
         try expect("}", "to close union '\(name.text)'")
         try expect(";", "after union '\(name.text)'")
-        if arms.isEmpty && defaultArm == nil {
+        if arms.isEmpty && defaultArm == nil && !failed {
             diagnostics.error("union '\(name.text)' has no arms", at: name.location)
         }
         return UnionDefinition(
@@ -293,10 +295,12 @@ struct Parser {
         try expect("{", "to open program '\(name.text)'")
         let depth = braceDepth
         var versions: [VersionDefinition] = []
+        var failed = false
         while !peek().isSymbol("}") && peek().kind != .endOfFile && !diagnostics.isFull {
             do {
                 versions.append(try version(in: name.text))
             } catch {
+                failed = true
                 recover(toDepth: depth)
             }
         }
@@ -304,7 +308,7 @@ struct Parser {
         try expect("=", "and a program number after program '\(name.text)'")
         let number = try value("a program number")
         try expect(";", "after the number of program '\(name.text)'")
-        if versions.isEmpty {
+        if versions.isEmpty && !failed {
             diagnostics.error("program '\(name.text)' has no versions", at: name.location)
         }
         return ProgramDefinition(
@@ -318,10 +322,12 @@ struct Parser {
         try expect("{", "to open version '\(name.text)'")
         let depth = braceDepth
         var procedures: [ProcedureDefinition] = []
+        var failed = false
         while !peek().isSymbol("}") && peek().kind != .endOfFile && !diagnostics.isFull {
             do {
                 procedures.append(try procedure())
             } catch {
+                failed = true
                 recover(toDepth: depth)
             }
         }
@@ -329,7 +335,7 @@ struct Parser {
         try expect("=", "and a version number after version '\(name.text)'")
         let number = try value("a version number")
         try expect(";", "after the number of version '\(name.text)'")
-        if procedures.isEmpty {
+        if procedures.isEmpty && !failed {
             diagnostics.error("version '\(name.text)' has no procedures", at: name.location)
         }
         return VersionDefinition(
