@@ -182,16 +182,7 @@ public struct IDLModule: Sendable {
 
     /// Follows typedefs of plain types (`typedef int count;`) to the type they
     /// name; stops at a typedef of an array, string, opaque or optional.
-    public func resolve(_ type: TypeSpecifier) -> TypeSpecifier {
-        var type = type
-        var seen: Set<String> = []
-        while case .named(let name) = type, seen.insert(name).inserted,
-            case .typedef(let definition) = types[name], case .plain(let next) = definition.declaration.kind
-        {
-            type = next
-        }
-        return type
-    }
+    public func resolve(_ type: TypeSpecifier) -> TypeSpecifier { Checker.resolvePlain(type, in: types) }
 
     /// The C preprocessor condition under which rpcgen sees the `%` line at
     /// `location` (for lines inside `#ifdef RPC_XDR` and the like), nil if always.

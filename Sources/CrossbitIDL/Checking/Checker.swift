@@ -392,8 +392,11 @@ struct Checker {
         return false
     }
 
-    /// Follows typedefs of plain types.
-    private func resolvePlain(_ type: TypeSpecifier) -> TypeSpecifier {
+    private func resolvePlain(_ type: TypeSpecifier) -> TypeSpecifier { Self.resolvePlain(type, in: types) }
+
+    /// Follows typedefs of plain types (`typedef int count;`) to the type they
+    /// name; stops at a typedef of an array, string, opaque or optional.
+    static func resolvePlain(_ type: TypeSpecifier, in types: [String: TypeDefinition]) -> TypeSpecifier {
         var type = type
         var seen: Set<String> = []
         while case .named(let name) = type, seen.insert(name).inserted,

@@ -125,6 +125,25 @@ struct Parser {
         }
     }
 
+    /// Parses the items between braces, up to the closing `}` (not consumed).
+    /// A failed item is skipped to its end; `failed` says whether one was.
+    private mutating func body<Item>(
+        _ parseItem: (inout Parser) throws(Failure) -> Item?
+    ) -> (items: [Item], failed: Bool) {
+        let depth = braceDepth
+        var items: [Item] = []
+        var failed = false
+        while !peek().isSymbol("}") && peek().kind != .endOfFile && !diagnostics.isFull {
+            do {
+                if let item = try parseItem(&self) { items.append(item) }
+            } catch {
+                failed = true
+                recover(toDepth: depth)
+            }
+        }
+        return (items, failed)
+    }
+
     // MARK: Definitions
 
     private mutating func parseSpecification() {
@@ -215,18 +234,10 @@ struct Parser {
         let keyword = advance()
         let name = try identifier("a struct name after 'struct'")
         try expect("{", "to open struct '\(name.text)'")
-        let depth = braceDepth
-        var fields: [Declaration] = []
-        var failed = false
-        while !peek().isSymbol("}") && peek().kind != .endOfFile && !diagnostics.isFull {
-            do {
-                let field = try declaration(context: "struct field")
-                try expect(";", "after field '\(field.name)' of struct '\(name.text)'")
-                fields.append(field)
-            } catch {
-                failed = true
-                recover(toDepth: depth)
-            }
+        let (fields, failed) = body { parser throws(Failure) in
+            let field = try parser.declaration(context: "struct field")
+            try parser.expect(";", "after field '\(field.name)' of struct '\(name.text)'")
+            return field
         }
         try expect("}", "to close struct '\(name.text)'")
         try expect(";", "after struct '\(name.text)'")
@@ -244,40 +255,32 @@ struct Parser {
         let discriminant = try declaration(context: "union discriminant")
         try expect(")", "after the discriminant of union '\(name.text)'")
         try expect("{", "to open union '\(name.text)'")
-        let depth = braceDepth
-        var arms: [UnionDefinition.Arm] = []
         var defaultArm: Declaration?
-        var failed = false
-        while !peek().isSymbol("}") && peek().kind != .endOfFile && !diagnostics.isFull {
-            do {
-                let start = peek()
-                if start.isKeyword("default") {
-                    advance()
-                    try expect(":", "after 'default'")
-                    let declaration = try self.declaration(context: "union arm")
-                    try expect(";", "after the default arm of union '\(name.text)'")
-                    if defaultArm != nil {
-                        diagnostics.error("union '\(name.text)' has more than one default arm", at: start.location)
-                    }
-                    defaultArm = declaration
-                    continue
+        let (arms, failed) = body { parser throws(Failure) -> UnionDefinition.Arm? in
+            let start = parser.peek()
+            if start.isKeyword("default") {
+                parser.advance()
+                try parser.expect(":", "after 'default'")
+                let declaration = try parser.declaration(context: "union arm")
+                try parser.expect(";", "after the default arm of union '\(name.text)'")
+                if defaultArm != nil {
+                    parser.diagnostics.error("union '\(name.text)' has more than one default arm", at: start.location)
                 }
-                var values: [Value] = []
-                while peek().isKeyword("case") {
-                    advance()
-                    values.append(try value("a case value"))
-                    try expect(":", "after case value '\(values[values.count - 1])'")
-                }
-                if values.isEmpty {
-                    throw fail("expected 'case', 'default' or '}' in union '\(name.text)', found \(start.shown)", at: start)
-                }
-                let declaration = try self.declaration(context: "union arm")
-                try expect(";", "after union arm '\(declaration.name)'")
-                arms.append(UnionDefinition.Arm(values: values, declaration: declaration, location: start.location))
-            } catch {
-                failed = true
-                recover(toDepth: depth)
+                defaultArm = declaration
+                return nil
             }
+            var values: [Value] = []
+            while parser.peek().isKeyword("case") {
+                parser.advance()
+                values.append(try parser.value("a case value"))
+                try parser.expect(":", "after case value '\(values[values.count - 1])'")
+            }
+            if values.isEmpty {
+                throw parser.fail("expected 'case', 'default' or '}' in union '\(name.text)', found \(start.shown)", at: start)
+            }
+            let declaration = try parser.declaration(context: "union arm")
+            try parser.expect(";", "after union arm '\(declaration.name)'")
+            return UnionDefinition.Arm(values: values, declaration: declaration, location: start.location)
         }
         try expect("}", "to close union '\(name.text)'")
         try expect(";", "after union '\(name.text)'")
@@ -293,17 +296,7 @@ struct Parser {
         let keyword = advance()
         let name = try identifier("a program name after 'program'")
         try expect("{", "to open program '\(name.text)'")
-        let depth = braceDepth
-        var versions: [VersionDefinition] = []
-        var failed = false
-        while !peek().isSymbol("}") && peek().kind != .endOfFile && !diagnostics.isFull {
-            do {
-                versions.append(try version(in: name.text))
-            } catch {
-                failed = true
-                recover(toDepth: depth)
-            }
-        }
+        let (versions, failed) = body { parser throws(Failure) in try parser.version(in: name.text) }
         try expect("}", "to close program '\(name.text)'")
         try expect("=", "and a program number after program '\(name.text)'")
         let number = try value("a program number")
@@ -320,17 +313,7 @@ struct Parser {
         try expectKeyword("version", "in program '\(program)'")
         let name = try identifier("a version name after 'version'")
         try expect("{", "to open version '\(name.text)'")
-        let depth = braceDepth
-        var procedures: [ProcedureDefinition] = []
-        var failed = false
-        while !peek().isSymbol("}") && peek().kind != .endOfFile && !diagnostics.isFull {
-            do {
-                procedures.append(try procedure())
-            } catch {
-                failed = true
-                recover(toDepth: depth)
-            }
-        }
+        let (procedures, failed) = body { parser throws(Failure) in try parser.procedure() }
         try expect("}", "to close version '\(name.text)'")
         try expect("=", "and a version number after version '\(name.text)'")
         let number = try value("a version number")
