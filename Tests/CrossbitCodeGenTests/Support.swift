@@ -76,5 +76,6 @@ func typecheck(_ files: [URL]) throws -> (status: Int32, output: String) {
     try run(
         "/usr/bin/env",
         ["swiftc", "-typecheck", "-swift-version", "6", "-strict-concurrency=complete", "-warnings-as-errors",
+         "-package-name", "generated",
          "-I", Paths.modules.path] + files.map(\.path))
 }
