@@ -59,7 +59,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
-            ]
+            ],
+            plugins: ["CrossbitIDLPlugin"]
         ),
         .executableTarget(
             name: "crossbitd",
@@ -104,7 +105,8 @@ let package = Package(
         ),
         .testTarget(
             name: "CrossbitBrokerTests",
-            dependencies: ["CrossbitBroker", "CrossbitCore", "CrossbitIDL", "CrossbitTransport"]
+            dependencies: ["CrossbitBroker", "CrossbitCore", "CrossbitIDL", "CrossbitTransport"],
+            plugins: ["CrossbitIDLPlugin"]
         ),
     ]
 )
