@@ -7,7 +7,7 @@ import Testing
 struct IDLCase: CustomStringConvertible, Sendable {
     var file: URL
     var layout: WireLayout
-    var description: String { "\(file.lastPathComponent) \(layout)" }
+    var description: String { "\(Tools.relativePath(file)) \(layout)" }
 
     static var all: [IDLCase] {
         Tools.projectIDLFiles.flatMap { file in WireLayout.allCases.map { IDLCase(file: file, layout: $0) } }
@@ -15,7 +15,7 @@ struct IDLCase: CustomStringConvertible, Sendable {
 
     /// The sample interfaces whose fixed-size types are measured against rpcgen's C.
     static var measured: [IDLCase] {
-        all.filter { ["crossbit_sample.x", "xdr_everything.x"].contains($0.file.lastPathComponent) }
+        all.filter { ["IDL/crossbit_sample.x", "Tests/IDL/xdr_everything.x"].contains(Tools.relativePath($0.file)) }
     }
 }
 
