@@ -3,33 +3,29 @@ import Glibc
 import Synchronization
 
 /// What a channel's owner does with what arrives. Every method runs on the
-/// channel's own thread.
+/// thread of the channel's ``EventLoop``.
 protocol ChannelHandler: AnyObject, Sendable {
     /// A message arrived (a record on a stream, a datagram; `peer` for
     /// unconnected datagram sockets).
     func received(_ message: [UInt8], from peer: SocketAddress?, on channel: Channel)
     /// The monotonic time (ns) at which `tick` must run next, nil for none.
     func nextTick() -> Int64?
-    /// Runs after every wake-up of the channel's thread.
+    /// Runs after every wake-up of the loop.
     func tick(now: Int64, on channel: Channel)
     /// The channel closed; `error` says why when it was not asked to.
     func closed(_ channel: Channel, error: RPCError?)
 }
 
-/// One socket and the thread that waits on it.
+/// One socket, read by its ``EventLoop``.
 ///
-/// The thread polls the socket and an eventfd, reads what arrives and hands
-/// it to the handler, and flushes whatever a nonblocking send could not
-/// write at once. Senders write from their own thread (no hop) as long as
-/// the socket takes the bytes, so a small call or reply costs no thread
-/// switch of its own.
+/// Senders write from their own thread (no hop) as long as the socket
+/// takes the bytes; what it does not take is queued in order and flushed by
+/// the loop when the socket becomes writable.
 final class Channel: Sendable {
     let fd: Int32
     let isDatagram: Bool
     let maximumMessageSize: Int
-    /// What the thread's poll waits for at the latest (monotonic ns).
-    private let pollDeadline = Atomic<Int64>(0)
-    private let waker: Waker
+    let loop: EventLoop
     private let state = Mutex(WriteState())
 
     private struct WriteState {
@@ -38,24 +34,18 @@ final class Channel: Sendable {
         var closed = false
     }
 
-    /// How long an idle channel's thread sleeps between ticks.
-    private static let idleTick: Int64 = 1_000_000_000
-
-    init(fd: Int32, isDatagram: Bool, maximumMessageSize: Int) throws(RPCError) {
+    /// A channel of `fd`, read by `loop` once added to it.
+    init(fd: Int32, isDatagram: Bool, maximumMessageSize: Int, loop: EventLoop) {
         self.fd = fd
         self.isDatagram = isDatagram
         self.maximumMessageSize = maximumMessageSize
-        do { waker = try Waker() } catch {
-            Glibc.close(fd)
-            throw error
-        }
+        self.loop = loop
     }
 
-    func start(handler: any ChannelHandler) {
-        startThread { self.run(handler: handler) }
-    }
+    var isClosed: Bool { state.withLock { $0.closed } }
+    var isWriting: Bool { state.withLock { !$0.backlog.isEmpty } }
 
-    /// Sends a message built by ``MessageWriter`` (its `framed` bytes): on a
+    /// Sends a message built by ``MessageWriter`` (its `framed()` bytes): on a
     /// stream with its record mark, as a datagram without it.
     func send(_ message: [UInt8], to peer: SocketAddress? = nil) throws(RPCError) {
         if isDatagram {
@@ -74,21 +64,16 @@ final class Channel: Sendable {
             state.backlog.append(contentsOf: message)
             return false
         }
-        if wake { waker.wake() }
+        if wake { loop.wake() }
     }
 
-    /// Wakes the thread if its poll would sleep past `deadline`.
-    func wake(before deadline: Int64) {
-        if deadline < pollDeadline.load(ordering: .relaxed) { waker.wake() }
-    }
-
-    /// Closes the channel: its thread closes the socket and tells the handler.
+    /// Closes the channel: its loop closes the socket and tells the handler.
     func close() {
         let wasOpen = state.withLock { state in
             defer { state.closed = true }
             return !state.closed
         }
-        if wasOpen { waker.wake() }
+        if wasOpen { loop.wake() }
     }
 
     private func sendDatagram(_ message: [UInt8], to peer: SocketAddress?) throws(RPCError) {
@@ -122,7 +107,8 @@ final class Channel: Sendable {
         return offset
     }
 
-    private func flushBacklog() throws(RPCError) {
+    /// Writes what the socket takes of the backlog (on the loop's thread).
+    func flushBacklog() throws(RPCError) {
         try state.withLock { (state) throws(RPCError) in
             guard !state.backlog.isEmpty else { return }
             state.backlogOffset = try write(state.backlog, from: state.backlogOffset)
@@ -133,42 +119,8 @@ final class Channel: Sendable {
         }
     }
 
-    private func run(handler: any ChannelHandler) {
-        var assembler = RecordAssembler(maximumMessageSize: maximumMessageSize)
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        var fds = [pollfd(fd: fd, events: 0, revents: 0), pollfd(fd: waker.fd, events: Int16(POLLIN), revents: 0)]
-        var failure: RPCError?
-        while true {
-            let (closed, writing) = state.withLock { ($0.closed, !$0.backlog.isEmpty) }
-            if closed { break }
-            fds[0].events = Int16(POLLIN) | (writing ? Int16(POLLOUT) : 0)
-            let now = monotonicNanoseconds()
-            let deadline = min(handler.nextTick() ?? .max, now + Self.idleTick)
-            pollDeadline.store(deadline, ordering: .relaxed)
-            let timeout = Int32(clamping: max(0, (deadline - now + 999_999) / 1_000_000))
-            if poll(&fds, 2, timeout) < 0 && errno != EINTR {
-                failure = RPCError(code: .transportFailure, message: "poll(): \(errnoText())")
-                break
-            }
-            if fds[1].revents != 0 { waker.drain() }
-            do throws(RPCError) {
-                if fds[0].revents & Int16(POLLOUT) != 0 { try flushBacklog() }
-                if fds[0].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
-                    try receive(into: &buffer, assembler: &assembler, handler: handler)
-                }
-            } catch {
-                failure = error
-                break
-            }
-            handler.tick(now: monotonicNanoseconds(), on: self)
-        }
-        state.withLock { $0.closed = true }
-        Glibc.close(fd)
-        waker.close()
-        handler.closed(self, error: failure)
-    }
-
-    private func receive(
+    /// Reads what arrived and hands complete messages to `handler` (on the loop's thread).
+    func receive(
         into buffer: inout [UInt8], assembler: inout RecordAssembler, handler: any ChannelHandler
     ) throws(RPCError) {
         var peerStorage = sockaddr_storage()

@@ -66,7 +66,7 @@ final class ClientConnection: ChannelHandler {
             }
             do throws(RPCError) {
                 try channel.send(message)
-                channel.wake(before: min(deadline, pending.retransmitAt))
+                channel.loop.wake(before: min(deadline, pending.retransmitAt))
             } catch {
                 finish(xid, with: .failure(error))
             }

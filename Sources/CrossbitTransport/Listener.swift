@@ -3,8 +3,8 @@ import Glibc
 import Synchronization
 
 /// A bound server socket. For TCP and unix endpoints a thread accepts
-/// connections and gives each a ``Channel`` of its own; a UDP endpoint is
-/// one channel.
+/// connections and gives each a ``Channel`` on an ``EventLoop`` of its own;
+/// a UDP endpoint is one channel on one loop.
 final class Listener: Sendable {
     let endpoint: ServerEndpoint
     let address: SocketAddress
@@ -50,9 +50,7 @@ final class Listener: Sendable {
         started.store(true, ordering: .sequentiallyConsistent)
         if endpoint.isDatagram {
             do throws(RPCError) {
-                let channel = try Channel(fd: fd, isDatagram: true, maximumMessageSize: 65536)
-                channel.start(handler: ServerChannelHandler(server: server, layout: endpoint.layout))
-                if !server.adopt(channel) { channel.close() }
+                try serve(fd, isDatagram: true)
             } catch {
                 server.logger.error("cannot serve \(endpoint)", metadata: ["error": "\(error)"])
             }
@@ -73,6 +71,20 @@ final class Listener: Sendable {
         }
     }
 
+    /// Serves a socket on an event loop of its own.
+    private func serve(_ fd: Int32, isDatagram: Bool) throws(RPCError) {
+        let loop: EventLoop
+        do { loop = try EventLoop(stopsWhenEmpty: true) } catch {
+            close(fd)
+            throw error
+        }
+        let channel = Channel(
+            fd: fd, isDatagram: isDatagram, maximumMessageSize: isDatagram ? 65536 : server.options.maximumMessageSize,
+            loop: loop)
+        loop.add(channel, handler: ServerChannelHandler(server: server, layout: endpoint.layout))
+        if !server.adopt(channel) { channel.close() }
+    }
+
     private func acceptConnections() {
         var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: waker.fd, events: Int16(POLLIN), revents: 0)]
         while !stopped.load(ordering: .sequentiallyConsistent) {
@@ -86,10 +98,7 @@ final class Listener: Sendable {
                 Socket.setNonBlocking(connection)
                 if address.family != AF_UNIX { Socket.setOption(connection, Int32(IPPROTO_TCP), Int32(TCP_NODELAY), 1) }
                 do throws(RPCError) {
-                    let channel = try Channel(
-                        fd: connection, isDatagram: false, maximumMessageSize: server.options.maximumMessageSize)
-                    channel.start(handler: ServerChannelHandler(server: server, layout: endpoint.layout))
-                    if !server.adopt(channel) { channel.close() }
+                    try serve(connection, isDatagram: false)
                 } catch {
                     server.logger.error("cannot serve a connection on \(endpoint)", metadata: ["error": "\(error)"])
                 }

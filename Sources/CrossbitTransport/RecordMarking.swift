@@ -29,6 +29,14 @@ struct RecordAssembler {
     /// Feeds received bytes; calls `emit` with every completed record.
     mutating func feed(_ input: UnsafeRawBufferPointer, emit: ([UInt8]) -> Void) throws(RPCError) {
         var index = 0
+        // Whole single-fragment records, the usual case, are copied out at once.
+        while headerBytes == 0, message.isEmpty, input.count - index >= 4 {
+            let mark = UInt32(bigEndian: input.loadUnaligned(fromByteOffset: index, as: UInt32.self))
+            let length = Int(mark & 0x7FFF_FFFF)
+            guard mark & 0x8000_0000 != 0, length <= maximumMessageSize, input.count - index - 4 >= length else { break }
+            emit(Array(UnsafeRawBufferPointer(rebasing: input[index + 4..<index + 4 + length])))
+            index += 4 + length
+        }
         while index < input.count {
             if headerBytes < 4 {
                 header = header << 8 | UInt32(input[index])

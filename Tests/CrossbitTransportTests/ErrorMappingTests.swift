@@ -13,7 +13,7 @@ struct ErrorMappingTests {
         switch peer {
         case .swift:
             try await withServer([ServerEndpoint(.loopback(transport), layout: .lp64)]) { _, bound in
-                try await body(RPCClient(address: bound[0].address, layout: .lp64))
+                try await body(try RPCClient(address: bound[0].address, layout: .lp64))
             }
         case .c:
             try await withBackgroundProcess(try await CPeers.shared.build(.lp64).server, [transport]) { ready in

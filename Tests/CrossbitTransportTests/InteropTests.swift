@@ -44,7 +44,7 @@ struct InteropTests {
     @Test("a Swift client calls every procedure of a Swift server", arguments: transports, WireLayout.allCases)
     func swiftClientCallsSwiftServer(transport: String, layout: WireLayout) async throws {
         try await withServer([ServerEndpoint(.loopback(transport), layout: layout)]) { _, bound in
-            let client = TestClient(transport: RPCClient(
+            let client = TestClient(transport: try RPCClient(
                 address: bound[0].address, layout: layout, options: .init(credentials: .currentProcess)))
             try await client.exerciseEveryProcedure()
             #expect(try await client.whoami().hasPrefix("sys uid=\(getuid()) gid=\(getgid()) machine="))

@@ -46,12 +46,18 @@ struct SampleInteropTests {
         }
     }
 
-    @Test("a Swift client calls a Swift server of the sample interface", arguments: WireLayout.allCases)
-    func swiftToSwift(layout: WireLayout) async throws {
+    @Test("a Swift client calls a Swift server of the sample interface, also from a task on the client's executor",
+          arguments: WireLayout.allCases, [false, true])
+    func swiftToSwift(layout: WireLayout, onClientExecutor: Bool) async throws {
         let dispatcher = Sample.CrossbitSampleV1Dispatcher(service: SampleService())
         try await withServer([.tcp(host: "127.0.0.1", layout: layout)], services: [dispatcher]) { _, bound in
-            try await Sample.CrossbitSampleV1Client(transport: RPCClient(address: bound[0].address, layout: layout))
-                .exerciseEveryProcedure()
+            let transport = try RPCClient(address: bound[0].address, layout: layout)
+            let client = Sample.CrossbitSampleV1Client(transport: transport)
+            if onClientExecutor {
+                try await withTaskExecutorPreference(transport.executor) { try await client.exerciseEveryProcedure() }
+            } else {
+                try await client.exerciseEveryProcedure()
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ struct ServerBehaviourTests {
     @Test("sixteen concurrent 50 ms calls run concurrently", arguments: ["tcp", "udp", "unix"])
     func concurrentCalls(transport: String) async throws {
         try await withServer([ServerEndpoint(.loopback(transport), layout: .lp64)]) { _, bound in
-            let client = TestClient(transport: RPCClient(address: bound[0].address, layout: .lp64))
+            let client = TestClient(transport: try RPCClient(address: bound[0].address, layout: .lp64))
             try await client.sleep(milliseconds: 0)  // connect first
             let started = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -25,13 +25,13 @@ struct ServerBehaviourTests {
         var address: RPCAddress?
         try await withServer([.tcp(host: "127.0.0.1", layout: .lp64)]) { server, bound in
             address = bound[0].address
-            let client = TestClient(transport: RPCClient(address: bound[0].address, layout: .lp64))
+            let client = TestClient(transport: try RPCClient(address: bound[0].address, layout: .lp64))
             async let inFlight: Void = client.sleep(milliseconds: 300)
             try await Task.sleep(for: .milliseconds(100))
             server.shutdown()
             try await inFlight
         }
-        let late = TestClient(transport: RPCClient(address: try #require(address), layout: .lp64))
+        let late = TestClient(transport: try RPCClient(address: try #require(address), layout: .lp64))
         await #expect(throws: RPCError.self) { try await late.add(1, 1) }
     }
 
@@ -53,7 +53,7 @@ struct ServerBehaviourTests {
             #expect(write(fd, oversized, oversized.count) == oversized.count)
             var byte: UInt8 = 0
             #expect(read(fd, &byte, 1) == 0, "the server closes the connection")
-            let client = TestClient(transport: RPCClient(address: bound[0].address, layout: .lp64))
+            let client = TestClient(transport: try RPCClient(address: bound[0].address, layout: .lp64))
             #expect(try await client.add(40, 2) == 42)
         }
     }
@@ -62,7 +62,7 @@ struct ServerBehaviourTests {
     func severalVersions() async throws {
         let services = [TestService(), TestService(version: 3)]
         try await withServer([.tcp(host: "127.0.0.1", layout: .ilp32)], services: services) { _, bound in
-            let client = RPCClient(address: bound[0].address, layout: .ilp32)
+            let client = try RPCClient(address: bound[0].address, layout: .ilp32)
             let mismatch = await expectRPCError(.programMismatch) { () throws(RPCError) in
                 _ = try await client.call(
                     ProcedureID(program: CPeerSources.program, version: 5, procedure: 1), arguments: [], options: .defaults)

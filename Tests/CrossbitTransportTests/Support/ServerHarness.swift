@@ -10,7 +10,8 @@ func withServer<T>(
     _ endpoints: [ServerEndpoint], services: [any RPCServiceDispatcher] = [TestService()],
     _ body: (_ server: RPCServer, _ bound: [ServerEndpoint]) async throws -> T
 ) async throws -> T {
-    let server = RPCServer(services: services, endpoints: endpoints, logger: Logger(label: "test"))
+    let logger = Logger(label: "crossbit.transport.tests") { _ in SwiftLogNoOpLogHandler() }
+    let server = RPCServer(services: services, endpoints: endpoints, logger: logger)
     let running = Task { try await server.run() }
     do {
         let result = try await body(server, try await server.listeningEndpoints)

@@ -1,0 +1,165 @@
+import CrossbitCore
+import Glibc
+import Synchronization
+
+/// A thread that polls a set of channels and runs the timers of their
+/// handlers, and a `TaskExecutor` that runs Swift jobs between polls.
+///
+/// A task that prefers a client's loop (``RPCClient/executor``) sends its
+/// calls and is resumed by their replies on this one thread, like a C client
+/// blocking in `clnt_call`: no thread switch per call.
+final class EventLoop: TaskExecutor, Sendable {
+    private let waker: Waker
+    /// When the loop's poll returns at the latest (monotonic ns); `.min` while it is busy.
+    private let pollDeadline = Atomic<Int64>(.min)
+    private let threadID = Atomic<UInt>(0)
+    private let stopsWhenEmpty: Bool
+    private let state = Mutex(State())
+
+    private struct State {
+        var jobs: [UnownedJob] = []
+        var added: [Entry] = []
+        var stopping = false
+        var stopped = false
+    }
+
+    private struct Entry: @unchecked Sendable {
+        let channel: Channel
+        let handler: any ChannelHandler
+        var assembler: RecordAssembler
+    }
+
+    /// How long an idle loop sleeps between ticks.
+    private static let idleTick: Int64 = 1_000_000_000
+
+    /// A loop; with `stopsWhenEmpty` it ends when its last channel closes.
+    init(stopsWhenEmpty: Bool) throws(RPCError) {
+        waker = try Waker()
+        self.stopsWhenEmpty = stopsWhenEmpty
+        startThread { self.run() }
+    }
+
+    /// Adds a channel: from now on the loop reads it and writes its backlog.
+    func add(_ channel: Channel, handler: any ChannelHandler) {
+        let entry = Entry(channel: channel, handler: handler, assembler: RecordAssembler(maximumMessageSize: channel.maximumMessageSize))
+        state.withLock { $0.added.append(entry) }
+        wake()
+    }
+
+    /// Closes every channel and ends the thread.
+    func stop() {
+        state.withLock { $0.stopping = true }
+        wake()
+    }
+
+    func wake() { if !isCurrentThread { waker.wake() } }
+
+    /// Wakes the loop if its poll would sleep past `deadline`.
+    func wake(before deadline: Int64) {
+        if deadline < pollDeadline.load(ordering: .sequentiallyConsistent) { waker.wake() }
+    }
+
+    private var isCurrentThread: Bool { threadID.load(ordering: .relaxed) == UInt(bitPattern: Int(bitPattern: pthread_self())) }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let (first, stopped) = state.withLock { state in
+            if !state.stopped { state.jobs.append(job) }
+            return (state.jobs.count == 1, state.stopped)
+        }
+        if stopped {
+            // The loop is gone (its client was closed): run the job on a thread of its own.
+            startThread { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+        } else if first {
+            wake()
+        }
+    }
+
+    private func runJobs() {
+        while true {
+            let jobs = state.withLock { state in
+                defer { state.jobs = [] }
+                return state.jobs
+            }
+            if jobs.isEmpty { return }
+            for job in jobs { job.runSynchronously(on: asUnownedTaskExecutor()) }
+        }
+    }
+
+    private func run() {
+        threadID.store(UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .relaxed)
+        var entries: [Entry] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var fds: [pollfd] = []
+        var hadChannels = false
+        while true {
+            runJobs()
+            let (added, stopping) = state.withLock { state in
+                defer { state.added = [] }
+                return (state.added, state.stopping)
+            }
+            entries += added
+            hadChannels = hadChannels || !entries.isEmpty
+            if stopping { entries.forEach { $0.channel.close() } }
+            entries.removeAll { entry in
+                guard entry.channel.isClosed else { return false }
+                finish(entry, error: nil)
+                return true
+            }
+            if stopping || (stopsWhenEmpty && hadChannels && entries.isEmpty) {
+                let stopped = state.withLock { state -> Bool in
+                    guard state.jobs.isEmpty && state.added.isEmpty else { return false }
+                    state.stopped = true
+                    return true
+                }
+                if stopped { break } else { continue }
+            }
+            let now = monotonicNanoseconds()
+            pollDeadline.store(now + Self.idleTick, ordering: .sequentiallyConsistent)
+            var deadline = now + Self.idleTick
+            for entry in entries { if let tick = entry.handler.nextTick() { deadline = min(deadline, tick) } }
+            if state.withLock({ !$0.jobs.isEmpty || !$0.added.isEmpty }) { deadline = now }
+            pollDeadline.store(deadline, ordering: .sequentiallyConsistent)
+            fds.removeAll(keepingCapacity: true)
+            fds.append(pollfd(fd: waker.fd, events: Int16(POLLIN), revents: 0))
+            for entry in entries {
+                fds.append(pollfd(fd: entry.channel.fd, events: Int16(POLLIN) | (entry.channel.isWriting ? Int16(POLLOUT) : 0), revents: 0))
+            }
+            let timeout = Int32(clamping: max(0, (deadline - now + 999_999) / 1_000_000))
+            let ready = poll(&fds, nfds_t(fds.count), timeout)
+            pollDeadline.store(.min, ordering: .sequentiallyConsistent)
+            if ready < 0 && errno != EINTR { break }
+            if fds[0].revents != 0 { waker.drain() }
+            var failed: [(Int, RPCError)] = []
+            for index in entries.indices where fds[index + 1].revents != 0 {
+                let events = fds[index + 1].revents
+                do throws(RPCError) {
+                    if events & Int16(POLLOUT) != 0 { try entries[index].channel.flushBacklog() }
+                    if events & Int16(POLLIN | POLLHUP | POLLERR) != 0 {
+                        try entries[index].channel.receive(
+                            into: &buffer, assembler: &entries[index].assembler, handler: entries[index].handler)
+                    }
+                } catch {
+                    failed.append((index, error))
+                }
+            }
+            for (index, error) in failed.reversed() {
+                let entry = entries.remove(at: index)
+                entry.channel.close()
+                finish(entry, error: error)
+            }
+            let tickTime = monotonicNanoseconds()
+            for entry in entries { entry.handler.tick(now: tickTime, on: entry.channel) }
+        }
+        for entry in entries {
+            entry.channel.close()
+            finish(entry, error: nil)
+        }
+        waker.close()
+    }
+
+    private func finish(_ entry: Entry, error: RPCError?) {
+        Glibc.close(entry.channel.fd)
+        entry.handler.closed(entry.channel, error: error)
+    }
+}
