@@ -32,7 +32,12 @@ final class Channel: Sendable {
         var backlog: [UInt8] = []
         var backlogOffset = 0
         var closed = false
+        /// When a closed channel stops waiting for its backlog to drain (monotonic ns).
+        var lingerUntil = Int64.max
     }
+
+    /// How long a closed channel goes on writing what it has queued.
+    private static let linger: Int64 = 2_000_000_000
 
     /// A channel of `fd`, read by `loop` once added to it.
     init(fd: Int32, isDatagram: Bool, maximumMessageSize: Int, loop: EventLoop) {
@@ -42,8 +47,20 @@ final class Channel: Sendable {
         self.loop = loop
     }
 
-    var isClosed: Bool { state.withLock { $0.closed } }
-    var isWriting: Bool { state.withLock { !$0.backlog.isEmpty } }
+    /// What the loop waits for on this channel, or nil when it is done:
+    /// closed, with nothing queued or no time left to write it.
+    func events(now: Int64) -> Int16? {
+        state.withLock { state in
+            let queued = state.backlog.count - state.backlogOffset
+            if state.closed && (queued == 0 || now >= state.lingerUntil) { return nil }
+            // A peer that does not read its replies is not read from either.
+            let reading = !state.closed && queued < maximumMessageSize
+            return (reading ? Int16(POLLIN) : 0) | (queued > 0 ? Int16(POLLOUT) : 0)
+        }
+    }
+
+    /// The time by which a closing channel gives up writing, if it is closing.
+    var lingerDeadline: Int64? { state.withLock { $0.closed && !$0.backlog.isEmpty ? $0.lingerUntil : nil } }
 
     /// Sends a message built by ``MessageWriter`` (its `framed()` bytes): on a
     /// stream with its record mark, as a datagram without it.
@@ -67,13 +84,28 @@ final class Channel: Sendable {
         if wake { loop.wake() }
     }
 
-    /// Closes the channel: its loop closes the socket and tells the handler.
+    /// Closes the channel: it takes no more messages, writes what it has
+    /// queued (for two seconds at most), then its loop closes the socket and
+    /// tells the handler.
     func close() {
         let wasOpen = state.withLock { state in
-            defer { state.closed = true }
+            defer {
+                if !state.closed { state.lingerUntil = monotonicNanoseconds() + Self.linger }
+                state.closed = true
+            }
             return !state.closed
         }
         if wasOpen { loop.wake() }
+    }
+
+    /// Closes the channel at once, dropping what it has queued.
+    func abort() {
+        state.withLock { state in
+            state.closed = true
+            state.backlog = []
+            state.backlogOffset = 0
+        }
+        loop.wake()
     }
 
     private func sendDatagram(_ message: [UInt8], to peer: SocketAddress?) throws(RPCError) {

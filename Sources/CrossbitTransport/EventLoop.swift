@@ -100,11 +100,17 @@ final class EventLoop: TaskExecutor, Sendable {
             }
             entries += added
             hadChannels = hadChannels || !entries.isEmpty
-            if stopping { entries.forEach { $0.channel.close() } }
+            if stopping { entries.forEach { $0.channel.abort() } }
+            let now = monotonicNanoseconds()
+            fds.removeAll(keepingCapacity: true)
+            fds.append(pollfd(fd: waker.fd, events: Int16(POLLIN), revents: 0))
             entries.removeAll { entry in
-                guard entry.channel.isClosed else { return false }
-                finish(entry, error: nil)
-                return true
+                guard let events = entry.channel.events(now: now) else {
+                    finish(entry, error: nil)
+                    return true
+                }
+                fds.append(pollfd(fd: entry.channel.fd, events: events, revents: 0))
+                return false
             }
             if stopping || (stopsWhenEmpty && hadChannels && entries.isEmpty) {
                 let stopped = state.withLock { state -> Bool in
@@ -114,17 +120,14 @@ final class EventLoop: TaskExecutor, Sendable {
                 }
                 if stopped { break } else { continue }
             }
-            let now = monotonicNanoseconds()
             pollDeadline.store(now + Self.idleTick, ordering: .sequentiallyConsistent)
             var deadline = now + Self.idleTick
-            for entry in entries { if let tick = entry.handler.nextTick() { deadline = min(deadline, tick) } }
+            for entry in entries {
+                if let tick = entry.handler.nextTick() { deadline = min(deadline, tick) }
+                if let linger = entry.channel.lingerDeadline { deadline = min(deadline, linger) }
+            }
             if state.withLock({ !$0.jobs.isEmpty || !$0.added.isEmpty }) { deadline = now }
             pollDeadline.store(deadline, ordering: .sequentiallyConsistent)
-            fds.removeAll(keepingCapacity: true)
-            fds.append(pollfd(fd: waker.fd, events: Int16(POLLIN), revents: 0))
-            for entry in entries {
-                fds.append(pollfd(fd: entry.channel.fd, events: Int16(POLLIN) | (entry.channel.isWriting ? Int16(POLLOUT) : 0), revents: 0))
-            }
             let timeout = Int32(clamping: max(0, (deadline - now + 999_999) / 1_000_000))
             let ready = poll(&fds, nfds_t(fds.count), timeout)
             pollDeadline.store(.min, ordering: .sequentiallyConsistent)
@@ -145,14 +148,14 @@ final class EventLoop: TaskExecutor, Sendable {
             }
             for (index, error) in failed.reversed() {
                 let entry = entries.remove(at: index)
-                entry.channel.close()
+                entry.channel.abort()
                 finish(entry, error: error)
             }
             let tickTime = monotonicNanoseconds()
             for entry in entries { entry.handler.tick(now: tickTime, on: entry.channel) }
         }
         for entry in entries {
-            entry.channel.close()
+            entry.channel.abort()
             finish(entry, error: nil)
         }
         waker.close()

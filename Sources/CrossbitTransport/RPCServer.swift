@@ -288,7 +288,7 @@ public final class RPCServer: Sendable {
 
     private func beginCall() -> Bool {
         state.withLock { state in
-            guard state.phase == .serving else { return false }
+            guard state.phase == .serving || state.phase == .starting else { return false }
             state.callsInFlight += 1
             return true
         }

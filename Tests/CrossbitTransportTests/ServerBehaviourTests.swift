@@ -1,6 +1,7 @@
 import CrossbitCore
 import CrossbitTransport
 import Foundation
+import Synchronization
 import Testing
 
 @Suite("Server behaviour", .timeLimit(.minutes(1)))
@@ -20,14 +21,28 @@ struct ServerBehaviourTests {
         }
     }
 
+    /// Wraps a dispatcher and counts the calls it has started.
+    final class CountingService: RPCServiceDispatcher {
+        let wrapped = TestService()
+        let started = Mutex(0)
+        var program: UInt32 { wrapped.program }
+        var version: UInt32 { wrapped.version }
+
+        func dispatch(procedure: UInt32, arguments: [UInt8], context: RPCCallContext) async throws(RPCError) -> [UInt8] {
+            started.withLock { $0 += 1 }
+            return try await wrapped.dispatch(procedure: procedure, arguments: arguments, context: context)
+        }
+    }
+
     @Test("graceful shutdown finishes the calls in flight, then stops serving")
     func gracefulShutdown() async throws {
+        let service = CountingService()
         var address: RPCAddress?
-        try await withServer([.tcp(host: "127.0.0.1", layout: .lp64)]) { server, bound in
+        try await withServer([.tcp(host: "127.0.0.1", layout: .lp64)], services: [service]) { server, bound in
             address = bound[0].address
             let client = TestClient(transport: try RPCClient(address: bound[0].address, layout: .lp64))
             async let inFlight: Void = client.sleep(milliseconds: 300)
-            try await Task.sleep(for: .milliseconds(100))
+            while service.started.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(5)) }
             server.shutdown()
             try await inFlight
         }
@@ -69,5 +84,33 @@ struct ServerBehaviourTests {
             }
             #expect(mismatch?.supportedVersions == 1...3)
         }
+    }
+
+    @Test("large messages cross in both directions, many at once", arguments: ["tcp", "unix"])
+    func largeMessages(transport: String) async throws {
+        try await withServer([ServerEndpoint(.loopback(transport), layout: .lp64)]) { _, bound in
+            let client = TestClient(transport: try RPCClient(address: bound[0].address, layout: .lp64))
+            let payloads = (0..<4).map { seed in [UInt8](repeating: UInt8(seed), count: 400_000) + [1, 2, 3] }
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                for payload in payloads { group.addTask { try await client.blob(payload) == payload } }
+                for try await same in group { #expect(same) }
+            }
+        }
+    }
+
+    @Test("a call over the server's maximum message size closes that connection only")
+    func oversizedCall() async throws {
+        let server = RPCServer(
+            services: [TestService()], endpoints: [.tcp(host: "127.0.0.1", layout: .lp64)],
+            options: .init(maximumMessageSize: 1 << 20))
+        async let running: Void = server.run()
+        let address = try await server.listeningEndpoints[0].address
+        let client = TestClient(transport: try RPCClient(address: address, layout: .lp64))
+        await expectRPCError(.transportFailure) { () throws(RPCError) in
+            do { _ = try await client.blob([UInt8](repeating: 7, count: 2 << 20)) } catch let error as RPCError { throw error } catch {}
+        }
+        #expect(try await client.add(1, 2) == 3)  // a new connection is served
+        server.shutdown()
+        try await running
     }
 }
