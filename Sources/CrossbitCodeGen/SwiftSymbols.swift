@@ -66,7 +66,7 @@ struct SwiftSymbols {
                 else { continue }
                 add(definition, namespace)
                 imported[namespace, default: []].append(definition)
-                pending.append(contentsOf: Self.references([definitionAsTopLevel(definition)]).reversed())
+                pending.append(contentsOf: Self.references([definition.topLevel]).reversed())
             }
         }
         for entry in global.values + namespaces.values.flatMap(\.values) {
@@ -90,15 +90,6 @@ struct SwiftSymbols {
         if global[definition.name] == nil { global[definition.name] = entry }
     }
 
-    private func definitionAsTopLevel(_ definition: TypeDefinition) -> Definition {
-        switch definition {
-        case .typedef(let typedef): .typedef(typedef)
-        case .enum(let enumeration): .enum(enumeration)
-        case .struct(let structure): .struct(structure)
-        case .union(let union): .union(union)
-        }
-    }
-
     /// The type names definitions use, in source order.
     private static func references(_ definitions: [Definition]) -> [String] {
         var declarations: [Declaration] = []
@@ -107,7 +98,7 @@ struct SwiftSymbols {
             case .typedef(let typedef): declarations.append(typedef.declaration)
             case .struct(let structure): declarations += structure.fields
             case .union(let union):
-                declarations += [union.discriminant] + union.arms.map(\.declaration) + (union.defaultArm.map { [$0] } ?? [])
+                declarations += [union.discriminant] + union.armDeclarations
             case .program(let program):
                 for procedure in program.versions.flatMap(\.procedures) {
                     declarations += [procedure.result] + procedure.arguments
@@ -244,7 +235,7 @@ struct SwiftSymbols {
             case .struct(let structure)?:
                 return structure.fields.contains { encodeThrows($0.kind, visiting: &visiting) }
             case .union(let union)?:
-                let arms = union.arms.map(\.declaration) + (union.defaultArm.map { [$0] } ?? [])
+                let arms = union.armDeclarations
                 return arms.contains { encodeThrows($0.kind, visiting: &visiting) }
             case .typedef(let typedef)?:
                 return encodeThrows(typedef.declaration.kind, visiting: &visiting)
@@ -287,7 +278,7 @@ struct SwiftSymbols {
             case .struct(let structure)?:
                 return min(structure.fields.reduce(0) { $0 + minimumSize($1.kind, visiting: &visiting) }, 1 << 20)
             case .union(let union)?:
-                let arms = union.arms.map(\.declaration) + (union.defaultArm.map { [$0] } ?? [])
+                let arms = union.armDeclarations
                 return 4 + (arms.map { minimumSize($0.kind, visiting: &visiting) }.min() ?? 0)
             case .typedef(let typedef)?:
                 return minimumSize(typedef.declaration.kind, visiting: &visiting)
@@ -313,7 +304,7 @@ struct SwiftSymbols {
             case .struct(let structure)?:
                 return structure.fields.contains { contains($0.kind, target: target, visited: &visited) }
             case .union(let union)?:
-                let arms = union.arms.map(\.declaration) + (union.defaultArm.map { [$0] } ?? [])
+                let arms = union.armDeclarations
                 return arms.contains { contains($0.kind, target: target, visited: &visited) }
             case .typedef(let typedef)?:
                 return contains(typedef.declaration.kind, target: target, visited: &visited)
@@ -322,6 +313,25 @@ struct SwiftSymbols {
             }
         default:
             return false
+        }
+    }
+}
+
+extension UnionDefinition {
+    /// The declarations of every arm, the default arm last.
+    var armDeclarations: [Declaration] {
+        arms.map(\.declaration) + (defaultArm.map { [$0] } ?? [])
+    }
+}
+
+extension TypeDefinition {
+    /// The definition as it appears at the top level of a file.
+    var topLevel: Definition {
+        switch self {
+        case .typedef(let typedef): .typedef(typedef)
+        case .enum(let enumeration): .enum(enumeration)
+        case .struct(let structure): .struct(structure)
+        case .union(let union): .union(union)
         }
     }
 }

@@ -50,14 +50,7 @@ struct SwiftFilePrinter {
                 code.line("\(access)static let \(name)\(type) = \(number)")
             }
         }
-        let imported = (symbols.imported[namespace] ?? []).map { definition -> Definition in
-            switch definition {
-            case .typedef(let typedef): .typedef(typedef)
-            case .enum(let enumeration): .enum(enumeration)
-            case .struct(let structure): .struct(structure)
-            case .union(let union): .union(union)
-            }
-        }
+        let imported = (symbols.imported[namespace] ?? []).map(\.topLevel)
         if !imported.isEmpty {
             code.line()
             code.line("// Types used from `%#include`d files that are not generated with this one.")

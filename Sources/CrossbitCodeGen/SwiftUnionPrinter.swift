@@ -58,7 +58,7 @@ extension SwiftFilePrinter {
                 message: "union \(union.name) needs an int, unsigned int, bool or enum discriminant")
         }
         let cases = try unionCases(union)
-        let encodeThrows = (union.arms.map(\.declaration) + (union.defaultArm.map { [$0] } ?? []))
+        let encodeThrows = union.armDeclarations
             .contains { symbols.encodeThrows($0.kind) }
         let access = access
         let codec = codec
@@ -180,9 +180,9 @@ extension SwiftFilePrinter {
                 case .name(let name):
                     base = symbols.enumCases[name]?.swiftName ?? SwiftNaming.lowerCamel(name)
                 case .literal:
+                    let armName = arm.declaration.name.isEmpty ? "case" : SwiftNaming.lowerCamel(arm.declaration.name)
                     base = arm.values.count == 1 && !arm.declaration.name.isEmpty
-                        ? SwiftNaming.lowerCamel(arm.declaration.name)
-                        : "case" + Self.numberName(number)
+                        ? armName : armName + Self.numberName(number)
                 }
                 cases.append(try unionCase(unique(base, number), value: number, arm: arm.declaration, union: union))
             }
