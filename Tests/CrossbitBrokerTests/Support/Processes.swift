@@ -137,6 +137,17 @@ final class ChildProcess: Sendable {
         return found
     }
 
+    /// How many times `marker` was printed, once at least `minimum` times
+    /// were (or `timeout` passed).
+    func count(of marker: String, atLeast minimum: Int, timeout: Duration = .seconds(5)) async -> Int {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let count = output.components(separatedBy: marker).count - 1
+            if count >= minimum || ContinuousClock.now > deadline { return count }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     var isRunning: Bool { process.withLock { $0.isRunning } }
     var pid: Int32 { process.withLock { $0.processIdentifier } }
 
