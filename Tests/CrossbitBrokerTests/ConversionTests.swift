@@ -158,3 +158,26 @@ func xdr(_ layout: WireLayout, _ body: (inout XDRWriter) throws(XDRError) -> Voi
         #expect(throws: XDRError.self) { try walk.convertArguments([0, 0, 0, 1, 0, 0, 0, 2], from: .ilp32, to: .lp64) }
     }
 }
+
+@Suite struct DeepListTests {
+    /// A list of `count` nodes of `struct node { intptr_t value; node *next; }` in `layout`.
+    static func list(_ count: Int, _ layout: WireLayout) throws -> [UInt8] {
+        try xdr(layout) { w throws(XDRError) in
+            for index in 0..<count {
+                try w.writeSigned(index, as: .intptrT)
+                w.writeBool(index + 1 < count)
+            }
+        }
+    }
+
+    @Test func longListsConvertAndOverlongOnesAreErrors() throws {
+        let catalog = try IDLCatalog(modules: [try IDLFrontEnd.load(source: ConversionTests.source, file: "test.x")])
+        let walk = try #require(catalog.plan(program: 0x2000_0099, version: 1, procedure: 2))
+        let wide = try walk.convertArguments(try Self.list(2_000, .ilp32), from: .ilp32, to: .lp64)
+        #expect(wide == (try Self.list(2_000, .lp64)))
+        let error = #expect(throws: XDRError.self) {
+            try walk.convertArguments(try Self.list(100_000, .ilp32), from: .ilp32, to: .lp64)
+        }
+        #expect(error?.kind == .nestingTooDeep(maximum: 2_000))
+    }
+}

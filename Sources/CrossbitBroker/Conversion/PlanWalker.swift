@@ -1,35 +1,91 @@
 import CrossbitCore
 
 extension PlanNode {
+    /// One pending piece of work of the walk.
+    private enum Step {
+        case node(PlanNode)
+        /// Elements `index..<count` of an array.
+        case elements(PlanNode, index: Int, count: Int)
+        /// Leaves the innermost field or element of the path.
+        case leave
+        /// Ends optional data begun with `beginOptional()`.
+        case endOptional
+    }
+
+    /// A part of the path of the value being converted, for errors.
+    private enum PathComponent {
+        case field(String)
+        case element(Int)
+    }
+
     /// Reads one value in the reader's layout and writes it in the writer's,
-    /// widening or narrowing each width-dependent value by B's XDR rules.
-    /// Errors carry the field path of the value that failed.
+    /// widening or narrowing each width-dependent value by the XDR runtime's
+    /// rules. Errors carry the field path of the value that failed.
+    ///
+    /// The walk keeps its own stack instead of recursing, so that a long
+    /// linked list cannot exhaust the thread's stack; the reader bounds how
+    /// deeply optional data nests.
     func convert(from reader: inout XDRReader, to writer: inout XDRWriter) throws(XDRError) {
+        var steps: [Step] = [.node(self)]
+        var path: [PathComponent] = []
+        do {
+            while let step = steps.popLast() {
+                switch step {
+                case .node(let node):
+                    try node.convertOne(from: &reader, to: &writer, steps: &steps, path: &path)
+                case .elements(let element, let index, let count):
+                    if index + 1 < count { steps.append(.elements(element, index: index + 1, count: count)) }
+                    path.append(.element(index))
+                    steps.append(.leave)
+                    steps.append(.node(element))
+                case .leave:
+                    path.removeLast()
+                case .endOptional:
+                    reader.endOptional()
+                }
+            }
+        } catch {
+            var located = error
+            located.path = path.map { component in
+                switch component {
+                case .field(let name): name
+                case .element(let index): "[\(index)]"
+                }
+            } + error.path
+            throw located
+        }
+    }
+
+    /// Converts what this node converts by itself and pushes the rest.
+    private func convertOne(
+        from reader: inout XDRReader, to writer: inout XDRWriter, steps: inout [Step], path: inout [PathComponent]
+    ) throws(XDRError) {
         switch self {
         case .copy(let count):
             if count > 0 { try writer.writeFixedOpaque(reader.readFixedOpaque(count: count), count: count) }
         case .widthDependent(let type):
             try Self.convert(type, from: &reader, to: &writer)
         case .sequence(let nodes):
-            for node in nodes { try node.convert(from: &reader, to: &writer) }
+            steps.append(contentsOf: nodes.reversed().lazy.map { .node($0) })
         case .field(let name, let node):
-            do {
-                try node.convert(from: &reader, to: &writer)
-            } catch {
-                throw error.inField(name)
-            }
+            path.append(.field(name))
+            steps.append(.leave)
+            steps.append(.node(node))
         case .fixedArray(let count, let element):
-            try Self.convert(count: count, of: element, from: &reader, to: &writer)
+            if count > 0 { steps.append(.elements(element, index: 0, count: count)) }
         case .variableArray(let maximum, let element):
             let count = try reader.readLength(maximum: maximum, minimumElementSize: Swift.max(element.minimumSize, 1))
             try writer.writeLength(count, maximum: maximum)
-            try Self.convert(count: count, of: element, from: &reader, to: &writer)
+            if count > 0 { steps.append(.elements(element, index: 0, count: count)) }
         case .variableBytes(let maximum):
             try writer.writeOpaque(reader.readOpaque(maximum: maximum), maximum: maximum)
         case .optional(let node):
-            let present = try reader.readBool()
+            let present = try reader.beginOptional()
             writer.writeBool(present)
-            if present { try node.convert(from: &reader, to: &writer) }
+            if present {
+                steps.append(.endOptional)
+                steps.append(.node(node))
+            }
         case .union(let plan):
             let value: Int64
             switch plan.discriminant {
@@ -45,21 +101,9 @@ extension PlanNode {
             guard let arm = plan.arms[value] ?? plan.defaultArm else {
                 throw reader.invalidDiscriminant(value, union: plan.name)
             }
-            try arm.convert(from: &reader, to: &writer)
+            steps.append(.node(arm))
         case .reference(let reference):
-            try reference.node.convert(from: &reader, to: &writer)
-        }
-    }
-
-    private static func convert(
-        count: Int, of element: PlanNode, from reader: inout XDRReader, to writer: inout XDRWriter
-    ) throws(XDRError) {
-        for index in 0..<count {
-            do {
-                try element.convert(from: &reader, to: &writer)
-            } catch {
-                throw error.inElement(index)
-            }
+            steps.append(.node(reference.node))
         }
     }
 
