@@ -122,17 +122,15 @@ struct SwiftCodecEmitter {
         _ type: TypeSpecifier, _ value: String, at location: SourceLocation, depth: Int,
         into code: inout SwiftCodeBuilder
     ) throws(SwiftGeneratorError) {
-        let element = "element_\(depth)"
-        if symbols.encodeThrows(.plain(type)) {
-            let index = "index_\(depth)"
-            try code.block("for (\(index), \(element)) in \(value).enumerated()") {
-                (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
+        // Elements are encoded in place, by index: iterating would copy each one.
+        let index = "index_\(depth)"
+        let element = "\(value)[\(index)]"
+        try code.block("for \(index) in \(value).indices") { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
+            if symbols.encodeThrows(.plain(type)) {
                 try withPath("error.inElement(\(index))", into: &code) { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
                     try encode(type, element, at: location, depth: depth + 1, into: &code)
                 }
-            }
-        } else {
-            try code.block("for \(element) in \(value)") { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
+            } else {
                 try encode(type, element, at: location, depth: depth + 1, into: &code)
             }
         }

@@ -35,14 +35,14 @@ public struct XDRReader: Sendable {
         guard remaining == 0 else { throw XDRError(.trailingBytes(count: remaining), offset: offset) }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     func need(_ size: Int) throws(XDRError) {
         guard size <= remaining else {
             throw XDRError(.truncated(needed: size, remaining: remaining), offset: offset)
         }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func loadWord<Word: FixedWidthInteger>(_: Word.Type) throws(XDRError) -> Word {
         try need(MemoryLayout<Word>.size)
         let start = offset
@@ -203,22 +203,42 @@ public struct XDRReader: Sendable {
     @inlinable
     public mutating func readString(maximum: UInt32?) throws(XDRError) -> String {
         let length = try readLength(maximum: maximum, minimumElementSize: 1)
-        let start = offset
+        let start = position
         try need((length + 3) & ~3)
         let string = bytes.withUnsafeBufferPointer { buffer in
-            String(validating: UnsafeBufferPointer(rebasing: buffer[start..<(start + length)]), as: UTF8.self)
+            Self.string(UnsafeBufferPointer(rebasing: buffer[start..<(start + length)]))
         }
         guard let string else { throw XDRError(.invalidUTF8, offset: start) }
         position = start + ((length + 3) & ~3)
         return string
     }
 
+    /// The string of valid UTF-8 bytes, or nil. ASCII, the common case, takes
+    /// a fast path.
+    @usableFromInline
+    static func string(_ utf8: UnsafeBufferPointer<UInt8>) -> String? {
+        var ascii = true
+        for byte in utf8 where byte >= 0x80 {
+            ascii = false
+            break
+        }
+        if ascii { return String(decoding: utf8, as: UTF8.self) }
+        return String(validating: utf8, as: UTF8.self)
+    }
+
     @inlinable
     mutating func readPadded(_ length: Int) throws(XDRError) -> [UInt8] {
         let padded = (length + 3) & ~3
         try need(padded)
-        let start = offset
+        let start = position
         position = start + padded
-        return Array(bytes[start..<(start + length)])
+        return bytes.withUnsafeBytes { source in
+            [UInt8](unsafeUninitializedCapacity: length) { target, count in
+                if let from = source.baseAddress, let to = target.baseAddress, length > 0 {
+                    to.initialize(from: (from + start).assumingMemoryBound(to: UInt8.self), count: length)
+                }
+                count = length
+            }
+        }
     }
 }

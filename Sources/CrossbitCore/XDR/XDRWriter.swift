@@ -29,7 +29,7 @@ public struct XDRWriter: Sendable {
     }
 
     /// Makes room for `size` more bytes.
-    @inlinable
+    @inlinable @inline(__always)
     mutating func reserve(_ size: Int) {
         if storage.count - count < size { grow(size) }
     }
@@ -42,7 +42,7 @@ public struct XDRWriter: Sendable {
         storage.append(contentsOf: repeatElement(0, count: newCount - storage.count))
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func storeWord<Word: FixedWidthInteger>(_ value: Word) {
         reserve(MemoryLayout<Word>.size)
         let offset = count
