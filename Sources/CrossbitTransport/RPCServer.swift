@@ -13,7 +13,7 @@ import Synchronization
 /// ```swift
 /// let server = RPCServer(services: [service], endpoints: [.tcp(port: 0, layout: .lp64)], logger: logger)
 /// async let serving: Void = server.run()
-/// let addresses = try await server.listeningAddresses
+/// let bound = try await server.listeningEndpoints   // ports chosen for port 0
 /// …
 /// server.shutdown()          // or cancel the task running `run()`
 /// try await serving

@@ -25,6 +25,18 @@ public struct ServerEndpoint: Sendable, Hashable, CustomStringConvertible {
         self.registerWithRPCBind = registerWithRPCBind
     }
 
+    /// An endpoint at a client address: `tcp://HOST:PORT`, `udp://HOST:PORT`
+    /// or `unix:///PATH` (`rpcbind://` names no endpoint).
+    public init(address: RPCAddress, layout: WireLayout, registerWithRPCBind: Bool = false) throws(RPCError) {
+        switch address {
+        case .tcp(let host, let port): self.init(.tcp(host: host, port: port), layout: layout, registerWithRPCBind: registerWithRPCBind)
+        case .udp(let host, let port): self.init(.udp(host: host, port: port), layout: layout, registerWithRPCBind: registerWithRPCBind)
+        case .unix(let path): self.init(.unix(path: path), layout: layout, registerWithRPCBind: registerWithRPCBind)
+        case .rpcbind:
+            throw RPCError(code: .invalidArgument, message: "'\(address)' is no address to listen on: use tcp://, udp:// or unix://")
+        }
+    }
+
     public static func tcp(
         host: String = "0.0.0.0", port: UInt16 = 0, layout: WireLayout, registerWithRPCBind: Bool = false
     ) -> ServerEndpoint {
