@@ -36,7 +36,10 @@ final class EventLoop: TaskExecutor, Sendable {
     init(stopsWhenEmpty: Bool) throws(RPCError) {
         waker = try Waker()
         self.stopsWhenEmpty = stopsWhenEmpty
-        startThread { self.run() }
+        do { try startThread { self.run() } } catch {
+            waker.close()
+            throw error
+        }
     }
 
     /// Adds a channel: from now on the loop reads it and writes its backlog.
@@ -68,8 +71,10 @@ final class EventLoop: TaskExecutor, Sendable {
             return (state.jobs.count == 1, state.stopped)
         }
         if stopped {
-            // The loop is gone (its client was closed): run the job on a thread of its own.
-            startThread { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+            // The loop is gone (its client was closed): run the job on a thread of its own, or here.
+            do { try startThread { job.runSynchronously(on: self.asUnownedTaskExecutor()) } } catch {
+                job.runSynchronously(on: asUnownedTaskExecutor())
+            }
         } else if first {
             wake()
         }

@@ -46,18 +46,18 @@ final class Listener: Sendable {
     }
 
     /// Starts serving: a UDP channel, or a thread accepting connections.
-    func start() {
+    func start() throws(RPCError) {
         started.store(true, ordering: .sequentiallyConsistent)
         if endpoint.isDatagram {
-            do throws(RPCError) {
-                try serve(fd, isDatagram: true)
-            } catch {
-                server.logger.error("cannot serve \(endpoint)", metadata: ["error": "\(error)"])
-            }
             waker.close()
-            return
+            try serve(fd, isDatagram: true)
+        } else {
+            do { try startThread { self.acceptConnections() } } catch {
+                close(fd)
+                waker.close()
+                throw error
+            }
         }
-        startThread { self.acceptConnections() }
     }
 
     /// Stops accepting connections. A UDP channel is closed by the server once drained.

@@ -28,12 +28,12 @@ public final class RPCClient: RPCClientTransport {
         public static var currentProcess: Credentials {
             var name = [CChar](repeating: 0, count: 256)
             gethostname(&name, name.count - 1)
-            var groups = [gid_t](repeating: 0, count: 16)
+            var groups = [gid_t](repeating: 0, count: Int(max(0, getgroups(0, nil))))
             let count = max(0, getgroups(Int32(groups.count), &groups))
             return .unix(UnixCredentials(
                 stamp: UInt32(truncatingIfNeeded: time(nil)),
                 machineName: String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
-                uid: getuid(), gid: getgid(), gids: Array(groups.prefix(Int(count)))))
+                uid: getuid(), gid: getgid(), gids: Array(groups.prefix(min(Int(count), 16)))))
         }
     }
 

@@ -122,6 +122,11 @@ public final class RPCServer: Sendable {
                 shutdown()
             }
         }
+        let leftovers = state.withLock { state in
+            defer { state.channels = [:] }
+            return Array(state.channels.values)
+        }
+        leftovers.forEach { $0.close() }
         await unregister(registrations)
         for endpoint in endpoints { if case .unix(let path) = endpoint.transport { unlink(path) } }
         state.withLock { $0.phase = .stopped }
@@ -168,12 +173,18 @@ public final class RPCServer: Sendable {
                     }
                 }
             }
+            for (index, listener) in listeners.enumerated() {
+                do { try listener.start() } catch {
+                    listeners[(index + 1)...].forEach { $0.stop() }
+                    listeners.removeSubrange(index...)  // the failed one has closed its socket
+                    throw error
+                }
+            }
         } catch {
             listeners.forEach { $0.stop() }
             await unregister(registrations)
             throw error
         }
-        listeners.forEach { $0.start() }
         return (listeners, bound, registrations)
     }
 

@@ -124,7 +124,7 @@ enum Socket {
 
 /// Starts a detached POSIX thread: Crossbit's blocking I/O never runs on
 /// Swift's cooperative pool.
-func startThread(_ body: @escaping @Sendable () -> Void) {
+func startThread(_ body: @escaping @Sendable () -> Void) throws(RPCError) {
     final class Box { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
     var thread = pthread_t()
     let box = Unmanaged.passRetained(Box(body)).toOpaque()
@@ -132,18 +132,21 @@ func startThread(_ body: @escaping @Sendable () -> Void) {
         Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
         return nil
     }, box)
-    if status == 0 {
-        pthread_detach(thread)
-    } else {
+    guard status == 0 else {
         Unmanaged<Box>.fromOpaque(box).release()
-        fatalError("pthread_create failed: \(errnoText(status))")
+        throw RPCError(code: .transportFailure, message: "cannot start a thread: \(errnoText(status))")
     }
+    pthread_detach(thread)
 }
 
 /// Runs a blocking operation on a thread of its own and waits for it.
 func runBlocking<T: Sendable>(_ body: @escaping @Sendable () throws(RPCError) -> T) async throws(RPCError) -> T {
     let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<T, RPCError>, Never>) in
-        startThread { continuation.resume(returning: Result { () throws(RPCError) -> T in try body() }) }
+        do throws(RPCError) {
+            try startThread { continuation.resume(returning: Result { () throws(RPCError) -> T in try body() }) }
+        } catch {
+            continuation.resume(returning: .failure(error))
+        }
     }
     return try result.get()
 }

@@ -90,7 +90,7 @@ struct ServerBehaviourTests {
     func largeMessages(transport: String) async throws {
         try await withServer([ServerEndpoint(.loopback(transport), layout: .lp64)]) { _, bound in
             let client = TestClient(transport: try RPCClient(address: bound[0].address, layout: .lp64))
-            let payloads = (0..<3).map { seed in [UInt8](repeating: UInt8(seed), count: 300_000) + [1, 2, 3] }
+            let payloads = (0..<3).map { seed in [UInt8](repeating: UInt8(seed), count: 150_000) + [1, 2, 3] }
             try await withThrowingTaskGroup(of: Bool.self) { group in
                 for payload in payloads { group.addTask { try await client.blob(payload) == payload } }
                 for try await same in group { #expect(same) }
