@@ -172,7 +172,8 @@ public struct XDRReader: Sendable {
         if let maximum, length > maximum {
             throw XDRError(.lengthOverBound(length: UInt64(length), maximum: maximum), offset: start)
         }
-        guard Int(length) <= remaining / Swift.max(minimumElementSize, 1) else {
+        // At most 2^32 × 2^20: no overflow, and no division.
+        guard Int(length) &* Swift.max(minimumElementSize, 1) <= remaining else {
             throw XDRError(.lengthOverRemaining(length: length, remaining: remaining), offset: start)
         }
         return Int(length)
@@ -182,7 +183,7 @@ public struct XDRReader: Sendable {
     /// `minimumElementSize` bytes can fit in the bytes left.
     @inlinable
     public func checkRemaining(count: Int, minimumElementSize: Int) throws(XDRError) {
-        guard count <= remaining / Swift.max(minimumElementSize, 1) else {
+        guard count &* Swift.max(minimumElementSize, 1) <= remaining else {
             throw XDRError(.truncated(needed: count * minimumElementSize, remaining: remaining), offset: position)
         }
     }
@@ -232,13 +233,10 @@ public struct XDRReader: Sendable {
         try need(padded)
         let start = position
         position = start + padded
-        return bytes.withUnsafeBytes { source in
-            [UInt8](unsafeUninitializedCapacity: length) { target, count in
-                if let from = source.baseAddress, let to = target.baseAddress, length > 0 {
-                    to.initialize(from: (from + start).assumingMemoryBound(to: UInt8.self), count: length)
-                }
-                count = length
-            }
+        // Copying from a buffer pointer is the quickest way to a new array.
+        return bytes.withUnsafeBufferPointer { source in
+            guard let base = source.baseAddress else { return [] }
+            return Array(UnsafeBufferPointer(start: base + start, count: length))
         }
     }
 }

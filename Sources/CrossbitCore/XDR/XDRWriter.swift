@@ -150,10 +150,10 @@ public struct XDRWriter: Sendable {
         reserve(padded)
         let offset = count
         storage.withUnsafeMutableBytes { target in
-            if let base = source.baseAddress, let destination = target.baseAddress {
-                (destination + offset).copyMemory(from: base, byteCount: source.count)
-            }
-            for index in (offset + source.count)..<(offset + padded) { target[index] = 0 }
+            guard let base = source.baseAddress, let destination = target.baseAddress, padded > 0 else { return }
+            // Zero the last word first (the padding), then copy the bytes over it.
+            (destination + offset + padded - 4).storeBytes(of: 0, as: UInt32.self)
+            (destination + offset).copyMemory(from: base, byteCount: source.count)
         }
         count += padded
     }
