@@ -124,7 +124,7 @@ final class ClientConnection: ChannelHandler {
             defer { state.pending = [:] }
             return Array(state.pending.values)
         }
+        onClose(self)  // before resuming anyone, so that a retry opens a new connection
         for call in pending { call.continuation.resume(returning: .failure(failure)) }
-        onClose(self)
     }
 }

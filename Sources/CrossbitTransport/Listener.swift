@@ -32,7 +32,7 @@ final class Listener: Sendable {
         case .tcp(let host, let port), .udp(let host, let port):
             let datagram = endpoint.isDatagram
             requested = try await runBlocking { () throws(RPCError) in
-                try SocketAddress.resolve(host: host, port: port, datagram: datagram)
+                try SocketAddress.resolve(host: host, port: port, datagram: datagram)[0]
             }
         case .unix(let path):
             guard path.utf8.count < SocketAddress.maximumUnixPathLength else {

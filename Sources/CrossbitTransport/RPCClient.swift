@@ -187,8 +187,9 @@ public final class RPCClient: RPCClientTransport {
         onClose: @escaping @Sendable (ClientConnection) -> Void
     ) async throws(RPCError) -> ClientConnection {
         let (fd, socketAddress, datagram) = try await runBlocking { () throws(RPCError) in
-            let (socketAddress, datagram) = try resolve(address, for: procedure)
-            return (try Socket.connect(to: socketAddress, datagram: datagram), socketAddress, datagram)
+            let (addresses, datagram) = try resolve(address, for: procedure)
+            let (fd, connected) = try Socket.connect(to: addresses, datagram: datagram)
+            return (fd, connected, datagram)
         }
         let channel = Channel(
             fd: fd, isDatagram: datagram, maximumMessageSize: datagram ? 65536 : maximumMessageSize, loop: loop)
@@ -197,13 +198,13 @@ public final class RPCClient: RPCClientTransport {
         return connection
     }
 
-    /// The socket address of `address` (blocking: DNS, rpcbind).
-    private static func resolve(_ address: RPCAddress, for procedure: ProcedureID) throws(RPCError) -> (SocketAddress, Bool) {
+    /// The socket addresses of `address` (blocking: DNS, rpcbind), and whether it is UDP.
+    private static func resolve(_ address: RPCAddress, for procedure: ProcedureID) throws(RPCError) -> ([SocketAddress], Bool) {
         switch address {
         case .tcp(let host, let port): (try SocketAddress.resolve(host: host, port: port, datagram: false), false)
         case .udp(let host, let port): (try SocketAddress.resolve(host: host, port: port, datagram: true), true)
-        case .unix(let path): (SocketAddress(unixPath: path), false)
-        case .rpcbind(let host): (try RPCBind.lookUp(procedure.program, procedure.version, netid: "tcp", host: host), false)
+        case .unix(let path): ([SocketAddress(unixPath: path)], false)
+        case .rpcbind(let host): ([try RPCBind.lookUp(procedure.program, procedure.version, netid: "tcp", host: host)], false)
         }
     }
 }

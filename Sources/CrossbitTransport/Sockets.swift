@@ -53,19 +53,27 @@ struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         bytes.withUnsafeBytes { body($0.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t($0.count)) }
     }
 
-    /// Resolves HOST:PORT (getaddrinfo; may block on name service).
-    static func resolve(host: String, port: UInt16, datagram: Bool) throws(RPCError) -> SocketAddress {
+    /// Resolves HOST:PORT to its addresses, in getaddrinfo's order (may block on name service).
+    static func resolve(host: String, port: UInt16, datagram: Bool) throws(RPCError) -> [SocketAddress] {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(datagram ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, String(port), &hints, &list)
         defer { if let list { freeaddrinfo(list) } }
-        guard status == 0, let first = list, let address = first.pointee.ai_addr else {
+        var addresses: [SocketAddress] = []
+        var next = status == 0 ? list : nil
+        while let info = next {
+            if let address = info.pointee.ai_addr {
+                addresses.append(SocketAddress(bytes: Array(UnsafeRawBufferPointer(start: address, count: Int(info.pointee.ai_addrlen)))))
+            }
+            next = info.pointee.ai_next
+        }
+        guard !addresses.isEmpty else {
             let why = status == 0 ? "no address" : String(cString: gai_strerror(status))
             throw RPCError(code: .transportFailure, message: "cannot resolve host '\(host)': \(why)")
         }
-        return SocketAddress(bytes: Array(UnsafeRawBufferPointer(start: address, count: Int(first.pointee.ai_addrlen))))
+        return addresses
     }
 }
 
@@ -89,6 +97,15 @@ enum Socket {
 
     static func setNonBlocking(_ fd: Int32) {
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+    }
+
+    /// Connects to the first of `addresses` that accepts (blocking: call off the cooperative pool).
+    static func connect(to addresses: [SocketAddress], datagram: Bool) throws(RPCError) -> (Int32, SocketAddress) {
+        var failure = RPCError(code: .transportFailure, message: "no address to connect to")
+        for address in addresses {
+            do { return (try connect(to: address, datagram: datagram), address) } catch { failure = error }
+        }
+        throw failure
     }
 
     /// Connects a new socket to `address` (blocking: call off the cooperative pool).

@@ -1,8 +1,9 @@
 import CrossbitCore
-import CrossbitTransport
 import Foundation
 import Synchronization
 import Testing
+
+@testable import CrossbitTransport
 
 @Suite("Server behaviour", .timeLimit(.minutes(1)))
 struct ServerBehaviourTests {
@@ -112,5 +113,54 @@ struct ServerBehaviourTests {
         #expect(try await client.add(1, 2) == 3)  // a new connection is served
         server.shutdown()
         try await running
+    }
+
+    @Test("calls with another RPC version, an unknown flavour or bad AUTH_SYS are denied", arguments: [
+        (UInt32(3), AuthFlavor.none, [UInt8](), RPCError.Code.rpcVersionMismatch),
+        (2, 99, [], .authenticationError),
+        (2, AuthFlavor.sys, [0, 0, 0, 1], .authenticationError),
+    ])
+    func deniedCalls(rpcVersion: UInt32, flavor: UInt32, credentials: [UInt8], code: RPCError.Code) async throws {
+        try await withServer([.tcp(host: "127.0.0.1", layout: .lp64)]) { _, bound throws in
+            let procedure = ProcedureID(program: CPeerSources.program, version: 1, procedure: 1)
+            var call = CallMessage.encode(xid: 5, procedure: procedure, credentialFlavor: flavor, credentials: credentials, arguments: [])
+            withUnsafeBytes(of: rpcVersion.bigEndian) { call.replaceSubrange(12..<16, with: $0) }
+            let reply = try await exchange(call, with: bound[0])
+            guard case .failure(let error) = ReplyMessage.decode(reply, procedure: procedure) else {
+                Issue.record("the call was accepted")
+                return
+            }
+            #expect(error.code == code, "\(error)")
+        }
+    }
+
+    /// Sends one framed call on a fresh TCP connection and returns the reply record.
+    func exchange(_ call: [UInt8], with endpoint: ServerEndpoint) async throws -> [UInt8] {
+        try await readOnThread { () -> Result<[UInt8], RPCError> in
+            Result { () throws(RPCError) -> [UInt8] in
+                guard case .tcp(let host, let port) = endpoint.transport else { return [] }
+                let fd = try Socket.connect(to: SocketAddress.resolve(host: host, port: port, datagram: false)[0], datagram: false)
+                defer { close(fd) }
+                var pollEntry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&pollEntry, 1, 5000)
+                _ = call.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+                var assembler = RecordAssembler(maximumMessageSize: 1 << 16)
+                var reply: [UInt8]?
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while reply == nil {
+                    pollEntry.events = Int16(POLLIN)
+                    guard poll(&pollEntry, 1, 5000) == 1 else { throw RPCError(code: .timeout, message: "no reply") }
+                    let count = recv(fd, &buffer, buffer.count, 0)
+                    guard count > 0 else { throw RPCError(code: .transportFailure, message: "closed") }
+                    let fed = buffer.withUnsafeBytes { raw in
+                        Result { () throws(RPCError) in
+                            try assembler.feed(UnsafeRawBufferPointer(rebasing: raw[..<count])) { reply = $0 }
+                        }
+                    }
+                    try fed.get()
+                }
+                return reply ?? []
+            }
+        }.get()
     }
 }

@@ -1,0 +1,107 @@
+import CrossbitCore
+import Foundation
+import Testing
+
+@testable import CrossbitTransport
+
+/// The ONC RPC message and record-marking layer, without sockets.
+@Suite("Wire format")
+struct WireTests {
+    func records(_ input: [UInt8], chunk: Int, maximum: Int = 1 << 20) throws(RPCError) -> [[UInt8]] {
+        var assembler = RecordAssembler(maximumMessageSize: maximum)
+        var output: [[UInt8]] = []
+        var index = 0
+        while index < input.count {
+            let end = min(index + chunk, input.count)
+            let failure = input[index..<end].withUnsafeBytes { raw in
+                Result { () throws(RPCError) in try assembler.feed(raw) { output.append($0) } }
+            }
+            try failure.get()
+            index = end
+        }
+        return output
+    }
+
+    func mark(_ length: Int, last: Bool) -> [UInt8] {
+        withUnsafeBytes(of: (UInt32(length) | (last ? 0x8000_0000 : 0)).bigEndian, Array.init)
+    }
+
+    @Test("records in several fragments, split anywhere, come out whole", arguments: [1, 3, 4, 7, 64, 4096])
+    func fragments(chunk: Int) throws {
+        let first = mark(3, last: false) + [1, 2, 3] + mark(0, last: false) + mark(5, last: true) + [4, 5, 6, 7, 8]
+        let second = mark(4, last: true) + [9, 9, 9, 9]
+        let empty = mark(0, last: true)
+        #expect(try records(first + second + empty + first, chunk: chunk)
+            == [[1, 2, 3, 4, 5, 6, 7, 8], [9, 9, 9, 9], [], [1, 2, 3, 4, 5, 6, 7, 8]])
+    }
+
+    @Test("a record over the maximum is refused before anything is allocated for it")
+    func oversized() {
+        #expect(throws: RPCError.self) { _ = try records(mark(0x7FFF_FFFF, last: true), chunk: 4, maximum: 1024) }
+        let creeping = mark(600, last: false) + [UInt8](repeating: 0, count: 600) + mark(600, last: true)
+        #expect(throws: RPCError.self) { _ = try records(creeping, chunk: 100, maximum: 1024) }
+    }
+
+    static let credentials = UnixCredentials(stamp: 7, machineName: "host", uid: 1000, gid: 100, gids: [1, 2, 3])
+
+    @Test("a call's header decodes to what was encoded, AUTH_SYS included")
+    func callRoundTrip() throws {
+        let procedure = ProcedureID(program: 0x2000_0001, version: 2, procedure: 3)
+        let framed = CallMessage.encode(
+            xid: 42, procedure: procedure, credentialFlavor: AuthFlavor.sys, credentials: Self.credentials.encoded,
+            arguments: [0, 0, 0, 5])
+        #expect(Array(framed.prefix(4)) == mark(framed.count - 4, last: true))
+        var reader = MessageReader(Array(framed.dropFirst(4)))
+        let header = try #require(CallMessage.decodeHeader(&reader))
+        #expect(header.xid == 42 && header.rpcVersion == 2 && header.procedure == procedure)
+        #expect(header.credentialFlavor == AuthFlavor.sys && UnixCredentials(decoding: header.credentials) == Self.credentials)
+        #expect(reader.rest() == [0, 0, 0, 5])
+    }
+
+    @Test("every truncated call header is refused")
+    func truncatedCalls() {
+        let body = Array(CallMessage.encode(
+            xid: 1, procedure: ProcedureID(program: 1, version: 1, procedure: 1), credentialFlavor: AuthFlavor.sys,
+            credentials: Self.credentials.encoded, arguments: []).dropFirst(4))
+        for length in 0..<body.count {
+            var reader = MessageReader(Array(body.prefix(length)))
+            #expect(CallMessage.decodeHeader(&reader) == nil, "\(length) bytes")
+        }
+    }
+
+    @Test("malformed AUTH_SYS bodies are refused")
+    func badCredentials() {
+        let manyGroups = UnixCredentials(machineName: "h", uid: 0, gid: 0, gids: Array(0..<17))
+        let longName = UnixCredentials(machineName: String(repeating: "x", count: 256), uid: 0, gid: 0)
+        #expect(UnixCredentials(decoding: ArraySlice(manyGroups.encoded)) == nil)
+        #expect(UnixCredentials(decoding: ArraySlice(longName.encoded)) == nil)
+        #expect(UnixCredentials(decoding: ArraySlice(Self.credentials.encoded + [0, 0, 0, 0])) == nil)
+    }
+
+    @Test("every reply status decodes to its result or its typed error", arguments: [
+        (ReplyStatus.success([1, 2, 3, 4]), nil),
+        (.programUnavailable, RPCError.Code.programUnavailable),
+        (.programMismatch(low: 1, high: 3), .programMismatch),
+        (.procedureUnavailable, .procedureUnavailable),
+        (.garbageArguments, .garbageArguments),
+        (.systemError, .systemError),
+        (.rpcMismatch(low: 2, high: 2), .rpcVersionMismatch),
+        (.authError(.rejectedCredentials), .authenticationError),
+    ])
+    func replies(status: ReplyStatus, code: RPCError.Code?) {
+        let procedure = ProcedureID(program: 9, version: 1, procedure: 1)
+        let message = Array(ReplyMessage.encode(xid: 77, status).dropFirst(4))
+        #expect(ReplyMessage.xid(of: message) == 77)
+        switch ReplyMessage.decode(message, procedure: procedure) {
+        case .success(let results): #expect(code == nil && results == [1, 2, 3, 4])
+        case .failure(let error):
+            #expect(error.code == code)
+            if code == .programMismatch { #expect(error.supportedVersions == 1...3) }
+        }
+        for length in 0..<min(message.count, 24) {
+            if case .success = ReplyMessage.decode(Array(message.prefix(length)), procedure: procedure) {
+                Issue.record("a reply truncated to \(length) bytes decoded")
+            }
+        }
+    }
+}
