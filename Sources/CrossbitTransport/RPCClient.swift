@@ -121,8 +121,8 @@ public final class RPCClient: RPCClientTransport {
                 code: .invalidArgument,
                 message: "the arguments of \(procedure) are \(arguments.count) bytes, over the maximum message size")
         }
-        let connection = try await connection(for: procedure)
         let timeout = (callOptions.timeout ?? options.defaultTimeout).nanoseconds
+        let connection = try await connection(for: procedure, timeout: timeout)
         let reply = await connection.call(
             procedure, arguments: arguments, credentialFlavor: credentialFlavor, credentials: credentialBody,
             timeout: timeout)
@@ -140,7 +140,8 @@ public final class RPCClient: RPCClientTransport {
         loop.stop()
     }
 
-    private func connection(for procedure: ProcedureID) async throws(RPCError) -> ClientConnection {
+    /// The connection for `procedure`, opened (within `timeout`, in ns) if there is none.
+    private func connection(for procedure: ProcedureID, timeout: Int64) async throws(RPCError) -> ClientConnection {
         let key: UInt64
         if case .rpcbind = address { key = UInt64(procedure.program) << 32 | UInt64(procedure.version) } else { key = 0 }
         let entry = try state.withLock { (state) throws(RPCError) -> Entry in
@@ -149,7 +150,8 @@ public final class RPCClient: RPCClientTransport {
             let task = Task { [address, options, loop] () -> Result<ClientConnection, RPCError> in
                 do throws(RPCError) {
                     return .success(try await Self.connect(
-                        to: address, for: procedure, maximumMessageSize: options.maximumMessageSize, loop: loop
+                        to: address, for: procedure, maximumMessageSize: options.maximumMessageSize, loop: loop,
+                        timeout: timeout
                     ) { [weak self] closed in self?.forget(closed, key: key) })
                 } catch {
                     return .failure(error)
@@ -183,12 +185,14 @@ public final class RPCClient: RPCClientTransport {
     }
 
     private static func connect(
-        to address: RPCAddress, for procedure: ProcedureID, maximumMessageSize: Int, loop: EventLoop,
+        to address: RPCAddress, for procedure: ProcedureID, maximumMessageSize: Int, loop: EventLoop, timeout: Int64,
         onClose: @escaping @Sendable (ClientConnection) -> Void
     ) async throws(RPCError) -> ClientConnection {
+        let now = monotonicNanoseconds()
+        let deadline = timeout > Int64.max - now ? Int64.max : now + timeout
         let (fd, socketAddress, datagram) = try await runBlocking { () throws(RPCError) in
             let (addresses, datagram) = try resolve(address, for: procedure)
-            let (fd, connected) = try Socket.connect(to: addresses, datagram: datagram)
+            let (fd, connected) = try Socket.connect(to: addresses, datagram: datagram, deadline: deadline)
             return (fd, connected, datagram)
         }
         let channel = Channel(

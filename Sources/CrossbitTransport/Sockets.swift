@@ -99,25 +99,44 @@ enum Socket {
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
     }
 
-    /// Connects to the first of `addresses` that accepts (blocking: call off the cooperative pool).
-    static func connect(to addresses: [SocketAddress], datagram: Bool) throws(RPCError) -> (Int32, SocketAddress) {
+    /// Connects to the first of `addresses` that accepts before `deadline`
+    /// (monotonic ns; blocking: call off the cooperative pool).
+    static func connect(to addresses: [SocketAddress], datagram: Bool, deadline: Int64) throws(RPCError) -> (Int32, SocketAddress) {
         var failure = RPCError(code: .transportFailure, message: "no address to connect to")
         for address in addresses {
-            do { return (try connect(to: address, datagram: datagram), address) } catch { failure = error }
+            do { return (try connect(to: address, datagram: datagram, deadline: deadline), address) } catch {
+                failure = error
+                if error.code == .timeout { break }
+            }
         }
         throw failure
     }
 
-    /// Connects a new socket to `address` (blocking: call off the cooperative pool).
-    static func connect(to address: SocketAddress, datagram: Bool) throws(RPCError) -> Int32 {
+    /// Connects a new nonblocking socket to `address`, waiting until `deadline` at most.
+    static func connect(to address: SocketAddress, datagram: Bool, deadline: Int64 = .max) throws(RPCError) -> Int32 {
         let fd = try make(family: address.family, datagram: datagram)
-        let status = address.withSockAddr { Glibc.connect(fd, $0, $1) }
-        guard status == 0 else {
-            let code = errno
-            close(fd)
-            throw RPCError(code: .transportFailure, message: "cannot connect to \(address): \(errnoText(code))")
-        }
         setNonBlocking(fd)
+        var status = address.withSockAddr { Glibc.connect(fd, $0, $1) } == 0 ? 0 : errno
+        if status == EINPROGRESS {
+            var entry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            repeat {
+                let left = deadline == .max ? -1 : Int32(clamping: max(0, (deadline - monotonicNanoseconds()) / 1_000_000))
+                let ready = poll(&entry, 1, left)
+                if ready == 0 {
+                    close(fd)
+                    throw RPCError(code: .timeout, message: "connecting to \(address) took longer than the deadline")
+                }
+                status = ready < 0 ? errno : 0
+            } while status == EINTR
+            if status == 0 {
+                var length = socklen_t(MemoryLayout<Int32>.size)
+                getsockopt(fd, SOL_SOCKET, SO_ERROR, &status, &length)
+            }
+        }
+        guard status == 0 else {
+            close(fd)
+            throw RPCError(code: .transportFailure, message: "cannot connect to \(address): \(errnoText(status))")
+        }
         return fd
     }
 
