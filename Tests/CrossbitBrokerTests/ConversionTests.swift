@@ -1,6 +1,7 @@
 import CrossbitBroker
 import CrossbitCore
 import CrossbitIDL
+import Foundation
 import Testing
 
 /// Bytes written by B's XDR writer in one layout.
@@ -179,5 +180,25 @@ func xdr(_ layout: WireLayout, _ body: (inout XDRWriter) throws(XDRError) -> Voi
             try walk.convertArguments(try Self.list(100_000, .ilp32), from: .ilp32, to: .lp64)
         }
         #expect(error?.kind == .nestingTooDeep(maximum: 2_000))
+    }
+}
+
+@Suite struct IDLCatalogLoadingTests {
+    @Test func loadsFilesAndFoldersOnce() throws {
+        let catalog = try IDLCatalog(paths: [Paths.repository + "/IDL", Paths.sampleIDL])
+        #expect(catalog.programNumber(.name("CROSSBIT_SAMPLE")) == 0x2000_1001)
+        #expect(catalog.programNumber(.name("CROSSBIT_BROKER")) == 0x2000_1000)
+    }
+
+    @Test func namesWhatCannotBeLoaded() throws {
+        #expect(throws: ConfigurationError("IDL path '/nonexistent.x' does not exist")) {
+            try IDLCatalog(paths: ["/nonexistent.x"])
+        }
+        let empty = try Paths.temporaryDirectory("empty-idl")
+        #expect(throws: ConfigurationError("IDL folder '\(empty)' holds no .x file")) { try IDLCatalog(paths: [empty]) }
+        let bad = empty + "-bad.x"
+        try "struct broken {".write(toFile: bad, atomically: true, encoding: .utf8)
+        let error = #expect(throws: ConfigurationError.self) { try IDLCatalog(paths: [bad]) }
+        #expect(error?.message.hasPrefix("cannot load IDL '\(bad)':\n\(bad):1:") == true, "\(String(describing: error))")
     }
 }

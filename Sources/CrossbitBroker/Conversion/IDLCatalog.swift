@@ -94,7 +94,7 @@ public struct IDLCatalog: Sendable {
         }
     }
 
-    /// The `.x` files named by `paths`, folders expanded (sorted by name).
+    /// The `.x` files named by `paths`, folders expanded (sorted by name), each once.
     static func idlFiles(_ paths: [String]) throws(ConfigurationError) -> [String] {
         var files: [String] = []
         for path in paths {
@@ -113,6 +113,8 @@ public struct IDLCatalog: Sendable {
             guard !found.isEmpty else { throw ConfigurationError("IDL folder '\(path)' holds no .x file") }
             files += found.map { (path.hasSuffix("/") ? path : path + "/") + $0 }
         }
-        return files
+        // A file named twice (alone and in its folder) is loaded once.
+        var seen = Set<String>()
+        return files.filter { seen.insert(URL(fileURLWithPath: $0).standardizedFileURL.path).inserted }
     }
 }
