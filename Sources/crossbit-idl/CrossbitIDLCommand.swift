@@ -21,8 +21,11 @@ struct FrontEndArguments: ParsableArguments {
     var options: FrontEndOptions {
         var macros: [String: String] = [:]
         for define in defines {
-            let parts = define.split(separator: "=", maxSplits: 1)
-            macros[String(parts[0])] = parts.count > 1 ? String(parts[1]) : "1"
+            if let equals = define.firstIndex(of: "=") {
+                macros[String(define[..<equals])] = String(define[define.index(after: equals)...])
+            } else {
+                macros[define] = "1"
+            }
         }
         return FrontEndOptions(defines: macros, includePaths: includePaths)
     }

@@ -11,6 +11,9 @@ import Foundation
 struct Lexer {
     private static let maximumIncludeDepth = 32
     private static let maximumMacroDepth = 32
+    /// How many tokens macros may produce in one file, so that macros which
+    /// double at every level cannot run for ever.
+    private static let maximumMacroTokens = 100_000
 
     private struct Source {
         var path: String
@@ -30,6 +33,8 @@ struct Lexer {
     private var commentText: [UInt8] = []
     private var pendingComment: String?
     private var expandingMacros: [String] = []
+    private var macroTokenBudget = Lexer.maximumMacroTokens
+    private var macroBudgetReported = false
 
     init(options: FrontEndOptions) {
         preprocessor = Preprocessor(defines: options.defines)
@@ -285,19 +290,33 @@ struct Lexer {
             diagnostics.error("macro '\(name)' expands more than \(Self.maximumMacroDepth) levels deep", at: location)
             return
         }
+        guard macroTokenBudget > 0 else {
+            if !macroBudgetReported {
+                diagnostics.error(
+                    "macros expand to more than \(Self.maximumMacroTokens) tokens; stopped at '\(name)'", at: location)
+                macroBudgetReported = true
+            }
+            return
+        }
         // Tokens of a macro's text are reported at the place the macro is used.
         expandingMacros.append(name)
         var inner = Lexer(options: FrontEndOptions())
         inner.preprocessor = preprocessor
         inner.expandingMacros = expandingMacros
+        inner.macroTokenBudget = macroTokenBudget
+        inner.macroBudgetReported = macroBudgetReported
         inner.sources = [Source(path: location.file, bytes: Array(replacement.utf8), line: 1)]
         inner.scan(inner.sources[0].bytes, 0, inner.sources[0].bytes.count, emitting: true)
         expandingMacros.removeLast()
+        macroTokenBudget = inner.macroTokenBudget - inner.tokens.count
+        macroBudgetReported = inner.macroBudgetReported
         for var token in inner.tokens {
             token.location = location
             tokens.append(token)
         }
-        diagnostics.append(contentsOf: inner.diagnostics)
+        for diagnostic in inner.diagnostics.diagnostics where diagnostic.severity == .error {
+            diagnostics.error(diagnostic.message, at: location)
+        }
     }
 
     private mutating func number(_ text: String, at location: SourceLocation) {
