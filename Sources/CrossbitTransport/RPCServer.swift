@@ -46,6 +46,10 @@ public final class RPCServer: Sendable {
         var bound: Result<[ServerEndpoint], RPCError>?
         var addressWaiters: [UnsafeContinuation<Result<[ServerEndpoint], RPCError>, Never>] = []
         var listeners: [Listener] = []
+        /// Every bound endpoint (as configured, as bound) and its address; kept after shutdown.
+        var boundAddresses: [(configured: ServerEndpoint, bound: ServerEndpoint, address: SocketAddress)] = []
+        /// Registrations made with ``RPCServer/registerWithRPCBind(program:version:on:)``.
+        var routedRegistrations: [(UInt32, UInt32, String)] = []
         var channels: [ObjectIdentifier: Channel] = [:]
         var callsInFlight = 0
         var stopped: UnsafeContinuation<Void, Never>?
@@ -98,6 +102,7 @@ public final class RPCServer: Sendable {
                 guard state.phase == .starting else { return false }
                 state.phase = .serving
                 state.listeners = listeners
+                state.boundAddresses = listeners.map { ($0.endpoint, $0.endpoint.bound(to: $0.address), $0.address) }
                 return true
             }
             if !serving { listeners.forEach { $0.stop() } }
@@ -127,7 +132,10 @@ public final class RPCServer: Sendable {
             return Array(state.channels.values)
         }
         leftovers.forEach { $0.close() }
-        await unregister(registrations)
+        await unregister(registrations + state.withLock { state in
+            defer { state.routedRegistrations = [] }
+            return state.routedRegistrations
+        })
         for endpoint in endpoints { if case .unix(let path) = endpoint.transport { unlink(path) } }
         state.withLock { $0.phase = .stopped }
         try started.map { _ in () }.get()
@@ -317,27 +325,33 @@ public final class RPCServer: Sendable {
 // MARK: rpcbind for routed programs (used by the broker)
 
 extension RPCServer {
-    /// Registers a program version that no dispatcher serves (one the
-    /// broker routes) with the local rpcbind, at the address `endpoint`
-    /// (one of ``endpoints``) is bound to. The caller unregisters it with
-    /// ``unregisterFromRPCBind(program:version:on:)`` before shutting down.
+    /// Registers a program version that no dispatcher serves (one a router
+    /// serves) with the local rpcbind, at the address `endpoint` is bound to
+    /// (`endpoint` as configured or as ``listeningEndpoints`` gives it).
+    /// The registration is removed by
+    /// ``unregisterFromRPCBind(program:version:on:)`` or when the server stops.
     public func registerWithRPCBind(program: UInt32, version: UInt32, on endpoint: ServerEndpoint) async throws(RPCError) {
         let (netid, address) = try boundAddress(of: endpoint)
         try await runBlocking { () throws(RPCError) in
             try RPCBind.register(program, version, netid: netid, address: address)
         }
+        state.withLock { $0.routedRegistrations.append((program, version, netid)) }
     }
 
     /// Removes a registration made by ``registerWithRPCBind(program:version:on:)``.
     public func unregisterFromRPCBind(program: UInt32, version: UInt32, on endpoint: ServerEndpoint) async {
         guard let (netid, _) = try? boundAddress(of: endpoint) else { return }
+        state.withLock { $0.routedRegistrations.removeAll { $0 == (program, version, netid) } }
         _ = try? await runBlocking { RPCBind.unregister(program, version, netid: netid) }
     }
 
     private func boundAddress(of endpoint: ServerEndpoint) throws(RPCError) -> (String, SocketAddress) {
-        guard let listener = state.withLock({ $0.listeners.first { $0.endpoint == endpoint } }) else {
+        let match = state.withLock { state in
+            state.boundAddresses.first { $0.configured == endpoint || $0.bound == endpoint }
+        }
+        guard let match else {
             throw RPCError(code: .invalidArgument, message: "\(endpoint) is not a bound endpoint of this server")
         }
-        return (endpoint.netid(for: listener.address), listener.address)
+        return (endpoint.netid(for: match.address), match.address)
     }
 }

@@ -40,4 +40,28 @@ struct RPCBindTests {
             _ = try await client.call(ProcedureID(program: program, version: 1, procedure: 0), arguments: [], options: .defaults)
         }
     }
+
+    /// Answers every call with its procedure number, as a broker's router would forward it.
+    struct EchoRouter: RPCCallRouter {
+        func route(_ procedure: ProcedureID, arguments: [UInt8], context: RPCCallContext) async throws(RPCError) -> [UInt8] {
+            withUnsafeBytes(of: procedure.procedure.bigEndian, Array.init)
+        }
+    }
+
+    @Test("a routed program registered on a bound endpoint is reachable through rpcbind and unregistered on shutdown")
+    func routedRegistration() async throws {
+        try await requireRPCBind()
+        let program: UInt32 = 0x2C0B_0101
+        let server = RPCServer(services: [], router: EchoRouter(), endpoints: [.tcp(host: "127.0.0.1", layout: .lp64)])
+        async let running: Void = server.run()
+        let bound = try await server.listeningEndpoints[0]
+        try await server.registerWithRPCBind(program: program, version: 2, on: bound)
+        let client = try RPCClient(address: "rpcbind://127.0.0.1", layout: .lp64)
+        let result = try await client.call(ProcedureID(program: program, version: 2, procedure: 9), arguments: [], options: .defaults)
+        #expect(result == [0, 0, 0, 9])
+        server.shutdown()
+        try await running
+        let listing = try await runTool("/usr/sbin/rpcinfo", ["-p", "127.0.0.1"]).output
+        #expect(!listing.contains(" \(program) "), "unregistered on shutdown: \(listing)")
+    }
 }
