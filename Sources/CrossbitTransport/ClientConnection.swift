@@ -75,6 +75,9 @@ final class ClientConnection: ChannelHandler {
 
     func close() { channel.close() }
 
+    /// Whether the connection has closed (its calls fail at once).
+    var hasFailed: Bool { state.withLock { $0.failure != nil } }
+
     private func finish(_ xid: UInt32, with reply: Reply) {
         state.withLock { $0.pending.removeValue(forKey: xid) }?.continuation.resume(returning: reply)
     }

@@ -167,9 +167,11 @@ public final class RPCClient: RPCClientTransport {
             let result = await task.value
             let closedMeanwhile = state.withLock { state in
                 guard case .connecting? = state.entries[key] else { return state.closed }
-                switch result {
-                case .success(let connection): state.entries[key] = .ready(connection)
-                case .failure: state.entries[key] = nil
+                // A connection that failed already was forgotten while still connecting: not cached.
+                if case .success(let connection) = result, !connection.hasFailed {
+                    state.entries[key] = .ready(connection)
+                } else {
+                    state.entries[key] = nil
                 }
                 return false
             }
