@@ -109,6 +109,14 @@ final class Channel: Sendable {
     }
 
     private func sendDatagram(_ message: [UInt8], to peer: SocketAddress?) throws(RPCError) {
+        // Under the lock, so that the socket cannot be closed (and its number reused) meanwhile.
+        try state.withLock { (state) throws(RPCError) in
+            guard !state.closed else { throw RPCError(code: .transportFailure, message: "the socket is closed") }
+            try sendDatagramNow(message, to: peer)
+        }
+    }
+
+    private func sendDatagramNow(_ message: [UInt8], to peer: SocketAddress?) throws(RPCError) {
         let sent = message.withUnsafeBytes { raw in
             let body = UnsafeRawBufferPointer(rebasing: raw[recordMarkSize...])
             let flags = Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL)
