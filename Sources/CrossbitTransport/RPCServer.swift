@@ -243,8 +243,16 @@ public final class RPCServer: Sendable {
             return
         }
         let xid = header.xid
+        let procedureID = header.procedure
+        let logger = self.logger
         let reply = { @Sendable (status: ReplyStatus) in
-            do { try channel.send(ReplyMessage.encode(xid: xid, status), to: peer) } catch {}
+            do { try channel.send(ReplyMessage.encode(xid: xid, status), to: peer) } catch {
+                // On a stream: the caller has gone. On UDP: most likely a result too large for
+                // a datagram, so the caller gets SYSTEM_ERR rather than silence.
+                guard channel.isDatagram else { return }
+                logger.warning("cannot send a reply", metadata: ["procedure": "\(procedureID)", "error": "\(error)"])
+                if case .success = status { try? channel.send(ReplyMessage.encode(xid: xid, .systemError), to: peer) }
+            }
         }
         guard header.rpcVersion == 2 else { return reply(.rpcMismatch(low: 2, high: 2)) }
         var credentials: UnixCredentials?
