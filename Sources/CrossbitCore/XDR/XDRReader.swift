@@ -218,13 +218,24 @@ public struct XDRReader: Sendable {
     /// a fast path.
     @usableFromInline
     static func string(_ utf8: UnsafeBufferPointer<UInt8>) -> String? {
-        var ascii = true
-        for byte in utf8 where byte >= 0x80 {
-            ascii = false
-            break
-        }
-        if ascii { return String(decoding: utf8, as: UTF8.self) }
+        if isASCII(UnsafeRawBufferPointer(utf8)) { return String(decoding: utf8, as: UTF8.self) }
         return String(validating: utf8, as: UTF8.self)
+    }
+
+    /// Whether every byte is below 0x80, eight bytes at a time.
+    @usableFromInline
+    static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        var high: UInt64 = 0
+        while index + 8 <= bytes.count {
+            high |= bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            index += 8
+        }
+        while index < bytes.count {
+            high |= UInt64(bytes[index])
+            index += 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0
     }
 
     @inlinable
