@@ -64,6 +64,6 @@ enum SwiftNaming {
         "Handle", "XDRQuadruple", "XDRIndirect", "XDRReader", "XDRWriter", "XDRError", "XDRCodable",
         "XDRDispatch", "RPCError", "RPCCallContext", "RPCClientTransport", "RPCServiceDispatcher",
         "ProcedureID", "CallOptions", "WireLayout", "CaseIterable", "Transport", "Service", "Swift",
-        "CrossbitCore",
+        "CrossbitCore", "Self", "Type", "Protocol", "Any",
     ]
 }

@@ -154,14 +154,16 @@ struct SwiftFilePrinter {
         var fields: [Field] = []
         for declaration in structure.fields {
             let swiftName = SwiftNaming.lowerCamel(declaration.name)
-            let local = ["reader", "writer", "error"].contains(swiftName) ? swiftName + "_" : swiftName
+            // Locals and parameters never shadow `self`, the coder or a keyword.
+            let local = ["reader", "writer", "error"].contains(swiftName) || SwiftNaming.keywords.contains(swiftName)
+                ? swiftName + "_" : swiftName
             let boxed: Bool
             switch symbols.resolved(declaration.kind) {
             case .optional: boxed = symbols.contains(declaration.kind, type: structure.name)
             default: boxed = false
             }
             fields.append(Field(
-                declaration: declaration, name: SwiftNaming.escaped(swiftName), local: SwiftNaming.escaped(local),
+                declaration: declaration, name: SwiftNaming.escaped(swiftName), local: local,
                 type: try codec.swiftType(declaration.kind, at: declaration.location), boxed: boxed))
         }
         let encodeThrows = structure.fields.contains { symbols.encodeThrows($0.kind) }
@@ -185,14 +187,15 @@ struct SwiftFilePrinter {
                     }
                 }
                 code.line()
-                let parameters = fields.map { "\($0.name): \($0.type)" }.joined(separator: ", ")
+                let parameters = fields.map { field in
+                    field.label == field.local ? "\(field.local): \(field.type)" : "\(field.label) \(field.local): \(field.type)"
+                }.joined(separator: ", ")
                 try code.block("\(access)init(\(parameters))") { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
                     for field in fields {
-                        let stored = field.label
                         if field.boxed {
-                            code.line("self._\(stored) = XDRIndirect(\(field.name))")
+                            code.line("self._\(field.label) = XDRIndirect(\(field.local))")
                         } else {
-                            code.line("self.\(stored) = \(field.name)")
+                            code.line("self.\(field.name) = \(field.local)")
                         }
                     }
                 }
@@ -216,7 +219,7 @@ struct SwiftFilePrinter {
                 try code.block("\(access)func encode(xdr writer: inout XDRWriter)\(throwsClause)") {
                     (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
                     for field in fields {
-                        let value = "self.\(field.label)"
+                        let value = "self.\(field.name)"
                         try codec.encodeWithPath(field.declaration, value: value, into: &code)
                     }
                 }
