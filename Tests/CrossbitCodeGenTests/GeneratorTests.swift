@@ -88,6 +88,25 @@ import Testing
         #expect(result.status == 0, "\(result.output)")
     }
 
+    /// Names that are Swift keywords or clash with what generated code uses.
+    @Test func awkwardNamesCompile() throws {
+        let text = try Self.generate(source: """
+            enum protocol { IN = 1, OUT = 2 };
+            typedef int int32;
+            typedef string String<>;
+            struct type { int init; int self; int where; protocol protocol; int32 reader; int error; String s; };
+            union result switch (protocol p) { case IN: type in; case OUT: void; default: int x; };
+            struct Self { int a; Self *next; };
+            program PROG { version VERS { void INIT(void) = 1; type SELF(int32, String) = 2; int RETURN(result) = 3; } = 1; } = 99;
+            """)
+        let folder = try temporaryFolder("awkward")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appending(path: "inline.xdr.swift")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        let result = try typecheck([url])
+        #expect(result.status == 0, "\(result.output)")
+    }
+
     static let rpcsvcFiles: [String] = {
         let folder = "/usr/include/rpcsvc"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
