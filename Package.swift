@@ -101,7 +101,9 @@ let package = Package(
         ),
         .testTarget(
             name: "CrossbitTransportTests",
-            dependencies: ["CrossbitCore", "CrossbitTransport"]
+            dependencies: ["CrossbitCore", "CrossbitTransport"],
+            // Generates Swift from crossbit_sample.x (a link to IDL/) at build time.
+            plugins: ["CrossbitIDLPlugin"]
         ),
         .testTarget(
             name: "CrossbitBrokerTests",
