@@ -62,6 +62,16 @@ import Testing
         #expect(try await client.bool(true))
     }
 
+    @Test func clientsTakeATransportChosenAtRunTime() async throws {
+        let transports: [any RPCClientTransport] = WireLayout.allCases.map { layout in
+            Loopback(layout: layout, dispatcher: E.XdrEverythingV1Dispatcher(service: Service()))
+        }
+        for transport in transports {
+            let client = E.XdrEverythingV1Client(transport: AnyRPCClientTransport(transport))
+            #expect(try await client.string("hi") == "hi from \(transport.layout)")
+        }
+    }
+
     @Test func narrowingFailuresAreTypedOnBothSides() async throws {
         let client = client(.ilp32)
         var widths = InteropTests.widths1

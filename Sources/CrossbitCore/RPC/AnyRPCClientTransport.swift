@@ -1,0 +1,18 @@
+/// A client transport whose type is chosen at run time, for generated
+/// clients: `SampleV1Client(transport: AnyRPCClientTransport(transport))`.
+/// (An `any RPCClientTransport` does not itself conform to the protocol.)
+public struct AnyRPCClientTransport: RPCClientTransport {
+    public let base: any RPCClientTransport
+
+    public init(_ base: any RPCClientTransport) {
+        self.base = base
+    }
+
+    public var layout: WireLayout { base.layout }
+
+    public func call(
+        _ procedure: ProcedureID, arguments: [UInt8], options: CallOptions
+    ) async throws(RPCError) -> [UInt8] {
+        try await base.call(procedure, arguments: arguments, options: options)
+    }
+}
