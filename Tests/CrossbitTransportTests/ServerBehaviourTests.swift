@@ -74,6 +74,18 @@ struct ServerBehaviourTests {
         }
     }
 
+    @Test("IPv6 endpoints and bracketed addresses", arguments: ["tcp", "udp"])
+    func ipv6(transport: String) async throws {
+        let endpoint = ServerEndpoint(
+            transport == "udp" ? .udp(host: "::1", port: 0) : .tcp(host: "::1", port: 0), layout: .lp64)
+        try await withServer([endpoint]) { _, bound in
+            let address = bound[0].address.description
+            #expect(address.hasPrefix("\(transport)://[::1]:"))
+            let client = TestClient(transport: try RPCClient(address: address, layout: .lp64))
+            #expect(try await client.add(40, 2) == 42)
+        }
+    }
+
     @Test("a server may serve many program versions and tell them apart")
     func severalVersions() async throws {
         let services = [TestService(), TestService(version: 3)]
