@@ -122,11 +122,19 @@ struct SwiftCodecEmitter {
         _ type: TypeSpecifier, _ value: String, at location: SourceLocation, depth: Int,
         into code: inout SwiftCodeBuilder
     ) throws(SwiftGeneratorError) {
-        // Elements are encoded in place, by index: iterating would copy each one.
+        // Elements are encoded in place through a buffer pointer: iterating,
+        // or subscripting the array, copies (retains) each one.
+        let elements = "elements_\(depth)"
         let index = "index_\(depth)"
-        let element = "\(value)[\(index)]"
-        try code.block("for \(index) in \(value).indices") { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
-            if symbols.encodeThrows(.plain(type)) {
+        let element = "\(elements)[\(index)]"
+        let throwing = symbols.encodeThrows(.plain(type))
+        let header = throwing
+            ? "try \(value).withUnsafeBufferPointer { (\(elements)) throws(XDRError) in"
+            : "\(value).withUnsafeBufferPointer { \(elements) in"
+        code.line(header)
+        var body = SwiftCodeBuilder()
+        try body.block("for \(index) in \(elements).indices") { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
+            if throwing {
                 try withPath("error.inElement(\(index))", into: &code) { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
                     try encode(type, element, at: location, depth: depth + 1, into: &code)
                 }
@@ -134,6 +142,8 @@ struct SwiftCodecEmitter {
                 try encode(type, element, at: location, depth: depth + 1, into: &code)
             }
         }
+        code.appendIndented(body)
+        code.line("}")
     }
 
     private func encode(
