@@ -1,20 +1,10 @@
 import CrossbitCore
 import Testing
 
-/// A generated client calls a generated dispatcher through an in-memory
+/// A generated client calls a generated dispatcher through the loopback
 /// transport, in each layout.
 @Suite struct ServiceTests {
     typealias E = XdrEverything
-
-    struct Loopback<Dispatcher: RPCServiceDispatcher>: RPCClientTransport {
-        let layout: WireLayout
-        let dispatcher: Dispatcher
-
-        func call(_ procedure: ProcedureID, arguments: [UInt8], options: CallOptions) async throws(RPCError) -> [UInt8] {
-            try await dispatcher.dispatch(
-                procedure: procedure.procedure, arguments: arguments, context: RPCCallContext(layout: layout))
-        }
-    }
 
     struct Failure: Error {}
 
@@ -46,8 +36,8 @@ import Testing
         }
     }
 
-    func client(_ layout: WireLayout) -> E.XdrEverythingV1Client<Loopback<E.XdrEverythingV1Dispatcher<Service>>> {
-        E.XdrEverythingV1Client(transport: Loopback(layout: layout, dispatcher: E.XdrEverythingV1Dispatcher(service: Service())))
+    func client(_ layout: WireLayout) -> E.XdrEverythingV1Client<LoopbackTransport<E.XdrEverythingV1Dispatcher<Service>>> {
+        E.XdrEverythingV1Client(transport: LoopbackTransport(layout: layout, dispatcher: E.XdrEverythingV1Dispatcher(service: Service())))
     }
 
     @Test(arguments: WireLayout.allCases)
@@ -64,12 +54,18 @@ import Testing
 
     @Test func clientsTakeATransportChosenAtRunTime() async throws {
         let transports: [any RPCClientTransport] = WireLayout.allCases.map { layout in
-            Loopback(layout: layout, dispatcher: E.XdrEverythingV1Dispatcher(service: Service()))
+            LoopbackTransport(layout: layout, dispatcher: E.XdrEverythingV1Dispatcher(service: Service()))
         }
         for transport in transports {
             let client = E.XdrEverythingV1Client(transport: AnyRPCClientTransport(transport))
             #expect(try await client.string("hi") == "hi from \(transport.layout)")
         }
+    }
+
+    @Test func loopbackChecksProgramAndVersion() async throws {
+        let v1 = LoopbackTransport(layout: .lp64, dispatcher: E.XdrEverythingV1Dispatcher(service: Service()))
+        let error = await #expect(throws: RPCError.self) { try await E.XdrEverythingV2Client(transport: v1).null() }
+        #expect(error?.code == .programMismatch)
     }
 
     @Test func narrowingFailuresAreTypedOnBothSides() async throws {
@@ -101,6 +97,6 @@ import Testing
         let failing = await #expect(throws: RPCError.self) { try await client(.lp64).bool(false) }
         #expect(failing?.code == .systemError)
         #expect(dispatcher.program == 0x2000_1002 && dispatcher.version == 1)
-        #expect(E.XdrEverythingV1Client<Loopback<E.XdrEverythingV1Dispatcher<Service>>>.program == 0x2000_1002)
+        #expect(E.XdrEverythingV1Client<LoopbackTransport<E.XdrEverythingV1Dispatcher<Service>>>.program == 0x2000_1002)
     }
 }

@@ -22,24 +22,14 @@ final class InventoryService: Inventory.InventoryV1Service {
     }
 }
 
-/// A transport that hands calls straight to a dispatcher in this process,
-/// in the layout a 32-bit or a 64-bit peer would use. (CrossbitTransport
-/// carries the same bytes over ONC RPC.)
-struct InProcessTransport<Dispatcher: RPCServiceDispatcher>: RPCClientTransport {
-    let layout: WireLayout
-    let dispatcher: Dispatcher
-
-    func call(_ procedure: ProcedureID, arguments: [UInt8], options: CallOptions) async throws(RPCError) -> [UInt8] {
-        try await dispatcher.dispatch(
-            procedure: procedure.procedure, arguments: arguments, context: RPCCallContext(layout: layout))
-    }
-}
-
 let dispatcher = Inventory.InventoryV1Dispatcher(service: InventoryService())
 let item = Inventory.Item(name: "bolts", count: 12, owner: Handle(0xFFFF_FFFF_8000_0010), added: 1_700_000_000)
 
+// LoopbackTransport hands calls to the dispatcher in this process, encoded in
+// the layout a 32-bit or a 64-bit peer would use; CrossbitTransport's clients
+// carry the same bytes over ONC RPC.
 for layout in [WireLayout.ilp32, .lp64] {
-    let client = Inventory.InventoryV1Client(transport: InProcessTransport(layout: layout, dispatcher: dispatcher))
+    let client = Inventory.InventoryV1Client(transport: LoopbackTransport(layout: layout, dispatcher: dispatcher))
     let count = try await client.add(item)
     let found = try await client.lookup("bolts")
     print("\(layout): \(try item.xdrBytes(layout: layout).count) bytes per item, \(count) items, found \(found)")
@@ -47,7 +37,7 @@ for layout in [WireLayout.ilp32, .lp64] {
 
 // A value that does not fit a 32-bit peer is refused before it is sent.
 do {
-    let client = Inventory.InventoryV1Client(transport: InProcessTransport(layout: .ilp32, dispatcher: dispatcher))
+    let client = Inventory.InventoryV1Client(transport: LoopbackTransport(layout: .ilp32, dispatcher: dispatcher))
     var huge = item
     huge.count = 1 << 40
     _ = try await client.add(huge)
