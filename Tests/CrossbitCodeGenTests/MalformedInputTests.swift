@@ -1,4 +1,5 @@
 import CrossbitCore
+import PropertyBased
 import Testing
 
 /// Malformed input gives a typed error, never a crash or a large allocation.
@@ -31,6 +32,27 @@ import Testing
             }
         }
         #expect(failures > 0)
+    }
+
+    /// Valid encodings with random bytes overwritten decode to a value or
+    /// throw an `XDRError`; nothing else can happen.
+    @Test(arguments: WireLayout.allCases)
+    func corruptedEncodingsNeverCrash(layout: WireLayout) async throws {
+        let bytes = try InteropTests.expected.xdrBytes(layout: layout)
+        let corruption = zip(Gen.int(in: 0...(bytes.count - 1)), Gen.uint8(), Gen.int(in: 1...8))
+            .array(of: 1...6)
+        await propertyCheck(count: 500, input: corruption) { changes in
+            var corrupt = bytes
+            for (offset, value, length) in changes {
+                for index in offset..<min(offset + length, corrupt.count) { corrupt[index] = value }
+            }
+            _ = try? E.EvEverything(xdrBytes: corrupt, layout: layout)
+        }
+        await propertyCheck(count: 300, input: Gen.uint8().array(of: 0...256)) { random in
+            _ = try? E.EvEverything(xdrBytes: random, layout: layout)
+            _ = try? E.EvTree(xdrBytes: random, layout: layout)
+            _ = try? E.EvIntUnion(xdrBytes: random, layout: layout)
+        }
     }
 
     @Test func lengthOverTheRemainingBytesIsRejected() {
