@@ -88,6 +88,26 @@ import Testing
         #expect(result.status == 0, "\(result.output)")
     }
 
+    /// `crossbit-idl swift`, as the build plugin runs it.
+    @Test func commandLineWritesFilesAndReportsErrors() throws {
+        let tool = Paths.modules.deletingLastPathComponent().appending(path: "crossbit-idl").path
+        let folder = try temporaryFolder("cli")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appending(path: "out")
+        let ok = try run(tool, ["swift", Paths.everythingIDL, "--out", out.path, "--access-level", "public", "--client"])
+        #expect(ok.status == 0, "\(ok.output)")
+        let text = try String(contentsOf: out.appending(path: "xdr_everything.xdr.swift"), encoding: .utf8)
+        #expect(text.contains("public struct XdrEverythingV1Client<Transport: RPCClientTransport>"))
+        #expect(!text.contains("Service"))
+
+        let bad = folder.appending(path: "bad.x")
+        try "struct broken { undefined_t x; };".write(to: bad, atomically: true, encoding: .utf8)
+        let failed = try run(tool, ["swift", bad.path, "--out", out.path])
+        #expect(failed.status == 1)
+        #expect(failed.output.contains("bad.x:1:"))
+        #expect(failed.output.contains("error:"))
+    }
+
     /// Names that are Swift keywords or clash with what generated code uses.
     @Test func awkwardNamesCompile() throws {
         let text = try Self.generate(source: """
