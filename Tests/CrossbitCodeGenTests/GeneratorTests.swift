@@ -149,6 +149,22 @@ import Testing
         let result = try typecheck([url])
         #expect(result.status == 0, "\(path):\n\(result.output)")
     }
+
+    /// All rpcsvc files in one module: types one takes from another are
+    /// qualified with that file's namespace (`Nis.NisObject`).
+    @Test func rpcsvcFilesCompileTogether() throws {
+        let folder = try temporaryFolder("rpcsvc-all")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let files = try Self.generate(Self.rpcsvcFiles).map { file in
+            let url = folder.appending(path: file.name)
+            try file.contents.write(to: url, atomically: true, encoding: .utf8)
+            return url
+        }
+        let callback = try String(contentsOf: folder.appending(path: "nis_callback.xdr.swift"), encoding: .utf8)
+        #expect(callback.contains("typealias ObjP = Nis.NisObject?"))
+        let result = try typecheck(files)
+        #expect(result.status == 0, "\(result.output)")
+    }
 }
 
 extension SwiftGeneratorOptions: CustomTestStringConvertible {
