@@ -267,6 +267,7 @@ public final class RPCServer: Sendable {
         }
         let procedure = header.procedure
         let serve: @Sendable ([UInt8], RPCCallContext) async throws(RPCError) -> [UInt8]
+        var preference: (any TaskExecutor)?
         if let versions = services[procedure.program] {
             guard let dispatcher = versions[procedure.version] else {
                 return reply(.programMismatch(low: versions.keys.min() ?? 0, high: versions.keys.max() ?? 0))
@@ -276,6 +277,7 @@ public final class RPCServer: Sendable {
                 try await dispatcher.dispatch(procedure: procedure.procedure, arguments: arguments, context: context)
             }
         } else if let router {
+            preference = router.preferredExecutor(for: procedure)
             serve = { arguments, context throws(RPCError) in
                 try await router.route(procedure, arguments: arguments, context: context)
             }
@@ -285,7 +287,7 @@ public final class RPCServer: Sendable {
         guard beginCall() else { return }
         let arguments = reader.rest()
         let context = RPCCallContext(layout: layout, credentials: credentials)
-        Task.immediate {
+        Task.immediate(executorPreference: preference) {
             let status: ReplyStatus
             do throws(RPCError) {
                 status = .success(try await serve(arguments, context))

@@ -59,6 +59,15 @@ final class BrokerRouter: RPCCallRouter {
         return result
     }
 
+    /// The call resumes on the thread that reads its server's reply, which
+    /// converts the result and sends it on: no thread switch per call.
+    func preferredExecutor(for procedure: ProcedureID) -> (any TaskExecutor)? {
+        guard case .found(let route) = routes.lookup(program: procedure.program, version: procedure.version) else {
+            return nil
+        }
+        return forwarder.executor(for: route)
+    }
+
     /// Converts arguments or a result; failures become the reply the caller gets.
     private func convert(
         _ bytes: [UInt8], _ plan: ProcedurePlan, _ procedure: ProcedureID,

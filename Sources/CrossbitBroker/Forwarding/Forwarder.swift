@@ -24,6 +24,11 @@ final class Forwarder: Sendable {
         try await client(for: route).call(procedure, arguments: arguments, options: .defaults)
     }
 
+    /// The thread that reads the replies of the route's server.
+    func executor(for route: ServerRoute) -> (any TaskExecutor)? {
+        try? client(for: route).executor
+    }
+
     private func client(for route: ServerRoute) throws(RPCError) -> RPCClient {
         let key = Key(address: route.url, layout: route.layout)
         return try clients.withLock { clients throws(RPCError) in

@@ -97,4 +97,13 @@ public protocol RPCCallRouter: Sendable {
     func route(
         _ procedure: ProcedureID, arguments: [UInt8], context: RPCCallContext
     ) async throws(RPCError) -> [UInt8]
+
+    /// The executor a call's task should prefer once it first suspends — the
+    /// thread that reads the reply it waits for — so that it resumes there
+    /// without another thread switch; nil for none.
+    func preferredExecutor(for procedure: ProcedureID) -> (any TaskExecutor)?
+}
+
+extension RPCCallRouter {
+    public func preferredExecutor(for procedure: ProcedureID) -> (any TaskExecutor)? { nil }
 }
