@@ -117,6 +117,20 @@ struct FrontEndTests {
         #expect(after?.comment == "a comment\n#error not a directive inside a comment")
     }
 
+    @Test("a % line inside a definition comes out before it, as rpcgen prints it")
+    func passThroughInsideDefinition() throws {
+        let module = try IDLFrontEnd.load(
+            source: "%/* first */\nstruct s {\n\tint a;\n%/* inside */\n\tint b;\n};\n%/* last */\n", file: "p.x")
+        let kinds = module.specification.definitions.map { definition -> String in
+            switch definition {
+            case .passThrough(let text, _): text
+            case .struct(let structure): structure.name
+            default: "?"
+            }
+        }
+        #expect(kinds == ["/* first */", "/* inside */", "s", "/* last */"])
+    }
+
     @Test("layout: sizes and width-dependent paths")
     func layout() throws {
         let module = try IDLFrontEnd.load(
