@@ -172,8 +172,8 @@ public struct XDRReader: Sendable {
         if let maximum, length > maximum {
             throw XDRError(.lengthOverBound(length: UInt64(length), maximum: maximum), offset: start)
         }
-        // At most 2^32 × 2^20: no overflow, and no division.
-        guard Int(length) &* Swift.max(minimumElementSize, 1) <= remaining else {
+        // In 64 bits (also on 32-bit hosts), and without a division.
+        guard UInt64(length) &* UInt64(Swift.max(minimumElementSize, 1)) <= UInt64(remaining) else {
             throw XDRError(.lengthOverRemaining(length: length, remaining: remaining), offset: start)
         }
         return Int(length)
@@ -183,8 +183,9 @@ public struct XDRReader: Sendable {
     /// `minimumElementSize` bytes can fit in the bytes left.
     @inlinable
     public func checkRemaining(count: Int, minimumElementSize: Int) throws(XDRError) {
-        guard count &* Swift.max(minimumElementSize, 1) <= remaining else {
-            throw XDRError(.truncated(needed: count * minimumElementSize, remaining: remaining), offset: position)
+        guard count >= 0, UInt64(count) &* UInt64(Swift.max(minimumElementSize, 1)) <= UInt64(remaining) else {
+            let needed = Int(clamping: UInt64(Swift.max(count, 0)) &* UInt64(Swift.max(minimumElementSize, 1)))
+            throw XDRError(.truncated(needed: needed, remaining: remaining), offset: position)
         }
     }
 

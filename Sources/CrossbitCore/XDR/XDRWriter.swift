@@ -119,7 +119,7 @@ public struct XDRWriter: Sendable {
     @inlinable
     public mutating func writeLength(_ length: Int, maximum: UInt32?) throws(XDRError) {
         let limit = maximum ?? UInt32.max
-        guard length <= Int(limit) else {
+        guard UInt64(length) <= UInt64(limit) else {
             throw XDRError(.lengthOverBound(length: UInt64(length), maximum: limit))
         }
         storeWord(UInt32(length))
