@@ -61,6 +61,17 @@ import Testing
         #expect(writer.finish().isEmpty)
     }
 
+    @Test func writerCanBeReused() throws {
+        var writer = XDRWriter(layout: .ilp32)
+        try writer.writeString("first", maximum: nil)
+        writer.removeAll()
+        try writer.writeUnsigned(7, as: .sizeT)
+        #expect(writer.bytes == [0, 0, 0, 7])
+        #expect(writer.finish() == [0, 0, 0, 7])
+        writer.writeInt32(1)
+        #expect(writer.finish() == [0, 0, 0, 1])
+    }
+
     @Test func writerGrowsPastItsCapacity() throws {
         var writer = XDRWriter(layout: .lp64, capacity: 1)
         for value in 0..<1000 { writer.writeUInt32(UInt32(value)) }

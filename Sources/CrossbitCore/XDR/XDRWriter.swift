@@ -28,6 +28,12 @@ public struct XDRWriter: Sendable {
         return result
     }
 
+    /// Forgets the bytes written so far but keeps the buffer, so that a
+    /// writer can encode value after value without reallocating.
+    public mutating func removeAll() {
+        count = 0
+    }
+
     /// Makes room for `size` more bytes.
     @inlinable @inline(__always)
     mutating func reserve(_ size: Int) {
