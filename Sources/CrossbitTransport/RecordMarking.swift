@@ -50,7 +50,14 @@ struct RecordAssembler {
                         code: .transportFailure,
                         message: "a record of more than \(maximumMessageSize) bytes (the maximum message size) arrived")
                 }
-                message.reserveCapacity(message.count + fragmentRemaining)
+                let needed = message.count + fragmentRemaining
+                if message.capacity < needed {
+                    // A record of several fragments (libtirpc writes 64 KiB ones) grows in large
+                    // steps, so that a big record is not copied again and again; untouched
+                    // capacity costs no memory.
+                    let step = lastFragment && message.isEmpty ? needed : max(needed, message.capacity * 2, 4 << 20)
+                    message.reserveCapacity(min(step, max(needed, maximumMessageSize)))
+                }
             } else {
                 let count = min(fragmentRemaining, input.count - index)
                 message.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[index..<index + count]))
