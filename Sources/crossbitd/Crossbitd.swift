@@ -32,6 +32,8 @@ struct Crossbitd: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
+        // A peer that goes away must cost a failed write, not the daemon.
+        signal(SIGPIPE, SIG_IGN)
         let configuration: BrokerConfiguration
         do {
             configuration = try BrokerConfiguration(
