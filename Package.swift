@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "CrossbitTransport", targets: ["CrossbitTransport"]),
         .executable(name: "crossbit-idl", targets: ["crossbit-idl"]),
         .executable(name: "crossbitd", targets: ["crossbitd"]),
+        .executable(name: "crossbit", targets: ["crossbit"]),
         .plugin(name: "CrossbitIDLPlugin", targets: ["CrossbitIDLPlugin"]),
     ],
     dependencies: [
@@ -71,6 +72,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // JSON <-> XDR by IDL types, for `crossbit call`.
+        .target(name: "CrossbitDynamic", dependencies: ["CrossbitCore", "CrossbitIDL"]),
+        // The command-line client: call, ping, list.
+        .executableTarget(
+            name: "crossbit",
+            dependencies: [
+                "CrossbitDynamic", "CrossbitTransport", "CrossbitBroker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .plugin(
             name: "CrossbitIDLPlugin",
             capability: .buildTool(),
@@ -102,6 +113,12 @@ let package = Package(
         .testTarget(
             name: "CrossbitTransportTests",
             dependencies: ["CrossbitCore", "CrossbitTransport"],
+            // Generates Swift from crossbit_sample.x (a link to IDL/) at build time.
+            plugins: ["CrossbitIDLPlugin"]
+        ),
+        .testTarget(
+            name: "CrossbitDynamicTests",
+            dependencies: ["CrossbitCore", "CrossbitIDL", "CrossbitDynamic", "CrossbitTransport"],
             // Generates Swift from crossbit_sample.x (a link to IDL/) at build time.
             plugins: ["CrossbitIDLPlugin"]
         ),

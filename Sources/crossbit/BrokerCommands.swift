@@ -1,0 +1,109 @@
+import ArgumentParser
+import CrossbitBroker
+import CrossbitCore
+import CrossbitDynamic
+import CrossbitTransport
+import Foundation
+
+/// `crossbit ping`: the broker's ping, or procedure 0 of any program version.
+struct Ping: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Ping a broker, or call procedure 0 (NULLPROC) of a program version of any ONC RPC server.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: ArgumentHelp(
+        "PROGRAM.VERSION as numbers (decimal or 0x hex); the broker's control program when left out.",
+        valueName: "program.version"))
+    var program: String?
+
+    @Option(help: ArgumentHelp("The wire layout to call in: ilp32 or lp64.", valueName: "layout"))
+    var layout: WireLayout = .native
+
+    func run() async throws {
+        let client = try connection.client(layout: layout)
+        defer { client.close() }
+        let start = ContinuousClock.now
+        let target: String
+        do {
+            if let program {
+                let parts = program.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+                guard parts.count == 2, let number = DynamicProcedure.number(parts[0]).flatMap(UInt32.init(exactly:)),
+                    let version = DynamicProcedure.number(parts[1]).flatMap(UInt32.init(exactly:))
+                else { throw Failure.usage("'\(program)' is not PROGRAM.VERSION (numbers)") }
+                target = "program \(number) version \(version)"
+                _ = try await client.call(
+                    ProcedureID(program: number, version: version, procedure: 0), arguments: [], options: .defaults)
+            } else {
+                target = "broker"
+                try await BrokerControl.CrossbitBrokerV1Client(transport: client).ping()
+            }
+        } catch let error as RPCError {
+            throw Failure.call(error)
+        }
+        let elapsed = ContinuousClock.now - start
+        let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        print("\(target) at \(connection.address) answered in \(String(format: "%.2f", milliseconds)) ms")
+    }
+}
+
+/// `crossbit list`: a broker's routes, with its counters.
+struct List: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List a broker's routes (program, version, server layout and address) and its counters.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Flag(help: "Print JSON (the broker's BROKER_LIST and BROKER_STATS results) instead of a table.")
+    var json = false
+
+    func run() async throws {
+        let client = try connection.client(layout: .native)
+        defer { client.close() }
+        let control = BrokerControl.CrossbitBrokerV1Client(transport: client)
+        let routes: [BrokerControl.BrokerRoute], stats: BrokerControl.BrokerStats
+        do {
+            routes = try await control.list().routes
+            stats = try await control.stats()
+        } catch {
+            throw Failure.call(error)
+        }
+        print(json ? Self.json(routes, stats).text() : Self.table(routes, stats))
+    }
+
+    static func table(_ routes: [BrokerControl.BrokerRoute], _ stats: BrokerControl.BrokerStats) -> String {
+        var rows = [["PROGRAM", "VERSION", "LAYOUT", "ADDRESS"]]
+        for route in routes.sorted(by: { ($0.prog, $0.vers) < ($1.prog, $1.vers) }) {
+            rows.append(["\(route.prog) (0x\(String(route.prog, radix: 16)))", "\(route.vers)", route.layout.wireLayout.rawValue, route.address])
+        }
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        var lines = rows.map { row in
+            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .trimmingCharacters(in: .whitespaces)
+        }
+        lines.append("""
+            \(routes.count) routes, \(stats.serversRunning) servers running; \(stats.calls) calls, \(stats.errors) errors, \
+            \(stats.conversions) conversions, \(stats.narrowingFailures) narrowing failures; up \(stats.uptimeSeconds) s
+            """)
+        return lines.joined(separator: "\n")
+    }
+
+    static func json(_ routes: [BrokerControl.BrokerRoute], _ stats: BrokerControl.BrokerStats) -> JSONValue {
+        let routes = routes.map { route in
+            JSONValue.object([
+                .init("prog", .integer(route.prog)), .init("vers", .integer(route.vers)),
+                .init("layout", .string(route.layout.wireLayout.rawValue)), .init("address", .string(route.address)),
+            ])
+        }
+        let counters: [(String, UInt64)] = [
+            ("calls", stats.calls), ("errors", stats.errors), ("conversions", stats.conversions),
+            ("narrowing_failures", stats.narrowingFailures), ("bytes_in", stats.bytesIn), ("bytes_out", stats.bytesOut),
+            ("routes", UInt64(stats.routes)), ("servers_running", UInt64(stats.serversRunning)),
+            ("uptime_seconds", stats.uptimeSeconds),
+        ]
+        return .object([
+            .init("routes", .array(routes)),
+            .init("stats", .object(counters.map { JSONValue.Member($0.0, .integer($0.1)) })),
+        ])
+    }
+}

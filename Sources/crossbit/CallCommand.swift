@@ -1,0 +1,80 @@
+import ArgumentParser
+import CrossbitCore
+import CrossbitDynamic
+import CrossbitIDL
+import Foundation
+
+/// `crossbit call`: one procedure, arguments and result as JSON.
+struct Call: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Call a procedure with JSON arguments and print its result as JSON.",
+        discussion: """
+            PROCEDURE is PROGRAM.VERSION.PROCEDURE, each an IDL name or a number. ARGUMENTS is a JSON array \
+            of the arguments in order (one argument may be given bare; none: omit it), or - to read it from \
+            standard input. The JSON mapping: structs are objects keyed by IDL field names, unions \
+            {"<discriminant>": value, "<arm>": value}, enums case names, optional data null or the value, \
+            opaque base64, integers and width-dependent types exact numbers (see docs/json-mapping.md).
+            """)
+
+    @Option(help: ArgumentHelp("The .x file that defines the program.", valueName: "file"))
+    var idl: String
+
+    @Option(help: ArgumentHelp("The server's wire layout: ilp32 or lp64.", valueName: "layout"))
+    var layout: WireLayout
+
+    @Option(name: .customShort("I"), help: ArgumentHelp("A folder to search for #include (repeatable).", valueName: "dir"))
+    var includePaths: [String] = []
+
+    @Flag(help: "Print the result on one line.")
+    var compact = false
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: ArgumentHelp("PROGRAM.VERSION.PROCEDURE (names or numbers).", valueName: "procedure"))
+    var procedure: String
+
+    @Argument(help: ArgumentHelp("The arguments as JSON, or - for standard input.", valueName: "arguments"))
+    var arguments: String?
+
+    func run() async throws {
+        let module: IDLModule
+        do {
+            module = try IDLFrontEnd.load(path: idl, options: FrontEndOptions(includePaths: includePaths))
+        } catch {
+            throw Failure.usage("\(idl): invalid IDL\n\(error.description)")
+        }
+        let codec = DynamicCodec(module: module)
+        let encoded: [UInt8], target: DynamicProcedure
+        do {
+            target = try DynamicProcedure(procedure, in: module)
+        } catch {
+            throw Failure.usage(error.description)
+        }
+        do {
+            encoded = try codec.encodeArguments(try JSONValue(parsing: argumentText()), of: target, layout: layout)
+        } catch {
+            throw Failure.usage("the arguments of \(target.name): \(error)")
+        }
+        let client = try connection.client(layout: layout)
+        defer { client.close() }
+        let reply: [UInt8]
+        do {
+            reply = try await client.call(target.id, arguments: encoded, options: .defaults)
+        } catch {
+            throw Failure.call(error)
+        }
+        do {
+            print(try codec.decodeResult(reply, of: target, layout: layout).text(pretty: !compact))
+        } catch {
+            throw Failure(message: "the result of \(target) does not decode: \(error)", status: Failure.callStatus)
+        }
+    }
+
+    /// The JSON text: the argument, standard input for -, null when there is none.
+    private func argumentText() -> String {
+        guard let arguments else { return "null" }
+        guard arguments == "-" else { return arguments }
+        guard let data = try? FileHandle.standardInput.readToEnd() else { return "" }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
