@@ -140,4 +140,19 @@ struct ErrorMappingTests {
         await killed
         #expect(ContinuousClock.now - started < .seconds(5))
     }
+
+    @Test("closing a client fails its calls in flight at once, and every later call")
+    func closedClient() async throws {
+        try await withServer([.tcp(host: "127.0.0.1", layout: .lp64)]) { _, bound throws in
+            let client = try RPCClient(address: bound[0].address, layout: .lp64)
+            let started = ContinuousClock.now
+            async let closing: Void = { try? await Task.sleep(for: .milliseconds(100)); client.close() }()
+            await expectRPCError(.transportFailure) { () throws(RPCError) in
+                try await call(client, procedure: CPeerSources.Procedure.sleep.rawValue, arguments: [0, 0, 0x03, 0xE8])
+            }
+            await closing
+            #expect(ContinuousClock.now - started < .milliseconds(900))
+            await expectRPCError(.transportFailure) { () throws(RPCError) in try await call(client, procedure: 0) }
+        }
+    }
 }
