@@ -3,9 +3,9 @@ import Synchronization
 
 /// One connection (or connected UDP socket) of a client, shared by all its
 /// calls: each call is sent from the caller's thread with a fresh xid, and
-/// the channel's thread matches replies to callers by xid, so calls on one
+/// the channel's event loop matches replies to callers by xid, so calls on one
 /// connection run concurrently and pipelined. Deadlines and UDP
-/// retransmission are timers of the channel's thread.
+/// retransmission are timers of that loop.
 final class ClientConnection: ChannelHandler {
     typealias Reply = Result<[UInt8], RPCError>
 

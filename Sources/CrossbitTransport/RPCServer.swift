@@ -231,7 +231,7 @@ public final class RPCServer: Sendable {
 
     // MARK: Calls
 
-    /// Handles one received call message on the channel's thread. Replies
+    /// Handles one received call message on the channel's event-loop thread. Replies
     /// that need no handler are sent at once; a handler runs as a task
     /// started immediately on this thread, so it runs to its first
     /// suspension without a thread switch, and the thread reads on after that.
