@@ -110,17 +110,21 @@ let package = Package(
             // Generates Swift from IDL/*.x (links to Tests/IDL and IDL) at build time.
             plugins: [.plugin(name: "CrossbitIDLPlugin")]
         ),
-        .testTarget(
-            name: "CrossbitTransportTests",
-            dependencies: ["CrossbitCore", "CrossbitTransport"],
-            // Generates Swift from crossbit_sample.x (a link to IDL/) at build time.
+        // Helpers shared by the test targets: processes, rpcgen-built C peers, the
+        // sample service (Swift generated from crossbit_sample.x, a link to IDL/).
+        .target(
+            name: "CrossbitTestSupport",
+            dependencies: ["CrossbitCore"],
+            path: "Tests/CrossbitTestSupport",
             plugins: ["CrossbitIDLPlugin"]
         ),
         .testTarget(
+            name: "CrossbitTransportTests",
+            dependencies: ["CrossbitCore", "CrossbitTransport", "CrossbitTestSupport"]
+        ),
+        .testTarget(
             name: "CrossbitDynamicTests",
-            dependencies: ["CrossbitCore", "CrossbitIDL", "CrossbitDynamic", "CrossbitTransport"],
-            // Generates Swift from crossbit_sample.x (a link to IDL/) at build time.
-            plugins: ["CrossbitIDLPlugin"]
+            dependencies: ["CrossbitCore", "CrossbitIDL", "CrossbitDynamic", "CrossbitTransport", "CrossbitTestSupport"]
         ),
         .testTarget(
             name: "CrossbitBrokerTests",
