@@ -8,7 +8,9 @@ import ServiceLifecycle
 /// the caller's layout and the server's.
 public final class Broker: Service, Sendable {
     public let configuration: BrokerConfiguration
+    /// The routes, changed at run time through the control program.
     public let routes: RouteTable
+    /// The programs known from the IDL, with their conversion plans.
     public let catalog: IDLCatalog
     private let server: RPCServer
     private let forwarder: Forwarder

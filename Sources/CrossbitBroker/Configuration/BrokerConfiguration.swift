@@ -6,7 +6,9 @@ import Logging
 public struct BrokerConfiguration: Sendable, Hashable {
     /// `.x` files, or folders of them, holding the IDL of the routed programs.
     public var idlPaths: [String]
+    /// The endpoints the broker listens on, one layout each.
     public var listeners: [Listener]
+    /// The routes known at start; servers add more at run time.
     public var routes: [Route]
     /// Register the routed programs with rpcbind at the TCP endpoint of this layout.
     public var rpcbindLayout: WireLayout?
@@ -31,7 +33,9 @@ public struct BrokerConfiguration: Sendable, Hashable {
 
     /// One endpoint of the broker: clients calling it speak `layout`.
     public struct Listener: Sendable, Hashable, CustomStringConvertible {
+        /// The layout of every client calling this endpoint.
         public var layout: WireLayout
+        /// A `tcp://` or `unix://` address.
         public var url: RPCAddress
 
         public init(layout: WireLayout, url: RPCAddress) {
@@ -65,7 +69,9 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public struct Route: Sendable, Hashable, CustomStringConvertible {
         public var program: NumberOrName
         public var version: NumberOrName
+        /// The layout the server speaks.
         public var layout: WireLayout
+        /// The server's address.
         public var url: RPCAddress
 
         public init(program: NumberOrName, version: NumberOrName, layout: WireLayout, url: RPCAddress) {
@@ -100,6 +106,7 @@ public struct BrokerConfiguration: Sendable, Hashable {
         case number(UInt32)
         case name(String)
 
+        /// Parses a number or a name; `what` names the setting in errors.
         public init(parsing text: String, what: String) throws(ConfigurationError) {
             let text = text.trimmingWhitespace()
             if let number = parseNumber(text) {

@@ -82,6 +82,7 @@ extension BrokerControl.BrokerLayout {
         }
     }
 
+    /// The runtime's layout of this enum value.
     public var wireLayout: WireLayout {
         switch self {
         case .ilp32: .ilp32

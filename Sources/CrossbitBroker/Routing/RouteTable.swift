@@ -43,12 +43,14 @@ public enum RouteLookup: Sendable, Hashable {
 public final class RouteTable: Sendable {
     private let routes: Mutex<[UInt32: [UInt32: ServerRoute]]>
 
+    /// A table holding `initial` (a later route of the same program and version wins).
     public init(_ initial: [ServerRoute] = []) {
         var table: [UInt32: [UInt32: ServerRoute]] = [:]
         for route in initial { table[route.program, default: [:]][route.version] = route }
         routes = Mutex(table)
     }
 
+    /// The route of a call, or why there is none.
     public func lookup(program: UInt32, version: UInt32) -> RouteLookup {
         routes.withLock { routes in
             guard let versions = routes[program] else { return .programUnavailable }
