@@ -20,9 +20,7 @@ actor CSamplePeers {
 
     private static func compile() async throws -> Build {
         let directory = try Paths.temporaryDirectory("c-sample")
-        let rpcl = try await run(Paths.crossbitIDL, ["rpcl", "--layout", "ilp32", Paths.sampleIDL]).output
-        // rpcgen takes a bare `string` as a procedure's argument or result type.
-        let interface = rpcl.replacingOccurrences(of: "string<>", with: "string")
+        let interface = try await run(Paths.crossbitIDL, ["rpcl", "--layout", "ilp32", Paths.sampleIDL]).output
         let files = ["sample.x": interface, "client.c": CSampleSources.client, "server.c": CSampleSources.server]
         for (name, text) in files { try text.write(toFile: "\(directory)/\(name)", atomically: true, encoding: .utf8) }
         for (flag, output) in [("-h", "sample.h"), ("-c", "sample_xdr.c"), ("-l", "sample_clnt.c"), ("-m", "sample_svc.c")] {
