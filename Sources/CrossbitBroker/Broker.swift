@@ -15,6 +15,7 @@ public final class Broker: Service, Sendable {
     private let server: RPCServer
     private let forwarder: Forwarder
     private let rpcbind: RPCBindRegistrar?
+    private let ownAddresses: OwnAddresses
     private let logger: Logger
 
     /// Prepares a broker: reads the IDL of its routes and resolves them.
@@ -34,8 +35,11 @@ public final class Broker: Service, Sendable {
             RPCBindRegistrar(endpoint: $0.serverEndpoint, logger: logger)
         }
         let metrics = BrokerMetrics()
+        let ownAddresses = OwnAddresses()
+        self.ownAddresses = ownAddresses
         let control = ControlService(
-            routes: routes, catalog: catalog, forwarder: forwarder, metrics: metrics, rpcbind: rpcbind, logger: logger)
+            routes: routes, catalog: catalog, forwarder: forwarder, metrics: metrics, rpcbind: rpcbind,
+            ownAddresses: ownAddresses, logger: logger)
         let router = BrokerRouter(routes: routes, catalog: catalog, forwarder: forwarder, metrics: metrics, logger: logger)
         server = RPCServer(
             services: [BrokerControl.CrossbitBrokerV1Dispatcher(service: control)], router: router,
@@ -68,6 +72,7 @@ public final class Broker: Service, Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await self.server.run() }
             let bound = try await server.listeningEndpoints
+            ownAddresses.set(bound.map(\.address))
             for route in routes.all {
                 logger.info("route", metadata: ["route": "\(catalog.displayName(program: route.program, version: route.version)) → \(route.layout)@\(route.url)"])
                 try await rpcbind?.register(program: route.program, version: route.version)

@@ -318,6 +318,9 @@ struct BrokerProcessTests {
                 #expect(routes.first?.address == server.description)
                 let refused = try await control.register(.init(prog: 0x2000_4444, vers: 1, layout: .lp64, address: "tcp://127.0.0.1:1"))
                 #expect(refused.status == .errInvalid)
+                let loop = try await control.register(
+                    .init(prog: Self.testProgram, vers: 1, layout: .lp64, address: daemon.address(.lp64).description))
+                #expect(loop.status == .errInvalid && loop.message.contains("would loop"), "\(loop)")
                 let stats = try await control.stats()
                 #expect(stats.calls >= 2 && stats.errors >= 1 && stats.routes == 1)
                 try await BrokerRegistration.unregister(program: Self.testProgram, version: 1, withBroker: daemon.address(.lp64))

@@ -145,6 +145,12 @@ import Testing
         let listener = BrokerConfiguration.Listener(layout: .lp64, url: .unix(path: "/tmp/x.sock"))
         let twice = BrokerConfiguration(listeners: [listener, listener])
         #expect(throws: ConfigurationError("endpoint unix:///tmp/x.sock is given twice")) { try twice.validate() }
+        let loop = BrokerConfiguration(
+            listeners: [listener],
+            routes: [.init(program: .number(1), version: .number(1), layout: .lp64, url: .unix(path: "/tmp/x.sock"))])
+        #expect(throws: ConfigurationError("route 1:1=lp64@unix:///tmp/x.sock points at the broker's own endpoint: its calls would loop")) {
+            try loop.validate()
+        }
         let rpcbindWithoutTCP = BrokerConfiguration(listeners: [listener], rpcbindLayout: .lp64)
         #expect(throws: ConfigurationError("--rpcbind lp64 needs a tcp:// endpoint of layout lp64")) {
             try rpcbindWithoutTCP.validate()

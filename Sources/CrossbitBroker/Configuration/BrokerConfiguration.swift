@@ -140,7 +140,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
     }
 
     /// Checks what can be checked without the IDL: at least one listener,
-    /// no address twice, a TCP listener of the rpcbind layout.
+    /// no address twice, no route to the broker itself, a TCP listener of
+    /// the rpcbind layout.
     public func validate() throws(ConfigurationError) {
         guard !listeners.isEmpty else {
             throw ConfigurationError("no endpoint to listen on: give --listen LAYOUT=URL or [[listen]] in the config")
@@ -148,6 +149,9 @@ public struct BrokerConfiguration: Sendable, Hashable {
         var seen = Set<RPCAddress>()
         for listener in listeners where !seen.insert(listener.url).inserted {
             throw ConfigurationError("endpoint \(listener.url) is given twice")
+        }
+        for route in routes where seen.contains(route.url) {
+            throw ConfigurationError("route \(route) points at the broker's own endpoint: its calls would loop")
         }
         if let rpcbindLayout, rpcbindTCPListener == nil {
             throw ConfigurationError("--rpcbind \(rpcbindLayout) needs a tcp:// endpoint of layout \(rpcbindLayout)")

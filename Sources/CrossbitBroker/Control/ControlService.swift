@@ -1,6 +1,7 @@
 import CrossbitCore
 import CrossbitTransport
 import Logging
+import Synchronization
 
 /// The broker's control program (IDL/crossbit_broker.x): servers register
 /// and unregister their routes, tools list them, ping and read counters.
@@ -10,6 +11,8 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
     let forwarder: Forwarder
     let metrics: BrokerMetrics
     let rpcbind: RPCBindRegistrar?
+    /// The broker's own endpoints as bound: no route may lead back to them.
+    let ownAddresses: OwnAddresses
     let logger: Logger
 
     func ping(context: RPCCallContext) async throws {}
@@ -25,6 +28,9 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
             address = try RPCAddress(parsing: argument.address)
         } catch {
             return reply(.errInvalid, error.message)
+        }
+        guard !ownAddresses.contains(address) else {
+            return reply(.errInvalid, "\(address) is an endpoint of this broker: its calls would loop")
         }
         let route = ServerRoute(
             program: argument.prog, version: argument.vers, layout: argument.layout.wireLayout, url: address,
@@ -70,6 +76,19 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
         var message = message
         while message.utf8.count > 256 { message.removeLast() }  // BROKER_MAX_MESSAGE
         return BrokerControl.BrokerReply(status: status, message: message)
+    }
+}
+
+/// The addresses the broker is bound to, known once it listens.
+final class OwnAddresses: Sendable {
+    private let addresses = Mutex<Set<RPCAddress>>([])
+
+    func set(_ bound: [RPCAddress]) {
+        addresses.withLock { $0 = Set(bound) }
+    }
+
+    func contains(_ address: RPCAddress) -> Bool {
+        addresses.withLock { $0.contains(address) }
     }
 }
 
