@@ -6,7 +6,7 @@ import Foundation
 /// comes from the runtime's ``XDRReader`` (its length bounds included).
 struct XDRToJSON {
     /// How deeply optional data may nest (a linked list's length).
-    static let maximumDepth = 1_000
+    static let maximumDepth = 256
 
     let module: IDLModule
     var reader: XDRReader

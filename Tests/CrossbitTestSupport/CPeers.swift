@@ -32,11 +32,14 @@ public actor CPeers {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     /// `crossbit-idl`, built beside the test bundle.
-    public static func crossbitIDL() throws -> String {
+    public static func crossbitIDL() throws -> String { try builtExecutable("crossbit-idl") }
+
+    /// An executable product of the package (`crossbit`, `crossbitd`, …), built beside the test bundle.
+    public static func builtExecutable(_ name: String) throws -> String {
         let path = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("crossbit-idl").path
+            .appendingPathComponent(name).path
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw ProcessFailure(description: "crossbit-idl is not built at \(path): build with `swift build --build-tests`")
+            throw ProcessFailure(description: "\(name) is not built at \(path): build with `swift build --build-tests`")
         }
         return path
     }

@@ -1,7 +1,7 @@
 /// Parses JSON text (RFC 8259) into a ``JSONValue``, keeping numbers as text.
 enum JSONParser {
     /// Nesting deeper than this is an error rather than a stack overflow.
-    static let maximumDepth = 4_000
+    static let maximumDepth = 256
 
     static func parse(_ text: String) throws(DynamicCodecError) -> JSONValue {
         var state = State(bytes: Array(text.utf8))
