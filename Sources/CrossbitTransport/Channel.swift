@@ -65,12 +65,16 @@ final class Channel: Sendable {
     /// Sends a message built by ``MessageWriter`` (its `framed()` bytes): on a
     /// stream with its record mark, as a datagram without it.
     func send(_ message: [UInt8], to peer: SocketAddress? = nil) throws(RPCError) {
-        if isDatagram {
-            try sendDatagram(message, to: peer)
-            return
+        guard try sendIfOpen(message, to: peer) else {
+            throw RPCError(code: .transportFailure, message: "the connection is closed")
         }
-        let wake = try state.withLock { (state) throws(RPCError) -> Bool in
-            guard !state.closed else { throw RPCError(code: .transportFailure, message: "the connection is closed") }
+    }
+
+    /// Like `send`, but returns false, having sent nothing, when the channel is closed.
+    func sendIfOpen(_ message: [UInt8], to peer: SocketAddress? = nil) throws(RPCError) -> Bool {
+        if isDatagram { return try sendDatagram(message, to: peer) }
+        let wake = try state.withLock { (state) throws(RPCError) -> Bool? in
+            guard !state.closed else { return nil }
             if state.backlog.isEmpty {
                 let written = try write(message, from: 0)
                 guard written < message.count else { return false }
@@ -81,7 +85,9 @@ final class Channel: Sendable {
             state.backlog.append(contentsOf: message)
             return false
         }
+        guard let wake else { return false }
         if wake { loop.wake() }
+        return true
     }
 
     /// Closes the channel: it takes no more messages, writes what it has
@@ -108,11 +114,12 @@ final class Channel: Sendable {
         loop.wake()
     }
 
-    private func sendDatagram(_ message: [UInt8], to peer: SocketAddress?) throws(RPCError) {
+    private func sendDatagram(_ message: [UInt8], to peer: SocketAddress?) throws(RPCError) -> Bool {
         // Under the lock, so that the socket cannot be closed (and its number reused) meanwhile.
-        try state.withLock { (state) throws(RPCError) in
-            guard !state.closed else { throw RPCError(code: .transportFailure, message: "the socket is closed") }
+        try state.withLock { (state) throws(RPCError) -> Bool in
+            guard !state.closed else { return false }
             try sendDatagramNow(message, to: peer)
+            return true
         }
     }
 

@@ -16,7 +16,7 @@ final class ClientConnection: ChannelHandler {
     private let state = Mutex(State())
 
     private struct Pending {
-        var continuation: UnsafeContinuation<Reply, Never>
+        var continuation: UnsafeContinuation<Reply?, Never>
         var procedure: ProcedureID
         var deadline: Int64
         /// For UDP: the datagram and when to send it again.
@@ -40,10 +40,12 @@ final class ClientConnection: ChannelHandler {
         nextXid = Atomic(UInt32(truncatingIfNeeded: monotonicNanoseconds() / 1000))
     }
 
-    /// Sends a call and waits for its reply message (not yet decoded).
+    /// Sends a call and waits for its reply message (not yet decoded); nil
+    /// when the connection had closed before anything was sent, so that the
+    /// call can go out on a new one.
     func call(
         _ procedure: ProcedureID, arguments: [UInt8], credentialFlavor: UInt32, credentials: [UInt8], timeout: Int64
-    ) async -> Reply {
+    ) async -> Reply? {
         let xid = nextXid.add(1, ordering: .relaxed).newValue
         let message = CallMessage.encode(
             xid: xid, procedure: procedure, credentialFlavor: credentialFlavor, credentials: credentials, arguments: arguments)
@@ -60,14 +62,21 @@ final class ClientConnection: ChannelHandler {
                 state.pending[xid] = pending
                 return nil
             }
-            if let failure {
-                continuation.resume(returning: .failure(failure))
+            if failure != nil {
+                continuation.resume(returning: nil)
                 return
             }
             do throws(RPCError) {
-                try channel.send(message)
-                channel.loop.wake(before: min(deadline, pending.retransmitAt))
+                if try channel.sendIfOpen(message) {
+                    channel.loop.wake(before: min(deadline, pending.retransmitAt))
+                } else {
+                    onClose(self)
+                    finish(xid, with: nil)
+                }
             } catch {
+                // The call may be partly sent: it fails, and the connection is given up at once.
+                onClose(self)
+                channel.abort()
                 finish(xid, with: .failure(error))
             }
         }
@@ -78,7 +87,7 @@ final class ClientConnection: ChannelHandler {
     /// Whether the connection has closed (its calls fail at once).
     var hasFailed: Bool { state.withLock { $0.failure != nil } }
 
-    private func finish(_ xid: UInt32, with reply: Reply) {
+    private func finish(_ xid: UInt32, with reply: Reply?) {
         state.withLock { $0.pending.removeValue(forKey: xid) }?.continuation.resume(returning: reply)
     }
 

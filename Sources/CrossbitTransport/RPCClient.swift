@@ -122,11 +122,17 @@ public final class RPCClient: RPCClientTransport {
                 message: "the arguments of \(procedure) are \(arguments.count) bytes, over the maximum message size")
         }
         let timeout = (callOptions.timeout ?? options.defaultTimeout).nanoseconds
-        let connection = try await connection(for: procedure, timeout: timeout)
-        let reply = await connection.call(
-            procedure, arguments: arguments, credentialFlavor: credentialFlavor, credentials: credentialBody,
-            timeout: timeout)
-        return try ReplyMessage.decode(try reply.get(), procedure: procedure).get()
+        // A second attempt only when the first found its connection closed before sending anything.
+        for _ in 0..<2 {
+            let connection = try await connection(for: procedure, timeout: timeout)
+            if let reply = await connection.call(
+                procedure, arguments: arguments, credentialFlavor: credentialFlavor, credentials: credentialBody,
+                timeout: timeout)
+            {
+                return try ReplyMessage.decode(try reply.get(), procedure: procedure).get()
+            }
+        }
+        throw RPCError(code: .transportFailure, message: "the connection to \(address) closed before \(procedure) could be sent")
     }
 
     /// Closes the client's connections; calls under way fail with `.transportFailure`.
