@@ -114,7 +114,7 @@ let package = Package(
         // sample service (Swift generated from crossbit_sample.x, a link to IDL/).
         .target(
             name: "CrossbitTestSupport",
-            dependencies: ["CrossbitCore"],
+            dependencies: ["CrossbitCore", "CrossbitTransport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/CrossbitTestSupport",
             plugins: ["CrossbitIDLPlugin"]
         ),

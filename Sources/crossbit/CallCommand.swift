@@ -33,8 +33,17 @@ struct Call: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("PROGRAM.VERSION.PROCEDURE (names or numbers).", valueName: "procedure"))
     var procedure: String
 
-    @Argument(help: ArgumentHelp("The arguments as JSON, or - for standard input.", valueName: "arguments"))
-    var arguments: String?
+    /// The JSON text; collected as unrecognized input so that a negative number is not taken for an option.
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp(
+        "The arguments as JSON, or - for standard input.", valueName: "arguments"))
+    var arguments: [String] = []
+
+    func validate() throws {
+        if let option = arguments.first(where: { $0.hasPrefix("--") }) { throw ValidationError("Unknown option '\(option)'") }
+        guard arguments.count <= 1 else {
+            throw ValidationError("expected one JSON text of the arguments, found \(arguments.count): quote it")
+        }
+    }
 
     func run() async throws {
         let module: IDLModule
@@ -72,8 +81,8 @@ struct Call: AsyncParsableCommand {
 
     /// The JSON text: the argument, standard input for -, null when there is none.
     private func argumentText() -> String {
-        guard let arguments else { return "null" }
-        guard arguments == "-" else { return arguments }
+        guard let text = arguments.first else { return "null" }
+        guard text == "-" else { return text }
         guard let data = try? FileHandle.standardInput.readToEnd() else { return "" }
         return String(decoding: data, as: UTF8.self)
     }

@@ -4,25 +4,12 @@ import Foundation
 import Logging
 import Testing
 
-/// Runs an ``RPCServer`` for the duration of `body`, then shuts it down
-/// gracefully and waits for `run()` to return.
+/// Runs an ``RPCServer`` of a ``TestService`` for the duration of `body`
+/// (`withServer(_:services:_:)` of CrossbitTestSupport serves others).
 func withServer<T>(
-    _ endpoints: [ServerEndpoint], services: [any RPCServiceDispatcher] = [TestService()],
-    _ body: (_ server: RPCServer, _ bound: [ServerEndpoint]) async throws -> T
+    _ endpoints: [ServerEndpoint], _ body: (_ server: RPCServer, _ bound: [ServerEndpoint]) async throws -> T
 ) async throws -> T {
-    let logger = Logger(label: "crossbit.transport.tests") { _ in SwiftLogNoOpLogHandler() }
-    let server = RPCServer(services: services, endpoints: endpoints, logger: logger)
-    let running = Task { try await server.run() }
-    do {
-        let result = try await body(server, try await server.listeningEndpoints)
-        server.shutdown()
-        try await running.value
-        return result
-    } catch {
-        server.shutdown()
-        _ = try? await running.value
-        throw error
-    }
+    try await withServer(endpoints, services: [TestService()], body)
 }
 
 /// A fresh path for a unix socket in the temporary directory.
