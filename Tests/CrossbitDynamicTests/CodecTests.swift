@@ -79,6 +79,30 @@ struct CodecTests {
         }
     }
 
+    @Test("truncated and corrupted XDR is an error, never a crash", arguments: WireLayout.allCases)
+    func corruptedBytes(layout: WireLayout) throws {
+        let codec = try SampleIDL.codec()
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        // Echo procedures: the result has the argument's type.
+        for call in SampleCall.all(layout) where call.procedure.hasPrefix("SAMPLE_ECHO_") {
+            let procedure = try DynamicProcedure("CROSSBIT_SAMPLE.1.\(call.procedure)", in: codec.module)
+            let bytes = try codec.encodeArguments(try JSONValue(parsing: call.arguments ?? "null"), of: procedure, layout: layout)
+            #expect(try codec.decodeResult(bytes, of: procedure, layout: layout) == JSONValue(parsing: call.result))
+            for length in 0..<bytes.count {
+                #expect(throws: DynamicCodecError.self) { try codec.decodeResult(Array(bytes.prefix(length)), of: procedure, layout: layout) }
+            }
+            for _ in 0..<200 {
+                var corrupted = bytes
+                for _ in 0...(next() % 3) { corrupted[Int(next() % UInt64(corrupted.count))] = UInt8(truncatingIfNeeded: next()) }
+                _ = try? codec.decodeResult(corrupted, of: procedure, layout: layout)
+            }
+        }
+    }
+
     @Test("malformed XDR results are errors naming the field")
     func malformedResults() throws {
         let codec = try SampleIDL.codec()
