@@ -2,7 +2,9 @@
  * The C baseline client: rpcgen's client stubs over libtirpc.
  * Usage: bench_client tcp HOST PORT | unix PATH, then one of
  *   latency CALLS [plain]   -> prints "<median ns> <p99 ns>"
- *   rate SECONDS [plain]    -> prints "<calls> <nanoseconds>"
+ *   rate SECONDS [plain] [START_NS] -> prints "<calls> <nanoseconds>"; with
+ *                           START_NS (CLOCK_MONOTONIC), counting starts then
+ *                           (so that concurrent clients measure one window)
  *   payload CALLS BYTES     -> prints "<bytes moved> <nanoseconds>"
  * WIDE_T is the lowered size_t (-DWIDE_T=...).
  */
@@ -59,7 +61,12 @@ int main(int argc, char **argv) {
     if (argc < used + 2) goto usage;
     const char *mode = argv[used];
     long long n = atoll(argv[used + 1]);
-    int plain = argc > used + 2 && strcmp(argv[used + 2], "plain") == 0;
+    int plain = 0;
+    long long start_at = 0;
+    for (int i = used + 2; i < argc; i++) {
+        if (strcmp(argv[i], "plain") == 0) plain = 1;
+        else start_at = atoll(argv[i]);
+    }
     for (int i = 0; i < 200; i++) small_call(clnt, plain, i); /* warm-up */
     if (strcmp(mode, "latency") == 0) {
         long long *times = malloc(sizeof(long long) * n);
@@ -71,7 +78,15 @@ int main(int argc, char **argv) {
         qsort(times, n, sizeof *times, compare);
         printf("%lld %lld\n", times[n / 2], times[(n * 99) / 100]);
     } else if (strcmp(mode, "rate") == 0) {
-        long long calls = 0, start = now_ns(), deadline = start + n * 1000000000LL, t;
+        long long calls = 0, start = now_ns(), t;
+        if (start_at > 0) {
+            while (now_ns() < start_at) {
+                struct timespec pause = { 0, 200000 };
+                nanosleep(&pause, NULL);
+            }
+            start = start_at;
+        }
+        long long deadline = start + (long long)(atof(argv[used + 1]) * 1e9);
         do {
             if (small_call(clnt, plain, (unsigned)calls)) { clnt_perror(clnt, "call"); return 1; }
             calls++;
@@ -96,6 +111,6 @@ int main(int argc, char **argv) {
     clnt_destroy(clnt);
     return 0;
 usage:
-    fprintf(stderr, "usage: %s tcp HOST PORT | unix PATH, then latency N [plain] | rate SECONDS [plain] | payload N BYTES\n", argv[0]);
+    fprintf(stderr, "usage: %s tcp HOST PORT | unix PATH, then latency N [plain] | rate SECONDS [plain] [START_NS] | payload N BYTES\n", argv[0]);
     return 2;
 }

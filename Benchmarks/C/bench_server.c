@@ -3,7 +3,8 @@
  * `rpcgen -N -m`) served by libtirpc's svc_run on a TCP port and/or a unix
  * socket, without rpcbind.
  * Usage: bench_server tcp PORT | unix PATH
- * Prints "READY" once it serves.  WIDE_T is the lowered size_t (-DWIDE_T=...).
+ * Prints "READY PORT" (the bound port: PORT 0 picks a free one) or
+ * "READY PATH" once it serves.  WIDE_T is the lowered size_t (-DWIDE_T=...).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,12 +65,21 @@ int main(int argc, char **argv) {
         if (bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0) { perror("bind"); return 1; }
     }
     if (listen(fd, 128) != 0) { perror("listen"); return 1; }
+    char where[128];
+    if (strcmp(argv[1], "tcp") == 0) {
+        struct sockaddr_in bound;
+        socklen_t length = sizeof bound;
+        getsockname(fd, (struct sockaddr *)&bound, &length);
+        snprintf(where, sizeof where, "%d", ntohs(bound.sin_port));
+    } else {
+        snprintf(where, sizeof where, "%s", argv[2]);
+    }
     SVCXPRT *xprt = svc_vc_create(fd, 0, 0);
     if (xprt == NULL || !svc_register(xprt, CROSSBIT_BENCH, CROSSBIT_BENCH_V1, crossbit_bench_1, 0)) {
         fprintf(stderr, "cannot serve\n");
         return 1;
     }
-    printf("READY\n");
+    printf("READY %s\n", where);
     fflush(stdout);
     svc_run();
     return 1;

@@ -1,0 +1,23 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// `make bench`: the generated Swift codecs, the transport and the broker
+// measured side by side with rpcgen-built C from the same IDL (IDL/crossbit_bench.x).
+let package = Package(
+    name: "CrossbitBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "crossbit", path: "..")
+    ],
+    targets: [
+        // crossbit_bench.x is a link to IDL/: its Swift is generated at build time.
+        .executableTarget(
+            name: "crossbit-bench",
+            dependencies: [
+                .product(name: "CrossbitCore", package: "crossbit"),
+                .product(name: "CrossbitTransport", package: "crossbit"),
+            ],
+            plugins: [.plugin(name: "CrossbitIDLPlugin", package: "crossbit")]
+        )
+    ]
+)

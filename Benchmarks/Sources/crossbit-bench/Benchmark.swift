@@ -1,0 +1,291 @@
+import CrossbitCore
+import Foundation
+
+/// Settings of one `crossbit-bench run`.
+struct BenchSettings {
+    /// The repository root (Benchmarks/ is in it).
+    var repository: String
+    /// Where the root package's release products are (crossbit-idl, crossbitd).
+    var products: String
+    /// Measured runs per figure (after a warm-up); figures are their medians.
+    var runs = 5
+    /// The file the table is written to.
+    var output: String
+    /// This executable, started again for the Swift server and client processes.
+    let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+
+    init(arguments: [String]) throws {
+        repository = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        products = repository + "/.build/release"
+        output = repository + "/BENCHMARKS.md"
+        var rest = arguments[...]
+        while let flag = rest.popFirst() {
+            guard let value = rest.popFirst() else { throw BenchFailure("\(flag) needs a value") }
+            switch flag {
+            case "--repository": repository = value
+            case "--products": products = value
+            case "--output": output = value
+            case "--runs":
+                guard let runs = Int(value), runs > 0 else { throw BenchFailure("--runs needs a positive number") }
+                self.runs = runs
+            default: throw BenchFailure("unknown option \(flag) (--repository DIR, --products DIR, --runs N, --output FILE)")
+            }
+        }
+    }
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return .nan }
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+/// Two whitespace-separated numbers of a program's one-line output.
+func numbers(_ output: String) throws -> [Double] {
+    let values = output.split(whereSeparator: \.isWhitespace).compactMap { Double($0) }
+    guard values.count >= 2 else { throw BenchFailure("unexpected output '\(output)'") }
+    return values
+}
+
+/// Runs every row and returns the table.
+struct Benchmark {
+    let settings: BenchSettings
+    let c: CBaselines
+    let temporary: String
+    private(set) var rows: [Row] = []
+
+    init(settings: BenchSettings, temporary: String) throws {
+        self.settings = settings
+        self.temporary = temporary
+        log("building the C baselines (crossbit-idl rpcl, rpcgen -N, gcc -O2) in \(temporary)")
+        c = try CBaselines.build(repository: settings.repository, crossbitIDL: settings.products + "/crossbit-idl", into: temporary)
+    }
+
+    mutating func runAll() {
+        codecRows()
+        latencyRows()
+        brokerRows()
+    }
+
+    // MARK: 1. Codec throughput
+
+    private mutating func codecRows() {
+        let cases = [("flat", "flat struct of scalars"), ("batch", "1,000 mixed items"), ("payload", "1 MiB opaque")]
+        for (name, title) in cases {
+            for layout in [WireLayout.ilp32, .lp64] {
+                let label = "1 codec \(title), \(layout)"
+                log("row: \(label)")
+                do {
+                    let codec = layout == .ilp32 ? c.ilp32Codec : c.lp64Codec
+                    func swift(_ seconds: Double) throws -> Double {
+                        let (bytes, iterations, ns) = try SwiftCodec.measure(name, layout: layout, seconds: seconds)
+                        return Double(bytes) * Double(iterations) / Double(ns) * 1e3
+                    }
+                    func cCodec(_ seconds: Double) throws -> Double {
+                        let figures = try numbers(runTool(codec, [name, "\(seconds)"]))
+                        return figures[0] * figures[1] / figures[2] * 1e3
+                    }
+                    _ = try swift(0.2)
+                    _ = try cCodec(0.2)
+                    var swiftRuns: [Double] = []
+                    var cRuns: [Double] = []
+                    for _ in 0..<settings.runs {
+                        swiftRuns.append(try swift(0.4))
+                        cRuns.append(try cCodec(0.4))
+                    }
+                    rows.append(Row(label + " (encode+decode)", crossbit: median(swiftRuns), c: median(cRuns), unit: "MB/s", digits: 0, target: .atLeast(1.0)))
+                } catch {
+                    rows.append(Row(label, unavailable: "\(error)"))
+                }
+            }
+        }
+    }
+
+    // MARK: 2. Latency, Swift↔Swift vs C↔C
+
+    private mutating func latencyRows() {
+        for transport in ["tcp", "unix"] {
+            let label = "2 small call \(transport), Swift↔Swift vs C↔C"
+            log("row: \(label)")
+            var servers: [Child] = []
+            defer { servers.forEach { $0.stop() } }
+            do {
+                let swiftServer = try startSwiftServer(transport, name: "swift-\(transport).sock")
+                servers.append(swiftServer.child)
+                let cServer = try startCServer(c.lp64.server, transport, name: "c-\(transport).sock")
+                servers.append(cServer.child)
+                let (swiftMedian, swiftP99, cMedian, cP99) = try latencies(
+                    first: { [settings] in [settings.executable, "client"] + swiftServer.clientArguments },
+                    second: { [c.lp64.client] + cServer.clientArguments },
+                    mode: [])
+                rows.append(Row(label + ", median", crossbit: swiftMedian, c: cMedian, unit: "µs", digits: 1, target: .atMost(1.15)))
+                rows.append(Row(label + ", p99", crossbit: swiftP99, c: cP99, unit: "µs", digits: 1, target: .atMost(1.15)))
+            } catch {
+                rows.append(Row(label, unavailable: "\(error)"))
+            }
+        }
+    }
+
+    /// Latency of `first` and `second` clients, interleaved run by run: medians
+    /// (over runs) of each run's median and p99, in µs.
+    private func latencies(first: () -> [String], second: () -> [String], mode: [String]) throws -> (Double, Double, Double, Double) {
+        let calls = "3000"
+        var a: [[Double]] = []
+        var b: [[Double]] = []
+        for _ in 0..<settings.runs {
+            for (command, into) in [(first(), 0), (second(), 1)] {
+                let figures = try numbers(runTool(command[0], Array(command.dropFirst()) + ["latency", calls] + mode))
+                if into == 0 { a.append(figures) } else { b.append(figures) }
+            }
+        }
+        return (median(a.map { $0[0] }) / 1e3, median(a.map { $0[1] }) / 1e3, median(b.map { $0[0] }) / 1e3, median(b.map { $0[1] }) / 1e3)
+    }
+
+    /// A running server and the arguments its clients take (`tcp HOST PORT` or `unix PATH`).
+    struct Server {
+        var child: Child
+        var clientArguments: [String]
+    }
+
+    private func startSwiftServer(_ transport: String, name: String) throws -> Server {
+        let child = try Child(settings.executable, ["serve", transport, transport == "tcp" ? "0" : "\(temporary)/\(name)", "lp64"], name: "swift server")
+        let line = try child.waitForLine(containing: "READY")
+        let address = String(line.dropFirst("READY ".count))
+        if transport == "tcp", let port = address.split(separator: ":").last {
+            return Server(child: child, clientArguments: ["tcp", "127.0.0.1", String(port)])
+        }
+        return Server(child: child, clientArguments: ["unix", "\(temporary)/\(name)"])
+    }
+
+    private func startCServer(_ executable: String, _ transport: String, name: String) throws -> Server {
+        let child = try Child(executable, [transport, transport == "tcp" ? "0" : "\(temporary)/\(name)"], name: "C server")
+        let line = try child.waitForLine(containing: "READY")
+        let place = String(line.dropFirst("READY ".count))
+        return Server(child: child, clientArguments: transport == "tcp" ? ["tcp", "127.0.0.1", place] : ["unix", place])
+    }
+
+    // MARK: 3–6. The broker
+
+    private mutating func brokerRows() {
+        let names = [
+            "3 32-bit C → broker → 64-bit Swift vs 32-bit C → C, PING_WIDE",
+            "3 pass-through (no width-dependent field), PING_PLAIN",
+            "4 calls/s", "5 1 MiB echo through the broker vs direct", "6 broker resident memory",
+        ]
+        var children: [Child] = []
+        defer { children.forEach { $0.stop() } }
+        let broker: Server
+        let direct: Server
+        let brokerChild: Child
+        let idleKiB: Int
+        do {
+            let crossbitd = settings.products + "/crossbitd"
+            guard FileManager.default.isExecutableFile(atPath: crossbitd) else { throw BenchFailure("no \(crossbitd)") }
+            let swiftServer = try startSwiftServer("tcp", name: "")
+            children.append(swiftServer.child)
+            let port = swiftServer.clientArguments[2]
+            brokerChild = try Child(crossbitd, [
+                "--idl", settings.repository + "/Benchmarks/IDL/crossbit_bench.x",
+                "--listen", "ilp32=tcp://127.0.0.1:0",
+                "--route", "CROSSBIT_BENCH:CROSSBIT_BENCH_V1=lp64@tcp://127.0.0.1:\(port)",
+                "--log-level", "info",
+            ], name: "crossbitd")
+            children.append(brokerChild)
+            let ready = try brokerChild.waitForLine(containing: "crossbitd ready", inStandardError: true)
+            guard let brokerPort = ready.split(separator: ":").last?.split(separator: " ").first else {
+                throw BenchFailure("cannot read the broker's port from '\(ready)'")
+            }
+            broker = Server(child: brokerChild, clientArguments: ["tcp", "127.0.0.1", String(brokerPort)])
+            Thread.sleep(forTimeInterval: 0.3)
+            idleKiB = brokerChild.residentKiB ?? 0
+            direct = try startCServer(c.ilp32.server, "tcp", name: "")
+            children.append(direct.child)
+        } catch {
+            log("broker unavailable: \(error)")
+            rows += names.map { Row($0, unavailable: "broker unavailable: \(error)") }
+            return
+        }
+        let client = c.ilp32.client
+        for (label, mode, target) in [(names[0], [String](), 2.2), (names[1], ["plain"], 2.0)] {
+            log("row: \(label)")
+            do {
+                let (brokerMedian, brokerP99, directMedian, directP99) = try latencies(
+                    first: { [client] + broker.clientArguments }, second: { [client] + direct.clientArguments }, mode: mode)
+                rows.append(Row(label + ", median", crossbit: brokerMedian, c: directMedian, unit: "µs", digits: 1, target: .atMost(target)))
+                rows.append(Row(label + ", p99", crossbit: brokerP99, c: directP99, unit: "µs", digits: 1, target: .atMost(target)))
+            } catch {
+                rows.append(Row(label, unavailable: "\(error)"))
+            }
+        }
+        var peakKiB = idleKiB
+        var brokerAt8: Double?
+        for clients in [1, 8, 32] {
+            let label = "4 calls/s, \(clients) concurrent 32-bit C clients, broker vs direct C"
+            log("row: \(label)")
+            do {
+                var viaBroker: [Double] = []
+                var viaDirect: [Double] = []
+                for _ in 0..<max(3, settings.runs - 2) {
+                    viaBroker.append(try rate(clients: clients, client: client, server: broker, sample: brokerChild) { peakKiB = max(peakKiB, $0) })
+                    viaDirect.append(try rate(clients: clients, client: client, server: direct, sample: nil) { _ in })
+                }
+                let brokerRate = median(viaBroker)
+                rows.append(Row(label, crossbit: brokerRate, c: median(viaDirect), unit: "calls/s", digits: 0, target: clients == 1 ? nil : .atLeast(0.5)))
+                if clients == 8 { brokerAt8 = brokerRate }
+                if clients == 32, let brokerAt8 {
+                    var collapse = Row("4 broker calls/s, 32 clients vs 8 (no collapse)", crossbit: brokerRate, c: brokerAt8, unit: "calls/s", digits: 0, target: .atLeast(0.8))
+                    collapse.c = "\(format(brokerAt8, 0)) calls/s (broker, 8)"
+                    rows.append(collapse)
+                }
+            } catch {
+                rows.append(Row(label, unavailable: "\(error)"))
+            }
+        }
+        log("row: \(names[3])")
+        do {
+            var viaBroker: [Double] = []
+            var viaDirect: [Double] = []
+            for _ in 0..<settings.runs {
+                for (server, into) in [(broker, 0), (direct, 1)] {
+                    let figures = try numbers(runTool(client, server.clientArguments + ["payload", "16", "\(1 << 20)"]))
+                    let rate = figures[0] / figures[1] * 1e3
+                    if into == 0 { viaBroker.append(rate) } else { viaDirect.append(rate) }
+                }
+            }
+            rows.append(Row(names[3], crossbit: median(viaBroker), c: median(viaDirect), unit: "MB/s", digits: 0, target: .atLeast(0.5)))
+        } catch {
+            rows.append(Row(names[3], unavailable: "\(error)"))
+        }
+        rows.append(Row(names[4] + ", idle", crossbit: Double(idleKiB) / 1024, c: nil, unit: "MiB", digits: 1, target: nil))
+        rows.append(Row(names[4] + ", peak under the 32-client load", crossbit: Double(peakKiB) / 1024, c: nil, unit: "MiB", digits: 1, target: nil))
+    }
+
+    /// Calls per second of `clients` concurrent C clients counting over one
+    /// common one-second window; samples the broker's RSS meanwhile.
+    private func rate(clients: Int, client: String, server: Server, sample: Child?, resident: (Int) -> Void) throws -> Double {
+        let start = monotonicNanoseconds() + 300_000_000 + clients * 25_000_000
+        var running: [Child] = []
+        defer { running.forEach { $0.stop() } }
+        for _ in 0..<clients {
+            running.append(try Child(client, server.clientArguments + ["rate", "1", "\(start)"] , name: "C client"))
+        }
+        if let sample {
+            while running.contains(where: \.isRunning) {
+                if let kib = sample.residentKiB { resident(kib) }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        var total = 0.0
+        for child in running {
+            let figures = try numbers(child.finish(timeout: 30))
+            total += figures[0] / figures[1] * 1e9
+        }
+        return total
+    }
+}
+
+/// Progress goes to standard error; the table to standard output.
+func log(_ message: String) {
+    FileHandle.standardError.write(Data("crossbit-bench: \(message)\n".utf8))
+}

@@ -1,0 +1,138 @@
+import Foundation
+
+/// What a row's ratio (Crossbit ÷ C, or broker ÷ direct) must reach.
+enum Target {
+    case atLeast(Double)
+    case atMost(Double)
+
+    var text: String {
+        switch self {
+        case .atLeast(let bound): "≥ \(format(bound, 2))×"
+        case .atMost(let bound): "≤ \(format(bound, 2))×"
+        }
+    }
+
+    func isMet(by ratio: Double) -> Bool {
+        switch self {
+        case .atLeast(let bound): ratio >= bound
+        case .atMost(let bound): ratio <= bound
+        }
+    }
+}
+
+/// One line of the table.
+struct Row {
+    var name: String
+    var crossbit: String
+    var c: String
+    var ratio: Double?
+    var target: Target?
+    /// Why the row has no figures (a step that failed).
+    var unavailable: String?
+
+    init(_ name: String, crossbit: Double, c: Double?, unit: String, digits: Int, target: Target?) {
+        self.name = name
+        self.crossbit = "\(format(crossbit, digits)) \(unit)"
+        self.c = c.map { "\(format($0, digits)) \(unit)" } ?? "—"
+        ratio = c.map { crossbit / $0 }
+        self.target = target
+    }
+
+    init(_ name: String, unavailable reason: String) {
+        self.name = name
+        crossbit = "n/a"
+        c = "n/a"
+        unavailable = reason
+    }
+
+    var verdict: String {
+        if let unavailable { return "n/a (\(unavailable))" }
+        guard let target, let ratio else { return "—" }
+        return target.isMet(by: ratio) ? "ok" : "short"
+    }
+
+    var cells: [String] {
+        [name, crossbit, c, ratio.map { format($0, 2) + "×" } ?? "—", target?.text ?? "—", verdict]
+    }
+}
+
+func format(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+
+/// The table as Markdown, columns padded so that it also reads well in a terminal.
+func markdownTable(_ rows: [Row]) -> String {
+    let header = ["row", "Crossbit", "C (rpcgen + libtirpc)", "ratio", "target", "result"]
+    let lines = [header] + rows.map(\.cells)
+    var widths = header.map { _ in 0 }
+    for line in lines {
+        for (index, cell) in line.enumerated() { widths[index] = max(widths[index], cell.count) }
+    }
+    func render(_ cells: [String]) -> String {
+        "| " + cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: " | ") + " |"
+    }
+    let rule = "|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|"
+    return ([render(header), rule] + rows.map { render($0.cells) }).joined(separator: "\n")
+}
+
+/// The machine the figures were taken on: cores, CPU model, memory, kernel, load.
+func machineDescription() -> String {
+    let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }?
+        .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+    let meminfo = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)) ?? ""
+    let memoryKiB = meminfo.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }?
+        .split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0
+    let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+    var name = utsname()
+    uname(&name)
+    let kernel = withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    return "\(cores) cores (nproc), \(model), \(format(memoryKiB / 1_048_576, 1)) GiB RAM, Linux \(kernel); load average at start \(load)"
+}
+
+/// BENCHMARKS.md: the latest table, the machine, the command and how each row is measured.
+func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int) -> String {
+    let date = ISO8601DateFormatter().string(from: Date())
+    return """
+        # Benchmarks
+
+        The latest table of `make bench` (written by `Benchmarks/Sources/crossbit-bench`; do not edit by hand).
+
+        - Command: `make bench` (release builds; the C side is rpcgen's output for the same IDL, `gcc -O2`, libtirpc)
+        - Date: \(date)
+        - Machine: \(machine)
+        - Figures: the median of \(runs) runs after a warm-up run (3 runs for calls/s); nothing pinned;
+          the Swift and the C side alternate run by run; \(seconds) s of measurement in all.
+
+        \(table)
+
+        Ratios are Crossbit ÷ C (broker ÷ direct for rows 3–5); "ok" means the target is met, "short" that it is not.
+
+        ## How each row is measured
+
+        All rows use `Benchmarks/IDL/crossbit_bench.x`: the Swift side is generated from it by the build plugin, the
+        C side by `crossbit-idl rpcl --layout L` then `rpcgen -N` (`Benchmarks/C/`).
+
+        1. **Codec**: one value encoded into a reused buffer and decoded back, repeatedly for 0.4 s; MB/s of encoded
+           bytes. Swift: `encode(xdr:)` into a reused `XDRWriter`, its bytes, `init(xdr:)` from an `XDRReader`.
+           C: rpcgen's `xdr_*` routine over `xdrmem` into a reused buffer, decoding into fresh memory, then `xdr_free`.
+           Values: `bench_flat` (8 scalars), `bench_batch` (1,000 `bench_item`s with a 10-byte string, a 64-byte opaque,
+           a `size_t` and a `handle_t`), a 1 MiB `bench_payload`; both layouts (the C codec is 64-bit for both lowerings).
+        2. **Latency**: 3,000 `PING_WIDE` calls per run after 200 warm-up calls, one client process, one server process,
+           over TCP loopback and a unix socket: a Swift client (`RPCClient`, calls made from a task preferring the
+           client's executor) → a Swift `RPCServer` vs rpcgen's client stubs → an rpcgen server under `svc_run`, 64-bit.
+        3. **Broker**: the same calls from the 32-bit (`gcc -m32`) rpcgen client through `crossbitd` (ILP32 endpoint,
+           TCP) to the 64-bit Swift server (LP64) vs the same client straight to the 32-bit rpcgen server.
+           `PING_WIDE` carries a `size_t` both ways (converted); `PING_PLAIN` has no width-dependent part (forwarded
+           without re-encoding).
+        4. **Calls per second**: 1, 8 or 32 client processes (the 32-bit C client), each calling `PING_WIDE` in a loop over
+           one common one-second window; the sum of their rates, through the broker and direct. "No collapse": the
+           broker's rate at 32 clients is at least 0.8× its rate at 8.
+        5. **1 MiB**: 16 `ECHO_PAYLOAD` calls of 1 MiB per run from the 32-bit C client; MB/s of argument plus result.
+        6. **Resident memory**: `VmRSS` of `crossbitd` from `/proc/PID/status` after start, before any call (idle), and
+           the highest value sampled every 50 ms during the 32-client runs.
+
+        The machine is shared and small (2 cores for up to 34 processes in row 4), so the figures move from run to run;
+        the ratios, taken within one run, move less.
+
+        """
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+// crossbit-bench [run [--runs N] [--products DIR] [--repository DIR] [--output FILE]]
+//   runs every row, prints the table and writes it to BENCHMARKS.md;
+// crossbit-bench serve … / client …: the Swift server and client processes it starts.
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+do {
+    switch arguments.first {
+    case "serve":
+        try await serve(Array(arguments.dropFirst()))
+    case "client":
+        try await runClient(Array(arguments.dropFirst()))
+    default:
+        let signalSources = stopChildrenOnSignals()
+        defer { withExtendedLifetime(signalSources) {} }
+        let settings = try BenchSettings(arguments: Array(arguments.drop { $0 == "run" }))
+        let started = Date()
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("crossbit-bench-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        let machine = machineDescription()
+        var benchmark = try Benchmark(settings: settings, temporary: temporary)
+        benchmark.runAll()
+        Child.stopAll()
+        let table = markdownTable(benchmark.rows)
+        print(table)
+        let seconds = Int(Date().timeIntervalSince(started))
+        try benchmarksDocument(table: table, machine: machine, runs: settings.runs, seconds: seconds)
+            .write(toFile: settings.output, atomically: true, encoding: .utf8)
+        log("table written to \(settings.output) (\(seconds) s of measurement)")
+    }
+} catch {
+    Child.stopAll()
+    FileHandle.standardError.write(Data("crossbit-bench: error: \(error)\n".utf8))
+    exit(1)
+}
