@@ -24,8 +24,13 @@ test: deps
 demo: deps
 	@echo "no demo yet: the broker (crossbitd) is not built yet"
 
+# Release builds (crossbitd, crossbit-idl; then the Benchmarks package), then one run of every
+# row against rpcgen-built C; prints the table and writes BENCHMARKS.md. No rpcbind needed.
 bench: deps
-	@echo "no benchmark yet"
+	$(SWIFT) build -c release --product crossbitd $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) build -c release --product crossbit-idl $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) build -c release --package-path Benchmarks
+	Benchmarks/.build/release/crossbit-bench run --products "$$($(SWIFT) build -c release --show-bin-path $(SWIFT_BUILD_FLAGS))"
 
 clean:
 	rm -rf .build
