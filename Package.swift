@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // The XDR runtime and the RPC abstractions: pure Swift, no libtirpc.
@@ -60,6 +61,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             plugins: ["CrossbitIDLPlugin"]
         ),
@@ -125,6 +127,14 @@ let package = Package(
         .testTarget(
             name: "CrossbitDynamicTests",
             dependencies: ["CrossbitCore", "CrossbitIDL", "CrossbitDynamic", "CrossbitTransport", "CrossbitTestSupport"]
+        ),
+        .testTarget(
+            name: "CrossbitActivationTests",
+            dependencies: [
+                "CrossbitBroker", "CrossbitCore", "CrossbitTransport", "CrossbitTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "CrossbitBrokerTests",

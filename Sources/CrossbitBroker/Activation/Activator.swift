@@ -1,0 +1,37 @@
+import Logging
+
+/// The activated servers of the configured routes, by program and version.
+/// Routes without an executable have none: their calls never wait here.
+final class Activator: Sendable {
+    private let servers: [UInt64: ActivatedServer]
+
+    /// One server per route of `routes` that names an executable.
+    init(_ routes: [(ServerRoute, BrokerConfiguration.Activation)], logger: Logger) {
+        var servers: [UInt64: ActivatedServer] = [:]
+        for (route, activation) in routes {
+            servers[Self.key(route.program, route.version)] = ActivatedServer(route: route, activation: activation, logger: logger)
+        }
+        self.servers = servers
+    }
+
+    /// The activated server behind `route`, if the route is a configured
+    /// one naming an executable (a server registering later replaces it).
+    func server(for route: ServerRoute) -> ActivatedServer? {
+        guard !servers.isEmpty, route.origin == .configuration else { return nil }
+        guard let server = servers[Self.key(route.program, route.version)], server.route == route else { return nil }
+        return server
+    }
+
+    /// Stops every server (at broker shutdown).
+    func shutDown() async {
+        await withTaskGroup(of: Void.self) { group in
+            for server in servers.values {
+                group.addTask { await server.shutDown() }
+            }
+        }
+    }
+
+    private static func key(_ program: UInt32, _ version: UInt32) -> UInt64 {
+        UInt64(program) << 32 | UInt64(version)
+    }
+}

@@ -1,0 +1,97 @@
+import Logging
+import Subprocess
+import Synchronization
+
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
+/// One run of an activated server's executable, through swift-subprocess.
+/// Its standard output and error go to the broker's log, line by line;
+/// their end means the process is gone, which `onExit` is told.
+final class SupervisedProcess: Sendable {
+    /// The process id.
+    let pid: Int32
+    private let stopRequests: AsyncStream<Void>.Continuation
+    private let run: Task<Void, Never>
+
+    private init(pid: Int32, stopRequests: AsyncStream<Void>.Continuation, run: Task<Void, Never>) {
+        self.pid = pid
+        self.stopRequests = stopRequests
+        self.run = run
+    }
+
+    /// How long a stopped server may take to exit after SIGTERM before SIGKILL.
+    static let gracePeriod: Duration = .seconds(2)
+
+    /// Starts `executable`; returns once it runs. `onExit` is called once,
+    /// when it has exited, with a description of how, e.g. `exited(0)`.
+    static func start(
+        _ executable: String, arguments: [String], environment: [String: String], logger: Logger,
+        onExit: @escaping @Sendable (String) -> Void
+    ) async throws -> SupervisedProcess {
+        let (stops, stopRequests) = AsyncStream<Void>.makeStream()
+        let (pids, pidSink) = AsyncThrowingStream<Int32, any Error>.makeStream()
+        var options = PlatformOptions()
+        // Its own process group: a Ctrl-C in the broker's terminal is the
+        // broker's to handle, which then stops its servers.
+        options.processGroupID = 0
+        let updates = Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), Optional($0.value)) })
+        let run = Task {
+            do {
+                let result = try await Subprocess.run(
+                    .path(FilePath(executable)), arguments: Arguments(arguments),
+                    environment: .inherit.updating(updates), platformOptions: options,
+                    input: .none, output: .sequence, error: .sequence
+                ) { execution in
+                    let pid = execution.processIdentifier.value
+                    pidSink.yield(pid)
+                    pidSink.finish()
+                    var serverLog = logger
+                    serverLog[metadataKey: "pid"] = "\(pid)"
+                    let log = serverLog
+                    await withTaskGroup(of: Bool.self) { group in
+                        for stream in [execution.standardOutput, execution.standardError] {
+                            group.addTask {
+                                do {
+                                    for try await line in stream.strings() { log.info("\(line)") }
+                                } catch {}
+                                return true
+                            }
+                        }
+                        group.addTask {
+                            for await _ in stops {
+                                await execution.teardown(using: [.gracefulShutDown(allowedDurationToNextStep: gracePeriod)])
+                                break
+                            }
+                            return false
+                        }
+                        // Both outputs ended: the process is gone.
+                        var ended = 0
+                        while ended < 2, let isOutput = await group.next() {
+                            if isOutput { ended += 1 }
+                        }
+                        group.cancelAll()
+                    }
+                }
+                onExit("\(result.terminationStatus)")
+            } catch {
+                pidSink.finish(throwing: error)
+                onExit("failed: \(error)")
+            }
+        }
+        var iterator = pids.makeAsyncIterator()
+        guard let pid = try await iterator.next() else {
+            throw CancellationError()
+        }
+        return SupervisedProcess(pid: pid, stopRequests: stopRequests, run: run)
+    }
+
+    /// Stops the process (SIGTERM, SIGKILL after ``gracePeriod``) and waits until it is gone.
+    func stop() async {
+        stopRequests.yield()
+        await run.value
+    }
+}
