@@ -16,6 +16,7 @@ public final class Broker: Service, Sendable {
     private let forwarder: Forwarder
     private let rpcbind: RPCBindRegistrar?
     private let ownAddresses: OwnAddresses
+    private let activator: Activator
     private let logger: Logger
 
     /// Prepares a broker: reads the IDL of its routes and resolves them.
@@ -26,9 +27,15 @@ public final class Broker: Service, Sendable {
         self.logger = logger
         let catalog = try IDLCatalog(paths: configuration.idlPaths)
         self.catalog = catalog
-        routes = RouteTable(try configuration.routes.map { route throws(ConfigurationError) in
+        let resolved = try configuration.routes.map { route throws(ConfigurationError) in
             try Self.resolve(route, in: catalog)
-        })
+        }
+        routes = RouteTable(resolved)
+        let activated = zip(resolved, configuration.routes).compactMap { route, configured in
+            configured.activation.map { (route, $0) }
+        }
+        let activator = Activator(activated, logger: logger)
+        self.activator = activator
         forwarder = Forwarder(callTimeout: configuration.callTimeout ?? BrokerConfiguration.defaultCallTimeout)
         let endpoints = configuration.listeners.map(\.serverEndpoint)
         rpcbind = configuration.rpcbindTCPListener.map {
@@ -40,7 +47,8 @@ public final class Broker: Service, Sendable {
         let control = ControlService(
             routes: routes, catalog: catalog, forwarder: forwarder, metrics: metrics, rpcbind: rpcbind,
             ownAddresses: ownAddresses, logger: logger)
-        let router = BrokerRouter(routes: routes, catalog: catalog, forwarder: forwarder, metrics: metrics, logger: logger)
+        let router = BrokerRouter(
+            routes: routes, catalog: catalog, forwarder: forwarder, activator: activator, metrics: metrics, logger: logger)
         server = RPCServer(
             services: [BrokerControl.CrossbitBrokerV1Dispatcher(service: control)], router: router,
             endpoints: endpoints, logger: logger)
@@ -75,6 +83,8 @@ public final class Broker: Service, Sendable {
             ownAddresses.set(bound.map(\.address))
             for route in routes.all {
                 logger.info("route", metadata: ["route": "\(catalog.displayName(program: route.program, version: route.version)) → \(route.layout)@\(route.url)"])
+                // A server reached through rpcbind registers itself there; the broker must not replace it.
+                if case .rpcbind = route.url { continue }
                 try await rpcbind?.register(program: route.program, version: route.version)
             }
             let listening = bound.map { "\($0.layout)=\($0.address)" }.joined(separator: " ")
@@ -85,6 +95,7 @@ public final class Broker: Service, Sendable {
             server.shutdown()
         }
         forwarder.closeAll()
+        await activator.shutDown()
         logger.info("crossbitd stopped")
     }
 }

@@ -73,12 +73,17 @@ public struct BrokerConfiguration: Sendable, Hashable {
         public var layout: WireLayout
         /// The server's address.
         public var url: RPCAddress
+        /// The server's executable, when the broker starts it on demand.
+        public var activation: Activation?
 
-        public init(program: NumberOrName, version: NumberOrName, layout: WireLayout, url: RPCAddress) {
+        public init(
+            program: NumberOrName, version: NumberOrName, layout: WireLayout, url: RPCAddress, activation: Activation? = nil
+        ) {
             self.program = program
             self.version = version
             self.layout = layout
             self.url = url
+            self.activation = activation
         }
 
         /// Parses `PROG:VERS=LAYOUT@URL` (the `--route` flag).
@@ -98,7 +103,9 @@ public struct BrokerConfiguration: Sendable, Hashable {
             )
         }
 
-        public var description: String { "\(program):\(version)=\(layout)@\(url)" }
+        public var description: String {
+            "\(program):\(version)=\(layout)@\(url)" + (activation.map { " (exec \($0.executable))" } ?? "")
+        }
     }
 
     /// A program or version as a number (decimal or `0x` hex) or as its IDL name.
@@ -153,6 +160,7 @@ public struct BrokerConfiguration: Sendable, Hashable {
         for route in routes where seen.contains(route.url) {
             throw ConfigurationError("route \(route) points at the broker's own endpoint: its calls would loop")
         }
+        for route in routes { try route.activation?.validate() }
         if let rpcbindLayout, rpcbindTCPListener == nil {
             throw ConfigurationError("--rpcbind \(rpcbindLayout) needs a tcp:// endpoint of layout \(rpcbindLayout)")
         }

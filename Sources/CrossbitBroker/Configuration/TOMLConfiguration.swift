@@ -1,3 +1,4 @@
+import CrossbitCore
 import Foundation
 import TOMLKit
 
@@ -19,6 +20,15 @@ extension BrokerConfiguration {
     /// version = 1                         # or the version's IDL name
     /// layout = "lp64"
     /// url = "tcp://127.0.0.1:7100"
+    ///
+    /// [[route]]                           # a server the broker starts on demand
+    /// program = "LEGACY_PROG"
+    /// version = 1
+    /// url = "rpcbind://127.0.0.1"         # an rpcgen server registers itself
+    /// exec = "/opt/legacy/server32"       # layout, when not given: from its ELF class
+    /// arguments = []                      # optional
+    /// idle-timeout = 30.0                 # seconds, optional: stop it when idle
+    /// ready-timeout = 10.0                # seconds, optional
     /// ```
     ///
     /// Unknown keys and values of the wrong kind are errors naming the key.
@@ -54,9 +64,22 @@ extension BrokerConfiguration {
         for var entry in try reader.tables("route") {
             let program = try entry.numberOrName("program")
             let version = try entry.numberOrName("version")
-            let layout = try parseLayout(try entry.requiredString("layout"), what: entry.context)
+            var activation: Activation?
+            if let executable = try entry.string("exec") {
+                activation = Activation(executable: executable, arguments: try entry.strings("arguments"))
+                activation?.idleTimeout = try entry.number("idle-timeout").map(Duration.init(configurationSeconds:))
+                if let ready = try entry.number("ready-timeout") { activation?.readyTimeout = .init(configurationSeconds: ready) }
+            }
+            // An activated server's layout, when not given, is its executable's ELF class.
+            let layout: WireLayout
+            if let activation, !entry.has("layout") {
+                layout = try activation.checkExecutable().layout
+            } else {
+                layout = try parseLayout(try entry.requiredString("layout"), what: entry.context)
+                try activation?.checkExecutable()
+            }
             let url = try parseAddress(try entry.requiredString("url"), what: entry.context)
-            routes.append(Route(program: program, version: version, layout: layout, url: url))
+            routes.append(Route(program: program, version: version, layout: layout, url: url, activation: activation))
             try entry.finish()
         }
         try reader.finish()
@@ -97,6 +120,8 @@ private struct TableReader {
         guard let string = value.string else { throw wrongType(key, "a string") }
         return string
     }
+
+    func has(_ key: String) -> Bool { table.contains(key: key) }
 
     mutating func requiredString(_ key: String) throws(ConfigurationError) -> String {
         guard let string = try string(key) else { throw ConfigurationError("\(context): '\(key)' is missing") }

@@ -8,13 +8,18 @@ final class BrokerRouter: RPCCallRouter {
     let routes: RouteTable
     let catalog: IDLCatalog
     let forwarder: Forwarder
+    let activator: Activator
     let metrics: BrokerMetrics
     let logger: Logger
 
-    init(routes: RouteTable, catalog: IDLCatalog, forwarder: Forwarder, metrics: BrokerMetrics, logger: Logger) {
+    init(
+        routes: RouteTable, catalog: IDLCatalog, forwarder: Forwarder, activator: Activator, metrics: BrokerMetrics,
+        logger: Logger
+    ) {
         self.routes = routes
         self.catalog = catalog
         self.forwarder = forwarder
+        self.activator = activator
         self.metrics = metrics
         self.logger = logger
     }
@@ -48,6 +53,13 @@ final class BrokerRouter: RPCCallRouter {
             "from": "\(context.layout)", "to": "\(route.layout)@\(route.url)", "converted": "\(converts)",
         ])
         let reply: [UInt8]
+        let activated = activator.server(for: route)
+        do {
+            try await activated?.prepareCall()
+        } catch {
+            throw forwardingFailure(error, procedure, route)
+        }
+        defer { activated?.callFinished() }
         do {
             reply = try await forwarder.forward(procedure, arguments: call, to: route)
         } catch {
