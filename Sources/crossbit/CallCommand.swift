@@ -38,10 +38,13 @@ struct Call: AsyncParsableCommand {
         "The arguments as JSON, or - for standard input.", valueName: "arguments"))
     var arguments: [String] = []
 
+    /// The JSON texts given, without a `--` that ends the options.
+    private var jsonTexts: [String] { arguments.filter { $0 != "--" } }
+
     func validate() throws {
-        if let option = arguments.first(where: { $0.hasPrefix("--") }) { throw ValidationError("Unknown option '\(option)'") }
-        guard arguments.count <= 1 else {
-            throw ValidationError("expected one JSON text of the arguments, found \(arguments.count): quote it")
+        if let option = jsonTexts.first(where: { $0.hasPrefix("--") }) { throw ValidationError("Unknown option '\(option)'") }
+        guard jsonTexts.count <= 1 else {
+            throw ValidationError("expected one JSON text of the arguments, found \(jsonTexts.count): quote it")
         }
     }
 
@@ -81,7 +84,7 @@ struct Call: AsyncParsableCommand {
 
     /// The JSON text: the argument, standard input for -, null when there is none.
     private func argumentText() -> String {
-        guard let text = arguments.first else { return "null" }
+        guard let text = jsonTexts.first else { return "null" }
         guard text == "-" else { return text }
         guard let data = try? FileHandle.standardInput.readToEnd() else { return "" }
         return String(decoding: data, as: UTF8.self)

@@ -64,6 +64,8 @@ struct CommandTests {
             (call + ["lp64", "tcp:/nowhere", "CROSSBIT_SAMPLE.1.0"], "tcp:/nowhere"),
             (["call", "--idl", "/nonexistent.x", "--layout", "lp64", "tcp://127.0.0.1:1", "P.1.0"], "no such file"),
             (["ping", "tcp://127.0.0.1:1", "1.2.3"], "is not PROGRAM.VERSION"),
+            (call + ["lp64", "tcp://127.0.0.1:1", "CROSSBIT_SAMPLE.1.16", "--", #"[-1, "x"]"#], "arg2: expected an integer"),
+            (call + ["lp64", "tcp://127.0.0.1:1", "CROSSBIT_SAMPLE.1.16", "[1]", "2"], "expected one JSON text"),
         ] {
             let output = try await Self.crossbit(arguments)
             #expect(output.status == 2, "\(arguments): \(output.error)")
