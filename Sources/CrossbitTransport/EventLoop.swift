@@ -37,7 +37,6 @@ final class EventLoop: TaskExecutor, Sendable {
         waker = try Waker()
         self.stopsWhenEmpty = stopsWhenEmpty
         do { try startThread { self.run() } } catch {
-            waker.close()
             throw error
         }
     }
@@ -163,7 +162,6 @@ final class EventLoop: TaskExecutor, Sendable {
             entry.channel.abort()
             finish(entry, error: nil)
         }
-        waker.close()
     }
 
     private func finish(_ entry: Entry, error: RPCError?) {

@@ -49,12 +49,10 @@ final class Listener: Sendable {
     func start() throws(RPCError) {
         started.store(true, ordering: .sequentiallyConsistent)
         if endpoint.isDatagram {
-            waker.close()
             try serve(fd, isDatagram: true)
         } else {
             do { try startThread { self.acceptConnections() } } catch {
                 close(fd)
-                waker.close()
                 throw error
             }
         }
@@ -65,7 +63,6 @@ final class Listener: Sendable {
         guard !stopped.exchange(true, ordering: .sequentiallyConsistent) else { return }
         if !started.load(ordering: .sequentiallyConsistent) {
             close(fd)
-            waker.close()
         } else if !endpoint.isDatagram {
             waker.wake()
         }
@@ -105,7 +102,6 @@ final class Listener: Sendable {
             }
         }
         close(fd)
-        waker.close()
     }
 }
 

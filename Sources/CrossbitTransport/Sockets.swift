@@ -1,4 +1,5 @@
 import CrossbitCore
+import CCrossbitShim
 import Glibc
 
 /// A socket address of any family, stored by value.
@@ -187,36 +188,30 @@ func runBlocking<T: Sendable>(_ body: @escaping @Sendable () throws(RPCError) ->
     return try result.get()
 }
 
-/// A pipe that wakes a thread blocked in poll().
-struct Waker: Sendable {
-    /// The end to poll.
+/// Wakes a thread blocked in poll(): an eventfd, closed with its last reference.
+final class Waker: Sendable {
+    /// The eventfd to poll and to signal.
     let fd: Int32
-    private let writeEnd: Int32
 
     init() throws(RPCError) {
-        var ends: [Int32] = [0, 0]
-        guard pipe(&ends) == 0 else { throw RPCError(code: .transportFailure, message: "pipe(): \(errnoText())") }
-        for end in ends {
-            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-            Socket.setNonBlocking(end)
-        }
-        fd = ends[0]
-        writeEnd = ends[1]
+        fd = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard fd >= 0 else { throw RPCError(code: .transportFailure, message: "eventfd(): \(errnoText())") }
     }
 
     func wake() {
-        var one: UInt8 = 1
-        _ = write(writeEnd, &one, 1)
+        var one: UInt64 = 1
+        _ = write(fd, &one, MemoryLayout<UInt64>.size)
     }
 
     func drain() {
-        var bytes = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        while withUnsafeMutableBytes(of: &bytes, { read(fd, $0.baseAddress, $0.count) }) > 0 {}
+        var count: UInt64 = 0
+        _ = read(fd, &count, MemoryLayout<UInt64>.size)
     }
 
-    func close() {
+    /// Closed only when nobody can wake it any more: a late `wake()` never
+    /// writes to a closed descriptor, or to one reused by another socket.
+    deinit {
         Glibc.close(fd)
-        Glibc.close(writeEnd)
     }
 }
 

@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/eventfd.h> /* the event loops' wake-up descriptor */
 
 /*
  * The few libtirpc calls Crossbit makes, with plain C types so that Swift
