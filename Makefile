@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all deps build release test demo bench clean
+.PHONY: all deps build release test examples demo bench clean
 
 all: build
 
@@ -20,9 +20,16 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	bash scripts/with-rpcbind.sh $(SWIFT) test --skip-build $(SWIFT_BUILD_FLAGS)
+	BIN="$$($(SWIFT) build --show-bin-path $(SWIFT_BUILD_FLAGS))" SWIFT=$(SWIFT) bash scripts/run-examples.sh
 
+# Builds the C sides of Examples/ and runs every example (also part of `make test`).
+examples: build
+	BIN="$$($(SWIFT) build --show-bin-path $(SWIFT_BUILD_FLAGS))" SWIFT=$(SWIFT) bash scripts/run-examples.sh
+
+# Builds, then runs the examples with a transcript: which process is 32-bit or
+# 64-bit, what was called and converted; stops everything it started.
 demo: deps
-	@echo "no demo yet: the broker (crossbitd) is not built yet"
+	@SWIFT=$(SWIFT) bash scripts/demo.sh $(SWIFT_BUILD_FLAGS)
 
 # Release builds (crossbitd, crossbit-idl; then the Benchmarks package), then one run of every
 # row against rpcgen-built C; prints the table and writes BENCHMARKS.md. No rpcbind needed.

@@ -28,7 +28,7 @@ final class ActivatedServer: Sendable {
         self.route = route
         self.activation = activation
         var logger = logger
-        logger[metadataKey: "activated"] = "\(activation.executable)"
+        logger[metadataKey: "server"] = "\(activation.executable.split(separator: "/").last ?? "")"
         self.logger = logger
     }
 
@@ -80,7 +80,7 @@ final class ActivatedServer: Sendable {
             return max(.zero, wait - (ContinuousClock.now - last))
         }
         if delay > .zero {
-            logger.notice("restarting after a back-off of \(delay)")
+            logger.notice("restarting after a back-off of \(Int(delay / .milliseconds(1))) ms")
             try await Task.sleep(for: delay)
         }
         let process = try await SupervisedProcess.start(
@@ -100,7 +100,8 @@ final class ActivatedServer: Sendable {
             await process.stop()
             throw RPCError(code: .systemError, message: "the broker is shutting down")
         }
-        logger.info("started \(activation) as pid \(process.pid), \(route.layout) at \(route.url); waiting until it answers")
+        let elf = (try? ELFHeader(contentsOf: activation.executable)).map { ", \($0)" } ?? ""
+        logger.info("started \(activation) as pid \(process.pid)\(elf); waiting until it answers at \(route.url)")
         do {
             try await waitUntilReady(process)
         } catch {
