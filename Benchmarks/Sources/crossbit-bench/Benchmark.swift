@@ -130,10 +130,13 @@ struct Benchmark {
     /// Latency of `first` and `second` clients, interleaved run by run: medians
     /// (over runs) of each run's median and p99, in µs.
     private func latencies(first: () -> [String], second: () -> [String], mode: [String]) throws -> (Double, Double, Double, Double) {
-        let calls = "3000"
+        // Short runs, many of them, alternating: on a small virtual machine a
+        // ping-pong's latency jumps between two levels (how quickly an idle
+        // vCPU wakes), and a long run of one side could catch only one of them.
+        let calls = "1500"
         var a: [[Double]] = []
         var b: [[Double]] = []
-        for _ in 0..<settings.runs {
+        for _ in 0..<(4 * settings.runs) {
             for (command, into) in [(first(), 0), (second(), 1)] {
                 let figures = try numbers(runTool(command[0], Array(command.dropFirst()) + ["latency", calls] + mode))
                 if into == 0 { a.append(figures) } else { b.append(figures) }

@@ -100,7 +100,7 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
         - Command: `make bench` (release builds; the C side is rpcgen's output for the same IDL, `gcc -O2`, libtirpc)
         - Date: \(date)
         - Machine: \(machine)
-        - Figures: the median of \(runs) runs after a warm-up run (3 runs for calls/s); nothing pinned;
+        - Figures: medians of \(runs) runs after a warm-up (latency: 4 × \(runs) short runs; calls/s: \(max(3, runs - 2)) runs); nothing pinned;
           the Swift and the C side alternate run by run; \(seconds) s of measurement in all.
 
         \(table)
@@ -117,10 +117,11 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
            C: rpcgen's `xdr_*` routine over `xdrmem` into a reused buffer, decoding into fresh memory, then `xdr_free`.
            Values: `bench_flat` (8 scalars), `bench_batch` (1,000 `bench_item`s with a 10-byte string, a 64-byte opaque,
            a `size_t` and a `handle_t`), a 1 MiB `bench_payload`; both layouts (the C codec is 64-bit for both lowerings).
-        2. **Latency**: 3,000 `PING_WIDE` calls per run after 200 warm-up calls, one client process, one server process,
-           over TCP loopback and a unix socket: a Swift client (`RPCClient`, calls made from a task preferring the
+        2. **Latency**: runs of 1,500 `PING_WIDE` calls (after 200 warm-up calls), 4 × \(runs) runs per side, the two
+           sides alternating; the figures are the medians of the runs' medians and p99s. One client process, one server
+           process, over TCP loopback and a unix socket: a Swift client (`RPCClient`, calls made from a task preferring the
            client's executor) → a Swift `RPCServer` vs rpcgen's client stubs → an rpcgen server under `svc_run`, 64-bit.
-        3. **Broker**: the same calls from the 32-bit (`gcc -m32`) rpcgen client through `crossbitd` (ILP32 endpoint,
+        3. **Broker**: the same latency runs from the 32-bit (`gcc -m32`) rpcgen client through `crossbitd` (ILP32 endpoint,
            TCP) to the 64-bit Swift server (LP64) vs the same client straight to the 32-bit rpcgen server.
            `PING_WIDE` carries a `size_t` both ways (converted); `PING_PLAIN` has no width-dependent part (forwarded
            without re-encoding).
@@ -131,8 +132,9 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
         6. **Resident memory**: `VmRSS` of `crossbitd` from `/proc/PID/status` after start, before any call (idle), and
            the highest value sampled every 50 ms during the 32-client runs.
 
-        The machine is shared and small (2 cores for up to 34 processes in row 4), so the figures move from run to run;
-        the ratios, taken within one run, move less.
+        The machine is small (2 cores for up to 34 processes in row 4) and virtual: a ping-pong's latency jumps between
+        two levels depending on how quickly an idle vCPU wakes (about 15 µs and 70 µs per TCP call C↔C), so absolute
+        figures move from run to run; the ratios, taken within one run from alternating runs, move less.
 
         """
 }
