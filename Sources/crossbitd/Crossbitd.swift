@@ -25,6 +25,9 @@ struct Crossbitd: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A route: program and version (numbers or IDL names) to a server's layout and address (repeatable).", valueName: "PROG:VERS=LAYOUT@URL"))
     var route: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("Start the server of the --route PROG:VERS on its first call (repeatable); that route may leave out its layout (PROG:VERS=@URL): the executable's ELF class gives it.", valueName: "PROG:VERS=EXECUTABLE [ARGUMENT...]"))
+    var exec: [String] = []
+
     @Option(name: .long, help: ArgumentHelp("Register the routed programs with rpcbind at the TCP endpoint of this layout.", valueName: "LAYOUT"))
     var rpcbind: String?
 
@@ -37,7 +40,7 @@ struct Crossbitd: AsyncParsableCommand {
         let configuration: BrokerConfiguration
         do {
             configuration = try BrokerConfiguration(
-                file: config, idl: idl, listen: listen, route: route, rpcbind: rpcbind, logLevel: logLevel)
+                file: config, idl: idl, listen: listen, route: route, rpcbind: rpcbind, logLevel: logLevel, exec: exec)
         } catch {
             Self.fail(error)
         }

@@ -86,8 +86,10 @@ public struct BrokerConfiguration: Sendable, Hashable {
             self.activation = activation
         }
 
-        /// Parses `PROG:VERS=LAYOUT@URL` (the `--route` flag).
-        public init(parsing text: String) throws(ConfigurationError) {
+        /// Parses `PROG:VERS=LAYOUT@URL` (the `--route` flag). With an
+        /// activation, `LAYOUT` may be left out (`PROG:VERS=@URL`): it is
+        /// the executable's ELF class.
+        public init(parsing text: String, activation: Activation? = nil) throws(ConfigurationError) {
             let what = "--route '\(text)'"
             guard let equals = text.firstIndex(of: "="),
                 let colon = text[..<equals].firstIndex(of: ":"),
@@ -95,11 +97,20 @@ public struct BrokerConfiguration: Sendable, Hashable {
             else {
                 throw ConfigurationError("\(what): expected PROG:VERS=LAYOUT@URL, e.g. 0x20000001:1=lp64@tcp://127.0.0.1:7100")
             }
+            let layoutText = String(text[text.index(after: equals)..<at])
+            let layout: WireLayout
+            if let activation, layoutText.isEmpty {
+                layout = try activation.checkExecutable().layout
+            } else {
+                layout = try parseLayout(layoutText, what: what)
+                try activation?.checkExecutable()
+            }
             self.init(
                 program: try NumberOrName(parsing: String(text[..<colon]), what: "\(what) program"),
                 version: try NumberOrName(parsing: String(text[text.index(after: colon)..<equals]), what: "\(what) version"),
-                layout: try parseLayout(String(text[text.index(after: equals)..<at]), what: what),
-                url: try parseAddress(String(text[text.index(after: at)...]), what: what)
+                layout: layout,
+                url: try parseAddress(String(text[text.index(after: at)...]), what: what),
+                activation: activation
             )
         }
 
@@ -221,7 +232,8 @@ extension BrokerConfiguration {
     /// The configuration `crossbitd` runs with: the TOML file, if any, with
     /// the command line's flags added, validated.
     public init(
-        file: String?, idl: [String], listen: [String], route: [String], rpcbind: String?, logLevel: String?
+        file: String?, idl: [String], listen: [String], route: [String], rpcbind: String?, logLevel: String?,
+        exec: [String] = []
     ) throws(ConfigurationError) {
         if let file {
             try self.init(contentsOfTOMLFile: file)
@@ -230,7 +242,14 @@ extension BrokerConfiguration {
         }
         var flags = BrokerConfiguration(idlPaths: idl)
         for text in listen { flags.listeners.append(try Listener(parsing: text)) }
-        for text in route { flags.routes.append(try Route(parsing: text)) }
+        var activations = try Activation.parsingFlags(exec)
+        for text in route {
+            let key = text.split(separator: "=", maxSplits: 1).first.map { String($0).trimmingWhitespace() } ?? ""
+            flags.routes.append(try Route(parsing: text, activation: activations.removeValue(forKey: key)))
+        }
+        if let unused = activations.keys.sorted().first {
+            throw ConfigurationError("--exec \(unused)=…: no --route \(unused)=LAYOUT@URL to start it for")
+        }
         if let rpcbind { flags.rpcbindLayout = try parseLayout(rpcbind, what: "--rpcbind") }
         if let logLevel { flags.logLevel = try parseLogLevel(logLevel) }
         merge(flags)
