@@ -195,3 +195,31 @@ struct ELFHeaderTests {
         }
     }
 }
+
+@Suite("Activation flags")
+struct ActivationFlagTests {
+    @Test("--exec starts the server of a --route; its layout may come from the ELF header")
+    func execFlag() async throws {
+        let (idl, server) = try await LegacyServer.build()
+        let configuration = try BrokerConfiguration(
+            file: nil, idl: [idl], listen: ["lp64=tcp://127.0.0.1:0"], route: ["ACTTEST:ACTTEST_V1=@rpcbind://127.0.0.1"],
+            rpcbind: nil, logLevel: nil, exec: ["ACTTEST:ACTTEST_V1=\(server) -v extra"])
+        let route = try #require(configuration.routes.first)
+        #expect(route.layout == .ilp32)
+        #expect(route.activation == BrokerConfiguration.Activation(executable: server, arguments: ["-v", "extra"]))
+    }
+
+    @Test("flag mistakes name the flag", arguments: [
+        (["A:1=lp64@tcp://127.0.0.1:9"], ["B:1=/bin/true"], "--exec B:1=…: no --route B:1=LAYOUT@URL to start it for"),
+        (["A:1=@tcp://127.0.0.1:9"], [], "--route 'A:1=@tcp://127.0.0.1:9': unknown layout '': expected ilp32 or lp64"),
+        (["A:1=@tcp://127.0.0.1:9"], ["A:1="], "--exec 'A:1=': expected PROG:VERS=EXECUTABLE [ARGUMENT...]"),
+        (["A:1=@tcp://127.0.0.1:9"], ["A:1=/bin/true", "A:1=/bin/false"], "--exec A:1 is given twice"),
+    ])
+    func mistakes(routes: [String], exec: [String], message: String) {
+        let error = #expect(throws: ConfigurationError.self) {
+            try BrokerConfiguration(
+                file: nil, idl: [], listen: ["lp64=tcp://127.0.0.1:0"], route: routes, rpcbind: nil, logLevel: nil, exec: exec)
+        }
+        #expect(error?.message == message)
+    }
+}

@@ -71,3 +71,22 @@ extension Duration {
         self = .milliseconds(Int64((seconds * 1000).rounded()))
     }
 }
+
+extension BrokerConfiguration.Activation {
+    /// Parses `--exec PROG:VERS=COMMAND` flags (the command split at spaces:
+    /// the executable, then its arguments), keyed by their `PROG:VERS` as written.
+    static func parsingFlags(_ flags: [String]) throws(ConfigurationError) -> [String: Self] {
+        var activations: [String: Self] = [:]
+        for text in flags {
+            let parts = text.split(separator: "=", maxSplits: 1)
+            let command = parts.count == 2 ? parts[1].split(separator: " ").map(String.init) : []
+            guard let executable = command.first, String(parts[0]).contains(":") else {
+                throw ConfigurationError("--exec '\(text)': expected PROG:VERS=EXECUTABLE [ARGUMENT...]")
+            }
+            let key = String(parts[0]).trimmingWhitespace()
+            guard activations[key] == nil else { throw ConfigurationError("--exec \(key) is given twice") }
+            activations[key] = Self(executable: executable, arguments: Array(command.dropFirst()))
+        }
+        return activations
+    }
+}
