@@ -91,19 +91,19 @@ struct CommandTests {
         try await withServer([.tcp(host: "127.0.0.1", layout: .lp64)], services: [dispatcher]) { _, bound in
             let server = bound[0].address.description
             let socket = "/tmp/crossbit-e-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
-            let broker = BackgroundProcess(try CPeers.builtExecutable("crossbitd"), [
+            let broker = ChildProcess(try CPeers.builtExecutable("crossbitd"), [
                 "--idl", SampleIDL.path, "--listen", "ilp32=unix://\(socket)",
                 "--route", "CROSSBIT_SAMPLE:CROSSBIT_SAMPLE_V1=lp64@\(server)", "--log-level", "error",
             ])
-            try broker.process.run()
+            try broker.start()
             defer {
-                broker.stop()
+                broker.stopNow()
                 unlink(socket)
             }
             let address = "unix://\(socket)"
             var ping = try await Self.crossbit(["ping", address])
             let deadline = ContinuousClock.now + .seconds(20)
-            while ping.status != 0 && ContinuousClock.now < deadline && broker.process.isRunning {
+            while ping.status != 0 && ContinuousClock.now < deadline && broker.isRunning {
                 try await Task.sleep(for: .milliseconds(50))
                 ping = try await Self.crossbit(["ping", address])
             }

@@ -27,56 +27,34 @@ public actor CPeers {
         return try await task.value
     }
 
-    /// The repository's root, found from this file's path.
-    public static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    // The three below are kept for CrossbitDynamicTests and CrossbitActivationTests; they forward to ``Paths``.
+
+    /// The repository's root.
+    public static var repositoryRoot: String { Paths.repositoryRoot }
 
     /// `crossbit-idl`, built beside the test bundle.
-    public static func crossbitIDL() throws -> String { try builtExecutable("crossbit-idl") }
+    public static func crossbitIDL() throws -> String { try Paths.product("crossbit-idl") }
 
     /// An executable product of the package (`crossbit`, `crossbitd`, …), built beside the test bundle.
-    public static func builtExecutable(_ name: String) throws -> String {
-        let path = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent(name).path
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw ProcessFailure(description: "\(name) is not built at \(path): build with `swift build --build-tests`")
-        }
-        return path
-    }
+    public static func builtExecutable(_ name: String) throws -> String { try Paths.product(name) }
 
     private static func compile(_ interface: Interface, _ layout: WireLayout) async throws -> Build {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("crossbit-transport-\(getpid())-\(interface)-\(layout)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let name: String, rpcgenFlags: [String], defines: [String], sources: (server: String, client: String)
+        let directory = try Paths.temporaryDirectory("peers-\(interface)-\(layout)").path
         switch interface {
         case .test:
-            name = "cbtest"
-            defines = layout == .lp64 ? ["-DCB_LP64"] : []
-            rpcgenFlags = defines
-            sources = (CPeerSources.server, CPeerSources.client)
+            let defines = layout == .lp64 ? ["-DCB_LP64"] : []
             try CPeerSources.interface.write(toFile: "\(directory)/cbtest.x", atomically: true, encoding: .utf8)
+            return try await RPCGen.buildPeers(
+                "cbtest", in: directory, layout: layout, rpcgenFlags: defines, defines: defines,
+                server: CPeerSources.server, client: CPeerSources.client)
         case .sample:
-            name = "crossbit_sample"
-            defines = layout == .lp64 ? ["-DSAMPLE_LP64"] : []
-            rpcgenFlags = ["-N"]
-            sources = (SamplePeerSources.server, SamplePeerSources.client)
-            let lowered = try await runTool(
-                try crossbitIDL(), ["rpcl", "--layout", layout.rawValue, "\(repositoryRoot)/IDL/crossbit_sample.x"])
+            let lowered = try await runTool(try Paths.product("crossbit-idl"), ["rpcl", "--layout", layout.rawValue, Paths.sampleIDL])
             try lowered.output.write(toFile: "\(directory)/crossbit_sample.x", atomically: true, encoding: .utf8)
+            return try await RPCGen.buildPeers(
+                "crossbit_sample", in: directory, layout: layout, rpcgenFlags: ["-N"],
+                defines: layout == .lp64 ? ["-DSAMPLE_LP64"] : [],
+                server: SamplePeerSources.server, client: SamplePeerSources.client)
         }
-        try sources.server.write(toFile: "\(directory)/server.c", atomically: true, encoding: .utf8)
-        try sources.client.write(toFile: "\(directory)/client.c", atomically: true, encoding: .utf8)
-        for (flag, output) in [("-h", "\(name).h"), ("-c", "\(name)_xdr.c"), ("-l", "\(name)_clnt.c"), ("-m", "\(name)_svc.c")] {
-            try await runTool("/usr/bin/rpcgen", rpcgenFlags + [flag, "-o", "\(directory)/\(output)", "\(directory)/\(name).x"])
-        }
-        let gcc = [layout == .lp64 ? "-m64" : "-m32", "-w", "-I/usr/include/tirpc", "-I\(directory)"] + defines
-        let build = Build(server: "\(directory)/server", client: "\(directory)/client")
-        for (output, parts) in [(build.server, ["server.c", "\(name)_svc.c"]), (build.client, ["client.c", "\(name)_clnt.c"])] {
-            let files = (parts + ["\(name)_xdr.c"]).map { "\(directory)/\($0)" }
-            try await runTool("/usr/bin/gcc", gcc + ["-o", output] + files + ["-ltirpc"])
-        }
-        return build
     }
 
     /// The ELF class (1 = 32-bit, 2 = 64-bit) and machine (3 = i386, 62 = x86-64) of an executable.

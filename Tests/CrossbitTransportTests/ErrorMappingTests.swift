@@ -127,12 +127,14 @@ struct ErrorMappingTests {
 
     @Test("a server that dies during a call gives a transport failure at once")
     func serverDiesDuringCall() async throws {
-        let server = BackgroundProcess(try await CPeers.shared.build(.lp64).server, ["tcp"])
-        defer { server.stop() }
-        let port = try await server.start().split(separator: " ").last.map(String.init) ?? "0"
+        let server = ChildProcess(try await CPeers.shared.build(.lp64).server, ["tcp"])
+        try server.start()
+        defer { server.stopNow() }
+        let ready = try await server.line(containing: "READY", timeout: .seconds(10))
+        let port = ready.split(separator: " ").last.map(String.init) ?? "0"
         let client = try RPCClient(address: "tcp://127.0.0.1:\(port)", layout: .lp64)
         let started = ContinuousClock.now
-        async let killed: Void = { try? await Task.sleep(for: .milliseconds(100)); server.stop() }()
+        async let killed: Void = { try? await Task.sleep(for: .milliseconds(100)); server.stopNow() }()
         await expectRPCError(.transportFailure) { () throws(RPCError) in
             try await call(client, procedure: CPeerSources.Procedure.sleep.rawValue, arguments: [0, 0, 0x27, 0x10],
                            timeout: .seconds(20))

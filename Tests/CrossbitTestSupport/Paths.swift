@@ -1,0 +1,36 @@
+import Foundation
+
+/// Where the repository and the package's built products are.
+public enum Paths {
+    /// The repository's root (this file is Tests/CrossbitTestSupport/Paths.swift).
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// `IDL/crossbit_sample.x`.
+    public static let sampleIDL = repositoryRoot + "/IDL/crossbit_sample.x"
+
+    /// The folder of the test bundle, where the package's products are built.
+    public static let products = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        .deletingLastPathComponent().path
+
+    /// An executable product of the package (`crossbit`, `crossbitd`, `crossbit-idl`), or nil when it is not built.
+    public static func builtProduct(_ name: String) -> String? {
+        let path = products + "/" + name
+        return FileManager.default.isExecutableFile(atPath: path) ? path : nil
+    }
+
+    /// An executable product of the package; throws when it is not built.
+    public static func product(_ name: String) throws -> String {
+        guard let path = builtProduct(name) else {
+            throw ProcessFailure(description: "\(name) is not built in \(products): build with `swift build --build-tests`")
+        }
+        return path
+    }
+
+    /// A fresh, empty temporary directory whose name contains `name`.
+    public static func temporaryDirectory(_ name: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("crossbit-\(name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}

@@ -1,0 +1,54 @@
+import CrossbitCore
+
+/// rpcgen and gcc at test time: C peers of an RPC-language file, built as a
+/// real i386 ELF (`gcc -m32`) for ILP32 and with `gcc -m64` for LP64.
+public enum RPCGen {
+    /// The gcc flag of a layout.
+    public static func gccFlag(_ layout: WireLayout) -> String { layout == .ilp32 ? "-m32" : "-m64" }
+
+    /// Runs rpcgen with `flags` on `directory/name.x`. It writes `name.h`,
+    /// `name_xdr.c`, `name_clnt.c` and a `name_svc.c` without `main`, or
+    /// when `serverMain` rpcgen's default set (its `name_svc.c` has a `main`;
+    /// no `name_xdr.c` for a file without types).
+    public static func generate(_ name: String, in directory: String, flags: [String] = [], serverMain: Bool = false)
+        async throws
+    {
+        guard !serverMain else {
+            try await runTool("/usr/bin/rpcgen", flags + ["\(name).x"], in: directory)
+            return
+        }
+        for (flag, output) in [("-h", "\(name).h"), ("-c", "\(name)_xdr.c"), ("-l", "\(name)_clnt.c"), ("-m", "\(name)_svc.c")] {
+            try await runTool("/usr/bin/rpcgen", flags + [flag, "-o", "\(directory)/\(output)", "\(directory)/\(name).x"])
+        }
+    }
+
+    /// Compiles C `files` (relative to `directory`, which is also on the
+    /// include path, as is libtirpc's) for `layout` with gcc `flags`: linked
+    /// with libtirpc into `output`, or to objects when `output` is nil.
+    public static func compile(
+        _ files: [String], layout: WireLayout, in directory: String, flags: [String] = [], output: String? = nil
+    ) async throws {
+        let target = output.map { ["-o", $0] } ?? ["-c"]
+        let libraries = output == nil ? [] : ["-ltirpc"]
+        try await runTool(
+            "/usr/bin/gcc",
+            [gccFlag(layout)] + flags + ["-I/usr/include/tirpc", "-I\(directory)"] + target + files + libraries,
+            in: directory)
+    }
+
+    /// Builds a C server and client of `directory/name.x` from their sources:
+    /// rpcgen's stubs and XDR routines, compiled for `layout` with `defines`.
+    public static func buildPeers(
+        _ name: String, in directory: String, layout: WireLayout, rpcgenFlags: [String], defines: [String] = [],
+        server: String, client: String
+    ) async throws -> CPeers.Build {
+        try server.write(toFile: "\(directory)/server.c", atomically: true, encoding: .utf8)
+        try client.write(toFile: "\(directory)/client.c", atomically: true, encoding: .utf8)
+        try await generate(name, in: directory, flags: rpcgenFlags)
+        let build = CPeers.Build(server: "\(directory)/server", client: "\(directory)/client")
+        for (output, parts) in [(build.server, ["server.c", "\(name)_svc.c"]), (build.client, ["client.c", "\(name)_clnt.c"])] {
+            try await compile(parts + ["\(name)_xdr.c"], layout: layout, in: directory, flags: ["-w"] + defines, output: output)
+        }
+        return build
+    }
+}
