@@ -151,7 +151,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CrossbitBrokerTests",
-            dependencies: ["CrossbitBroker", "CrossbitCore", "CrossbitIDL", "CrossbitTransport"],
+            dependencies: ["CrossbitBroker", "CrossbitCore", "CrossbitIDL", "CrossbitTransport", "CrossbitTestSupport"],
             plugins: ["CrossbitIDLPlugin"]
         ),
     ]

@@ -1,5 +1,6 @@
 import CrossbitBroker
 import CrossbitCore
+import CrossbitTestSupport
 import CrossbitTransport
 import Foundation
 import Testing
@@ -32,9 +33,9 @@ struct BrokerProcessTests {
                 "--idl", Paths.sampleIDL, "--listen", "ilp32=tcp://127.0.0.1:0",
                 "--route", "CROSSBIT_SAMPLE:CROSSBIT_SAMPLE_V1=lp64@\(server)",
             ]) { (daemon: Daemon) async throws in
-                let result = try await run(peers.client, ["127.0.0.1", "\(daemon.port(.ilp32))"], check: false)
-                #expect(result.status == 0, "\(result.output)")
-                #expect(result.output.hasSuffix("ALL PASSED\n"), "\(result.output)")
+                let result = try await runTool(peers.client, ["127.0.0.1", "\(daemon.port(.ilp32))"], expectSuccess: false)
+                #expect(result.status == 0, "\(result.combined)")
+                #expect(result.combined.hasSuffix("ALL PASSED\n"), "\(result.combined)")
                 // Handle -1 from the 32-bit client arrives as 64-bit -1; sizes are zero-extended, ssize_t sign-extended.
                 #expect(observations.handles.contains(Handle(rawValue: UInt.max)))
                 #expect(observations.sizes.contains(0xFFFF_FFFF))
@@ -52,7 +53,7 @@ struct BrokerProcessTests {
     func swiftClientToCServer() async throws {
         let (server, port) = try await startCServer()
         defer { server.kill(SIGKILL) }
-        let socket = try Paths.temporaryDirectory("swift-to-c") + "/broker.sock"
+        let socket = try Paths.temporaryDirectory("swift-to-c").path + "/broker.sock"
         try await withDaemon([
             "--idl", Paths.sampleIDL, "--listen", "lp64=unix://\(socket)", "--listen", "ilp32=tcp://127.0.0.1:0",
             "--route", "\(Self.sampleProgram):1=ilp32@tcp://127.0.0.1:\(port)",
@@ -142,12 +143,12 @@ struct BrokerProcessTests {
                 "--idl", Paths.sampleIDL, "--listen", "ilp32=tcp://127.0.0.1:0", "--rpcbind", "ilp32",
                 "--route", "CROSSBIT_SAMPLE:1=lp64@\(server)",
             ]) { (daemon: Daemon) async throws in
-                let registered = try await run("/usr/sbin/rpcinfo", ["-p", "127.0.0.1"]).output
+                let registered = try await runTool("/usr/sbin/rpcinfo", ["-p", "127.0.0.1"]).combined
                 #expect(registered.contains("\(Self.sampleProgram)    1   tcp  \(String(daemon.port(.ilp32)).leftPadded(5))"), "\(registered)")
-                let result = try await run(peers.client, ["127.0.0.1"], check: false)
-                #expect(result.output.hasSuffix("ALL PASSED\n"), "\(result.output)")
+                let result = try await runTool(peers.client, ["127.0.0.1"], expectSuccess: false)
+                #expect(result.combined.hasSuffix("ALL PASSED\n"), "\(result.combined)")
             }
-            let after = try await run("/usr/sbin/rpcinfo", ["-p", "127.0.0.1"]).output
+            let after = try await runTool("/usr/sbin/rpcinfo", ["-p", "127.0.0.1"]).combined
             #expect(!after.contains("\(Self.sampleProgram)"), "still registered after shutdown:\n\(after)")
         }
     }
@@ -243,7 +244,7 @@ struct BrokerProcessTests {
     func replyErrors() async throws {
         try await withSwiftServer([sampleServer(Observations())]) { (server: RPCAddress) async throws in
             try await withDaemon([
-                "--idl", Paths.repository + "/IDL", "--listen", "ilp32=tcp://127.0.0.1:0",
+                "--idl", Paths.repositoryRoot + "/IDL", "--listen", "ilp32=tcp://127.0.0.1:0",
                 "--route", "CROSSBIT_SAMPLE:1=lp64@\(server)",
             ]) { (daemon: Daemon) async throws in
                 let client = try RPCClient(address: daemon.address(.ilp32), layout: .ilp32)
@@ -271,7 +272,7 @@ struct BrokerProcessTests {
 
     @Test("garbage bytes and truncated records on every endpoint: no crash, other clients unaffected")
     func garbageOnEveryEndpoint() async throws {
-        let socket = try Paths.temporaryDirectory("garbage") + "/broker.sock"
+        let socket = try Paths.temporaryDirectory("garbage").path + "/broker.sock"
         try await withSwiftServer([sampleServer(Observations())]) { (server: RPCAddress) async throws in
             try await withDaemon([
                 "--idl", Paths.sampleIDL, "--listen", "ilp32=tcp://127.0.0.1:0", "--listen", "lp64=unix://\(socket)",
@@ -340,14 +341,14 @@ struct BrokerProcessTests {
         (["--config", "/nonexistent/crossbitd.toml"], "cannot read config file"),
     ])
     func badConfiguration(arguments: [String], message: String) async throws {
-        let result = try await run(Paths.crossbitd, ["--idl", Paths.testIDL] + arguments, check: false)
-        #expect(result.status == 2, "\(result.output)")
-        #expect(result.output.contains(message), "\(result.output)")
+        let result = try await runTool(Paths.crossbitd, ["--idl", Paths.testIDL] + arguments, expectSuccess: false)
+        #expect(result.status == 2, "\(result.combined)")
+        #expect(result.combined.contains(message), "\(result.combined)")
     }
 
     @Test("the TOML file: same settings as the flags; unknown keys are exit status 2")
     func tomlFile() async throws {
-        let directory = try Paths.temporaryDirectory("toml")
+        let directory = try Paths.temporaryDirectory("toml").path
         try """
             idl = "\(Paths.testIDL)"
             [[listen]]
@@ -355,8 +356,8 @@ struct BrokerProcessTests {
             url = "tcp://127.0.0.1:0"
             """.write(toFile: directory + "/good.toml", atomically: true, encoding: .utf8)
         try "colour = \"blue\"\n".write(toFile: directory + "/bad.toml", atomically: true, encoding: .utf8)
-        let bad = try await run(Paths.crossbitd, ["--config", directory + "/bad.toml"], check: false)
-        #expect(bad.status == 2 && bad.output.contains("unknown key 'colour'"), "\(bad.output)")
+        let bad = try await runTool(Paths.crossbitd, ["--config", directory + "/bad.toml"], expectSuccess: false)
+        #expect(bad.status == 2 && bad.combined.contains("unknown key 'colour'"), "\(bad.combined)")
         try await withSwiftServer([BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService())]) { (server: RPCAddress) async throws in
             try await withDaemon(["--config", directory + "/good.toml", "--route", "BROKER_TEST:1=lp64@\(server)"]) { (daemon: Daemon) async throws in
                 let client = BrokerTest.BrokerTestV1Client(transport: try RPCClient(address: daemon.address(.lp64), layout: .lp64))

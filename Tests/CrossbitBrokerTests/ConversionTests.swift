@@ -1,6 +1,7 @@
 import CrossbitBroker
 import CrossbitCore
 import CrossbitIDL
+import CrossbitTestSupport
 import Foundation
 import Testing
 
@@ -185,7 +186,7 @@ func xdr(_ layout: WireLayout, _ body: (inout XDRWriter) throws(XDRError) -> Voi
 
 @Suite struct IDLCatalogLoadingTests {
     @Test func loadsFilesAndFoldersOnce() throws {
-        let catalog = try IDLCatalog(paths: [Paths.repository + "/IDL", Paths.sampleIDL])
+        let catalog = try IDLCatalog(paths: [Paths.repositoryRoot + "/IDL", Paths.sampleIDL])
         #expect(catalog.programNumber(.name("CROSSBIT_SAMPLE")) == 0x2000_1001)
         #expect(catalog.programNumber(.name("CROSSBIT_BROKER")) == 0x2000_1000)
     }
@@ -194,7 +195,7 @@ func xdr(_ layout: WireLayout, _ body: (inout XDRWriter) throws(XDRError) -> Voi
         #expect(throws: ConfigurationError("IDL path '/nonexistent.x' does not exist")) {
             try IDLCatalog(paths: ["/nonexistent.x"])
         }
-        let empty = try Paths.temporaryDirectory("empty-idl")
+        let empty = try Paths.temporaryDirectory("empty-idl").path
         #expect(throws: ConfigurationError("IDL folder '\(empty)' holds no .x file")) { try IDLCatalog(paths: [empty]) }
         let bad = empty + "-bad.x"
         try "struct broken {".write(toFile: bad, atomically: true, encoding: .utf8)

@@ -1,4 +1,5 @@
 import CrossbitCore
+import CrossbitTestSupport
 import CrossbitTransport
 import Foundation
 import Testing
