@@ -111,7 +111,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CrossbitIDLTests",
-            dependencies: ["CrossbitIDL", "CrossbitCodeGen"],
+            dependencies: ["CrossbitIDL", "CrossbitCodeGen", "CrossbitTestSupport"],
             resources: [.copy("BadInputs")]
         ),
         .testTarget(

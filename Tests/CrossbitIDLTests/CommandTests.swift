@@ -1,30 +1,31 @@
 import CrossbitCodeGen
 import CrossbitIDL
+import CrossbitTestSupport
 import Foundation
 import Testing
 
 /// The `crossbit-idl` executable, when the build has produced it.
-@Suite("crossbit-idl", .enabled(if: Tools.crossbitIDL != nil))
+@Suite("crossbit-idl", .enabled(if: Paths.builtProduct("crossbit-idl") != nil))
 struct CommandTests {
-    private var tool: String { Tools.crossbitIDL?.path ?? "" }
-    private var sample: String { Tools.repositoryRoot.appendingPathComponent("IDL/crossbit_sample.x").path }
+    private var tool: String { Paths.builtProduct("crossbit-idl") ?? "" }
+    private var sample: String { Paths.sampleIDL }
 
     @Test("check: exit 0 on good files, 1 with diagnostics when any file is bad")
-    func check() throws {
-        let good = try Tools.run(tool, ["check"] + Tools.projectIDLFiles.map(\.path))
+    func check() async throws {
+        let good = try await runTool(tool, ["check"] + Tools.projectIDLFiles.map(\.path), expectSuccess: false)
         #expect(good.status == 0, "\(good)")
-        #expect(good.stderr.isEmpty)
+        #expect(good.error.isEmpty)
         let folder = try #require(BadInputs.folder)
-        let bad = try Tools.run(tool, ["check", sample, "undefined_type.x"], in: folder)
+        let bad = try await runTool(tool, ["check", sample, "undefined_type.x"], in: folder.path, expectSuccess: false)
         #expect(bad.status == 1)
-        #expect(bad.stderr == "undefined_type.x:2:12: error: undefined type 'missing_t'\n")
+        #expect(bad.error == "undefined_type.x:2:12: error: undefined type 'missing_t'\n")
     }
 
     @Test("layout --json: sizes per layout or \"variable\", and paths")
-    func layoutJSON() throws {
-        let output = try Tools.run(tool, ["layout", "--json", sample])
+    func layoutJSON() async throws {
+        let output = try await runTool(tool, ["layout", "--json", sample], expectSuccess: false)
         #expect(output.status == 0)
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as? [String: Any])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(output.output.utf8)) as? [String: Any])
         let types = try #require(json["types"] as? [[String: Any]])
         let widths = try #require(types.first { $0["name"] as? String == "sample_widths" })
         let size = try #require(widths["size"] as? [String: Any])
@@ -39,26 +40,26 @@ struct CommandTests {
     }
 
     @Test("layout: a readable table")
-    func layoutTable() throws {
-        let output = try Tools.run(tool, ["layout", sample])
+    func layoutTable() async throws {
+        let output = try await runTool(tool, ["layout", sample], expectSuccess: false)
         #expect(output.status == 0)
-        #expect(output.stdout.hasPrefix("TYPE"))
-        #expect(output.stdout.contains("sample_widths    struct   44        76        size, offset"))
+        #expect(output.output.hasPrefix("TYPE"))
+        #expect(output.output.contains("sample_widths    struct   44        76        size, offset"))
     }
 
     @Test("rpcl prints what the library prints, to stdout or a file")
-    func rpcl() throws {
+    func rpcl() async throws {
         let module = try IDLFrontEnd.load(path: sample)
-        let stdout = try Tools.run(tool, ["rpcl", "--layout", "ilp32", sample])
+        let stdout = try await runTool(tool, ["rpcl", "--layout", "ilp32", sample], expectSuccess: false)
         #expect(stdout.status == 0)
-        #expect(stdout.stdout == RPCLPrinter.print(module, layout: .ilp32))
-        let directory = try Tools.temporaryDirectory(prefix: "rpcl")
+        #expect(stdout.output == RPCLPrinter.print(module, layout: .ilp32))
+        let directory = try Paths.temporaryDirectory("rpcl")
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("out.x").path
-        let written = try Tools.run(tool, ["rpcl", "--layout", "lp64", "-o", file, sample])
+        let written = try await runTool(tool, ["rpcl", "--layout", "lp64", "-o", file, sample], expectSuccess: false)
         #expect(written.status == 0)
         #expect(try String(contentsOfFile: file, encoding: .utf8) == RPCLPrinter.print(module, layout: .lp64))
-        let badLayout = try Tools.run(tool, ["rpcl", "--layout", "lp32", sample])
+        let badLayout = try await runTool(tool, ["rpcl", "--layout", "lp32", sample], expectSuccess: false)
         #expect(badLayout.status != 0)
     }
 }

@@ -1,5 +1,6 @@
 import CrossbitCore
 import CrossbitIDL
+import CrossbitTestSupport
 import Foundation
 import Testing
 
@@ -81,7 +82,7 @@ struct FrontEndTests {
 
     @Test("preprocessor: defines, conditionals, includes, comments, line continuation")
     func preprocessor() throws {
-        let directory = try Tools.temporaryDirectory(prefix: "pp")
+        let directory = try Paths.temporaryDirectory("pp")
         defer { try? FileManager.default.removeItem(at: directory) }
         try "const INCLUDED = 7;\n".write(
             to: directory.appendingPathComponent("inc.x"), atomically: true, encoding: .utf8)

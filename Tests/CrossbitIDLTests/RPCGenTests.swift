@@ -1,6 +1,7 @@
 import CrossbitCodeGen
 import CrossbitCore
 import CrossbitIDL
+import CrossbitTestSupport
 import Foundation
 import Testing
 
@@ -28,10 +29,10 @@ struct RPCGenTests {
     }
 
     @Test("rpcgen accepts rpcl output and gcc compiles its C", arguments: IDLCase.all)
-    func compiles(idl: IDLCase) throws {
-        let directory = try Tools.temporaryDirectory(prefix: "rpcgen")
+    func compiles(idl: IDLCase) async throws {
+        let directory = try Paths.temporaryDirectory("rpcgen")
         defer { try? FileManager.default.removeItem(at: directory) }
-        try Tools.rpcgenAndCompile(idl.file, layout: idl.layout, in: directory)
+        try await Tools.rpcgenAndCompile(idl.file, layout: idl.layout, in: directory)
     }
 
     @Test("rpcl lowers width-dependent types per layout")
@@ -69,24 +70,21 @@ struct RPCGenTests {
     /// For every fixed-size type of the sample interfaces, rpcgen's C encodes a
     /// filled value into exactly the number of bytes the layout model predicts.
     @Test("layout model matches xdr_sizeof of rpcgen's C", arguments: IDLCase.measured)
-    func layoutMatchesC(idl: IDLCase) throws {
+    func layoutMatchesC(idl: IDLCase) async throws {
         let module = try IDLFrontEnd.load(path: idl.file.path)
-        let directory = try Tools.temporaryDirectory(prefix: "sizes")
+        let directory = try Paths.temporaryDirectory("sizes")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let name = try Tools.rpcgenAndCompile(idl.file, layout: idl.layout, in: directory)
+        let name = try await Tools.rpcgenAndCompile(idl.file, layout: idl.layout, in: directory)
         let fixed = module.layout.types.filter { $0.size[idl.layout] != nil }
         #expect(fixed.count >= 5)
         try Self.sizeProgram(name: name, types: fixed.map(\.name), module: module)
             .write(to: directory.appendingPathComponent("sizes.c"), atomically: true, encoding: .utf8)
-        let gcc = try Tools.run(
-            "gcc",
-            [Tools.gccFlag(idl.layout), "-o", "sizes", "-I/usr/include/tirpc", "sizes.c", "\(name)_xdr.c", "-ltirpc"],
-            in: directory)
-        try #require(gcc.status == 0, "\(gcc)")
-        let run = try Tools.run(directory.appendingPathComponent("sizes").path, [], in: directory, timeout: 30)
+        try await RPCGen.compile(["sizes.c", "\(name)_xdr.c"], layout: idl.layout, in: directory.path, output: "sizes")
+        let run = try await runTool(
+            directory.appendingPathComponent("sizes").path, [], in: directory.path, timeout: .seconds(30), expectSuccess: false)
         try #require(run.status == 0, "\(run)")
         var measured: [String: (sizeof: Int, encoded: Int)] = [:]
-        for line in run.stdout.split(separator: "\n") {
+        for line in run.output.split(separator: "\n") {
             let parts = line.split(separator: " ")
             guard parts.count == 3, let sizeof = Int(parts[1]), let encoded = Int(parts[2]) else { continue }
             measured[String(parts[0])] = (sizeof, encoded)

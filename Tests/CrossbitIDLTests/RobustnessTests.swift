@@ -1,4 +1,5 @@
 import CrossbitIDL
+import CrossbitTestSupport
 import Foundation
 import Testing
 
@@ -70,7 +71,7 @@ enum HostileInput: String, CaseIterable, CustomStringConvertible {
 struct RobustnessTests {
     @Test("hostile input gives diagnostics", arguments: HostileInput.allCases)
     func library(input: HostileInput) throws {
-        let directory = try Tools.temporaryDirectory(prefix: "hostile")
+        let directory = try Paths.temporaryDirectory("hostile")
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = try input.write(in: directory).path
         let start = ContinuousClock.now
@@ -111,7 +112,7 @@ struct RobustnessTests {
 
     @Test("unreadable paths")
     func unreadable() throws {
-        let directory = try Tools.temporaryDirectory(prefix: "unreadable")
+        let directory = try Paths.temporaryDirectory("unreadable")
         defer { try? FileManager.default.removeItem(at: directory) }
         for path in [directory.appendingPathComponent("missing.x").path, directory.path] {
             do {
@@ -123,24 +124,23 @@ struct RobustnessTests {
         }
     }
 
-    @Test("crossbit-idl check exits 1 with diagnostics", .enabled(if: Tools.crossbitIDL != nil),
+    @Test("crossbit-idl check exits 1 with diagnostics", .enabled(if: Paths.builtProduct("crossbit-idl") != nil),
           arguments: HostileInput.allCases)
-    func executable(input: HostileInput) throws {
-        let directory = try Tools.temporaryDirectory(prefix: "hostile-cli")
+    func executable(input: HostileInput) async throws {
+        let directory = try Paths.temporaryDirectory("hostile-cli")
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = try input.write(in: directory).path
-        let tool = try #require(Tools.crossbitIDL)
-        let output = try Tools.run(tool.path, ["check", path], timeout: 60)
-        #expect(!output.timedOut)
+        let tool = try #require(Paths.builtProduct("crossbit-idl"))
+        let output = try await runTool(tool, ["check", path], timeout: .seconds(60), expectSuccess: false)
         #expect(output.status == 1, "\(output)")
-        #expect(output.stderr.hasPrefix(path + ":"))
+        #expect(output.error.hasPrefix(path + ":"))
     }
 
-    @Test("crossbit-idl check on a missing file exits 1", .enabled(if: Tools.crossbitIDL != nil))
-    func executableMissingFile() throws {
-        let tool = try #require(Tools.crossbitIDL)
-        let output = try Tools.run(tool.path, ["check", "/nonexistent/file.x"])
+    @Test("crossbit-idl check on a missing file exits 1", .enabled(if: Paths.builtProduct("crossbit-idl") != nil))
+    func executableMissingFile() async throws {
+        let tool = try #require(Paths.builtProduct("crossbit-idl"))
+        let output = try await runTool(tool, ["check", "/nonexistent/file.x"], expectSuccess: false)
         #expect(output.status == 1)
-        #expect(output.stderr == "/nonexistent/file.x:1:1: error: cannot read file: no such file\n")
+        #expect(output.error == "/nonexistent/file.x:1:1: error: cannot read file: no such file\n")
     }
 }
