@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "CrossbitCodeGenTests",
             dependencies: [
-                "CrossbitCore", "CrossbitIDL", "CrossbitCodeGen",
+                "CrossbitCore", "CrossbitIDL", "CrossbitCodeGen", "CrossbitTestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             // Interop/ holds the C peer; Golden/ the expected generator output.

@@ -1,5 +1,6 @@
 import CrossbitCodeGen
 import CrossbitIDL
+import CrossbitTestSupport
 import Foundation
 import Testing
 
@@ -77,40 +78,42 @@ import Testing
         SwiftGeneratorOptions(accessLevel: .public), SwiftGeneratorOptions(accessLevel: .internal, server: false),
         SwiftGeneratorOptions(accessLevel: .package, client: false),
     ])
-    func generatedCodeCompilesWithoutWarnings(options: SwiftGeneratorOptions) throws {
-        let folder = try temporaryFolder("generated")
+    func generatedCodeCompilesWithoutWarnings(options: SwiftGeneratorOptions) async throws {
+        let folder = try Paths.temporaryDirectory("generated")
         defer { try? FileManager.default.removeItem(at: folder) }
         let files = try Self.generate([Paths.everythingIDL, Self.sampleIDL], options: options).map { file in
             let url = folder.appending(path: file.name)
             try file.contents.write(to: url, atomically: true, encoding: .utf8)
             return url
         }
-        let result = try typecheck(files)
-        #expect(result.status == 0, "\(result.output)")
+        let result = try await typecheck(files)
+        #expect(result.status == 0, "\(result.combined)")
     }
 
     /// `crossbit-idl swift`, as the build plugin runs it.
-    @Test func commandLineWritesFilesAndReportsErrors() throws {
-        let tool = Paths.modules.deletingLastPathComponent().appending(path: "crossbit-idl").path
-        let folder = try temporaryFolder("cli")
+    @Test func commandLineWritesFilesAndReportsErrors() async throws {
+        let tool = try Paths.product("crossbit-idl")
+        let folder = try Paths.temporaryDirectory("cli")
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appending(path: "out")
-        let ok = try run(tool, ["swift", Paths.everythingIDL, "--out", out.path, "--access-level", "public", "--client"])
-        #expect(ok.status == 0, "\(ok.output)")
+        let ok = try await runTool(
+            tool, ["swift", Paths.everythingIDL, "--out", out.path, "--access-level", "public", "--client"],
+            timeout: .seconds(120), expectSuccess: false)
+        #expect(ok.status == 0, "\(ok.combined)")
         let text = try String(contentsOf: out.appending(path: "xdr_everything.xdr.swift"), encoding: .utf8)
         #expect(text.contains("public struct XdrEverythingV1Client<Transport: RPCClientTransport>"))
         #expect(!text.contains("Service"))
 
         let bad = folder.appending(path: "bad.x")
         try "struct broken { undefined_t x; };".write(to: bad, atomically: true, encoding: .utf8)
-        let failed = try run(tool, ["swift", bad.path, "--out", out.path])
+        let failed = try await runTool(tool, ["swift", bad.path, "--out", out.path], timeout: .seconds(120), expectSuccess: false)
         #expect(failed.status == 1)
-        #expect(failed.output.contains("bad.x:1:"))
-        #expect(failed.output.contains("error:"))
+        #expect(failed.combined.contains("bad.x:1:"))
+        #expect(failed.combined.contains("error:"))
     }
 
     /// Names that are Swift keywords or clash with what generated code uses.
-    @Test func awkwardNamesCompile() throws {
+    @Test func awkwardNamesCompile() async throws {
         let text = try Self.generate(source: """
             enum protocol { IN = 1, OUT = 2 };
             typedef int int32;
@@ -120,12 +123,12 @@ import Testing
             struct Self { int a; Self *next; };
             program PROG { version VERS { void INIT(void) = 1; type SELF(int32, String) = 2; int RETURN(result) = 3; } = 1; } = 99;
             """)
-        let folder = try temporaryFolder("awkward")
+        let folder = try Paths.temporaryDirectory("awkward")
         defer { try? FileManager.default.removeItem(at: folder) }
         let url = folder.appending(path: "inline.xdr.swift")
         try text.write(to: url, atomically: true, encoding: .utf8)
-        let result = try typecheck([url])
-        #expect(result.status == 0, "\(result.output)")
+        let result = try await typecheck([url])
+        #expect(result.status == 0, "\(result.combined)")
     }
 
     static let rpcsvcFiles: [String] = {
@@ -141,20 +144,20 @@ import Testing
     /// Every rpcsvc `.x` file generates Swift that compiles (types it takes from
     /// `%#include`d files are generated along with it).
     @Test(arguments: rpcsvcFiles)
-    func rpcsvcFileGeneratesSwiftThatCompiles(path: String) throws {
-        let folder = try temporaryFolder("rpcsvc")
+    func rpcsvcFileGeneratesSwiftThatCompiles(path: String) async throws {
+        let folder = try Paths.temporaryDirectory("rpcsvc")
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = try #require(try Self.generate([path]).first)
         let url = folder.appending(path: file.name)
         try file.contents.write(to: url, atomically: true, encoding: .utf8)
-        let result = try typecheck([url])
-        #expect(result.status == 0, "\(path):\n\(result.output)")
+        let result = try await typecheck([url])
+        #expect(result.status == 0, "\(path):\n\(result.combined)")
     }
 
     /// All rpcsvc files in one module: types one takes from another are
     /// qualified with that file's namespace (`Nis.NisObject`).
-    @Test func rpcsvcFilesCompileTogether() throws {
-        let folder = try temporaryFolder("rpcsvc-all")
+    @Test func rpcsvcFilesCompileTogether() async throws {
+        let folder = try Paths.temporaryDirectory("rpcsvc-all")
         defer { try? FileManager.default.removeItem(at: folder) }
         let files = try Self.generate(Self.rpcsvcFiles).map { file in
             let url = folder.appending(path: file.name)
@@ -163,8 +166,8 @@ import Testing
         }
         let callback = try String(contentsOf: folder.appending(path: "nis_callback.xdr.swift"), encoding: .utf8)
         #expect(callback.contains("typealias ObjP = Nis.NisObject?"))
-        let result = try typecheck(files)
-        #expect(result.status == 0, "\(result.output)")
+        let result = try await typecheck(files)
+        #expect(result.status == 0, "\(result.combined)")
     }
 }
 

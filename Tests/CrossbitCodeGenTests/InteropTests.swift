@@ -1,5 +1,6 @@
 import CrossbitCodeGen
 import CrossbitCore
+import CrossbitTestSupport
 import Foundation
 import PropertyBased
 import Testing
@@ -15,25 +16,16 @@ import Testing
         static let shared = Peers()
         private var built: [WireLayout: URL] = [:]
 
-        func peer(_ layout: WireLayout) throws -> URL {
+        func peer(_ layout: WireLayout) async throws -> URL {
             if let peer = built[layout] { return peer }
-            let folder = try temporaryFolder("ev-peer-\(layout)")
+            let folder = try Paths.temporaryDirectory("ev-peer-\(layout)")
             let module = try loadModule(Paths.everythingIDL)
             try RPCLPrinter.print(module, layout: layout).write(
                 to: folder.appending(path: "ev.x"), atomically: true, encoding: .utf8)
             try FileManager.default.copyItem(
                 at: Paths.testsFolder.appending(path: "Interop/ev_peer.c"), to: folder.appending(path: "ev_peer.c"))
-            let bits = layout == .ilp32 ? "-m32" : "-m64"
-            for step in [
-                ["rpcgen", "-N", "-h", "ev.x", "-o", "ev.h"],
-                ["rpcgen", "-N", "-c", "ev.x", "-o", "ev_xdr.c"],
-                ["gcc", bits, "-O1", "-I/usr/include/tirpc", "-o", "ev_peer", "ev_peer.c", "ev_xdr.c", "-ltirpc"],
-            ] {
-                let result = try run("/usr/bin/env", step, in: folder)
-                guard result.status == 0 else {
-                    throw GenerationFailure(message: "\(step.joined(separator: " ")) failed:\n\(result.output)")
-                }
-            }
+            try await RPCGen.generate("ev", in: folder.path, flags: ["-N"])
+            try await RPCGen.compile(["ev_peer.c", "ev_xdr.c"], layout: layout, in: folder.path, flags: ["-O1"], output: "ev_peer")
             let peer = folder.appending(path: "ev_peer")
             built[layout] = peer
             return peer
@@ -42,13 +34,13 @@ import Testing
 
     /// Runs the C peer; its exit status must be 0.
     func peer(_ layout: WireLayout, _ arguments: String...) async throws {
-        let result = try run(try await Peers.shared.peer(layout).path, arguments)
-        #expect(result.status == 0, "ev_peer \(arguments.joined(separator: " ")) [\(layout)]: \(result.output)")
+        let result = try await runTool(try await Peers.shared.peer(layout).path, arguments, timeout: .seconds(120), expectSuccess: false)
+        #expect(result.status == 0, "ev_peer \(arguments.joined(separator: " ")) [\(layout)]: \(result.combined)")
     }
 
     @Test(arguments: WireLayout.allCases)
     func swiftDecodesWhatCEncodes(layout: WireLayout) async throws {
-        let folder = try temporaryFolder("ev-c-to-swift")
+        let folder = try Paths.temporaryDirectory("ev-c-to-swift")
         let file = folder.appending(path: "c.bin")
         try await peer(layout, "encode", file.path)
         let bytes = [UInt8](try Data(contentsOf: file))
@@ -71,7 +63,7 @@ import Testing
 
     @Test(arguments: WireLayout.allCases)
     func cDecodesWhatSwiftEncodes(layout: WireLayout) async throws {
-        let folder = try temporaryFolder("ev-swift-to-c")
+        let folder = try Paths.temporaryDirectory("ev-swift-to-c")
         let file = folder.appending(path: "swift.bin")
         try Data(try Self.expected.xdrBytes(layout: layout)).write(to: file)
         try await peer(layout, "check", file.path)
@@ -82,15 +74,15 @@ import Testing
     @Test(arguments: WireLayout.allCases)
     func randomValuesRoundTripThroughC(layout: WireLayout) async throws {
         let peer = try await Peers.shared.peer(layout)
-        let folder = try temporaryFolder("ev-echo")
+        let folder = try Paths.temporaryDirectory("ev-echo")
         defer { try? FileManager.default.removeItem(at: folder) }
         await propertyCheck(count: 25, input: EverythingGenerators.everything) { value in
             do {
                 let input = folder.appending(path: "in.bin")
                 let output = folder.appending(path: "out.bin")
                 try Data(try value.xdrBytes(layout: layout)).write(to: input)
-                let result = try run(peer.path, ["echo", input.path, output.path])
-                #expect(result.status == 0, "\(result.output)")
+                let result = try await runTool(peer.path, ["echo", input.path, output.path], timeout: .seconds(120), expectSuccess: false)
+                #expect(result.status == 0, "\(result.combined)")
                 let echoed = [UInt8](try Data(contentsOf: output))
                 #expect(try Everything(xdrBytes: echoed, layout: layout) == value)
             } catch {
