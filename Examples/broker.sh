@@ -1,18 +1,19 @@
-# Sourced by the examples' run.sh: starts crossbitd and stops it again.
-#   start_broker WORKDIR ARGS...   starts crossbitd ARGS, logging to WORKDIR/crossbitd.log,
-#                                  returns once it is ready; stopped on exit
-#   stop_broker                    SIGTERM, then waits (the broker stops the servers it started)
-#   broker_log PATTERN             the log lines matching PATTERN, shortened
+# Sourced by the examples' run.sh: a work folder ($work, removed on exit),
+# and crossbitd started and stopped.
+#   start_broker ARGS...   starts crossbitd ARGS, logging to $work/crossbitd.log,
+#                          returns once it is ready; stopped on exit
+#   stop_broker            SIGTERM, then waits (the broker stops the servers it started)
+#   broker_log PATTERN     the log lines matching PATTERN, shortened
+set -euo pipefail
 BIN=${BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.build/debug}
 broker_pid=""
-broker_logfile=""
+work=$(mktemp -d /tmp/crossbit-example.XXXXXX)
+broker_logfile="$work/crossbitd.log"
+trap 'stop_broker; rm -rf "$work"' EXIT
 
 start_broker() {
-  local work=$1; shift
-  broker_logfile="$work/crossbitd.log"
   "$BIN/crossbitd" "$@" >"$broker_logfile" 2>&1 &
   broker_pid=$!
-  trap stop_broker EXIT
   for _ in $(seq 1 100); do
     grep -q "crossbitd ready" "$broker_logfile" && return 0
     kill -0 "$broker_pid" 2>/dev/null || break

@@ -11,10 +11,15 @@ SWIFT=${SWIFT:-swift}
 export SWIFT
 
 echo "== Building (swift build $*)"
-"$SWIFT" build "$@" 2>&1 | grep -E "error|warning:|Compiling|Build complete" | grep -v "^\[" || true
+log=$(mktemp /tmp/crossbit-demo-build.XXXXXX)
+if ! "$SWIFT" build "$@" >"$log" 2>&1; then
+  cat "$log"; rm -f "$log"
+  echo "demo: the build failed" >&2
+  exit 1
+fi
+tail -n 1 "$log"; rm -f "$log"
 BIN=$("$SWIFT" build --show-bin-path "$@")
 export BIN
-test -x "$BIN/crossbitd" || { echo "demo: the build failed" >&2; exit 1; }
 make -s -C Examples/LegacyChecksum32 CROSSBIT_IDL="$BIN/crossbit-idl"
 make -s -C Examples/SwiftService64 CROSSBIT_IDL="$BIN/crossbit-idl"
 

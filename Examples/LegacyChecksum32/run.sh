@@ -3,10 +3,8 @@
 # executable, and the 64-bit Swift client calling through it. rpcbind must
 # be running (the 32-bit server registers with it); `make examples` and
 # `make demo` start it when needed.
-set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../broker.sh"
-work=$(mktemp -d /tmp/crossbit-checksum.XXXXXX)
 
 cat >"$work/crossbitd.toml" <<TOML
 idl = "$here/checksum.x"
@@ -25,9 +23,8 @@ idle-timeout = 30.0
 TOML
 
 echo "== crossbitd route: CHECKSUM_PROG.CHECKSUM_V1 -> rpcbind://127.0.0.1, exec build/checksum_server32 (layout from its ELF header)"
-start_broker "$work" --config "$work/crossbitd.toml"
+start_broker --config "$work/crossbitd.toml"
 "$BIN/checksum-client" "unix://$work/lp64.sock"
 stop_broker
 echo "== the broker's log (activation, conversion):"
 broker_log "route|started|ready|exited|restarting|does not fit|stopping" | sed 's/^/  /'
-rm -rf "$work"

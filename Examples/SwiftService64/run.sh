@@ -2,10 +2,8 @@
 # Runs the example: crossbitd listening for 32-bit clients, registered with
 # rpcbind, with a route that starts the 64-bit Swift server on demand; then
 # the unmodified 32-bit C client, which finds the broker through rpcbind.
-set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../broker.sh"
-work=$(mktemp -d /tmp/crossbit-probe.XXXXXX)
 
 cat >"$work/crossbitd.toml" <<TOML
 idl = "$here/probe.x"
@@ -24,9 +22,8 @@ idle-timeout = 30.0
 TOML
 
 echo "== crossbitd route: PROBE_PROG.PROBE_V1 -> unix://…/probe.sock, exec probe-server (layout from its ELF header); registered with rpcbind"
-start_broker "$work" --config "$work/crossbitd.toml"
+start_broker --config "$work/crossbitd.toml"
 "$here/build/probe_client32" 127.0.0.1
 stop_broker
 echo "== the broker's log (activation, conversion):"
 broker_log "route|registered|started|ready|does not fit|stopping" | sed 's/^/  /'
-rm -rf "$work"
