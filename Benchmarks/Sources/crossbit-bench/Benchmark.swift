@@ -94,7 +94,7 @@ struct Benchmark {
                         swiftRuns.append(try swift(0.4))
                         cRuns.append(try cCodec(0.4))
                     }
-                    rows.append(Row(label + " (encode+decode)", crossbit: median(swiftRuns), c: median(cRuns), unit: "MB/s", digits: 0, target: .atLeast(1.0)))
+                    rows.append(Row(label + " (encode+decode)", crossbit: swiftRuns, c: cRuns, unit: "MB/s", digits: 0, target: .atLeast(1.0)))
                 } catch {
                     rows.append(Row(label, unavailable: "\(error)"))
                 }
@@ -115,34 +115,50 @@ struct Benchmark {
                 servers.append(swiftServer.child)
                 let cServer = try startCServer(c.lp64.server, transport, name: "c-\(transport).sock")
                 servers.append(cServer.child)
-                let (swiftMedian, swiftP99, cMedian, cP99) = try latencies(
+                let measured = try latencies(
                     first: { [settings] in [settings.executable, "client"] + swiftServer.clientArguments },
                     second: { [c.lp64.client] + cServer.clientArguments },
                     mode: [])
-                rows.append(Row(label + ", median", crossbit: swiftMedian, c: cMedian, unit: "µs", digits: 1, target: .atMost(1.15)))
-                rows.append(Row(label + ", p99", crossbit: swiftP99, c: cP99, unit: "µs", digits: 1, target: .atMost(1.15)))
+                addLatencyRows(label, measured, target: 1.15)
             } catch {
                 rows.append(Row(label, unavailable: "\(error)"))
             }
         }
     }
 
-    /// Latency of `first` and `second` clients, interleaved run by run: medians
-    /// (over runs) of each run's median and p99, in µs.
-    private func latencies(first: () -> [String], second: () -> [String], mode: [String]) throws -> (Double, Double, Double, Double) {
+    /// Latency of `first` and `second` clients, interleaved run by run: each
+    /// run's median and p99, in µs.
+    private func latencies(first: () -> [String], second: () -> [String], mode: [String]) throws -> (first: Latency, second: Latency) {
         // Short runs, many of them, alternating: on a small virtual machine a
         // ping-pong's latency jumps between two levels (how quickly an idle
         // vCPU wakes), and a long run of one side could catch only one of them.
         let calls = "1500"
-        var a: [[Double]] = []
-        var b: [[Double]] = []
+        var a = Latency()
+        var b = Latency()
         for _ in 0..<(4 * settings.runs) {
-            for (command, into) in [(first(), 0), (second(), 1)] {
+            for (command, isFirst) in [(first(), true), (second(), false)] {
                 let figures = try numbers(runTool(command[0], Array(command.dropFirst()) + ["latency", calls] + mode))
-                if into == 0 { a.append(figures) } else { b.append(figures) }
+                if isFirst { a.add(figures) } else { b.add(figures) }
             }
         }
-        return (median(a.map { $0[0] }) / 1e3, median(a.map { $0[1] }) / 1e3, median(b.map { $0[0] }) / 1e3, median(b.map { $0[1] }) / 1e3)
+        return (a, b)
+    }
+
+    /// The medians and p99s of latency runs, in µs.
+    struct Latency {
+        var medians: [Double] = []
+        var p99s: [Double] = []
+
+        mutating func add(_ nanoseconds: [Double]) {
+            medians.append(nanoseconds[0] / 1e3)
+            p99s.append(nanoseconds[1] / 1e3)
+        }
+    }
+
+    /// The median and p99 rows of a latency comparison.
+    private mutating func addLatencyRows(_ label: String, _ measured: (first: Latency, second: Latency), target: Double) {
+        rows.append(Row(label + ", median", crossbit: measured.first.medians, c: measured.second.medians, unit: "µs", digits: 1, target: .atMost(target)))
+        rows.append(Row(label + ", p99", crossbit: measured.first.p99s, c: measured.second.p99s, unit: "µs", digits: 1, target: .atMost(target)))
     }
 
     /// A running server and the arguments its clients take (`tcp HOST PORT` or `unix PATH`).
@@ -213,10 +229,9 @@ struct Benchmark {
         for (label, mode, target) in [(names[0], [String](), 2.2), (names[1], ["plain"], 2.0)] {
             log("row: \(label)")
             do {
-                let (brokerMedian, brokerP99, directMedian, directP99) = try latencies(
+                let measured = try latencies(
                     first: { [client] + broker.clientArguments }, second: { [client] + direct.clientArguments }, mode: mode)
-                rows.append(Row(label + ", median", crossbit: brokerMedian, c: directMedian, unit: "µs", digits: 1, target: .atMost(target)))
-                rows.append(Row(label + ", p99", crossbit: brokerP99, c: directP99, unit: "µs", digits: 1, target: .atMost(target)))
+                addLatencyRows(label, measured, target: target)
             } catch {
                 rows.append(Row(label, unavailable: "\(error)"))
             }
@@ -234,7 +249,7 @@ struct Benchmark {
                     viaDirect.append(try rate(clients: clients, client: client, server: direct, sample: nil) { _ in })
                 }
                 let brokerRate = median(viaBroker)
-                rows.append(Row(label, crossbit: brokerRate, c: median(viaDirect), unit: "calls/s", digits: 0, target: clients == 1 ? nil : .atLeast(0.5)))
+                rows.append(Row(label, crossbit: viaBroker, c: viaDirect, unit: "calls/s", digits: 0, target: clients == 1 ? nil : .atLeast(0.5)))
                 if clients == 8 { brokerAt8 = brokerRate }
                 if clients == 32, let brokerAt8 {
                     var collapse = Row("4 broker calls/s, 32 clients vs 8 (no collapse)", crossbit: brokerRate, c: brokerAt8, unit: "calls/s", digits: 0, target: .atLeast(0.8))
@@ -256,7 +271,7 @@ struct Benchmark {
                     if into == 0 { viaBroker.append(rate) } else { viaDirect.append(rate) }
                 }
             }
-            rows.append(Row(names[3], crossbit: median(viaBroker), c: median(viaDirect), unit: "MB/s", digits: 0, target: .atLeast(0.5)))
+            rows.append(Row(names[3], crossbit: viaBroker, c: viaDirect, unit: "MB/s", digits: 0, target: .atLeast(0.5)))
         } catch {
             rows.append(Row(names[3], unavailable: "\(error)"))
         }

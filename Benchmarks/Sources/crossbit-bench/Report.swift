@@ -38,6 +38,14 @@ struct Row {
         self.target = target
     }
 
+    /// A row from paired runs (run i of each side taken one after the other):
+    /// the medians of both sides, and the median of the runs' ratios, which
+    /// a machine whose speed drifts during the benchmark moves less.
+    init(_ name: String, crossbit: [Double], c: [Double], unit: String, digits: Int, target: Target?) {
+        self.init(name, crossbit: median(crossbit), c: median(c), unit: unit, digits: digits, target: target)
+        ratio = median(zip(crossbit, c).map { $0 / $1 })
+    }
+
     init(_ name: String, unavailable reason: String) {
         self.name = name
         crossbit = "n/a"
@@ -105,7 +113,8 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
 
         \(table)
 
-        Ratios are Crossbit ÷ C (broker ÷ direct for rows 3–5); "ok" means the target is met, "short" that it is not.
+        Ratios are Crossbit ÷ C (broker ÷ direct for rows 3–5), the median of the ratios of paired runs (each Crossbit
+        run next to a C run); "ok" means the target is met, "short" that it is not.
 
         ## How each row is measured
 
