@@ -87,8 +87,8 @@ final class ActivatedServer: Sendable {
             activation.executable, arguments: activation.arguments,
             environment: ["CROSSBIT_LISTEN": "\(route.url)", "CROSSBIT_LAYOUT": route.layout.rawValue],
             logger: logger
-        ) { [weak self] how in
-            self?.exited(how)
+        ) { [weak self] pid, how in
+            self?.exited(pid, how)
         }
         let stillWanted = state.withLock { state in
             state.lastStart = .now
@@ -141,10 +141,10 @@ final class ActivatedServer: Sendable {
     }
 
     /// Called once when a process has exited, whether stopped or crashed.
-    private func exited(_ how: String) {
+    private func exited(_ pid: Int32, _ how: String) {
         let crashed = state.withLock { state -> SupervisedProcess? in
-            guard let process = state.process, !state.shutDown else { return nil }
-            // Only a process still recorded as running has crashed; a stopped one was removed first.
+            // Only the process recorded as running has crashed: a stopped one was removed first.
+            guard let process = state.process, process.pid == pid, !state.shutDown else { return nil }
             state.process = nil
             state.start = nil
             state.crashes += 1

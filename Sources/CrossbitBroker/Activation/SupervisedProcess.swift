@@ -27,10 +27,10 @@ final class SupervisedProcess: Sendable {
     static let gracePeriod: Duration = .seconds(2)
 
     /// Starts `executable`; returns once it runs. `onExit` is called once,
-    /// when it has exited, with a description of how, e.g. `exited(0)`.
+    /// when it has exited, with its pid and how it ended, e.g. `exited(0)`.
     static func start(
         _ executable: String, arguments: [String], environment: [String: String], logger: Logger,
-        onExit: @escaping @Sendable (String) -> Void
+        onExit: @escaping @Sendable (_ pid: Int32, _ how: String) -> Void
     ) async throws -> SupervisedProcess {
         let (stops, stopRequests) = AsyncStream<Void>.makeStream()
         let (pids, pidSink) = AsyncThrowingStream<Int32, any Error>.makeStream()
@@ -76,10 +76,10 @@ final class SupervisedProcess: Sendable {
                         group.cancelAll()
                     }
                 }
-                onExit("\(result.terminationStatus)")
+                onExit(result.processIdentifier.value, "\(result.terminationStatus)")
             } catch {
+                // Not started, or lost: a process this broker does not know of.
                 pidSink.finish(throwing: error)
-                onExit("failed: \(error)")
             }
         }
         var iterator = pids.makeAsyncIterator()
