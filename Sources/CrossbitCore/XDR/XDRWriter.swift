@@ -42,9 +42,11 @@ public struct XDRWriter: Sendable {
 
     @usableFromInline
     mutating func grow(_ size: Int) {
-        let needed = count + size
-        var newCount = Swift.max(storage.count * 2, 16)
-        while newCount < needed { newCount *= 2 }
+        // Doubling keeps word-by-word appends amortised O(1); one large item
+        // (a 1 MiB opaque into a fresh writer) gets the room it needs, not the
+        // next power of two: zeroing and faulting in twice its size made a
+        // Swift server echoing 1 MiB spend most of its time in page faults.
+        let newCount = Swift.max(storage.count * 2, count + size, 16)
         // A zeroed buffer (a memset) and one copy: cheaper than appending zeros.
         var larger = [UInt8](repeating: 0, count: newCount)
         let used = count
