@@ -19,5 +19,10 @@ echo "== Example 2 (Examples/SwiftService64): an unmodified 32-bit C client call
 bash "$root/scripts/with-rpcbind.sh" bash "$root/Examples/SwiftService64/run.sh"
 echo
 echo "== Example 3 (Examples/PluginExample): a package of its own using the build plugin"
-(cd "$root/Examples/PluginExample" && ${SWIFT:-swift} build -q)
+log=$(mktemp /tmp/crossbit-plugin-example.XXXXXX)
+if ! (cd "$root/Examples/PluginExample" && ${SWIFT:-swift} build) >"$log" 2>&1; then
+  cat "$log"; rm -f "$log"
+  exit 1
+fi
+rm -f "$log"
 "$(cd "$root/Examples/PluginExample" && ${SWIFT:-swift} build --show-bin-path)/PluginExample" | sed 's/^/  /'
