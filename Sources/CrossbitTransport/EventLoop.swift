@@ -27,12 +27,16 @@ final class EventLoop: TaskExecutor, Sendable {
         let channel: Channel
         let handler: any ChannelHandler
         var assembler: RecordAssembler
+        /// False for a client's connection on a server connection's loop: it
+        /// does not keep a loop that stops when empty running.
+        let keepsLoopAlive: Bool
     }
 
     /// How long an idle loop sleeps between ticks.
     private static let idleTick: Int64 = 1_000_000_000
 
-    /// A loop; with `stopsWhenEmpty` it ends when its last channel closes.
+    /// A loop; with `stopsWhenEmpty` it ends when its last channel closes
+    /// (channels added with `keepsLoopAlive: false` do not count, and close with it).
     init(stopsWhenEmpty: Bool) throws(RPCError) {
         waker = try Waker()
         self.stopsWhenEmpty = stopsWhenEmpty
@@ -42,11 +46,22 @@ final class EventLoop: TaskExecutor, Sendable {
     }
 
     /// Adds a channel: from now on the loop reads it and writes its backlog.
-    func add(_ channel: Channel, handler: any ChannelHandler) {
-        let entry = Entry(channel: channel, handler: handler, assembler: RecordAssembler(maximumMessageSize: channel.maximumMessageSize))
-        state.withLock { $0.added.append(entry) }
-        wake()
+    /// False, having added nothing, when the loop has stopped.
+    @discardableResult
+    func add(_ channel: Channel, handler: any ChannelHandler, keepsLoopAlive: Bool = true) -> Bool {
+        let entry = Entry(
+            channel: channel, handler: handler, assembler: RecordAssembler(maximumMessageSize: channel.maximumMessageSize),
+            keepsLoopAlive: keepsLoopAlive)
+        let added = state.withLock { state in
+            if !state.stopped { state.added.append(entry) }
+            return !state.stopped
+        }
+        if added { wake() }
+        return added
     }
+
+    /// Whether the loop's thread has ended (it reads no more channels).
+    var hasStopped: Bool { state.withLock { $0.stopped } }
 
     /// Closes every channel and ends the thread.
     func stop() {
@@ -103,7 +118,7 @@ final class EventLoop: TaskExecutor, Sendable {
                 return (state.added, state.stopping)
             }
             entries += added
-            hadChannels = hadChannels || !entries.isEmpty
+            hadChannels = hadChannels || entries.contains { $0.keepsLoopAlive }
             if stopping { entries.forEach { $0.channel.abort() } }
             let now = monotonicNanoseconds()
             fds.removeAll(keepingCapacity: true)
@@ -116,7 +131,12 @@ final class EventLoop: TaskExecutor, Sendable {
                 fds.append(pollfd(fd: entry.channel.fd, events: events, revents: 0))
                 return false
             }
-            if stopping || (stopsWhenEmpty && hadChannels && entries.isEmpty) {
+            if stopsWhenEmpty && hadChannels && !stopping && !entries.contains(where: { $0.keepsLoopAlive }) {
+                // Its last own channel has closed: the clients' connections on it close with it.
+                state.withLock { $0.stopping = true }
+                continue
+            }
+            if stopping {
                 let stopped = state.withLock { state -> Bool in
                     guard state.jobs.isEmpty && state.added.isEmpty else { return false }
                     state.stopped = true

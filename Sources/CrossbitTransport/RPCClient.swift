@@ -59,6 +59,8 @@ public final class RPCClient: RPCClientTransport {
     public let layout: WireLayout
     public let options: Options
     private let loop: EventLoop
+    /// Whether the loop is this client's own (else it belongs to a server connection or another client).
+    private let ownsLoop: Bool
     private let credentialFlavor: UInt32
     private let credentialBody: [UInt8]
     private let state = Mutex(State())
@@ -75,8 +77,35 @@ public final class RPCClient: RPCClientTransport {
     }
 
     /// A client of the server at `address`, speaking `layout`.
-    public init(address: RPCAddress, layout: WireLayout, options: Options = Options()) throws(RPCError) {
-        loop = try EventLoop(stopsWhenEmpty: false)
+    public convenience init(address: RPCAddress, layout: WireLayout, options: Options = Options()) throws(RPCError) {
+        try self.init(address: address, layout: layout, options: options, loop: try EventLoop(stopsWhenEmpty: false), ownsLoop: true)
+    }
+
+    /// A client whose connections are read by the thread behind `eventLoop`
+    /// instead of a thread of its own: the ``RPCCallContext/executor`` of a
+    /// call an ``RPCServer`` serves, or another client's ``executor``.
+    ///
+    /// A task on that thread (a call being served, with that executor as its
+    /// preference) then sends its calls and is resumed by their replies with
+    /// no thread switch at all, as an event-loop proxy does. The client's
+    /// connections close when the server connection does (or when the other
+    /// client closes); its calls then fail with `.transportFailure`, and
+    /// ``isClosed`` is true. Throws `.invalidArgument` when `eventLoop` is not
+    /// one of Crossbit's.
+    public convenience init(
+        address: RPCAddress, layout: WireLayout, options: Options = Options(), eventLoop: any TaskExecutor
+    ) throws(RPCError) {
+        guard let loop = eventLoop as? EventLoop else {
+            throw RPCError(code: .invalidArgument, message: "\(type(of: eventLoop)) is not a Crossbit event loop")
+        }
+        try self.init(address: address, layout: layout, options: options, loop: loop, ownsLoop: false)
+    }
+
+    private init(
+        address: RPCAddress, layout: WireLayout, options: Options, loop: EventLoop, ownsLoop: Bool
+    ) throws(RPCError) {
+        self.loop = loop
+        self.ownsLoop = ownsLoop
         self.address = address
         self.layout = layout
         self.options = options
@@ -113,6 +142,10 @@ public final class RPCClient: RPCClientTransport {
     /// ```
     public var executor: any TaskExecutor { loop }
 
+    /// Whether the client was closed, or the event loop it was made on has
+    /// stopped: its calls fail.
+    public var isClosed: Bool { state.withLock { $0.closed } || loop.hasStopped }
+
     public func call(
         _ procedure: ProcedureID, arguments: [UInt8], options callOptions: CallOptions
     ) async throws(RPCError) -> [UInt8] {
@@ -143,7 +176,7 @@ public final class RPCClient: RPCClientTransport {
             return Array(state.entries.values)
         }
         for case .ready(let connection) in entries { connection.close() }
-        loop.stop()
+        if ownsLoop { loop.stop() }
     }
 
     /// The connection for `procedure`, opened (within `timeout`, in ns) if there is none.
@@ -153,11 +186,11 @@ public final class RPCClient: RPCClientTransport {
         let entry = try state.withLock { (state) throws(RPCError) -> Entry in
             guard !state.closed else { throw RPCError(code: .transportFailure, message: "the client is closed") }
             if let entry = state.entries[key] { return entry }
-            let task = Task { [address, options, loop] () -> Result<ClientConnection, RPCError> in
+            let task = Task { [address, options, loop, ownsLoop] () -> Result<ClientConnection, RPCError> in
                 do throws(RPCError) {
                     return .success(try await Self.connect(
                         to: address, for: procedure, maximumMessageSize: options.maximumMessageSize, loop: loop,
-                        timeout: timeout
+                        keepsLoopAlive: ownsLoop, timeout: timeout
                     ) { [weak self] closed in self?.forget(closed, key: key) })
                 } catch {
                     return .failure(error)
@@ -193,8 +226,8 @@ public final class RPCClient: RPCClientTransport {
     }
 
     private static func connect(
-        to address: RPCAddress, for procedure: ProcedureID, maximumMessageSize: Int, loop: EventLoop, timeout: Int64,
-        onClose: @escaping @Sendable (ClientConnection) -> Void
+        to address: RPCAddress, for procedure: ProcedureID, maximumMessageSize: Int, loop: EventLoop,
+        keepsLoopAlive: Bool, timeout: Int64, onClose: @escaping @Sendable (ClientConnection) -> Void
     ) async throws(RPCError) -> ClientConnection {
         let now = monotonicNanoseconds()
         let deadline = timeout > Int64.max - now ? Int64.max : now + timeout
@@ -206,7 +239,10 @@ public final class RPCClient: RPCClientTransport {
         let channel = Channel(
             fd: fd, isDatagram: datagram, maximumMessageSize: datagram ? 65536 : maximumMessageSize, loop: loop)
         let connection = ClientConnection(channel: channel, address: socketAddress, onClose: onClose)
-        loop.add(channel, handler: connection)
+        guard loop.add(channel, handler: connection, keepsLoopAlive: keepsLoopAlive) else {
+            Glibc.close(fd)
+            throw RPCError(code: .transportFailure, message: "the event loop of this client to \(address) has stopped")
+        }
         return connection
     }
 

@@ -266,6 +266,7 @@ public final class RPCServer: Sendable {
             return reply(.authError(.rejectedCredentials))
         }
         let procedure = header.procedure
+        let context = RPCCallContext(layout: layout, credentials: credentials, executor: channel.loop)
         let serve: @Sendable ([UInt8], RPCCallContext) async throws(RPCError) -> [UInt8]
         var preference: (any TaskExecutor)?
         if let versions = services[procedure.program] {
@@ -277,7 +278,7 @@ public final class RPCServer: Sendable {
                 try await dispatcher.dispatch(procedure: procedure.procedure, arguments: arguments, context: context)
             }
         } else if let router {
-            preference = router.preferredExecutor(for: procedure)
+            preference = router.preferredExecutor(for: procedure, context: context)
             serve = { arguments, context throws(RPCError) in
                 try await router.route(procedure, arguments: arguments, context: context)
             }
@@ -286,7 +287,6 @@ public final class RPCServer: Sendable {
         }
         guard beginCall() else { return }
         let arguments = reader.rest()
-        let context = RPCCallContext(layout: layout, credentials: credentials)
         Task.immediate(executorPreference: preference) {
             let status: ReplyStatus
             do throws(RPCError) {

@@ -61,7 +61,7 @@ final class BrokerRouter: RPCCallRouter {
         }
         defer { activated?.callFinished() }
         do {
-            reply = try await forwarder.forward(procedure, arguments: call, to: route)
+            reply = try await forwarder.forward(procedure, arguments: call, to: route, context: context)
         } catch {
             throw forwardingFailure(error, procedure, route)
         }
@@ -71,13 +71,11 @@ final class BrokerRouter: RPCCallRouter {
         return result
     }
 
-    /// The call resumes on the thread that reads its server's reply, which
+    /// The call stays on the thread of the connection it arrived on, which
+    /// also reads its server's reply (the forwarding client lives there),
     /// converts the result and sends it on: no thread switch per call.
-    func preferredExecutor(for procedure: ProcedureID) -> (any TaskExecutor)? {
-        guard case .found(let route) = routes.lookup(program: procedure.program, version: procedure.version) else {
-            return nil
-        }
-        return forwarder.executor(for: route)
+    func preferredExecutor(for procedure: ProcedureID, context: RPCCallContext) -> (any TaskExecutor)? {
+        context.executor
     }
 
     /// Converts arguments or a result; failures become the reply the caller gets.

@@ -2,77 +2,64 @@ import CrossbitCore
 import CrossbitTransport
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// The broker's clients of its servers: a small pool of ``RPCClient``s per
-/// server address and layout, each with its own connection and reader
-/// thread. A client multiplexes concurrent calls on its connection and opens
-/// a new connection after the server went away, so a restarted server is
-/// reached again.
-///
-/// A call takes the pool's client picked by the thread it arrived on (each
-/// broker connection has a thread of its own), so that callers on different
-/// connections do not contend for one connection's send lock, and so that
-/// ``executor(for:)`` and ``forward(_:arguments:to:)`` agree on the client.
+/// The broker's clients of its servers. A call is forwarded by a client on
+/// the event loop of the broker connection it arrived on (one per server
+/// address and layout and broker connection), so that one thread reads the
+/// call, sends it on, reads the server's reply and answers, with no thread
+/// switch: the call's task suspends while the server works, and the loop
+/// reads on meanwhile. A client multiplexes concurrent calls on its
+/// connection and opens a new one after the server went away, so a
+/// restarted server is reached again. Its connections close with the broker
+/// connection; such clients are dropped when the next one is made.
 final class Forwarder: Sendable {
     private struct Key: Hashable {
         var address: RPCAddress
         var layout: WireLayout
     }
 
-    /// Connections per server.
-    static let poolSize = 4
-
-    private let pools = Mutex<[Key: [RPCClient]]>([:])
+    /// Clients by server, then by the event loop they are on (nil: a loop of its own).
+    private let clients = Mutex<[Key: [ObjectIdentifier?: RPCClient]]>([:])
     private let options: RPCClient.Options
 
     init(callTimeout: Duration) {
         options = RPCClient.Options(defaultTimeout: callTimeout)
     }
 
-    /// Sends a call to the route's server and waits for its reply.
-    func forward(_ procedure: ProcedureID, arguments: [UInt8], to route: ServerRoute) async throws(RPCError) -> [UInt8] {
-        try await client(for: route).call(procedure, arguments: arguments, options: .defaults)
+    /// Sends a call to the route's server and waits for its reply, from the
+    /// event loop of `context` when it has one.
+    func forward(
+        _ procedure: ProcedureID, arguments: [UInt8], to route: ServerRoute, context: RPCCallContext
+    ) async throws(RPCError) -> [UInt8] {
+        try await client(for: route, on: context.executor).call(procedure, arguments: arguments, options: .defaults)
     }
 
-    /// The thread that reads the replies of the route's server to calls
-    /// made from the current thread.
-    func executor(for route: ServerRoute) -> (any TaskExecutor)? {
-        try? client(for: route).executor
-    }
-
-    private func client(for route: ServerRoute) throws(RPCError) -> RPCClient {
+    private func client(for route: ServerRoute, on executor: (any TaskExecutor)?) throws(RPCError) -> RPCClient {
         let key = Key(address: route.url, layout: route.layout)
-        let slot = Self.slotOfCurrentThread
-        return try pools.withLock { pools throws(RPCError) in
-            var pool = pools[key] ?? []
-            if slot < pool.count { return pool[slot] }
-            while pool.count <= slot {
-                pool.append(try RPCClient(address: route.url, layout: route.layout, options: options))
+        let loop = executor.map { ObjectIdentifier($0) }
+        return try clients.withLock { clients throws(RPCError) in
+            if let client = clients[key]?[loop] { return client }
+            let client = if let executor {
+                try RPCClient(address: route.url, layout: route.layout, options: options, eventLoop: executor)
+            } else {
+                try RPCClient(address: route.url, layout: route.layout, options: options)
             }
-            pools[key] = pool
-            return pool[slot]
+            // The clients of broker connections that have closed since the last new one.
+            clients = clients.mapValues { $0.filter { !$0.value.isClosed } }
+            clients[key, default: [:]][loop] = client
+            return client
         }
-    }
-
-    /// A pool index that is the same for every call made on one thread.
-    private static var slotOfCurrentThread: Int {
-        let thread = UInt64(UInt(bitPattern: Int(bitPattern: pthread_self())))
-        return Int((thread &* 0x9E37_79B9_7F4A_7C15) >> 61) % poolSize
     }
 
     /// Closes the clients of a server no route uses any more.
     func release(_ route: ServerRoute) {
-        pools.withLock { $0.removeValue(forKey: Key(address: route.url, layout: route.layout)) }?.forEach { $0.close() }
+        clients.withLock { $0.removeValue(forKey: Key(address: route.url, layout: route.layout)) }?.values.forEach { $0.close() }
     }
 
     /// Closes every client (at shutdown).
     func closeAll() {
-        let all = pools.withLock { pools in
-            defer { pools = [:] }
-            return pools.values.flatMap { $0 }
+        let all = clients.withLock { clients in
+            defer { clients = [:] }
+            return clients.values.flatMap(\.values)
         }
         all.forEach { $0.close() }
     }

@@ -44,10 +44,15 @@ public struct RPCCallContext: Sendable {
     public var layout: WireLayout
     /// The AUTH_SYS credentials of the caller, if it sent any.
     public var credentials: UnixCredentials?
+    /// The thread that reads the connection the call arrived on, as a task
+    /// executor (nil when no transport gave one). A transport client made on
+    /// it reads its replies on that same thread.
+    public var executor: (any TaskExecutor)?
 
-    public init(layout: WireLayout, credentials: UnixCredentials? = nil) {
+    public init(layout: WireLayout, credentials: UnixCredentials? = nil, executor: (any TaskExecutor)? = nil) {
         self.layout = layout
         self.credentials = credentials
+        self.executor = executor
     }
 }
 
@@ -102,8 +107,16 @@ public protocol RPCCallRouter: Sendable {
     /// thread that reads the reply it waits for — so that it resumes there
     /// without another thread switch; nil for none.
     func preferredExecutor(for procedure: ProcedureID) -> (any TaskExecutor)?
+
+    /// Like ``preferredExecutor(for:)``, knowing the call's context (its
+    /// connection's ``RPCCallContext/executor``); servers ask this one.
+    func preferredExecutor(for procedure: ProcedureID, context: RPCCallContext) -> (any TaskExecutor)?
 }
 
 extension RPCCallRouter {
     public func preferredExecutor(for procedure: ProcedureID) -> (any TaskExecutor)? { nil }
+
+    public func preferredExecutor(for procedure: ProcedureID, context: RPCCallContext) -> (any TaskExecutor)? {
+        preferredExecutor(for: procedure)
+    }
 }
