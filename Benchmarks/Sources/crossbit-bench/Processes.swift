@@ -7,8 +7,9 @@ struct BenchFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Every child still running, so that all of them are stopped on any way out.
-private let runningChildren = Mutex<[Int32: Child]>([:])
+/// Every child still running, so that all of them are stopped on any way out;
+/// once `stopping`, no new child starts.
+private let runningChildren = Mutex<(children: [Int32: Child], stopping: Bool)>(([:], false))
 
 /// A child process whose standard output and error are collected by reader
 /// threads (a chatty child never blocks on a full pipe).
@@ -18,7 +19,7 @@ final class Child: Sendable {
     private let out = Mutex("")
     private let err = Mutex("")
     private let readers = Mutex(0)
-    let pid: Int32
+    var pid: Int32 { process.withLock { $0.processIdentifier } }
 
     /// Starts `executable` with `arguments`.
     init(_ executable: String, _ arguments: [String], name: String? = nil) throws {
@@ -31,14 +32,17 @@ final class Child: Sendable {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw BenchFailure("cannot start \(executable): \(error)")
-        }
-        pid = process.processIdentifier
         self.process = Mutex(process)
-        runningChildren.withLock { $0[pid] = self }
+        // Started and registered under the registry's lock, so that stopAll() sees every child.
+        try runningChildren.withLock { running throws(BenchFailure) in
+            guard !running.stopping else { throw BenchFailure("stopping") }
+            do {
+                try self.process.withLock { try $0.run() }
+            } catch {
+                throw BenchFailure("cannot start \(executable): \(error)")
+            }
+            running.children[pid] = self
+        }
         collect(stdout.fileHandleForReading, standardError: false)
         collect(stderr.fileHandleForReading, standardError: true)
     }
@@ -91,7 +95,7 @@ final class Child: Sendable {
             Thread.sleep(forTimeInterval: 0.002)
         }
         let status = process.withLock { $0.terminationStatus }
-        runningChildren.withLock { _ = $0.removeValue(forKey: pid) }
+        runningChildren.withLock { _ = $0.children.removeValue(forKey: pid) }
         // The readers see end of file right after the exit.
         let drained = Date().addingTimeInterval(2)
         while readers.withLock({ $0 }) > 0 && Date() < drained { Thread.sleep(forTimeInterval: 0.001) }
@@ -112,7 +116,7 @@ final class Child: Sendable {
                 process.withLock { $0.waitUntilExit() }
             }
         }
-        runningChildren.withLock { _ = $0.removeValue(forKey: pid) }
+        runningChildren.withLock { _ = $0.children.removeValue(forKey: pid) }
     }
 
     /// The child's resident set size in KiB (VmRSS of /proc/PID/status).
@@ -123,9 +127,13 @@ final class Child: Sendable {
         return Int(line.split(separator: " ").dropFirst().first ?? "")
     }
 
-    /// Stops every child still running.
-    static func stopAll() {
-        for child in runningChildren.withLock({ Array($0.values) }) { child.stop() }
+    /// Stops every child still running; with `forever`, starts no more.
+    static func stopAll(forever: Bool = false) {
+        let children = runningChildren.withLock { running in
+            if forever { running.stopping = true }
+            return Array(running.children.values)
+        }
+        for child in children { child.stop() }
     }
 }
 
@@ -142,8 +150,8 @@ func stopChildrenOnSignals() -> [any DispatchSourceSignal] {
         signal(signalNumber, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
         source.setEventHandler {
-            Child.stopAll()
-            exit(128 + signalNumber)
+            Child.stopAll(forever: true)
+            _exit(128 + signalNumber)
         }
         source.resume()
         return source
