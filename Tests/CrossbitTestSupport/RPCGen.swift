@@ -6,19 +6,32 @@ public enum RPCGen {
     /// The gcc flag of a layout.
     public static func gccFlag(_ layout: WireLayout) -> String { layout == .ilp32 ? "-m32" : "-m64" }
 
-    /// Runs rpcgen with `flags` on `directory/name.x`. It writes `name.h`,
-    /// `name_xdr.c`, `name_clnt.c` and a `name_svc.c` without `main`, or
-    /// when `serverMain` rpcgen's default set (its `name_svc.c` has a `main`;
-    /// no `name_xdr.c` for a file without types).
-    public static func generate(_ name: String, in directory: String, flags: [String] = [], serverMain: Bool = false)
+    /// The server stub rpcgen writes.
+    public enum ServerStub: Sendable {
+        /// `name_svc.c` without `main` (`-m`): the test's own `server.c` has one.
+        case withoutMain
+        /// rpcgen's default set, whose `name_svc.c` has a `main` for every
+        /// transport (and which has no `name_xdr.c` for a file without types).
+        case defaultSet
+        /// `name_svc.c` with a `main` serving one transport (`-s TRANSPORT`).
+        case main(transport: String)
+    }
+
+    /// Runs rpcgen with `flags` on `directory/name.x`, writing `name.h`,
+    /// `name_xdr.c`, `name_clnt.c` and `name_svc.c` as `server` says.
+    public static func generate(_ name: String, in directory: String, flags: [String] = [], server: ServerStub = .withoutMain)
         async throws
     {
-        guard !serverMain else {
+        let serverFlags: [String]
+        switch server {
+        case .defaultSet:
             try await runTool("/usr/bin/rpcgen", flags + ["\(name).x"], in: directory)
             return
+        case .withoutMain: serverFlags = ["-m"]
+        case .main(let transport): serverFlags = ["-s", transport]
         }
-        for (flag, output) in [("-h", "\(name).h"), ("-c", "\(name)_xdr.c"), ("-l", "\(name)_clnt.c"), ("-m", "\(name)_svc.c")] {
-            try await runTool("/usr/bin/rpcgen", flags + [flag, "-o", "\(directory)/\(output)", "\(directory)/\(name).x"])
+        for (flag, output) in [(["-h"], "\(name).h"), (["-c"], "\(name)_xdr.c"), (["-l"], "\(name)_clnt.c"), (serverFlags, "\(name)_svc.c")] {
+            try await runTool("/usr/bin/rpcgen", flags + flag + ["-o", "\(directory)/\(output)", "\(directory)/\(name).x"])
         }
     }
 

@@ -15,7 +15,7 @@ enum Tools {
         let name = idl.deletingPathExtension().lastPathComponent
         try RPCLPrinter.print(module, layout: layout).write(
             to: directory.appendingPathComponent("\(name).x"), atomically: true, encoding: .utf8)
-        try await RPCGen.generate(name, in: directory.path, flags: ["-N"], serverMain: true)
+        try await RPCGen.generate(name, in: directory.path, flags: ["-N"], server: .defaultSet)
         for part in ["xdr", "clnt", "svc"] {
             // rpcgen writes no XDR file for a file without types.
             let file = "\(name)_\(part).c"
