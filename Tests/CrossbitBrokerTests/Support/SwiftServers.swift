@@ -1,4 +1,5 @@
 import CrossbitCore
+import CrossbitTestSupport
 import CrossbitTransport
 import Synchronization
 
@@ -77,12 +78,7 @@ func withSwiftServer<T>(
     _ services: [any RPCServiceDispatcher], layout: WireLayout = .lp64,
     _ body: (_ address: RPCAddress) async throws -> T
 ) async throws -> T {
-    let server = RPCServer(services: services, endpoints: [.tcp(host: "127.0.0.1", port: 0, layout: layout)])
-    let serving = Task { try await server.run() }
-    defer {
-        server.shutdown()
-        serving.cancel()
+    try await withServer([.tcp(host: "127.0.0.1", port: 0, layout: layout)], services: services) { _, bound in
+        try await body(bound[0].address)
     }
-    let address = try await server.listeningEndpoints[0].address
-    return try await body(address)
 }
