@@ -158,7 +158,7 @@ struct ELFHeaderTests {
         #expect(header32.machineName == "i386")
         #expect(header32.layout == .ilp32)
         #expect(header32.description == "ELF 32-bit i386 (ilp32)")
-        let header64 = try ELFHeader(contentsOf: try CPeers.crossbitIDL())
+        let header64 = try ELFHeader(contentsOf: try Paths.product("crossbit-idl"))
         #expect(header64.elfClass == .elf64)
         #expect(header64.layout == .lp64)
     }

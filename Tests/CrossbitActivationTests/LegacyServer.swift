@@ -41,23 +41,16 @@ enum LegacyServer {
     }
 
     private static let built = Task {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("crossbit-activation-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try Paths.temporaryDirectory("activation").path
         let idl = "\(directory)/acttest-crossbit.x"
         try interface.write(toFile: idl, atomically: true, encoding: .utf8)
-        let lowered = try await runTool(try CPeers.crossbitIDL(), ["rpcl", "--layout", "ilp32", idl])
+        let lowered = try await runTool(try Paths.product("crossbit-idl"), ["rpcl", "--layout", "ilp32", idl])
         try lowered.output.write(toFile: "\(directory)/acttest.x", atomically: true, encoding: .utf8)
         try implementation.write(toFile: "\(directory)/impl.c", atomically: true, encoding: .utf8)
-        for (flag, output) in [("-h", "acttest.h"), ("-c", "acttest_xdr.c"), ("-s", "acttest_svc.c")] {
-            let arguments = flag == "-s" ? ["-s", "tcp"] : [flag]
-            try await runTool("/usr/bin/rpcgen", arguments + ["-o", "\(directory)/\(output)", "\(directory)/acttest.x"])
-        }
+        try await RPCGen.generate("acttest", in: directory, server: .main(transport: "tcp"))
         let server = "\(directory)/acttest_server32"
-        try await runTool("/usr/bin/gcc", [
-            "-m32", "-w", "-I/usr/include/tirpc", "-I\(directory)", "-o", server,
-            "\(directory)/impl.c", "\(directory)/acttest_svc.c", "\(directory)/acttest_xdr.c", "-ltirpc",
-        ])
+        try await RPCGen.compile(
+            ["impl.c", "acttest_svc.c", "acttest_xdr.c"], layout: .ilp32, in: directory, flags: ["-w"], output: server)
         return (idl, server)
     }
 }
