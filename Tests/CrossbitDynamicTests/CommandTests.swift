@@ -9,7 +9,7 @@ import Testing
 @Suite("The crossbit command", .timeLimit(.minutes(3)))
 struct CommandTests {
     static func crossbit(_ arguments: [String]) async throws -> ToolOutput {
-        try await runTool(try CPeers.builtExecutable("crossbit"), arguments, timeout: .seconds(30), expectSuccess: false)
+        try await runTool(try Paths.product("crossbit"), arguments, timeout: .seconds(30), expectSuccess: false)
     }
 
     /// Runs `crossbit call` for every call of the layout's table at `address`
@@ -91,7 +91,7 @@ struct CommandTests {
         try await withServer([.tcp(host: "127.0.0.1", layout: .lp64)], services: [dispatcher]) { _, bound in
             let server = bound[0].address.description
             let socket = "/tmp/crossbit-e-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
-            let broker = ChildProcess(try CPeers.builtExecutable("crossbitd"), [
+            let broker = ChildProcess(try Paths.product("crossbitd"), [
                 "--idl", SampleIDL.path, "--listen", "ilp32=unix://\(socket)",
                 "--route", "CROSSBIT_SAMPLE:CROSSBIT_SAMPLE_V1=lp64@\(server)", "--log-level", "error",
             ])

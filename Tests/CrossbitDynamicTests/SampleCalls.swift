@@ -8,7 +8,7 @@ import Testing
 
 /// `IDL/crossbit_sample.x`, loaded by the front end.
 enum SampleIDL {
-    static let path = CPeers.repositoryRoot + "/IDL/crossbit_sample.x"
+    static let path = Paths.sampleIDL
 
     static func codec() throws -> DynamicCodec {
         DynamicCodec(module: try IDLFrontEnd.load(path: path))

@@ -27,17 +27,6 @@ public actor CPeers {
         return try await task.value
     }
 
-    // The three below are kept for CrossbitDynamicTests and CrossbitActivationTests; they forward to ``Paths``.
-
-    /// The repository's root.
-    public static var repositoryRoot: String { Paths.repositoryRoot }
-
-    /// `crossbit-idl`, built beside the test bundle.
-    public static func crossbitIDL() throws -> String { try Paths.product("crossbit-idl") }
-
-    /// An executable product of the package (`crossbit`, `crossbitd`, …), built beside the test bundle.
-    public static func builtExecutable(_ name: String) throws -> String { try Paths.product(name) }
-
     private static func compile(_ interface: Interface, _ layout: WireLayout) async throws -> Build {
         let directory = try Paths.temporaryDirectory("peers-\(interface)-\(layout)").path
         switch interface {
