@@ -21,6 +21,7 @@ final class EventLoop: TaskExecutor, Sendable {
         var added: [Entry] = []
         var stopping = false
         var stopped = false
+        var stopActions: [@Sendable () -> Void] = []
     }
 
     private struct Entry: @unchecked Sendable {
@@ -62,6 +63,15 @@ final class EventLoop: TaskExecutor, Sendable {
 
     /// Whether the loop's thread has ended (it reads no more channels).
     var hasStopped: Bool { state.withLock { $0.stopped } }
+
+    /// Runs `action` once the loop's thread has ended (at once if it has).
+    func whenStopped(_ action: @escaping @Sendable () -> Void) {
+        let stopped = state.withLock { state in
+            if !state.stopped { state.stopActions.append(action) }
+            return state.stopped
+        }
+        if stopped { action() }
+    }
 
     /// Closes every channel and ends the thread.
     func stop() {
@@ -182,6 +192,11 @@ final class EventLoop: TaskExecutor, Sendable {
             entry.channel.abort()
             finish(entry, error: nil)
         }
+        let actions = state.withLock { state in
+            defer { state.stopActions = [] }
+            return state.stopActions
+        }
+        actions.forEach { $0() }
     }
 
     private func finish(_ entry: Entry, error: RPCError?) {

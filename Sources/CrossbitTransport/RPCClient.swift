@@ -146,6 +146,14 @@ public final class RPCClient: RPCClientTransport {
     /// stopped: its calls fail.
     public var isClosed: Bool { state.withLock { $0.closed } || loop.hasStopped }
 
+    /// Runs `action` once the thread that reads this client's connections
+    /// has ended (at once if it has): when a client with a loop of its own
+    /// is closed, or when the server connection (or the other client) whose
+    /// loop it was made on closes.
+    public func whenEventLoopStops(_ action: @escaping @Sendable () -> Void) {
+        loop.whenStopped(action)
+    }
+
     public func call(
         _ procedure: ProcedureID, arguments: [UInt8], options callOptions: CallOptions
     ) async throws(RPCError) -> [UInt8] {

@@ -13,6 +13,7 @@ struct EventLoopClientTests {
         let backend: RPCAddress
         let clients = Mutex<[ObjectIdentifier: RPCClient]>([:])
         let threadSwitches = Atomic(0)
+        let loopsStopped = Atomic(0)
 
         init(backend: RPCAddress) { self.backend = backend }
 
@@ -56,15 +57,20 @@ struct EventLoopClientTests {
             let made = router.clients.withLock { Array($0.values) }
             #expect(made.count == 1)
             #expect(made.allSatisfy { !$0.isClosed })
+            let forwarding = try #require(made.first)
+            forwarding.whenEventLoopStops { router.loopsStopped.add(1, ordering: .relaxed) }
 
             caller.close()
             let deadline = ContinuousClock.now + .seconds(5)
-            while made.contains(where: { !$0.isClosed }) && ContinuousClock.now < deadline {
+            while made.contains(where: { !$0.isClosed }) || router.loopsStopped.load(ordering: .relaxed) == 0,
+                  ContinuousClock.now < deadline
+            {
                 try await Task.sleep(for: .milliseconds(10))
             }
             #expect(made.allSatisfy { $0.isClosed }, "the forwarding client outlived its connection")
+            #expect(router.loopsStopped.load(ordering: .relaxed) == 1)
             await expectRPCError(.transportFailure) { () throws(RPCError) in
-                _ = try await made[0].call(ProcedureID(program: CPeerSources.program, version: CPeerSources.version, procedure: 0),
+                _ = try await forwarding.call(ProcedureID(program: CPeerSources.program, version: CPeerSources.version, procedure: 0),
                                            arguments: [], options: .defaults)
             }
             front.shutdown()

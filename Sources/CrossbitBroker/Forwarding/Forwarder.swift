@@ -10,7 +10,7 @@ import Synchronization
 /// reads on meanwhile. A client multiplexes concurrent calls on its
 /// connection and opens a new one after the server went away, so a
 /// restarted server is reached again. Its connections close with the broker
-/// connection; such clients are dropped when the next one is made.
+/// connection, and it is dropped then.
 final class Forwarder: Sendable {
     private struct Key: Hashable {
         var address: RPCAddress
@@ -36,17 +36,29 @@ final class Forwarder: Sendable {
     private func client(for route: ServerRoute, on executor: (any TaskExecutor)?) throws(RPCError) -> RPCClient {
         let key = Key(address: route.url, layout: route.layout)
         let loop = executor.map { ObjectIdentifier($0) }
-        return try clients.withLock { clients throws(RPCError) in
-            if let client = clients[key]?[loop] { return client }
+        let (client, isNew) = try clients.withLock { (clients) throws(RPCError) -> (RPCClient, Bool) in
+            if let client = clients[key]?[loop] { return (client, false) }
             let client = if let executor {
                 try RPCClient(address: route.url, layout: route.layout, options: options, eventLoop: executor)
             } else {
                 try RPCClient(address: route.url, layout: route.layout, options: options)
             }
-            // The clients of broker connections that have closed since the last new one.
-            clients = clients.mapValues { $0.filter { !$0.value.isClosed } }
             clients[key, default: [:]][loop] = client
-            return client
+            return (client, true)
+        }
+        if isNew && executor != nil {
+            let made = ObjectIdentifier(client)
+            client.whenEventLoopStops { [weak self] in self?.drop(made, key: key, loop: loop) }
+        }
+        return client
+    }
+
+    /// Forgets a client whose broker connection has closed.
+    private func drop(_ client: ObjectIdentifier, key: Key, loop: ObjectIdentifier?) {
+        clients.withLock { clients in
+            guard let current = clients[key]?[loop], ObjectIdentifier(current) == client else { return }
+            clients[key]?[loop] = nil
+            if clients[key]?.isEmpty == true { clients[key] = nil }
         }
     }
 
