@@ -27,11 +27,28 @@ public struct ProcessFailure: Error, CustomStringConvertible {
 /// Runs `executable` (an absolute path, or a name looked up on `PATH`) with
 /// `arguments` to completion, in `directory` when given, with no standard
 /// input. Kills it and throws after `timeout`; throws when it exits non-zero
-/// unless `expectSuccess` is false.
+/// unless `expectSuccess` is false. At most one tool per processor runs at a
+/// time (the others wait their turn before their timeout starts), so that
+/// tests starting dozens of compilers at once leave the processors to the
+/// timing-sensitive ones.
 @discardableResult
 public func runTool(
     _ executable: String, _ arguments: [String], in directory: String? = nil, timeout: Duration = .seconds(60),
     expectSuccess: Bool = true
+) async throws -> ToolOutput {
+    await ToolSlots.shared.acquire()
+    do {
+        let result = try await runNow(executable, arguments, in: directory, timeout: timeout, expectSuccess: expectSuccess)
+        await ToolSlots.shared.release()
+        return result
+    } catch {
+        await ToolSlots.shared.release()
+        throw error
+    }
+}
+
+private func runNow(
+    _ executable: String, _ arguments: [String], in directory: String?, timeout: Duration, expectSuccess: Bool
 ) async throws -> ToolOutput {
     let process = Process()
     let absolute = executable.hasPrefix("/")
@@ -63,6 +80,27 @@ public func runTool(
         throw ProcessFailure(description: "\(command) exited with \(result.status)\n\(result.output)\(result.error)")
     }
     return result
+}
+
+/// The turns of ``runTool(_:_:in:timeout:expectSuccess:)``: one per processor.
+private actor ToolSlots {
+    static let shared = ToolSlots(ProcessInfo.processInfo.activeProcessorCount)
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) { free = max(1, count) }
+
+    func acquire() async {
+        guard free == 0 else {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
 }
 
 /// A long-running child process whose standard output and error are
