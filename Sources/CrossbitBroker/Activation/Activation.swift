@@ -13,6 +13,8 @@ extension BrokerConfiguration {
     /// the next call starts it again, after a back-off that doubles with
     /// every crash in a row; after `idleTimeout` without calls it is stopped
     /// (SIGTERM, then SIGKILL), and so is every server at broker shutdown.
+    /// The server must stay in the foreground (not daemonize): its exit is
+    /// taken for a crash. Its standard output and error go to the broker's log.
     public struct Activation: Sendable, Hashable, CustomStringConvertible {
         /// The server's executable (an ELF file).
         public var executable: String
