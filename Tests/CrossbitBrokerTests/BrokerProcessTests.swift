@@ -26,7 +26,7 @@ struct BrokerProcessTests {
 
     @Test("a 32-bit C client calls every procedure of a 64-bit Swift server through the broker")
     func cClientToSwiftServer() async throws {
-        let peers = try await CSamplePeers.shared.peers()
+        let peers = try await CSamplePeers.peers()
         let observations = Observations()
         try await withSwiftServer([sampleServer(observations)]) { (server: RPCAddress) async throws in
             try await withDaemon([
@@ -79,7 +79,7 @@ struct BrokerProcessTests {
 
     /// Starts the 32-bit C sample server on a TCP port (0: any); returns it and its port.
     func startCServer(port: String = "0") async throws -> (ChildProcess, String) {
-        let server = ChildProcess(try await CSamplePeers.shared.peers().server, [port])
+        let server = ChildProcess(try await CSamplePeers.peers().server, [port])
         try server.start()
         do {
             let ready = try await server.line(containing: "READY")
@@ -137,7 +137,7 @@ struct BrokerProcessTests {
 
     @Test("a legacy 32-bit C client finds the broker through rpcbind", .enabled(if: rpcbindRuns))
     func legacyClientThroughRPCBind() async throws {
-        let peers = try await CSamplePeers.shared.peers()
+        let peers = try await CSamplePeers.peers()
         try await withSwiftServer([sampleServer(Observations())]) { (server: RPCAddress) async throws in
             try await withDaemon([
                 "--idl", Paths.sampleIDL, "--listen", "ilp32=tcp://127.0.0.1:0", "--rpcbind", "ilp32",

@@ -20,9 +20,13 @@ public actor CPeers {
     private var builds: [String: Task<Build, any Error>] = [:]
 
     public func build(_ layout: WireLayout, _ interface: Interface = .test) async throws -> Build {
-        let key = "\(interface)-\(layout)"
+        try await build("\(interface)-\(layout)") { try await Self.compile(interface, layout) }
+    }
+
+    /// The peers `compile` builds, built once per `key` and test run.
+    public func build(_ key: String, _ compile: @escaping @Sendable () async throws -> Build) async throws -> Build {
         if let build = builds[key] { return try await build.value }
-        let task = Task { try await Self.compile(interface, layout) }
+        let task = Task { try await compile() }
         builds[key] = task
         return try await task.value
     }

@@ -214,7 +214,7 @@ public final class ChildProcess: Sendable {
 
     /// Waits for the process to end and returns its exit status.
     @discardableResult
-    public func waitForExit() -> Int32 {
+    func waitForExit() -> Int32 {
         let process = process.withLock { $0 }
         process.waitUntilExit()
         return process.terminationStatus

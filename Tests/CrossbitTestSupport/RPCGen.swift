@@ -4,7 +4,7 @@ import CrossbitCore
 /// real i386 ELF (`gcc -m32`) for ILP32 and with `gcc -m64` for LP64.
 public enum RPCGen {
     /// The gcc flag of a layout.
-    public static func gccFlag(_ layout: WireLayout) -> String { layout == .ilp32 ? "-m32" : "-m64" }
+    static func gccFlag(_ layout: WireLayout) -> String { layout == .ilp32 ? "-m32" : "-m64" }
 
     /// The server stub rpcgen writes.
     public enum ServerStub: Sendable {
