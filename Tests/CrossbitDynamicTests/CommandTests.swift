@@ -90,7 +90,7 @@ struct CommandTests {
         let dispatcher = Sample.CrossbitSampleV1Dispatcher(service: SampleService())
         try await withServer([.tcp(host: "127.0.0.1", layout: .lp64)], services: [dispatcher]) { _, bound in
             let server = bound[0].address.description
-            let socket = "/tmp/crossbit-e-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
+            let socket = Paths.temporarySocket("broker")
             let broker = ChildProcess(try Paths.product("crossbitd"), [
                 "--idl", SampleIDL.path, "--listen", "ilp32=unix://\(socket)",
                 "--route", "CROSSBIT_SAMPLE:CROSSBIT_SAMPLE_V1=lp64@\(server)", "--log-level", "error",

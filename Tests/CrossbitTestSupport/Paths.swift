@@ -27,6 +27,11 @@ public enum Paths {
         return path
     }
 
+    /// A fresh path for a unix socket in /tmp (short enough for `sun_path`), its name containing `name`.
+    public static func temporarySocket(_ name: String) -> String {
+        "/tmp/crossbit-\(getpid())-\(name)-\(UInt32.random(in: 0...UInt32.max)).sock"
+    }
+
     /// A fresh, empty temporary directory whose name contains `name`.
     public static func temporaryDirectory(_ name: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("crossbit-\(name)-\(UUID().uuidString)")

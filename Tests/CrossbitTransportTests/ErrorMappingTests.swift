@@ -82,7 +82,7 @@ struct ErrorMappingTests {
     func deadServer(transport: String) async throws {
         let address: String
         if transport == "unix" {
-            address = "unix://\(temporarySocketPath("nobody"))"
+            address = "unix://\(Paths.temporarySocket("nobody"))"
         } else {
             // A port that was free a moment ago and has no listener now.
             let port = try await withServer([ServerEndpoint(.loopback(transport), layout: .lp64)]) { _, bound in

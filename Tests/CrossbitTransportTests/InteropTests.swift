@@ -26,7 +26,7 @@ struct InteropTests {
     @Test("a Swift client calls every procedure of a C server", arguments: transports, WireLayout.allCases)
     func swiftClientCallsCServer(transport: String, layout: WireLayout) async throws {
         let server = try await CPeers.shared.build(layout).server
-        let path = temporarySocketPath("c-server")
+        let path = Paths.temporarySocket("c-server")
         defer { unlink(path) }
         let arguments = transport == "unix" ? ["unix", path] : [transport]
         try await withBackgroundProcess(server, arguments) { ready in

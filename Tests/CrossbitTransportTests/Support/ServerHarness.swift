@@ -12,17 +12,12 @@ func withServer<T>(
     try await withServer(endpoints, services: [TestService()], body)
 }
 
-/// A fresh path for a unix socket in the temporary directory.
-func temporarySocketPath(_ name: String) -> String {
-    "/tmp/crossbit-\(getpid())-\(name)-\(UInt32.random(in: 0...UInt32.max)).sock"
-}
-
 extension ServerEndpoint.Transport {
     /// A loopback endpoint of this kind with a free port or a fresh path.
     static func loopback(_ kind: String) -> ServerEndpoint.Transport {
         switch kind {
         case "udp": .udp(host: "127.0.0.1", port: 0)
-        case "unix": .unix(path: temporarySocketPath("server"))
+        case "unix": .unix(path: Paths.temporarySocket("server"))
         default: .tcp(host: "127.0.0.1", port: 0)
         }
     }
