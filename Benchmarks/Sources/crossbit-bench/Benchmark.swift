@@ -244,9 +244,11 @@ struct Benchmark {
             do {
                 var viaBroker: [Double] = []
                 var viaDirect: [Double] = []
+                _ = try rate(clients: clients, client: client, server: broker, seconds: 0.3, sample: nil) { _ in }
+                _ = try rate(clients: clients, client: client, server: direct, seconds: 0.3, sample: nil) { _ in }
                 for _ in 0..<max(3, settings.runs - 2) {
-                    viaBroker.append(try rate(clients: clients, client: client, server: broker, sample: brokerChild) { peakKiB = max(peakKiB, $0) })
-                    viaDirect.append(try rate(clients: clients, client: client, server: direct, sample: nil) { _ in })
+                    viaBroker.append(try rate(clients: clients, client: client, server: broker, seconds: 1, sample: brokerChild) { peakKiB = max(peakKiB, $0) })
+                    viaDirect.append(try rate(clients: clients, client: client, server: direct, seconds: 1, sample: nil) { _ in })
                 }
                 let brokerRate = median(viaBroker)
                 rows.append(Row(label, crossbit: viaBroker, c: viaDirect, unit: "calls/s", digits: 0, target: clients == 1 ? nil : .atLeast(0.5)))
@@ -264,6 +266,11 @@ struct Benchmark {
         do {
             var viaBroker: [Double] = []
             var viaDirect: [Double] = []
+            // Warm-up: the first large messages of a Swift process pay for
+            // malloc's adaptive thresholds (fresh mmaps, page faults, trims).
+            for server in [broker, direct] {
+                try runTool(client, server.clientArguments + ["payload", "32", "\(1 << 20)"])
+            }
             for _ in 0..<settings.runs {
                 for (server, into) in [(broker, 0), (direct, 1)] {
                     let figures = try numbers(runTool(client, server.clientArguments + ["payload", "16", "\(1 << 20)"]))
@@ -280,13 +287,15 @@ struct Benchmark {
     }
 
     /// Calls per second of `clients` concurrent C clients counting over one
-    /// common one-second window; samples the broker's RSS meanwhile.
-    private func rate(clients: Int, client: String, server: Server, sample: Child?, resident: (Int) -> Void) throws -> Double {
+    /// common window of `seconds`; samples the broker's RSS meanwhile.
+    private func rate(
+        clients: Int, client: String, server: Server, seconds: Double, sample: Child?, resident: (Int) -> Void
+    ) throws -> Double {
         let start = monotonicNanoseconds() + 300_000_000 + clients * 25_000_000
         var running: [Child] = []
         defer { running.forEach { $0.stop() } }
         for _ in 0..<clients {
-            running.append(try Child(client, server.clientArguments + ["rate", "1", "\(start)"] , name: "C client"))
+            running.append(try Child(client, server.clientArguments + ["rate", "\(seconds)", "\(start)"], name: "C client"))
         }
         if let sample {
             while running.contains(where: \.isRunning) {

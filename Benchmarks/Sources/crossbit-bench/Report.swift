@@ -135,9 +135,10 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
            `PING_WIDE` carries a `size_t` both ways (converted); `PING_PLAIN` has no width-dependent part (forwarded
            without re-encoding).
         4. **Calls per second**: 1, 8 or 32 client processes (the 32-bit C client), each calling `PING_WIDE` in a loop over
-           one common one-second window; the sum of their rates, through the broker and direct. "No collapse": the
+           one common one-second window (after a 0.3 s warm-up window); the sum of their rates, through the broker and direct. "No collapse": the
            broker's rate at 32 clients is at least 0.8× its rate at 8.
-        5. **1 MiB**: 16 `ECHO_PAYLOAD` calls of 1 MiB per run from the 32-bit C client; MB/s of argument plus result.
+        5. **1 MiB**: 16 `ECHO_PAYLOAD` calls of 1 MiB per run from the 32-bit C client, after 32 warm-up calls; MB/s of
+           argument plus result.
         6. **Resident memory**: `VmRSS` of `crossbitd` from `/proc/PID/status` after start, before any call (idle), and
            the highest value sampled every 50 ms during the 32-client runs.
 
