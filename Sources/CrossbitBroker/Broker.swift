@@ -45,7 +45,7 @@ public final class Broker: Service, Sendable {
         let ownAddresses = OwnAddresses()
         self.ownAddresses = ownAddresses
         let control = ControlService(
-            routes: routes, catalog: catalog, forwarder: forwarder, metrics: metrics, rpcbind: rpcbind,
+            routes: routes, catalog: catalog, forwarder: forwarder, activator: activator, metrics: metrics, rpcbind: rpcbind,
             ownAddresses: ownAddresses, logger: logger)
         let router = BrokerRouter(
             routes: routes, catalog: catalog, forwarder: forwarder, activator: activator, metrics: metrics, logger: logger)

@@ -50,7 +50,7 @@ struct Ping: AsyncParsableCommand {
 /// `crossbit list`: a broker's routes, with its counters.
 struct List: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List a broker's routes (program, version, server layout and address) and its counters.")
+        abstract: "List a broker's routes (program, version, server layout and address, origin, server state) and its counters.")
 
     @OptionGroup var connection: ConnectionOptions
 
@@ -61,7 +61,7 @@ struct List: AsyncParsableCommand {
         let client = try connection.client(layout: .native)
         defer { client.close() }
         let control = BrokerControl.CrossbitBrokerV1Client(transport: client)
-        let routes: [BrokerControl.BrokerRoute], stats: BrokerControl.BrokerStats
+        let routes: [BrokerControl.BrokerRouteEntry], stats: BrokerControl.BrokerStats
         do {
             routes = try await control.list().routes
             stats = try await control.stats()
@@ -71,10 +71,14 @@ struct List: AsyncParsableCommand {
         print(json ? Self.json(routes, stats).text() : Self.table(routes, stats))
     }
 
-    static func table(_ routes: [BrokerControl.BrokerRoute], _ stats: BrokerControl.BrokerStats) -> String {
-        var rows = [["PROGRAM", "VERSION", "LAYOUT", "ADDRESS"]]
-        for route in routes.sorted(by: { ($0.prog, $0.vers) < ($1.prog, $1.vers) }) {
-            rows.append(["\(route.prog) (0x\(String(route.prog, radix: 16)))", "\(route.vers)", route.layout.wireLayout.rawValue, route.address])
+    static func table(_ routes: [BrokerControl.BrokerRouteEntry], _ stats: BrokerControl.BrokerStats) -> String {
+        var rows = [["PROGRAM", "VERSION", "LAYOUT", "ADDRESS", "ORIGIN", "SERVER"]]
+        for entry in routes.sorted(by: { ($0.route.prog, $0.route.vers) < ($1.route.prog, $1.route.vers) }) {
+            let route = entry.route
+            rows.append([
+                "\(route.prog) (0x\(String(route.prog, radix: 16)))", "\(route.vers)", route.layout.wireLayout.rawValue,
+                route.address, "\(entry.origin)", "\(entry.state)",
+            ])
         }
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         var lines = rows.map { row in
@@ -88,11 +92,12 @@ struct List: AsyncParsableCommand {
         return lines.joined(separator: "\n")
     }
 
-    static func json(_ routes: [BrokerControl.BrokerRoute], _ stats: BrokerControl.BrokerStats) -> JSONValue {
-        let routes = routes.map { route in
+    static func json(_ routes: [BrokerControl.BrokerRouteEntry], _ stats: BrokerControl.BrokerStats) -> JSONValue {
+        let routes = routes.map { entry in
             JSONValue.object([
-                .init("prog", .integer(route.prog)), .init("vers", .integer(route.vers)),
-                .init("layout", .string(route.layout.wireLayout.rawValue)), .init("address", .string(route.address)),
+                .init("prog", .integer(entry.route.prog)), .init("vers", .integer(entry.route.vers)),
+                .init("layout", .string(entry.route.layout.wireLayout.rawValue)), .init("address", .string(entry.route.address)),
+                .init("origin", .string("\(entry.origin)")), .init("state", .string("\(entry.state)")),
             ])
         }
         let counters: [(String, UInt64)] = [

@@ -19,6 +19,12 @@ private struct ActivatingBroker {
             arguments: arguments, options: .defaults)
     }
 
+    /// The state of the route's server and the running count, as the control program lists them.
+    func listedState() async throws -> (BrokerControl.BrokerServerState?, UInt32) {
+        let control = BrokerControl.CrossbitBrokerV1Client(transport: client)
+        return (try await control.list().routes.first?.state, try await control.stats().serversRunning)
+    }
+
     /// The pid of the running server, asked from the server itself.
     func serverPID() async throws -> Int32 {
         Int32(bitPattern: try decodeUInt32(try await call(.pid)))
@@ -96,9 +102,11 @@ struct ActivationTests {
         let configuration = try BrokerConfiguration(toml: routeTOML(idl: idl, executable: server), file: "test.toml")
         #expect(configuration.routes.first?.layout == .ilp32)
         let pid = try await withBroker(routeTOML(idl: idl, executable: server)) { broker in
+            #expect(try await broker.listedState() == (.stopped, 0))
             let echoed = try await broker.call(.echoSize, encodeUInt64(4_294_967_295))
             #expect(try decodeUInt64(echoed) == 4_294_967_295)
             await #expect(throws: RPCError.self) { try await broker.call(.echoSize, encodeUInt64(4_294_967_296)) }
+            #expect(try await broker.listedState() == (.running, 1))
             return try await broker.serverPID()
         }
         #expect(try await waitUntilGone(pid), "the broker's shutdown stops the server it started")

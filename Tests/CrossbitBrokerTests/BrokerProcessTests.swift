@@ -315,8 +315,9 @@ struct BrokerProcessTests {
                     withBroker: daemon.address(.lp64))
                 #expect(try await client.echo(0xFFFF_FFFF_FFFF) == 0xFFFF_FFFF_FFFF)
                 let routes = try await control.list().routes
-                #expect(routes.map(\.prog) == [Self.testProgram])
-                #expect(routes.first?.address == server.description)
+                #expect(routes.map(\.route.prog) == [Self.testProgram])
+                #expect(routes.first?.route.address == server.description)
+                #expect(routes.first?.origin == .registered && routes.first?.state == .external)
                 let refused = try await control.register(.init(prog: 0x2000_4444, vers: 1, layout: .lp64, address: "tcp://127.0.0.1:1"))
                 #expect(refused.status == .errInvalid)
                 let loop = try await control.register(

@@ -111,12 +111,13 @@ struct CommandTests {
 
             let table = try await Self.crossbit(["list", address])
             #expect(table.status == 0, "\(table.error)")
-            #expect(table.output.contains("536875009 (0x20001001)  1        lp64    \(server)"), "\(table.output)")
+            #expect(table.output.contains("536875009 (0x20001001)  1        lp64    \(server)  configuration  external"), "\(table.output)")
             let json = try await Self.crossbit(["list", "--json", address])
             let list = try JSONValue(parsing: json.output)
             #expect(list["routes"] == JSONValue.array([.object([
                 .init("prog", .integer(0x2000_1001)), .init("vers", .integer(1)), .init("layout", .string("lp64")),
-                .init("address", .string(server)),
+                .init("address", .string(server)), .init("origin", .string("configuration")),
+                .init("state", .string("external")),
             ])]))
             #expect(list["stats"]?["routes"] == .integer(1))
 

@@ -32,6 +32,14 @@ final class ActivatedServer: Sendable {
         self.logger = logger
     }
 
+    /// Whether the server process is running, being started, or neither.
+    var serverState: BrokerControl.BrokerServerState {
+        state.withLock { state in
+            if state.process != nil { return .running }
+            return state.start == nil ? .stopped : .starting
+        }
+    }
+
     /// The delay before a restart after `crashes` crashes in a row: 0.1 s, doubling, at most 5 s.
     static func backOff(afterCrashes crashes: Int) -> Duration {
         crashes == 0 ? .zero : min(.milliseconds(100 << min(crashes - 1, 6)), .seconds(5))

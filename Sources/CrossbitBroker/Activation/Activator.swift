@@ -22,6 +22,11 @@ final class Activator: Sendable {
         return server
     }
 
+    /// How many activated servers run now.
+    var runningCount: Int {
+        servers.values.count { $0.serverState == .running }
+    }
+
     /// Stops every server (at broker shutdown).
     func shutDown() async {
         await withTaskGroup(of: Void.self) { group in

@@ -9,6 +9,7 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
     let routes: RouteTable
     let catalog: IDLCatalog
     let forwarder: Forwarder
+    let activator: Activator
     let metrics: BrokerMetrics
     let rpcbind: RPCBindRegistrar?
     /// The broker's own endpoints as bound: no route may lead back to them.
@@ -58,8 +59,11 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
 
     func list(context: RPCCallContext) async throws -> BrokerControl.BrokerRouteList {
         BrokerControl.BrokerRouteList(routes: routes.all.map { route in
-            BrokerControl.BrokerRoute(
-                prog: route.program, vers: route.version, layout: .init(route.layout), address: route.url.description)
+            BrokerControl.BrokerRouteEntry(
+                route: BrokerControl.BrokerRoute(
+                    prog: route.program, vers: route.version, layout: .init(route.layout), address: route.url.description),
+                origin: route.origin == .configuration ? .configuration : .registered,
+                state: activator.server(for: route)?.serverState ?? .external)
         })
     }
 
@@ -68,7 +72,7 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
         return BrokerControl.BrokerStats(
             calls: snapshot.calls, errors: snapshot.errors, conversions: snapshot.conversions,
             narrowingFailures: snapshot.narrowingFailures, bytesIn: snapshot.bytesIn, bytesOut: snapshot.bytesOut,
-            routes: UInt32(clamping: routes.all.count), serversRunning: 0,
+            routes: UInt32(clamping: routes.all.count), serversRunning: UInt32(clamping: activator.runningCount),
             uptimeSeconds: UInt64((ContinuousClock.now - metrics.started).components.seconds))
     }
 
