@@ -37,7 +37,8 @@ let package = Package(
             providers: [.apt(["libtirpc-dev"])]
         ),
         .target(name: "CCrossbitShim", dependencies: ["CTIRPC"]),
-        // ONC RPC clients and servers over libtirpc.
+        // ONC RPC clients and servers: own event loops and record marking,
+        // libtirpc for rpcbind (docs/server-concurrency.md says why).
         .target(
             name: "CrossbitTransport",
             dependencies: [
