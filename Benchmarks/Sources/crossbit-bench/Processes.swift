@@ -143,14 +143,15 @@ func runTool(_ executable: String, _ arguments: [String], timeout: Double = 120)
     try Child(executable, arguments).finish(timeout: timeout)
 }
 
-/// Stops the children when the benchmark is interrupted; keep the returned
-/// sources alive.
-func stopChildrenOnSignals() -> [any DispatchSourceSignal] {
+/// Stops the children and removes `temporary` when the benchmark is
+/// interrupted; keep the returned sources alive.
+func stopChildrenOnSignals(removing temporary: String) -> [any DispatchSourceSignal] {
     [SIGINT, SIGTERM, SIGHUP].map { signalNumber in
         signal(signalNumber, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
         source.setEventHandler {
             Child.stopAll(forever: true)
+            try? FileManager.default.removeItem(atPath: temporary)
             _exit(128 + signalNumber)
         }
         source.resume()

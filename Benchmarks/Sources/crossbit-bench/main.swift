@@ -12,13 +12,13 @@ do {
     case "client":
         try await runClient(Array(arguments.dropFirst()))
     default:
-        let signalSources = stopChildrenOnSignals()
-        defer { withExtendedLifetime(signalSources) {} }
         let settings = try BenchSettings(arguments: Array(arguments.drop { $0 == "run" }))
         let started = Date()
         let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("crossbit-bench-\(getpid())").path
         try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: temporary) }
+        let signalSources = stopChildrenOnSignals(removing: temporary)
+        defer { withExtendedLifetime(signalSources) {} }
         let machine = machineDescription()
         var benchmark = try Benchmark(settings: settings, temporary: temporary)
         benchmark.runAll()
