@@ -15,7 +15,7 @@ start_broker() {
   "$BIN/crossbitd" "$@" >"$broker_logfile" 2>&1 &
   broker_pid=$!
   for _ in $(seq 1 100); do
-    grep -q "crossbitd ready" "$broker_logfile" && return 0
+    grep -qs "crossbitd ready" "$broker_logfile" && return 0
     kill -0 "$broker_pid" 2>/dev/null || break
     sleep 0.1
   done
