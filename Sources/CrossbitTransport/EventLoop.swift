@@ -13,7 +13,6 @@ final class EventLoop: TaskExecutor, Sendable {
     /// When the loop's poll returns at the latest (monotonic ns); `.min` while it is busy.
     private let pollDeadline = Atomic<Int64>(.min)
     private let threadID = Atomic<UInt>(0)
-    private let stopsWhenEmpty: Bool
     private let state = Mutex(State())
 
     private struct State {
@@ -21,38 +20,29 @@ final class EventLoop: TaskExecutor, Sendable {
         var added: [Entry] = []
         var stopping = false
         var stopped = false
-        var stopActions: [@Sendable () -> Void] = []
     }
 
     private struct Entry: @unchecked Sendable {
         let channel: Channel
         let handler: any ChannelHandler
         var assembler: RecordAssembler
-        /// False for a client's connection on a server connection's loop: it
-        /// does not keep a loop that stops when empty running.
-        let keepsLoopAlive: Bool
     }
 
     /// How long an idle loop sleeps between ticks.
     private static let idleTick: Int64 = 1_000_000_000
 
-    /// A loop; with `stopsWhenEmpty` it ends when its last channel closes
-    /// (channels added with `keepsLoopAlive: false` do not count, and close with it).
-    init(stopsWhenEmpty: Bool) throws(RPCError) {
+    /// A loop on a thread of its own, running until ``stop()``.
+    init() throws(RPCError) {
         waker = try Waker()
-        self.stopsWhenEmpty = stopsWhenEmpty
-        do { try startThread { self.run() } } catch {
-            throw error
-        }
+        try startThread { self.run() }
     }
 
     /// Adds a channel: from now on the loop reads it and writes its backlog.
     /// False, having added nothing, when the loop has stopped.
     @discardableResult
-    func add(_ channel: Channel, handler: any ChannelHandler, keepsLoopAlive: Bool = true) -> Bool {
+    func add(_ channel: Channel, handler: any ChannelHandler) -> Bool {
         let entry = Entry(
-            channel: channel, handler: handler, assembler: RecordAssembler(maximumMessageSize: channel.maximumMessageSize),
-            keepsLoopAlive: keepsLoopAlive)
+            channel: channel, handler: handler, assembler: RecordAssembler(maximumMessageSize: channel.maximumMessageSize))
         let added = state.withLock { state in
             if !state.stopped { state.added.append(entry) }
             return !state.stopped
@@ -64,16 +54,8 @@ final class EventLoop: TaskExecutor, Sendable {
     /// Whether the loop's thread has ended (it reads no more channels).
     var hasStopped: Bool { state.withLock { $0.stopped } }
 
-    /// Runs `action` once the loop's thread has ended (at once if it has).
-    func whenStopped(_ action: @escaping @Sendable () -> Void) {
-        let stopped = state.withLock { state in
-            if !state.stopped { state.stopActions.append(action) }
-            return state.stopped
-        }
-        if stopped { action() }
-    }
-
-    /// Closes every channel and ends the thread.
+    /// Closes every channel (each sends what it has queued, within its
+    /// linger time) and ends the thread once they are gone.
     func stop() {
         state.withLock { $0.stopping = true }
         wake()
@@ -120,7 +102,6 @@ final class EventLoop: TaskExecutor, Sendable {
         var entries: [Entry] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         var fds: [pollfd] = []
-        var hadChannels = false
         while true {
             runJobs()
             let (added, stopping) = state.withLock { state in
@@ -128,8 +109,7 @@ final class EventLoop: TaskExecutor, Sendable {
                 return (state.added, state.stopping)
             }
             entries += added
-            hadChannels = hadChannels || entries.contains { $0.keepsLoopAlive }
-            if stopping { entries.forEach { $0.channel.abort() } }
+            if stopping { entries.forEach { $0.channel.close() } }
             let now = monotonicNanoseconds()
             fds.removeAll(keepingCapacity: true)
             fds.append(pollfd(fd: waker.fd, events: Int16(POLLIN), revents: 0))
@@ -141,12 +121,7 @@ final class EventLoop: TaskExecutor, Sendable {
                 fds.append(pollfd(fd: entry.channel.fd, events: events, revents: 0))
                 return false
             }
-            if stopsWhenEmpty && hadChannels && !stopping && !entries.contains(where: { $0.keepsLoopAlive }) {
-                // Its last own channel has closed: the clients' connections on it close with it.
-                state.withLock { $0.stopping = true }
-                continue
-            }
-            if stopping {
+            if stopping && entries.isEmpty {
                 let stopped = state.withLock { state -> Bool in
                     guard state.jobs.isEmpty && state.added.isEmpty else { return false }
                     state.stopped = true
@@ -192,11 +167,7 @@ final class EventLoop: TaskExecutor, Sendable {
             entry.channel.abort()
             finish(entry, error: nil)
         }
-        let actions = state.withLock { state in
-            defer { state.stopActions = [] }
-            return state.stopActions
-        }
-        actions.forEach { $0() }
+        state.withLock { $0.stopped = true }
     }
 
     private func finish(_ entry: Entry, error: RPCError?) {

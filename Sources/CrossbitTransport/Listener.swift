@@ -3,8 +3,8 @@ import Glibc
 import Synchronization
 
 /// A bound server socket. For TCP and unix endpoints a thread accepts
-/// connections and gives each a ``Channel`` on an ``EventLoop`` of its own;
-/// a UDP endpoint is one channel on one loop.
+/// connections and gives each a ``Channel`` on one of the server's event
+/// loops, in turn; a UDP endpoint is one channel on one loop.
 final class Listener: Sendable {
     let endpoint: ServerEndpoint
     let address: SocketAddress
@@ -68,17 +68,16 @@ final class Listener: Sendable {
         }
     }
 
-    /// Serves a socket on an event loop of its own.
+    /// Serves a socket on the server's next event loop.
     private func serve(_ fd: Int32, isDatagram: Bool) throws(RPCError) {
-        let loop: EventLoop
-        do { loop = try EventLoop(stopsWhenEmpty: true) } catch {
+        let maximumMessageSize = isDatagram ? 65536 : server.options.maximumMessageSize
+        guard let loop = server.nextLoop(),
+              case let channel = Channel(fd: fd, isDatagram: isDatagram, maximumMessageSize: maximumMessageSize, loop: loop),
+              loop.add(channel, handler: ServerChannelHandler(server: server, layout: endpoint.layout))
+        else {
             close(fd)
-            throw error
+            throw RPCError(code: .transportFailure, message: "the server has stopped")
         }
-        let channel = Channel(
-            fd: fd, isDatagram: isDatagram, maximumMessageSize: isDatagram ? 65536 : server.options.maximumMessageSize,
-            loop: loop)
-        loop.add(channel, handler: ServerChannelHandler(server: server, layout: endpoint.layout))
         if !server.adopt(channel) { channel.close() }
     }
 

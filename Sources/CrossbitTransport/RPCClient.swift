@@ -78,7 +78,7 @@ public final class RPCClient: RPCClientTransport {
 
     /// A client of the server at `address`, speaking `layout`.
     public convenience init(address: RPCAddress, layout: WireLayout, options: Options = Options()) throws(RPCError) {
-        try self.init(address: address, layout: layout, options: options, loop: try EventLoop(stopsWhenEmpty: false), ownsLoop: true)
+        try self.init(address: address, layout: layout, options: options, loop: try EventLoop(), ownsLoop: true)
     }
 
     /// A client whose connections are read by the thread behind `eventLoop`
@@ -87,11 +87,13 @@ public final class RPCClient: RPCClientTransport {
     ///
     /// A task on that thread (a call being served, with that executor as its
     /// preference) then sends its calls and is resumed by their replies with
-    /// no thread switch at all, as an event-loop proxy does. The client's
-    /// connections close when the server connection does (or when the other
-    /// client closes); its calls then fail with `.transportFailure`, and
-    /// ``isClosed`` is true. Throws `.invalidArgument` when `eventLoop` is not
-    /// one of Crossbit's.
+    /// no thread switch at all, as an event-loop proxy does. A server's loop
+    /// serves several of its connections, so such a client can be shared by
+    /// every call that loop serves. Closing the client leaves the loop
+    /// running; the client's connections close when the server stops (or
+    /// the other client closes), its calls then fail with
+    /// `.transportFailure`, and ``isClosed`` is true. Throws
+    /// `.invalidArgument` when `eventLoop` is not one of Crossbit's.
     public convenience init(
         address: RPCAddress, layout: WireLayout, options: Options = Options(), eventLoop: any TaskExecutor
     ) throws(RPCError) {
@@ -146,14 +148,6 @@ public final class RPCClient: RPCClientTransport {
     /// stopped: its calls fail.
     public var isClosed: Bool { state.withLock { $0.closed } || loop.hasStopped }
 
-    /// Runs `action` once the thread that reads this client's connections
-    /// has ended (at once if it has): when a client with a loop of its own
-    /// is closed, or when the server connection (or the other client) whose
-    /// loop it was made on closes.
-    public func whenEventLoopStops(_ action: @escaping @Sendable () -> Void) {
-        loop.whenStopped(action)
-    }
-
     public func call(
         _ procedure: ProcedureID, arguments: [UInt8], options callOptions: CallOptions
     ) async throws(RPCError) -> [UInt8] {
@@ -194,11 +188,11 @@ public final class RPCClient: RPCClientTransport {
         let entry = try state.withLock { (state) throws(RPCError) -> Entry in
             guard !state.closed else { throw RPCError(code: .transportFailure, message: "the client is closed") }
             if let entry = state.entries[key] { return entry }
-            let task = Task { [address, options, loop, ownsLoop] () -> Result<ClientConnection, RPCError> in
+            let task = Task { [address, options, loop] () -> Result<ClientConnection, RPCError> in
                 do throws(RPCError) {
                     return .success(try await Self.connect(
                         to: address, for: procedure, maximumMessageSize: options.maximumMessageSize, loop: loop,
-                        keepsLoopAlive: ownsLoop, timeout: timeout
+                        timeout: timeout
                     ) { [weak self] closed in self?.forget(closed, key: key) })
                 } catch {
                     return .failure(error)
@@ -235,7 +229,7 @@ public final class RPCClient: RPCClientTransport {
 
     private static func connect(
         to address: RPCAddress, for procedure: ProcedureID, maximumMessageSize: Int, loop: EventLoop,
-        keepsLoopAlive: Bool, timeout: Int64, onClose: @escaping @Sendable (ClientConnection) -> Void
+        timeout: Int64, onClose: @escaping @Sendable (ClientConnection) -> Void
     ) async throws(RPCError) -> ClientConnection {
         let now = monotonicNanoseconds()
         let deadline = timeout > Int64.max - now ? Int64.max : now + timeout
@@ -247,7 +241,7 @@ public final class RPCClient: RPCClientTransport {
         let channel = Channel(
             fd: fd, isDatagram: datagram, maximumMessageSize: datagram ? 65536 : maximumMessageSize, loop: loop)
         let connection = ClientConnection(channel: channel, address: socketAddress, onClose: onClose)
-        guard loop.add(channel, handler: connection, keepsLoopAlive: keepsLoopAlive) else {
+        guard loop.add(channel, handler: connection) else {
             Glibc.close(fd)
             throw RPCError(code: .transportFailure, message: "the event loop of this client to \(address) has stopped")
         }

@@ -24,9 +24,14 @@ public final class RPCServer: Sendable {
         /// The largest call accepted on a stream, in bytes; a connection
         /// sending a larger record is closed.
         public var maximumMessageSize: Int
+        /// How many event-loop threads serve the connections (at least one);
+        /// accepted connections are spread over them in turn. By default the
+        /// number of active processors, at least 2.
+        public var eventLoopCount: Int
 
-        public init(maximumMessageSize: Int = 16 << 20) {
+        public init(maximumMessageSize: Int = 16 << 20, eventLoopCount: Int = max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))) {
             self.maximumMessageSize = maximumMessageSize
+            self.eventLoopCount = eventLoopCount
         }
     }
 
@@ -38,6 +43,8 @@ public final class RPCServer: Sendable {
     /// Handles calls to programs that no dispatcher serves (the broker).
     private let router: (any RPCCallRouter)?
     private let state = Mutex(State())
+    /// Counts the channels given a loop, to spread them in turn.
+    private let assigned = Atomic(0)
 
     private enum Phase { case idle, starting, serving, draining, stopped }
 
@@ -51,6 +58,8 @@ public final class RPCServer: Sendable {
         /// Registrations made with ``RPCServer/registerWithRPCBind(program:version:on:)``.
         var routedRegistrations: [(UInt32, UInt32, String)] = []
         var channels: [ObjectIdentifier: Channel] = [:]
+        /// The threads serving the channels, from start until `run()` returns.
+        var loops: [EventLoop] = []
         var callsInFlight = 0
         var stopped: UnsafeContinuation<Void, Never>?
     }
@@ -132,6 +141,10 @@ public final class RPCServer: Sendable {
             return Array(state.channels.values)
         }
         leftovers.forEach { $0.close() }
+        state.withLock { state in
+            defer { state.loops = [] }
+            return state.loops
+        }.forEach { $0.stop() }
         await unregister(registrations + state.withLock { state in
             defer { state.routedRegistrations = [] }
             return state.routedRegistrations
@@ -165,6 +178,10 @@ public final class RPCServer: Sendable {
         var bound: [ServerEndpoint] = []
         var registrations: [(UInt32, UInt32, String)] = []
         do throws(RPCError) {
+            for _ in 0..<max(1, options.eventLoopCount) {
+                let loop = try EventLoop()
+                state.withLock { $0.loops.append(loop) }  // stopped by run() whatever happens next
+            }
             for endpoint in endpoints {
                 let listener = try await Listener.bind(endpoint, server: self)
                 listeners.append(listener)
@@ -214,6 +231,12 @@ public final class RPCServer: Sendable {
         }
         channels.forEach { $0.close() }
         stopped?.resume()
+    }
+
+    /// The event loop for a new channel (the loops take turns); nil when the server has stopped.
+    func nextLoop() -> EventLoop? {
+        let turn = assigned.add(1, ordering: .relaxed).oldValue
+        return state.withLock { $0.loops.isEmpty ? nil : $0.loops[turn % $0.loops.count] }
     }
 
     /// Adopts a new channel (an accepted connection, a UDP socket); false when shutting down.

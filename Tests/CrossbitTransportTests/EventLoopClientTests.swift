@@ -13,7 +13,6 @@ struct EventLoopClientTests {
         let backend: RPCAddress
         let clients = Mutex<[ObjectIdentifier: RPCClient]>([:])
         let threadSwitches = Atomic(0)
-        let loopsStopped = Atomic(0)
 
         init(backend: RPCAddress) { self.backend = backend }
 
@@ -36,45 +35,51 @@ struct EventLoopClientTests {
         }
     }
 
-    @Test("calls forwarded from the loop that read them stay on its thread, run concurrently, and their client closes with the connection")
+    @Test("calls forwarded from the loop that read them stay on its thread, run concurrently, share its client, which closes with the server")
     func forwardingOnTheConnectionsLoop() async throws {
         try await withServer([.tcp(host: "127.0.0.1", layout: .lp64)]) { _, backend in
             let router = ForwardingRouter(backend: backend[0].address)
-            let front = RPCServer(services: [], router: router, endpoints: [.tcp(host: "127.0.0.1", layout: .lp64)])
+            let front = RPCServer(
+                services: [], router: router, endpoints: [.tcp(host: "127.0.0.1", layout: .lp64)],
+                options: RPCServer.Options(eventLoopCount: 2))
             async let running: Void = front.run()
             defer { front.shutdown() }
-            let caller = try RPCClient(address: try await front.listeningEndpoints[0].address, layout: .lp64)
-            let client = TestClient(transport: caller)
-            #expect(try await client.add(40, 2) == 42)
+            let address = try await front.listeningEndpoints[0].address
+            let callers = try (0..<4).map { _ in try RPCClient(address: address, layout: .lp64) }
+            for caller in callers { #expect(try await TestClient(transport: caller).add(40, 2) == 42) }
             let started = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<16 { group.addTask { try await client.sleep(milliseconds: 50) } }
+                for index in 0..<16 {
+                    group.addTask { try await TestClient(transport: callers[index % 4]).sleep(milliseconds: 50) }
+                }
                 try await group.waitForAll()
             }
             let elapsed = ContinuousClock.now - started
             #expect(elapsed < .milliseconds(400), "16 × 50 ms forwarded took \(elapsed)")
             #expect(router.threadSwitches.load(ordering: .relaxed) == 0)
             let made = router.clients.withLock { Array($0.values) }
-            #expect(made.count == 1)
-            #expect(made.allSatisfy { !$0.isClosed })
-            let forwarding = try #require(made.first)
-            forwarding.whenEventLoopStops { router.loopsStopped.add(1, ordering: .relaxed) }
+            #expect(made.count == 2, "4 connections on 2 loops share one forwarding client per loop")
 
-            caller.close()
+            // A connection that closes leaves its loop and the loop's client to the others.
+            callers[0].close()
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(made.allSatisfy { !$0.isClosed })
+            for caller in callers.dropFirst() { #expect(try await TestClient(transport: caller).add(1, 2) == 3) }
+            #expect(router.clients.withLock { $0.count } == 2)
+
+            front.shutdown()
+            try await running
             let deadline = ContinuousClock.now + .seconds(5)
-            while made.contains(where: { !$0.isClosed }) || router.loopsStopped.load(ordering: .relaxed) == 0,
-                  ContinuousClock.now < deadline
-            {
+            while made.contains(where: { !$0.isClosed }), ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(10))
             }
-            #expect(made.allSatisfy { $0.isClosed }, "the forwarding client outlived its connection")
-            #expect(router.loopsStopped.load(ordering: .relaxed) == 1)
+            #expect(made.allSatisfy { $0.isClosed }, "a forwarding client outlived its server")
+            let forwarding = try #require(made.first)
             await expectRPCError(.transportFailure) { () throws(RPCError) in
                 _ = try await forwarding.call(ProcedureID(program: CPeerSources.program, version: CPeerSources.version, procedure: 0),
                                            arguments: [], options: .defaults)
             }
-            front.shutdown()
-            try await running
+            callers.forEach { $0.close() }
         }
     }
 

@@ -4,13 +4,14 @@ import Synchronization
 
 /// The broker's clients of its servers. A call is forwarded by a client on
 /// the event loop of the broker connection it arrived on (one per server
-/// address and layout and broker connection), so that one thread reads the
-/// call, sends it on, reads the server's reply and answers, with no thread
-/// switch: the call's task suspends while the server works, and the loop
-/// reads on meanwhile. A client multiplexes concurrent calls on its
-/// connection and opens a new one after the server went away, so a
-/// restarted server is reached again. Its connections close with the broker
-/// connection, and it is dropped then.
+/// address and layout and broker event loop, shared by the connections that
+/// loop serves), so that one thread reads the call, sends it on, reads the
+/// server's reply and answers, with no thread switch: the call's task
+/// suspends while the server works, and the loop reads on meanwhile. A
+/// client multiplexes concurrent calls on its connection and opens a new one
+/// after the server went away, so a restarted server is reached again. The
+/// clients are bounded by loops × servers, and closed when their route is
+/// released or at shutdown.
 final class Forwarder: Sendable {
     private struct Key: Hashable {
         var address: RPCAddress
@@ -36,29 +37,15 @@ final class Forwarder: Sendable {
     private func client(for route: ServerRoute, on executor: (any TaskExecutor)?) throws(RPCError) -> RPCClient {
         let key = Key(address: route.url, layout: route.layout)
         let loop = executor.map { ObjectIdentifier($0) }
-        let (client, isNew) = try clients.withLock { (clients) throws(RPCError) -> (RPCClient, Bool) in
-            if let client = clients[key]?[loop] { return (client, false) }
+        return try clients.withLock { (clients) throws(RPCError) -> RPCClient in
+            if let client = clients[key]?[loop] { return client }
             let client = if let executor {
                 try RPCClient(address: route.url, layout: route.layout, options: options, eventLoop: executor)
             } else {
                 try RPCClient(address: route.url, layout: route.layout, options: options)
             }
             clients[key, default: [:]][loop] = client
-            return (client, true)
-        }
-        if isNew && executor != nil {
-            let made = ObjectIdentifier(client)
-            client.whenEventLoopStops { [weak self] in self?.drop(made, key: key, loop: loop) }
-        }
-        return client
-    }
-
-    /// Forgets a client whose broker connection has closed.
-    private func drop(_ client: ObjectIdentifier, key: Key, loop: ObjectIdentifier?) {
-        clients.withLock { clients in
-            guard let current = clients[key]?[loop], ObjectIdentifier(current) == client else { return }
-            clients[key]?[loop] = nil
-            if clients[key]?.isEmpty == true { clients[key] = nil }
+            return client
         }
     }
 
