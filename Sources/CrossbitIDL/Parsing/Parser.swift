@@ -294,15 +294,8 @@ struct Parser {
 
     private mutating func program() throws(Failure) -> ProgramDefinition {
         let keyword = advance()
-        let name = try identifier("a program name after 'program'")
-        try expect("{", "to open program '\(name.text)'")
-        let (versions, failed) = body { parser throws(Failure) in try parser.version(in: name.text) }
-        try expect("}", "to close program '\(name.text)'")
-        try expect("=", "and a program number after program '\(name.text)'")
-        let number = try value("a program number")
-        try expect(";", "after the number of program '\(name.text)'")
-        if versions.isEmpty && !failed {
-            diagnostics.error("program '\(name.text)' has no versions", at: name.location)
+        let (name, versions, number) = try numberedBlock("program", of: "versions") { parser, program throws(Failure) in
+            try parser.version(in: program)
         }
         return ProgramDefinition(
             name: name.text, number: number, versions: versions, location: name.location, comment: keyword.comment)
@@ -311,18 +304,29 @@ struct Parser {
     private mutating func version(in program: String) throws(Failure) -> VersionDefinition {
         let keyword = peek()
         try expectKeyword("version", "in program '\(program)'")
-        let name = try identifier("a version name after 'version'")
-        try expect("{", "to open version '\(name.text)'")
-        let (procedures, failed) = body { parser throws(Failure) in try parser.procedure() }
-        try expect("}", "to close version '\(name.text)'")
-        try expect("=", "and a version number after version '\(name.text)'")
-        let number = try value("a version number")
-        try expect(";", "after the number of version '\(name.text)'")
-        if procedures.isEmpty && !failed {
-            diagnostics.error("version '\(name.text)' has no procedures", at: name.location)
+        let (name, procedures, number) = try numberedBlock("version", of: "procedures") { parser, _ throws(Failure) in
+            try parser.procedure()
         }
         return VersionDefinition(
             name: name.text, number: number, procedures: procedures, location: name.location, comment: keyword.comment)
+    }
+
+    /// `NAME { ITEM... } = NUMBER;` after the keyword `kind` (`program` or
+    /// `version`); an empty body that parsed cleanly is an error.
+    private mutating func numberedBlock<Item>(
+        _ kind: String, of items: String, _ parseItem: (inout Parser, String) throws(Failure) -> Item?
+    ) throws(Failure) -> (name: Token, items: [Item], number: Value) {
+        let name = try identifier("a \(kind) name after '\(kind)'")
+        try expect("{", "to open \(kind) '\(name.text)'")
+        let (parsed, failed) = body { parser throws(Failure) in try parseItem(&parser, name.text) }
+        try expect("}", "to close \(kind) '\(name.text)'")
+        try expect("=", "and a \(kind) number after \(kind) '\(name.text)'")
+        let number = try value("a \(kind) number")
+        try expect(";", "after the number of \(kind) '\(name.text)'")
+        if parsed.isEmpty && !failed {
+            diagnostics.error("\(kind) '\(name.text)' has no \(items)", at: name.location)
+        }
+        return (name, parsed, number)
     }
 
     private mutating func procedure() throws(Failure) -> ProcedureDefinition {
