@@ -10,7 +10,7 @@ protocol ChannelHandler: AnyObject, Sendable {
     func received(_ message: [UInt8], from peer: SocketAddress?, on channel: Channel)
     /// The monotonic time (ns) at which `tick` must run next, nil for none.
     func nextTick() -> Int64?
-    /// Runs after every wake-up of the loop.
+    /// Runs after a wake-up of the loop at or after the time `nextTick` gave.
     func tick(now: Int64, on channel: Channel)
     /// The channel closed; `error` says why when it was not asked to.
     func closed(_ channel: Channel, error: RPCError?)

@@ -86,14 +86,14 @@ final class EventLoop: TaskExecutor, Sendable {
         }
     }
 
-    private func runJobs() {
+    /// Runs the jobs enqueued so far, and those they enqueue. `batch` is the
+    /// loop's spare buffer, swapped with the queue so that neither reallocates.
+    private func runJobs(_ batch: inout [UnownedJob]) {
         while true {
-            let jobs = state.withLock { state in
-                defer { state.jobs = [] }
-                return state.jobs
-            }
-            if jobs.isEmpty { return }
-            for job in jobs { job.runSynchronously(on: asUnownedTaskExecutor()) }
+            state.withLock { swap(&$0.jobs, &batch) }
+            if batch.isEmpty { return }
+            for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }
+            batch.removeAll(keepingCapacity: true)
         }
     }
 
@@ -102,8 +102,9 @@ final class EventLoop: TaskExecutor, Sendable {
         var entries: [Entry] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         var fds: [pollfd] = []
+        var batch: [UnownedJob] = []
         while true {
-            runJobs()
+            runJobs(&batch)
             let (added, stopping) = state.withLock { state in
                 defer { state.added = [] }
                 return (state.added, state.stopping)
@@ -131,10 +132,12 @@ final class EventLoop: TaskExecutor, Sendable {
             }
             pollDeadline.store(now + Self.idleTick, ordering: .sequentiallyConsistent)
             var deadline = now + Self.idleTick
+            var nextTick = Int64.max
             for entry in entries {
-                if let tick = entry.handler.nextTick() { deadline = min(deadline, tick) }
+                if let tick = entry.handler.nextTick() { nextTick = min(nextTick, tick) }
                 if let linger = entry.channel.lingerDeadline { deadline = min(deadline, linger) }
             }
+            deadline = min(deadline, nextTick)
             if state.withLock({ !$0.jobs.isEmpty || !$0.added.isEmpty }) { deadline = now }
             pollDeadline.store(deadline, ordering: .sequentiallyConsistent)
             let timeout = Int32(clamping: max(0, (deadline - now + 999_999) / 1_000_000))
@@ -160,8 +163,11 @@ final class EventLoop: TaskExecutor, Sendable {
                 entry.channel.abort()
                 finish(entry, error: error)
             }
+            // Timers set by this iteration's calls are due later; those due now were known before the poll.
             let tickTime = monotonicNanoseconds()
-            for entry in entries { entry.handler.tick(now: tickTime, on: entry.channel) }
+            if tickTime >= nextTick {
+                for entry in entries { entry.handler.tick(now: tickTime, on: entry.channel) }
+            }
         }
         for entry in entries {
             entry.channel.abort()
