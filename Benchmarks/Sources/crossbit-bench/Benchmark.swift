@@ -64,8 +64,11 @@ struct Benchmark {
 
     mutating func runAll() {
         codecRows()
-        latencyRows()
+        latencyRows(oneCPU: false)
         brokerRows()
+        oneCPURows()
+        // Each section's rows next to the others of their number.
+        rows = rows.enumerated().sorted { (Int($0.element.name.prefix { $0 != " " }) ?? 0, $0.offset) < (Int($1.element.name.prefix { $0 != " " }) ?? 0, $1.offset) }.map(\.element)
     }
 
     // MARK: 1. Codec throughput
@@ -104,9 +107,9 @@ struct Benchmark {
 
     // MARK: 2. Latency, Swift↔Swift vs C↔C
 
-    private mutating func latencyRows() {
+    private mutating func latencyRows(oneCPU: Bool) {
         for transport in ["tcp", "unix"] {
-            let label = "2 small call \(transport), Swift↔Swift vs C↔C"
+            let label = "2 small call \(transport)\(oneCPU ? ", one CPU" : ""), Swift↔Swift vs C↔C"
             log("row: \(label)")
             var servers: [Child] = []
             defer { servers.forEach { $0.stop() } }
@@ -199,23 +202,11 @@ struct Benchmark {
         let brokerChild: Child
         let idleKiB: Int
         do {
-            let crossbitd = settings.products + "/crossbitd"
-            guard FileManager.default.isExecutableFile(atPath: crossbitd) else { throw BenchFailure("no \(crossbitd)") }
             let swiftServer = try startSwiftServer("tcp", name: "")
             children.append(swiftServer.child)
-            let port = swiftServer.clientArguments[2]
-            brokerChild = try Child(crossbitd, [
-                "--idl", settings.repository + "/Benchmarks/IDL/crossbit_bench.x",
-                "--listen", "ilp32=tcp://127.0.0.1:0",
-                "--route", "CROSSBIT_BENCH:CROSSBIT_BENCH_V1=lp64@tcp://127.0.0.1:\(port)",
-                "--log-level", "info",
-            ], name: "crossbitd")
+            broker = try startBroker(routingTo: swiftServer)
+            brokerChild = broker.child
             children.append(brokerChild)
-            let ready = try brokerChild.waitForLine(containing: "crossbitd ready", inStandardError: true)
-            guard let brokerPort = ready.split(separator: ":").last?.split(separator: " ").first else {
-                throw BenchFailure("cannot read the broker's port from '\(ready)'")
-            }
-            broker = Server(child: brokerChild, clientArguments: ["tcp", "127.0.0.1", String(brokerPort)])
             Thread.sleep(forTimeInterval: 0.3)
             idleKiB = brokerChild.residentKiB ?? 0
             direct = try startCServer(c.ilp32.server, "tcp", name: "")
@@ -284,6 +275,91 @@ struct Benchmark {
         }
         rows.append(Row(names[4] + ", idle", crossbit: Double(idleKiB) / 1024, c: nil, unit: "MiB", digits: 1, target: nil))
         rows.append(Row(names[4] + ", peak under the 32-client load", crossbit: Double(peakKiB) / 1024, c: nil, unit: "MiB", digits: 1, target: nil))
+    }
+
+    /// A broker (ILP32 endpoint, TCP) routing the bench program to `server` (LP64, TCP or unix socket).
+    private func startBroker(routingTo server: Server) throws -> Server {
+        let crossbitd = settings.products + "/crossbitd"
+        guard FileManager.default.isExecutableFile(atPath: crossbitd) else { throw BenchFailure("no \(crossbitd)") }
+        let url = server.clientArguments[0] == "tcp" ? "tcp://127.0.0.1:\(server.clientArguments[2])" : "unix://\(server.clientArguments[1])"
+        let child = try Child(crossbitd, [
+            "--idl", settings.repository + "/Benchmarks/IDL/crossbit_bench.x",
+            "--listen", "ilp32=tcp://127.0.0.1:0",
+            "--route", "CROSSBIT_BENCH:CROSSBIT_BENCH_V1=lp64@\(url)",
+            "--log-level", "info",
+        ], name: "crossbitd")
+        let ready = try child.waitForLine(containing: "crossbitd ready", inStandardError: true)
+        guard let port = ready.split(separator: ":").last?.split(separator: " ").first else {
+            child.stop()
+            throw BenchFailure("cannot read the broker's port from '\(ready)'")
+        }
+        return Server(child: child, clientArguments: ["tcp", "127.0.0.1", String(port)])
+    }
+
+    // MARK: 2–3 again, on one CPU
+
+    /// The latency rows with every process of both sides on one CPU. Unpinned,
+    /// a ping-pong's latency depends on where the scheduler puts each process:
+    /// on this kind of virtual machine a wake-up on the other vCPU costs about
+    /// 25 µs and one on the same vCPU a few, so which side happened to share a
+    /// CPU decides the ratio. On one CPU both sides pay their whole CPU cost
+    /// and nothing else. The floor row is a C relay with no RPC parsing in the
+    /// broker's place: what any broker's extra hop costs here.
+    private mutating func oneCPURows() {
+        let names = [
+            "3 32-bit C → broker → 64-bit Swift vs 32-bit C → C, one CPU, PING_WIDE",
+            "3 the same, the broker reaching the server on a unix socket, one CPU, PING_WIDE",
+            "3 floor: a C relay (no RPC parsing) vs 32-bit C → C, one CPU, PING_WIDE",
+        ]
+        guard let restore = pinToOneCPU() else {
+            rows += names.map { Row($0, unavailable: "cannot pin to one CPU") }
+            return
+        }
+        defer { restore() }
+        latencyRows(oneCPU: true)
+        var children: [Child] = []
+        defer { children.forEach { $0.stop() } }
+        do {
+            let direct = try startCServer(c.ilp32.server, "tcp", name: "")
+            children.append(direct.child)
+            let relayChild = try Child(c.relay, [direct.clientArguments[2]], name: "C relay")
+            children.append(relayChild)
+            let relayPort = String(try relayChild.waitForLine(containing: "READY").dropFirst("READY ".count))
+            let relay = Server(child: relayChild, clientArguments: ["tcp", "127.0.0.1", relayPort])
+            var viaBroker: [Server] = []
+            for transport in ["tcp", "unix"] {
+                let server = try startSwiftServer(transport, name: "one-cpu-\(transport).sock")
+                children.append(server.child)
+                viaBroker.append(try startBroker(routingTo: server))
+                children.append(viaBroker[viaBroker.count - 1].child)
+            }
+            let client = c.ilp32.client
+            for (name, server, target) in [(names[0], viaBroker[0], 2.2), (names[1], viaBroker[1], 2.2), (names[2], relay, nil)] {
+                log("row: \(name)")
+                let measured = try latencies(
+                    first: { [client] + server.clientArguments }, second: { [client] + direct.clientArguments }, mode: [])
+                if let target {
+                    addLatencyRows(name, measured, target: target)
+                } else {
+                    rows.append(Row(name + ", median", crossbit: measured.first.medians, c: measured.second.medians, unit: "µs", digits: 1, target: nil))
+                }
+            }
+        } catch {
+            rows += names.filter { name in !rows.contains { $0.name.hasPrefix(name) } }.map { Row($0, unavailable: "\(error)") }
+        }
+    }
+
+    /// Pins every process started from now on to the first CPU this one may
+    /// run on; returns what unpins them.
+    private func pinToOneCPU() -> (() -> Void)? {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let allowed = status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }
+        guard let allowed, let cpu = Int(allowed.dropFirst("Cpus_allowed_list:".count).prefix { $0 != "," && $0 != "-" }.trimmingCharacters(in: .whitespaces)),
+              FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset")
+        else { return nil }
+        childrenCPU.withLock { $0 = cpu }
+        log("processes pinned to CPU \(cpu)")
+        return { childrenCPU.withLock { $0 = nil } }
     }
 
     /// Calls per second of `clients` concurrent C clients counting over one

@@ -17,6 +17,8 @@ struct CBaselines {
     let lp64: Peers
     /// 32-bit (`-m32`) peers from the ILP32 lowering (the broker rows).
     let ilp32: Peers
+    /// A TCP relay with no RPC parsing (`bench_relay.c`): the floor of any broker.
+    let relay: String
 
     static func build(repository: String, crossbitIDL: String, into directory: String) throws -> CBaselines {
         let idl = repository + "/Benchmarks/IDL/crossbit_bench.x"
@@ -49,6 +51,7 @@ struct CBaselines {
             lp64Codec: try compile(lp64Folder, "bench_codec", codec, wide: "u_quad_t", bits: "-m64"),
             ilp32Codec: try compile(ilp32Folder, "bench_codec", codec, wide: "u_int", bits: "-m64"),
             lp64: try peers(lp64Folder, wide: "u_quad_t", bits: "-m64"),
-            ilp32: try peers(ilp32Folder, wide: "u_int", bits: "-m32"))
+            ilp32: try peers(ilp32Folder, wide: "u_int", bits: "-m32"),
+            relay: try compile(directory, "bench_relay", ["bench_relay.c"], wide: "u_int", bits: "-m64"))
     }
 }

@@ -11,6 +11,9 @@ struct BenchFailure: Error, CustomStringConvertible {
 /// once `stopping`, no new child starts.
 private let runningChildren = Mutex<(children: [Int32: Child], stopping: Bool)>(([:], false))
 
+/// The CPU every child started from now on is pinned to (with `taskset`); nil: any CPU.
+let childrenCPU = Mutex<Int?>(nil)
+
 /// A child process whose standard output and error are collected by reader
 /// threads (a chatty child never blocks on a full pipe).
 final class Child: Sendable {
@@ -25,8 +28,13 @@ final class Child: Sendable {
     init(_ executable: String, _ arguments: [String], name: String? = nil) throws {
         self.name = name ?? URL(fileURLWithPath: executable).lastPathComponent
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        if let cpu = childrenCPU.withLock({ $0 }) {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+            process.arguments = ["--cpu-list", "\(cpu)", executable] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        }
         let stdout = Pipe()
         let stderr = Pipe()
         process.standardOutput = stdout

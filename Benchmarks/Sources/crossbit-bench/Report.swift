@@ -108,8 +108,8 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
         - Command: `make bench` (release builds; the C side is rpcgen's output for the same IDL, `gcc -O2`, libtirpc)
         - Date: \(date)
         - Machine: \(machine)
-        - Figures: medians of \(runs) runs after a warm-up (latency: 4 × \(runs) short runs; calls/s: \(max(3, runs - 2)) runs); nothing pinned;
-          the Swift and the C side alternate run by run; \(seconds) s of measurement in all.
+        - Figures: medians of \(runs) runs after a warm-up (latency: 4 × \(runs) short runs; calls/s: \(max(3, runs - 2)) runs); nothing pinned
+          but the rows marked "one CPU"; the Swift and the C side alternate run by run; \(seconds) s of measurement in all.
 
         \(table)
 
@@ -134,6 +134,11 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
            TCP) to the 64-bit Swift server (LP64) vs the same client straight to the 32-bit rpcgen server.
            `PING_WIDE` carries a `size_t` both ways (converted); `PING_PLAIN` has no width-dependent part (forwarded
            without re-encoding).
+        2–3, **one CPU**: the same runs with every process of both sides pinned to one CPU (`taskset`), so that both
+           sides pay their whole CPU cost and no wake-up of another vCPU (see the note below). The broker rows come
+           twice, reaching the Swift server over TCP and over a unix socket (a route to `unix:///PATH`), next to the
+           floor of any broker: `Benchmarks/C/bench_relay.c`, a C relay that copies bytes between client and server
+           with one `poll` loop and no RPC parsing, in the broker's place.
         4. **Calls per second**: 1, 8 or 32 client processes (the 32-bit C client), each calling `PING_WIDE` in a loop over
            one common one-second window (after a 0.3 s warm-up window); the sum of their rates, through the broker and direct. "No collapse": the
            broker's rate at 32 clients is at least 0.8× its rate at 8.
@@ -143,8 +148,9 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
            the highest value sampled every 50 ms during the 32-client runs.
 
         The machine is small (2 cores for up to 34 processes in row 4) and virtual: a ping-pong's latency jumps between
-        two levels depending on how quickly an idle vCPU wakes (about 15 µs and 70 µs per TCP call C↔C), so absolute
-        figures move from run to run; the ratios, taken within one run from alternating runs, move less.
+        two levels depending on whether its two processes share a vCPU (about 15 µs per TCP call C↔C) or not (about
+        70 µs: waking a halted vCPU costs some 25 µs), so unpinned figures move from run to run and an unpinned ratio
+        says mostly which side the scheduler happened to place on one vCPU. The one-CPU rows do not move that way.
 
         """
 }
