@@ -15,8 +15,21 @@ final class ClientConnection: ChannelHandler {
     private let nextXid: Atomic<UInt32>
     private let state = Mutex(State())
 
+    /// Who waits for a reply: a suspended task, or a completion handler (run on the loop's thread).
+    enum Waiter: Sendable {
+        case task(UnsafeContinuation<Reply?, Never>)
+        case handler(@Sendable (Reply?) -> Void)
+
+        func resume(returning reply: Reply?) {
+            switch self {
+            case .task(let continuation): continuation.resume(returning: reply)
+            case .handler(let handler): handler(reply)
+            }
+        }
+    }
+
     private struct Pending {
-        var continuation: UnsafeContinuation<Reply?, Never>
+        var waiter: Waiter
         var procedure: ProcedureID
         var deadline: Int64
         /// For UDP: the datagram and when to send it again.
@@ -46,39 +59,48 @@ final class ClientConnection: ChannelHandler {
     func call(
         _ procedure: ProcedureID, arguments: [UInt8], credentialFlavor: UInt32, credentials: [UInt8], timeout: Int64
     ) async -> Reply? {
+        await withUnsafeContinuation { continuation in
+            start(procedure, arguments: arguments, credentialFlavor: credentialFlavor, credentials: credentials,
+                  timeout: timeout, waiter: .task(continuation))
+        }
+    }
+
+    /// Sends a call; `waiter` gets its reply as `call` returns it.
+    func start(
+        _ procedure: ProcedureID, arguments: [UInt8], credentialFlavor: UInt32, credentials: [UInt8], timeout: Int64,
+        waiter: Waiter
+    ) {
         let xid = nextXid.add(1, ordering: .relaxed).newValue
         let message = CallMessage.encode(
             xid: xid, procedure: procedure, credentialFlavor: credentialFlavor, credentials: credentials, arguments: arguments)
         let now = monotonicNanoseconds()
         let deadline = timeout > Int64.max - now ? Int64.max : now + timeout
-        return await withUnsafeContinuation { continuation in
-            let pending = Pending(
-                continuation: continuation, procedure: procedure, deadline: deadline,
-                datagram: channel.isDatagram ? message : nil,
-                retransmitAt: channel.isDatagram ? now + Self.firstRetransmitInterval : .max,
-                retransmitInterval: Self.firstRetransmitInterval)
-            let failure = state.withLock { state -> RPCError? in
-                if let failure = state.failure { return failure }
-                state.pending[xid] = pending
-                return nil
-            }
-            if failure != nil {
-                continuation.resume(returning: nil)
-                return
-            }
-            do throws(RPCError) {
-                if try channel.sendIfOpen(message) {
-                    channel.loop.wake(before: min(deadline, pending.retransmitAt))
-                } else {
-                    onClose(self)
-                    finish(xid, with: nil)
-                }
-            } catch {
-                // The call may be partly sent: it fails, and the connection is given up at once.
+        let pending = Pending(
+            waiter: waiter, procedure: procedure, deadline: deadline,
+            datagram: channel.isDatagram ? message : nil,
+            retransmitAt: channel.isDatagram ? now + Self.firstRetransmitInterval : .max,
+            retransmitInterval: Self.firstRetransmitInterval)
+        let failure = state.withLock { state -> RPCError? in
+            if let failure = state.failure { return failure }
+            state.pending[xid] = pending
+            return nil
+        }
+        if failure != nil {
+            waiter.resume(returning: nil)
+            return
+        }
+        do throws(RPCError) {
+            if try channel.sendIfOpen(message) {
+                channel.loop.wake(before: min(deadline, pending.retransmitAt))
+            } else {
                 onClose(self)
-                channel.abort()
-                finish(xid, with: .failure(error))
+                finish(xid, with: nil)
             }
+        } catch {
+            // The call may be partly sent: it fails, and the connection is given up at once.
+            onClose(self)
+            channel.abort()
+            finish(xid, with: .failure(error))
         }
     }
 
@@ -88,7 +110,7 @@ final class ClientConnection: ChannelHandler {
     var hasFailed: Bool { state.withLock { $0.failure != nil } }
 
     private func finish(_ xid: UInt32, with reply: Reply?) {
-        state.withLock { $0.pending.removeValue(forKey: xid) }?.continuation.resume(returning: reply)
+        state.withLock { $0.pending.removeValue(forKey: xid) }?.waiter.resume(returning: reply)
     }
 
     // MARK: ChannelHandler
@@ -121,7 +143,7 @@ final class ClientConnection: ChannelHandler {
             }
         }
         for pending in expired {
-            pending.continuation.resume(returning: .failure(RPCError(
+            pending.waiter.resume(returning: .failure(RPCError(
                 code: .timeout, message: "no reply to \(pending.procedure) from \(address) before the deadline")))
         }
         for datagram in resend { try? channel.send(datagram) }
@@ -137,6 +159,6 @@ final class ClientConnection: ChannelHandler {
             return Array(state.pending.values)
         }
         onClose(self)  // before resuming anyone, so that a retry opens a new connection
-        for call in pending { call.continuation.resume(returning: .failure(failure)) }
+        for call in pending { call.waiter.resume(returning: .failure(failure)) }
     }
 }

@@ -156,7 +156,7 @@ public final class RPCClient: RPCClientTransport {
                 code: .invalidArgument,
                 message: "the arguments of \(procedure) are \(arguments.count) bytes, over the maximum message size")
         }
-        let timeout = (callOptions.timeout ?? options.defaultTimeout).nanoseconds
+        let timeout = timeout(of: callOptions)
         // A second attempt only when the first found its connection closed before sending anything.
         for _ in 0..<2 {
             let connection = try await connection(for: procedure, timeout: timeout)
@@ -168,6 +168,47 @@ public final class RPCClient: RPCClientTransport {
             }
         }
         throw RPCError(code: .transportFailure, message: "the connection to \(address) closed before \(procedure) could be sent")
+    }
+
+    /// Makes a call like ``call(_:arguments:options:)`` and hands its result
+    /// to `completion`. When the connection is open, no task is involved: the
+    /// call is sent from this thread and `completion` runs on the thread that
+    /// reads the reply (the broker forwards calls this way); otherwise the
+    /// call is made by a task.
+    package func call(
+        _ procedure: ProcedureID, arguments: [UInt8], options callOptions: CallOptions,
+        completion: @escaping @Sendable (Result<[UInt8], RPCError>) -> Void
+    ) {
+        guard arguments.count <= options.maximumMessageSize, let connection = readyConnection(for: procedure) else {
+            return callOnTask(procedure, arguments: arguments, options: callOptions, completion: completion)
+        }
+        connection.start(
+            procedure, arguments: arguments, credentialFlavor: credentialFlavor, credentials: credentialBody,
+            timeout: timeout(of: callOptions),
+            waiter: .handler { reply in
+                // nil: the connection had closed before the call was sent; it goes out on a new one.
+                guard let reply else {
+                    return self.callOnTask(procedure, arguments: arguments, options: callOptions, completion: completion)
+                }
+                completion(reply.flatMap { ReplyMessage.decode($0, procedure: procedure) })
+            })
+    }
+
+    private func callOnTask(
+        _ procedure: ProcedureID, arguments: [UInt8], options callOptions: CallOptions,
+        completion: @escaping @Sendable (Result<[UInt8], RPCError>) -> Void
+    ) {
+        Task(executorPreference: loop) {
+            do throws(RPCError) {
+                completion(.success(try await self.call(procedure, arguments: arguments, options: callOptions)))
+            } catch {
+                completion(.failure(error))
+            }
+        }
+    }
+
+    private func timeout(of callOptions: CallOptions) -> Int64 {
+        (callOptions.timeout ?? options.defaultTimeout).nanoseconds
     }
 
     /// Closes the client's connections; calls under way fail with `.transportFailure`.
@@ -183,8 +224,7 @@ public final class RPCClient: RPCClientTransport {
 
     /// The connection for `procedure`, opened (within `timeout`, in ns) if there is none.
     private func connection(for procedure: ProcedureID, timeout: Int64) async throws(RPCError) -> ClientConnection {
-        let key: UInt64
-        if case .rpcbind = address { key = UInt64(procedure.program) << 32 | UInt64(procedure.version) } else { key = 0 }
+        let key = key(for: procedure)
         let entry = try state.withLock { (state) throws(RPCError) -> Entry in
             guard !state.closed else { throw RPCError(code: .transportFailure, message: "the client is closed") }
             if let entry = state.entries[key] { return entry }
@@ -219,6 +259,20 @@ public final class RPCClient: RPCClientTransport {
             if closedMeanwhile, case .success(let connection) = result { connection.close() }
             return try result.get()
         }
+    }
+
+    /// The open connection for `procedure`, if there is one.
+    private func readyConnection(for procedure: ProcedureID) -> ClientConnection? {
+        state.withLock { state in
+            guard !state.closed, case .ready(let connection)? = state.entries[key(for: procedure)] else { return nil }
+            return connection
+        }
+    }
+
+    /// The key of `procedure`'s connection in `State.entries`.
+    private func key(for procedure: ProcedureID) -> UInt64 {
+        guard case .rpcbind = address else { return 0 }
+        return UInt64(procedure.program) << 32 | UInt64(procedure.version)
     }
 
     private func forget(_ connection: ClientConnection, key: UInt64) {

@@ -209,7 +209,8 @@ enum ReplyMessage {
     /// The results of a reply, or the error it reports for `procedure`.
     static func decode(_ message: [UInt8], procedure: ProcedureID) -> Result<[UInt8], RPCError> {
         var reader = MessageReader(message)
-        let malformed = RPCError(code: .decodingFailed, message: "malformed reply to \(procedure)")
+        // Built only when needed: a message made on every call would cost more than the decoding.
+        var malformed: RPCError { RPCError(code: .decodingFailed, message: "malformed reply to \(procedure)") }
         guard reader.word() != nil, reader.word() == 1, let replyStatus = reader.word() else { return .failure(malformed) }
         if replyStatus == 1 {
             switch reader.word() {

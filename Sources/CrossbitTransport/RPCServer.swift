@@ -42,6 +42,8 @@ public final class RPCServer: Sendable {
     private let services: [UInt32: [UInt32: any RPCServiceDispatcher]]
     /// Handles calls to programs that no dispatcher serves (the broker).
     private let router: (any RPCCallRouter)?
+    /// The router, when it can answer through a completion handler.
+    private let completionRouter: (any RPCCompletionRouter)?
     private let state = Mutex(State())
     /// Counts the channels given a loop, to spread them in turn.
     private let assigned = Atomic(0)
@@ -70,6 +72,7 @@ public final class RPCServer: Sendable {
         options: Options = Options(), logger: Logger = Logger(label: "crossbit.server")
     ) {
         self.router = router
+        completionRouter = router as? any RPCCompletionRouter
         self.endpoints = endpoints
         self.options = options
         self.logger = logger
@@ -300,6 +303,12 @@ public final class RPCServer: Sendable {
             serve = { arguments, context throws(RPCError) in
                 try await dispatcher.dispatch(procedure: procedure.procedure, arguments: arguments, context: context)
             }
+        } else if let completionRouter {
+            guard beginCall() else { return }
+            completionRouter.route(procedure, arguments: reader.rest(), context: context) { result in
+                self.finish(procedure, result, reply: reply)
+            }
+            return
         } else if let router {
             preference = router.preferredExecutor(for: procedure, context: context)
             serve = { arguments, context throws(RPCError) in
@@ -311,15 +320,23 @@ public final class RPCServer: Sendable {
         guard beginCall() else { return }
         let arguments = reader.rest()
         Task.immediate(executorPreference: preference) {
-            let status: ReplyStatus
+            let result: Result<[UInt8], RPCError>
             do throws(RPCError) {
-                status = .success(try await serve(arguments, context))
+                result = .success(try await serve(arguments, context))
             } catch {
-                status = self.replyStatus(for: error, of: procedure)
+                result = .failure(error)
             }
-            reply(status)
-            self.endCall()
+            self.finish(procedure, result, reply: reply)
         }
+    }
+
+    /// Replies to a call begun with `beginCall()` and ends it.
+    private func finish(_ procedure: ProcedureID, _ result: Result<[UInt8], RPCError>, reply: (ReplyStatus) -> Void) {
+        switch result {
+        case .success(let results): reply(.success(results))
+        case .failure(let error): reply(replyStatus(for: error, of: procedure))
+        }
+        endCall()
     }
 
     private func replyStatus(for error: RPCError, of procedure: ProcedureID) -> ReplyStatus {

@@ -4,7 +4,7 @@ import Logging
 /// Routes every call that reaches a broker endpoint: finds the route of its
 /// (program, version), converts the arguments from the caller's layout to
 /// the server's, forwards them, and converts the result back.
-final class BrokerRouter: RPCCallRouter {
+final class BrokerRouter: RPCCompletionRouter {
     let routes: RouteTable
     let catalog: IDLCatalog
     let forwarder: Forwarder
@@ -24,9 +24,53 @@ final class BrokerRouter: RPCCallRouter {
         self.logger = logger
     }
 
+    /// A call on its way to its server: its route, plan and converted arguments.
+    private struct Forwarding: Sendable {
+        var procedure: ProcedureID
+        var route: ServerRoute
+        var plan: ProcedurePlan
+        var callerLayout: WireLayout
+        var converts: Bool
+        var arguments: [UInt8]
+        var receivedCount: Int
+        var start: ContinuousClock.Instant
+    }
+
     func route(
         _ procedure: ProcedureID, arguments: [UInt8], context: RPCCallContext
     ) async throws(RPCError) -> [UInt8] {
+        try await forward(try prepare(procedure, arguments, context), context: context).get()
+    }
+
+    /// The broker's usual path: no task per call. The call is converted and
+    /// sent on from the thread it arrived on, and the server's reply is
+    /// converted and answered from the same thread as it is read. A call
+    /// whose server may have to be started first takes the task path.
+    func route(
+        _ procedure: ProcedureID, arguments: [UInt8], context: RPCCallContext,
+        completion: @escaping @Sendable (Result<[UInt8], RPCError>) -> Void
+    ) {
+        let forwarding: Forwarding
+        do {
+            forwarding = try prepare(procedure, arguments, context)
+        } catch {
+            return completion(.failure(error))
+        }
+        guard activator.server(for: forwarding.route) == nil else {
+            Task.immediate(executorPreference: context.executor) {
+                completion(await self.forward(forwarding, context: context))
+            }
+            return
+        }
+        forwarder.forward(procedure, arguments: forwarding.arguments, to: forwarding.route, context: context) { reply in
+            completion(self.finish(forwarding, reply: reply))
+        }
+    }
+
+    /// Finds the call's route and plan and converts its arguments.
+    private func prepare(
+        _ procedure: ProcedureID, _ arguments: [UInt8], _ context: RPCCallContext
+    ) throws(RPCError) -> Forwarding {
         let start = ContinuousClock.now
         let route: ServerRoute
         switch routes.lookup(program: procedure.program, version: procedure.version) {
@@ -52,30 +96,47 @@ final class BrokerRouter: RPCCallRouter {
             "call": "\(plan.program).\(plan.version).\(plan.name)",
             "from": "\(context.layout)", "to": "\(route.layout)@\(route.url)", "converted": "\(converts)",
         ])
-        let reply: [UInt8]
-        let activated = activator.server(for: route)
+        return Forwarding(
+            procedure: procedure, route: route, plan: plan, callerLayout: context.layout, converts: converts,
+            arguments: call, receivedCount: arguments.count, start: start)
+    }
+
+    /// Forwards a prepared call, starting its server first when the broker activates it.
+    private func forward(_ forwarding: Forwarding, context: RPCCallContext) async -> Result<[UInt8], RPCError> {
+        let activated = activator.server(for: forwarding.route)
         do {
             try await activated?.prepareCall()
         } catch {
-            throw forwardingFailure(error, procedure, route)
+            return .failure(forwardingFailure(error, forwarding.procedure, forwarding.route))
         }
         defer { activated?.callFinished() }
+        let reply: Result<[UInt8], RPCError>
         do {
-            reply = try await forwarder.forward(procedure, arguments: call, to: route, context: context)
+            reply = .success(try await forwarder.forward(
+                forwarding.procedure, arguments: forwarding.arguments, to: forwarding.route, context: context))
         } catch {
-            throw forwardingFailure(error, procedure, route)
+            reply = .failure(error)
         }
-        let result = converts ? try convert(reply, plan, procedure, from: route.layout, to: context.layout, isResult: true) : reply
-        metrics.recordCall(
-            converted: converts, bytesIn: arguments.count, bytesOut: result.count, duration: ContinuousClock.now - start)
-        return result
+        return finish(forwarding, reply: reply)
     }
 
-    /// The call stays on the thread of the connection it arrived on, which
-    /// also reads its server's reply (the forwarding client lives there),
-    /// converts the result and sends it on: no thread switch per call.
-    func preferredExecutor(for procedure: ProcedureID, context: RPCCallContext) -> (any TaskExecutor)? {
-        context.executor
+    /// The caller's result from the server's reply: converted back, counted.
+    private func finish(_ forwarding: Forwarding, reply: Result<[UInt8], RPCError>) -> Result<[UInt8], RPCError> {
+        let result: [UInt8]
+        do throws(RPCError) {
+            let reply = try reply.mapError { forwardingFailure($0, forwarding.procedure, forwarding.route) }.get()
+            result = forwarding.converts
+                ? try convert(
+                    reply, forwarding.plan, forwarding.procedure, from: forwarding.route.layout, to: forwarding.callerLayout,
+                    isResult: true)
+                : reply
+        } catch {
+            return .failure(error)
+        }
+        metrics.recordCall(
+            converted: forwarding.converts, bytesIn: forwarding.receivedCount, bytesOut: result.count,
+            duration: ContinuousClock.now - forwarding.start)
+        return .success(result)
     }
 
     /// Converts arguments or a result; failures become the reply the caller gets.

@@ -34,6 +34,20 @@ final class Forwarder: Sendable {
         try await client(for: route, on: context.executor).call(procedure, arguments: arguments, options: .defaults)
     }
 
+    /// Sends a call to the route's server; `completion` gets the reply, on
+    /// the event loop of `context` when it has one (with no task in between).
+    func forward(
+        _ procedure: ProcedureID, arguments: [UInt8], to route: ServerRoute, context: RPCCallContext,
+        completion: @escaping @Sendable (Result<[UInt8], RPCError>) -> Void
+    ) {
+        do {
+            try client(for: route, on: context.executor)
+                .call(procedure, arguments: arguments, options: .defaults, completion: completion)
+        } catch {
+            completion(.failure(error))
+        }
+    }
+
     private func client(for route: ServerRoute, on executor: (any TaskExecutor)?) throws(RPCError) -> RPCClient {
         let key = Key(address: route.url, layout: route.layout)
         let loop = executor.map { ObjectIdentifier($0) }

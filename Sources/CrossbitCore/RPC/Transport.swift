@@ -113,6 +113,18 @@ public protocol RPCCallRouter: Sendable {
     func preferredExecutor(for procedure: ProcedureID, context: RPCCallContext) -> (any TaskExecutor)?
 }
 
+/// A router that can also answer a call through a completion handler, with
+/// no task per call: a server of this package hands such a router its calls
+/// this way (the broker forwards most calls without a task, a continuation or
+/// a job on the loop, which cost more than a thread switch does here).
+package protocol RPCCompletionRouter: RPCCallRouter {
+    /// Routes one call as ``route(_:arguments:context:)`` does, and calls
+    /// `completion` once with its result or error, on any thread.
+    func route(
+        _ procedure: ProcedureID, arguments: [UInt8], context: RPCCallContext,
+        completion: @escaping @Sendable (Result<[UInt8], RPCError>) -> Void)
+}
+
 extension RPCCallRouter {
     public func preferredExecutor(for procedure: ProcedureID) -> (any TaskExecutor)? { nil }
 
