@@ -159,9 +159,9 @@ struct Benchmark {
     }
 
     /// The median and p99 rows of a latency comparison.
-    private mutating func addLatencyRows(_ label: String, _ measured: (first: Latency, second: Latency), target: Double) {
-        rows.append(Row(label + ", median", crossbit: measured.first.medians, c: measured.second.medians, unit: "µs", digits: 1, target: .atMost(target)))
-        rows.append(Row(label + ", p99", crossbit: measured.first.p99s, c: measured.second.p99s, unit: "µs", digits: 1, target: .atMost(target)))
+    private mutating func addLatencyRows(_ label: String, _ measured: (first: Latency, second: Latency), target: Double?) {
+        rows.append(Row(label + ", median", crossbit: measured.first.medians, c: measured.second.medians, unit: "µs", digits: 1, target: target.map { .atMost($0) }))
+        rows.append(Row(label + ", p99", crossbit: measured.first.p99s, c: measured.second.p99s, unit: "µs", digits: 1, target: target.map { .atMost($0) }))
     }
 
     /// A running server and the arguments its clients take (`tcp HOST PORT` or `unix PATH`).
@@ -338,11 +338,7 @@ struct Benchmark {
                 log("row: \(name)")
                 let measured = try latencies(
                     first: { [client] + server.clientArguments }, second: { [client] + direct.clientArguments }, mode: [])
-                if let target {
-                    addLatencyRows(name, measured, target: target)
-                } else {
-                    rows.append(Row(name + ", median", crossbit: measured.first.medians, c: measured.second.medians, unit: "µs", digits: 1, target: nil))
-                }
+                addLatencyRows(name, measured, target: target)
             }
         } catch {
             rows += names.filter { name in !rows.contains { $0.name.hasPrefix(name) } }.map { Row($0, unavailable: "\(error)") }

@@ -151,6 +151,9 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
         two levels depending on whether its two processes share a vCPU (about 15 µs per TCP call C↔C) or not (about
         70 µs: waking a halted vCPU costs some 25 µs), so unpinned figures move from run to run and an unpinned ratio
         says mostly which side the scheduler happened to place on one vCPU. The one-CPU rows do not move that way.
+        On one CPU a p99 counts the interrupts that fall into a call (the timer ticks 250 times a second on a busy CPU): the longer the call,
+        the more of its runs they reach, so a two-hop call's p99 ratio is well above its median's; the relay's p99
+        row shows how far for any broker.
 
         """
 }
