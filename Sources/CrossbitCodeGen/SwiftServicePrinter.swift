@@ -88,7 +88,7 @@ extension SwiftFilePrinter {
                     let parameters = procedure.arguments.map { "_ \($0.name): \($0.type)" } + ["options: CallOptions = .defaults"]
                     let returns = procedure.result.map { " -> \($0)" } ?? ""
                     try code.block(
-                        "\(access)func \(procedure.method)(\(parameters.joined(separator: ", "))) async throws(RPCError)\(returns)"
+                        "\(access)nonisolated(nonsending) func \(procedure.method)(\(parameters.joined(separator: ", "))) async throws(RPCError)\(returns)"
                     ) { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
                         code.line("try await transport.xdrCall(")
                         code.line("    ProcedureID(program: Self.program, version: Self.version, procedure: \(procedure.number)),")
@@ -154,7 +154,7 @@ extension SwiftFilePrinter {
                 }
                 code.line()
                 try code.block(
-                    "\(access)func dispatch(procedure: UInt32, arguments: [UInt8], context: RPCCallContext) async throws(RPCError) -> [UInt8]"
+                    "\(access)nonisolated(nonsending) func dispatch(procedure: UInt32, arguments: [UInt8], context: RPCCallContext) async throws(RPCError) -> [UInt8]"
                 ) { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
                     code.line("switch procedure {")
                     if !hasNull {

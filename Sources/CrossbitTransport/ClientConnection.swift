@@ -56,7 +56,7 @@ final class ClientConnection: ChannelHandler {
     /// Sends a call and waits for its reply message (not yet decoded); nil
     /// when the connection had closed before anything was sent, so that the
     /// call can go out on a new one.
-    func call(
+    nonisolated(nonsending) func call(
         _ procedure: ProcedureID, arguments: [UInt8], credentialFlavor: UInt32, credentials: [UInt8], timeout: Int64
     ) async -> Reply? {
         await withUnsafeContinuation { continuation in

@@ -148,7 +148,7 @@ public final class RPCClient: RPCClientTransport {
     /// stopped: its calls fail.
     public var isClosed: Bool { state.withLock { $0.closed } || loop.hasStopped }
 
-    public func call(
+    nonisolated(nonsending) public func call(
         _ procedure: ProcedureID, arguments: [UInt8], options callOptions: CallOptions
     ) async throws(RPCError) -> [UInt8] {
         guard arguments.count <= options.maximumMessageSize else {
@@ -223,7 +223,7 @@ public final class RPCClient: RPCClientTransport {
     }
 
     /// The connection for `procedure`, opened (within `timeout`, in ns) if there is none.
-    private func connection(for procedure: ProcedureID, timeout: Int64) async throws(RPCError) -> ClientConnection {
+    nonisolated(nonsending) private func connection(for procedure: ProcedureID, timeout: Int64) async throws(RPCError) -> ClientConnection {
         let key = key(for: procedure)
         let entry = try state.withLock { (state) throws(RPCError) -> Entry in
             guard !state.closed else { throw RPCError(code: .transportFailure, message: "the client is closed") }

@@ -293,7 +293,7 @@ public final class RPCServer: Sendable {
         }
         let procedure = header.procedure
         let context = RPCCallContext(layout: layout, credentials: credentials, executor: channel.loop)
-        let serve: @Sendable ([UInt8], RPCCallContext) async throws(RPCError) -> [UInt8]
+        let serve: nonisolated(nonsending) @Sendable ([UInt8], RPCCallContext) async throws(RPCError) -> [UInt8]
         var preference: (any TaskExecutor)?
         if let versions = services[procedure.program] {
             guard let dispatcher = versions[procedure.version] else {

@@ -68,7 +68,7 @@ import Testing
             """)
         #expect(text.contains("    /// A point on the plane.\n    struct Point: Sendable, Hashable, XDRCodable {"))
         #expect(text.contains("        /// The vertical coordinate.\n        var y: Int32"))
-        #expect(text.contains("        /// Moves a point.\n        func move(_ argument1: Point, _ argument2: Int32, options: CallOptions = .defaults)"))
+        #expect(text.contains("        /// Moves a point.\n        nonisolated(nonsending) func move(_ argument1: Point, _ argument2: Int32, options: CallOptions = .defaults)"))
         // Procedure 0 answers with void although the IDL does not define it.
         #expect(text.contains("            case 0:\n"))
     }

@@ -36,7 +36,7 @@ final class BrokerRouter: RPCCompletionRouter {
         var start: ContinuousClock.Instant
     }
 
-    func route(
+    nonisolated(nonsending) func route(
         _ procedure: ProcedureID, arguments: [UInt8], context: RPCCallContext
     ) async throws(RPCError) -> [UInt8] {
         try await forward(try prepare(procedure, arguments, context), context: context).get()

@@ -10,7 +10,7 @@ public struct AnyRPCClientTransport: RPCClientTransport {
 
     public var layout: WireLayout { base.layout }
 
-    public func call(
+    nonisolated(nonsending) public func call(
         _ procedure: ProcedureID, arguments: [UInt8], options: CallOptions
     ) async throws(RPCError) -> [UInt8] {
         try await base.call(procedure, arguments: arguments, options: options)

@@ -11,7 +11,7 @@ public struct LoopbackTransport<Dispatcher: RPCServiceDispatcher>: RPCClientTran
         self.dispatcher = dispatcher
     }
 
-    public func call(
+    nonisolated(nonsending) public func call(
         _ procedure: ProcedureID, arguments: [UInt8], options: CallOptions
     ) async throws(RPCError) -> [UInt8] {
         guard procedure.program == dispatcher.program else {

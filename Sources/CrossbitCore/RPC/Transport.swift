@@ -33,7 +33,7 @@ public protocol RPCClientTransport: Sendable {
     var layout: WireLayout { get }
 
     /// Sends a call and waits for its reply.
-    func call(
+    nonisolated(nonsending) func call(
         _ procedure: ProcedureID, arguments: [UInt8], options: CallOptions
     ) async throws(RPCError) -> [UInt8]
 }
@@ -84,7 +84,7 @@ public protocol RPCServiceDispatcher: Sendable {
     /// Throws `.procedureUnavailable` for an unknown procedure,
     /// `.garbageArguments` when the arguments do not decode, and
     /// `.systemError` when the handler fails.
-    func dispatch(
+    nonisolated(nonsending) func dispatch(
         procedure: UInt32, arguments: [UInt8], context: RPCCallContext
     ) async throws(RPCError) -> [UInt8]
 }
@@ -99,7 +99,7 @@ public protocol RPCCallRouter: Sendable {
     /// ``RPCError/supportedVersions``), `.procedureUnavailable`,
     /// `.garbageArguments` or any other code (SYSTEM_ERR) for the matching
     /// ONC RPC reply.
-    func route(
+    nonisolated(nonsending) func route(
         _ procedure: ProcedureID, arguments: [UInt8], context: RPCCallContext
     ) async throws(RPCError) -> [UInt8]
 

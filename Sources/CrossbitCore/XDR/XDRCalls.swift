@@ -7,7 +7,7 @@ extension RPCClientTransport {
     /// A narrowing failure while encoding is `.narrowingOverflow` (nothing is
     /// sent); a reply that does not decode is `.decodingFailed`.
     @inlinable
-    public func xdrCall<Result>(
+    nonisolated(nonsending) public func xdrCall<Result>(
         _ procedure: ProcedureID, name: String, options: CallOptions,
         encode: (inout XDRWriter) throws(XDRError) -> Void,
         decode: (inout XDRReader) throws(XDRError) -> Result
@@ -51,8 +51,8 @@ public enum XDRDispatch {
     /// Runs a handler: an `RPCError` it throws passes through, any other
     /// error becomes `.systemError`.
     @inlinable
-    public static func handle<Result>(
-        name: String, _ body: () async throws -> Result
+    nonisolated(nonsending) public static func handle<Result>(
+        name: String, _ body: nonisolated(nonsending) () async throws -> Result
     ) async throws(RPCError) -> Result {
         do {
             return try await body()
