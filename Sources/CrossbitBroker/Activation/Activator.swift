@@ -9,7 +9,7 @@ final class Activator: Sendable {
     init(_ routes: [(ServerRoute, BrokerConfiguration.Activation)], logger: Logger) {
         var servers: [UInt64: ActivatedServer] = [:]
         for (route, activation) in routes {
-            servers[Self.key(route.program, route.version)] = ActivatedServer(route: route, activation: activation, logger: logger)
+            servers[programVersionKey(route.program, route.version)] = ActivatedServer(route: route, activation: activation, logger: logger)
         }
         self.servers = servers
     }
@@ -18,7 +18,7 @@ final class Activator: Sendable {
     /// one naming an executable (a server registering later replaces it).
     func server(for route: ServerRoute) -> ActivatedServer? {
         guard !servers.isEmpty, route.origin == .configuration else { return nil }
-        guard let server = servers[Self.key(route.program, route.version)], server.route == route else { return nil }
+        guard let server = servers[programVersionKey(route.program, route.version)], server.route == route else { return nil }
         return server
     }
 
@@ -34,9 +34,5 @@ final class Activator: Sendable {
                 group.addTask { await server.shutDown() }
             }
         }
-    }
-
-    private static func key(_ program: UInt32, _ version: UInt32) -> UInt64 {
-        UInt64(program) << 32 | UInt64(version)
     }
 }

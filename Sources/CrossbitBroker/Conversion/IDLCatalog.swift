@@ -38,7 +38,7 @@ public struct IDLCatalog: Sendable {
                 programNumbers[program.name] = programNumber
                 for version in program.versions {
                     let versionNumber = UInt32(truncatingIfNeeded: module.value(of: version.number))
-                    let key = Self.key(programNumber, versionNumber)
+                    let key = programVersionKey(programNumber, versionNumber)
                     if let existing = versions[key] {
                         throw ConfigurationError(
                             "\(version.location): program \(programNumber) version \(versionNumber) is also defined as \(existing.programName).\(existing.versionName)")
@@ -58,23 +58,19 @@ public struct IDLCatalog: Sendable {
         }
     }
 
-    private static func key(_ program: UInt32, _ version: UInt32) -> UInt64 {
-        UInt64(program) << 32 | UInt64(version)
-    }
-
     /// The plan of a procedure, nil when the IDL has no such procedure.
     public func plan(program: UInt32, version: UInt32, procedure: UInt32) -> ProcedurePlan? {
-        versions[Self.key(program, version)]?.procedures[procedure]
+        versions[programVersionKey(program, version)]?.procedures[procedure]
     }
 
     /// Whether the IDL defines this program version.
     public func defines(program: UInt32, version: UInt32) -> Bool {
-        versions[Self.key(program, version)] != nil
+        versions[programVersionKey(program, version)] != nil
     }
 
     /// `PROGRAM.VERSION` names of a program version, or its numbers when unknown.
     public func displayName(program: UInt32, version: UInt32) -> String {
-        guard let entry = versions[Self.key(program, version)] else { return "\(program).\(version)" }
+        guard let entry = versions[programVersionKey(program, version)] else { return "\(program).\(version)" }
         return "\(entry.programName).\(entry.versionName)"
     }
 
