@@ -287,11 +287,17 @@ public final class RPCClient: RPCClientTransport {
     ) async throws(RPCError) -> ClientConnection {
         let now = monotonicNanoseconds()
         let deadline = timeout > Int64.max - now ? Int64.max : now + timeout
-        let (fd, socketAddress, datagram) = try await runBlocking { () throws(RPCError) in
-            let (addresses, datagram) = try resolve(address, for: procedure)
-            let (fd, connected) = try Socket.connect(to: addresses, datagram: datagram, deadline: deadline)
-            return (fd, connected, datagram)
+        let opened: (Int32, SocketAddress, Bool)
+        do {
+            opened = try await runBlocking(until: deadline, { () throws(RPCError) in
+                let (addresses, datagram) = try resolve(address, for: procedure)
+                let (fd, connected) = try Socket.connect(to: addresses, datagram: datagram, deadline: deadline)
+                return (fd, connected, datagram)
+            }, abandoned: { Glibc.close($0.0) })
+        } catch where error.code == .timeout {
+            throw RPCError(code: .timeout, message: "no connection to \(address) before the deadline of \(procedure)")
         }
+        let (fd, socketAddress, datagram) = opened
         let channel = Channel(
             fd: fd, isDatagram: datagram, maximumMessageSize: datagram ? 65536 : maximumMessageSize, loop: loop)
         let connection = ClientConnection(channel: channel, address: socketAddress, onClose: onClose)

@@ -1,6 +1,7 @@
 import CrossbitCore
 import CCrossbitShim
 import Glibc
+import Synchronization
 
 /// A socket address of any family, stored by value.
 struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
@@ -178,14 +179,56 @@ func startThread(_ body: @escaping @Sendable () -> Void) throws(RPCError) {
 
 /// Runs a blocking operation on a thread of its own and waits for it.
 func runBlocking<T: Sendable>(_ body: @escaping @Sendable () throws(RPCError) -> T) async throws(RPCError) -> T {
+    try await runBlocking(until: .max, body, abandoned: { _ in })
+}
+
+/// Runs a blocking operation on a thread of its own and waits for it until
+/// `deadline` (monotonic ns) at most, then throws `.timeout`: a name or
+/// rpcbind look-up that hangs does not hold a call past its deadline. The
+/// operation goes on; what it returns after that is handed to `abandoned`,
+/// which releases it (closes a socket it opened).
+func runBlocking<T: Sendable>(
+    until deadline: Int64, _ body: @escaping @Sendable () throws(RPCError) -> T,
+    abandoned: @escaping @Sendable (T) -> Void
+) async throws(RPCError) -> T {
+    let waiter = BlockingWaiter<T>()
+    var timer: Task<Void, Never>?
     let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<T, RPCError>, Never>) in
+        waiter.set(continuation)
         do throws(RPCError) {
-            try startThread { continuation.resume(returning: Result { () throws(RPCError) -> T in try body() }) }
+            try startThread {
+                let result = Result { () throws(RPCError) -> T in try body() }
+                if !waiter.resume(returning: result), case .success(let value) = result { abandoned(value) }
+            }
         } catch {
-            continuation.resume(returning: .failure(error))
+            _ = waiter.resume(returning: .failure(error))
+            return
+        }
+        guard deadline != .max else { return }
+        timer = Task {
+            try? await Task.sleep(for: .nanoseconds(max(0, deadline - monotonicNanoseconds())))
+            _ = waiter.resume(returning: .failure(RPCError(code: .timeout, message: "the deadline passed")))
         }
     }
+    timer?.cancel()
     return try result.get()
+}
+
+/// The task waiting in a ``runBlocking(until:_:abandoned:)``: resumed once,
+/// by the operation or by the deadline, whichever comes first.
+private final class BlockingWaiter<T: Sendable>: Sendable {
+    private let continuation = Mutex<UnsafeContinuation<Result<T, RPCError>, Never>?>(nil)
+
+    func set(_ continuation: UnsafeContinuation<Result<T, RPCError>, Never>) {
+        self.continuation.withLock { $0 = continuation }
+    }
+
+    /// Resumes the task unless it was resumed already; whether it did.
+    func resume(returning result: Result<T, RPCError>) -> Bool {
+        guard let continuation = continuation.withLock({ waiting in defer { waiting = nil }; return waiting }) else { return false }
+        continuation.resume(returning: result)
+        return true
+    }
 }
 
 /// Wakes a thread blocked in poll(): an eventfd, closed with its last reference.
