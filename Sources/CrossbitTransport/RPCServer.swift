@@ -295,22 +295,26 @@ public final class RPCServer: Sendable {
         let context = RPCCallContext(layout: layout, credentials: credentials, executor: channel.loop)
         let serve: nonisolated(nonsending) @Sendable ([UInt8], RPCCallContext) async throws(RPCError) -> [UInt8]
         var preference: (any TaskExecutor)?
+        // A router logs its own failures (the broker names field and value); a dispatcher's are logged here.
+        let logsFailures: Bool
         if let versions = services[procedure.program] {
             guard let dispatcher = versions[procedure.version] else {
                 return reply(.programMismatch(low: versions.keys.min() ?? 0, high: versions.keys.max() ?? 0))
             }
             if procedure.procedure == 0 { return reply(.success([])) }  // NULLPROC, as rpcgen servers answer it
+            logsFailures = true
             serve = { arguments, context throws(RPCError) in
                 try await dispatcher.dispatch(procedure: procedure.procedure, arguments: arguments, context: context)
             }
         } else if let completionRouter {
             guard beginCall() else { return }
             completionRouter.route(procedure, arguments: reader.rest(), context: context) { result in
-                self.finish(procedure, result, reply: reply)
+                self.finish(procedure, result, logsFailures: false, reply: reply)
             }
             return
         } else if let router {
             preference = router.preferredExecutor(for: procedure, context: context)
+            logsFailures = false
             serve = { arguments, context throws(RPCError) in
                 try await router.route(procedure, arguments: arguments, context: context)
             }
@@ -326,20 +330,22 @@ public final class RPCServer: Sendable {
             } catch {
                 result = .failure(error)
             }
-            self.finish(procedure, result, reply: reply)
+            self.finish(procedure, result, logsFailures: logsFailures, reply: reply)
         }
     }
 
     /// Replies to a call begun with `beginCall()` and ends it.
-    private func finish(_ procedure: ProcedureID, _ result: Result<[UInt8], RPCError>, reply: (ReplyStatus) -> Void) {
+    private func finish(
+        _ procedure: ProcedureID, _ result: Result<[UInt8], RPCError>, logsFailures: Bool, reply: (ReplyStatus) -> Void
+    ) {
         switch result {
         case .success(let results): reply(.success(results))
-        case .failure(let error): reply(replyStatus(for: error, of: procedure))
+        case .failure(let error): reply(replyStatus(for: error, of: procedure, logging: logsFailures))
         }
         endCall()
     }
 
-    private func replyStatus(for error: RPCError, of procedure: ProcedureID) -> ReplyStatus {
+    private func replyStatus(for error: RPCError, of procedure: ProcedureID, logging: Bool) -> ReplyStatus {
         switch error.code {
         case .procedureUnavailable: return .procedureUnavailable
         case .programUnavailable: return .programUnavailable
@@ -347,10 +353,10 @@ public final class RPCServer: Sendable {
             let versions = error.supportedVersions ?? 0...0
             return .programMismatch(low: versions.lowerBound, high: versions.upperBound)
         case .garbageArguments, .decodingFailed:
-            logger.notice("garbage arguments", metadata: ["procedure": "\(procedure)", "error": "\(error)"])
+            if logging { logger.notice("garbage arguments", metadata: ["procedure": "\(procedure)", "error": "\(error)"]) }
             return .garbageArguments
         default:
-            logger.error("procedure failed", metadata: ["procedure": "\(procedure)", "error": "\(error)"])
+            if logging { logger.error("procedure failed", metadata: ["procedure": "\(procedure)", "error": "\(error)"]) }
             return .systemError
         }
     }

@@ -91,7 +91,8 @@ public protocol RPCServiceDispatcher: Sendable {
 
 /// Serves calls to any program and version on encoded bytes: the broker
 /// routes every call this way. A server hands it the calls to programs that
-/// none of its ``RPCServiceDispatcher``s serves, procedure 0 included.
+/// none of its ``RPCServiceDispatcher``s serves, procedure 0 included, and
+/// leaves logging their failures to it.
 public protocol RPCCallRouter: Sendable {
     /// Handles one call and returns its encoded result.
     ///
