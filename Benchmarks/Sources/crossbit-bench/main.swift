@@ -1,8 +1,10 @@
+import CrossbitCore
 import Foundation
 
 // crossbit-bench [run [--runs N] [--products DIR] [--repository DIR] [--output FILE]]
 //   runs every row, prints the table and writes it to BENCHMARKS.md;
-// crossbit-bench serve … / client …: the Swift server and client processes it starts.
+// crossbit-bench serve … / client …: the Swift server and client processes it starts;
+// crossbit-bench codec flat|batch|payload ilp32|lp64 SECONDS: one codec row's Swift side alone (for profiling).
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 do {
@@ -11,6 +13,12 @@ do {
         try await serve(Array(arguments.dropFirst()))
     case "client":
         try await runClient(Array(arguments.dropFirst()))
+    case "codec":
+        guard arguments.count == 4, let layout = WireLayout(rawValue: arguments[2]), let seconds = Double(arguments[3]) else {
+            throw BenchFailure("usage: crossbit-bench codec flat|batch|payload ilp32|lp64 SECONDS")
+        }
+        let (bytes, iterations, nanoseconds) = try SwiftCodec.measure(arguments[1], layout: layout, seconds: seconds)
+        print("\(Double(bytes) * Double(iterations) / Double(nanoseconds) * 1e3) MB/s")
     default:
         let settings = try BenchSettings(arguments: Array(arguments.drop { $0 == "run" }))
         let started = Date()
