@@ -33,7 +33,7 @@ final class ClientConnection: ChannelHandler {
         var procedure: ProcedureID
         var deadline: Int64
         /// For UDP: the datagram and when to send it again.
-        var datagram: [UInt8]?
+        var datagram: OutgoingMessage?
         var retransmitAt: Int64
         var retransmitInterval: Int64
     }
@@ -128,7 +128,7 @@ final class ClientConnection: ChannelHandler {
 
     func tick(now: Int64, on channel: Channel) {
         var expired: [Pending] = []
-        var resend: [[UInt8]] = []
+        var resend: [OutgoingMessage] = []
         state.withLock { state in
             for (xid, pending) in state.pending {
                 if pending.deadline <= now {

@@ -119,8 +119,8 @@ enum CallMessage {
     /// A call message: header, credentials (flavor and encoded body), AUTH_NONE verifier, arguments.
     static func encode(
         xid: UInt32, procedure: ProcedureID, credentialFlavor: UInt32, credentials: [UInt8], arguments: [UInt8]
-    ) -> [UInt8] {
-        var writer = MessageWriter(capacity: 40 + credentials.count + arguments.count)
+    ) -> OutgoingMessage {
+        var writer = MessageWriter(capacity: 40 + credentials.count + min(arguments.count, OutgoingMessage.inlineBodyLimit))
         writer.word(xid)
         writer.word(0)  // CALL
         writer.word(2)  // RPC version
@@ -131,8 +131,7 @@ enum CallMessage {
         writer.opaque(credentials)
         writer.word(AuthFlavor.none)
         writer.word(0)
-        writer.raw(arguments)
-        return writer.framed()
+        return writer.framed(body: arguments)
     }
 
     /// The header of a call, leaving `reader` at the arguments; nil when the
@@ -169,13 +168,10 @@ enum AuthStatus: UInt32 {
 }
 
 enum ReplyMessage {
-    static func encode(xid: UInt32, _ status: ReplyStatus) -> [UInt8] {
-        var writer: MessageWriter
-        if case .success(let results) = status {
-            writer = MessageWriter(capacity: 24 + results.count)
-        } else {
-            writer = MessageWriter(capacity: 32)
-        }
+    static func encode(xid: UInt32, _ status: ReplyStatus) -> OutgoingMessage {
+        var results: [UInt8] = []
+        if case .success(let body) = status { results = body }
+        var writer = MessageWriter(capacity: 32 + min(results.count, OutgoingMessage.inlineBodyLimit))
         writer.word(xid)
         writer.word(1)  // REPLY
         switch status {
@@ -188,7 +184,7 @@ enum ReplyMessage {
             writer.word(AuthFlavor.none)
             writer.word(0)
             switch status {
-            case .success(let results): writer.word(0); writer.raw(results)
+            case .success: writer.word(0)
             case .programUnavailable: writer.word(1)
             case .programMismatch(let low, let high): writer.word(2); writer.word(low); writer.word(high)
             case .procedureUnavailable: writer.word(3)
@@ -196,7 +192,7 @@ enum ReplyMessage {
             default: writer.word(5)
             }
         }
-        return writer.framed()
+        return writer.framed(body: results)
     }
 
     /// The xid of a reply, nil when the message is not a reply.

@@ -1,16 +1,39 @@
 import CrossbitCore
 
+/// A message to send: its header, with the record mark in front, and its
+/// body (arguments or results). A large body is kept apart, so that it is
+/// sent as it is rather than copied behind the header; a small one is part
+/// of the header (one buffer costs the kernel less than two).
+struct OutgoingMessage: Sendable {
+    /// Bodies up to this size are copied into the header.
+    static let inlineBodyLimit = 4096
+
+    var head: [UInt8]
+    var body: [UInt8]
+
+    var count: Int { head.count + body.count }
+
+    /// The whole message in one buffer, record mark included.
+    var bytes: [UInt8] { head + body }
+}
+
 extension MessageWriter {
-    /// The message, its reserved front filled with a record mark of one last
-    /// fragment; the writer is left empty.
-    mutating func framed() -> [UInt8] {
-        var bytes = takeBytes()
-        let length = UInt32(bytes.count - recordMarkSize) | 0x8000_0000
-        bytes[0] = UInt8(truncatingIfNeeded: length >> 24)
-        bytes[1] = UInt8(truncatingIfNeeded: length >> 16)
-        bytes[2] = UInt8(truncatingIfNeeded: length >> 8)
-        bytes[3] = UInt8(truncatingIfNeeded: length)
-        return bytes
+    /// The message: the bytes written, their reserved front filled with a
+    /// record mark of one last fragment that covers `body` too, and `body`.
+    /// The writer is left empty.
+    mutating func framed(body: [UInt8] = []) -> OutgoingMessage {
+        var body = body
+        if body.count <= OutgoingMessage.inlineBodyLimit {
+            raw(body)
+            body = []
+        }
+        var head = takeBytes()
+        let length = UInt32(head.count - recordMarkSize + body.count) | 0x8000_0000
+        head[0] = UInt8(truncatingIfNeeded: length >> 24)
+        head[1] = UInt8(truncatingIfNeeded: length >> 16)
+        head[2] = UInt8(truncatingIfNeeded: length >> 8)
+        head[3] = UInt8(truncatingIfNeeded: length)
+        return OutgoingMessage(head: head, body: body)
     }
 }
 

@@ -135,7 +135,7 @@ struct ServerBehaviourTests {
     func deniedCalls(rpcVersion: UInt32, flavor: UInt32, credentials: [UInt8], code: RPCError.Code) async throws {
         try await withServer([.tcp(host: "127.0.0.1", layout: .lp64)]) { _, bound throws in
             let procedure = ProcedureID(program: CPeerSources.program, version: 1, procedure: 1)
-            var call = CallMessage.encode(xid: 5, procedure: procedure, credentialFlavor: flavor, credentials: credentials, arguments: [])
+            var call = CallMessage.encode(xid: 5, procedure: procedure, credentialFlavor: flavor, credentials: credentials, arguments: []).bytes
             withUnsafeBytes(of: rpcVersion.bigEndian) { call.replaceSubrange(12..<16, with: $0) }
             let reply = try await exchange(call, with: bound[0])
             guard case .failure(let error) = ReplyMessage.decode(reply, procedure: procedure) else {

@@ -49,7 +49,8 @@ struct WireTests {
         let procedure = ProcedureID(program: 0x2000_0001, version: 2, procedure: 3)
         let framed = CallMessage.encode(
             xid: 42, procedure: procedure, credentialFlavor: AuthFlavor.sys, credentials: Self.credentials.encoded,
-            arguments: [0, 0, 0, 5])
+            arguments: [0, 0, 0, 5]
+        ).bytes
         #expect(Array(framed.prefix(4)) == mark(framed.count - 4, last: true))
         var reader = MessageReader(Array(framed.dropFirst(4)))
         let header = try #require(CallMessage.decodeHeader(&reader))
@@ -62,7 +63,7 @@ struct WireTests {
     func truncatedCalls() {
         let body = Array(CallMessage.encode(
             xid: 1, procedure: ProcedureID(program: 1, version: 1, procedure: 1), credentialFlavor: AuthFlavor.sys,
-            credentials: Self.credentials.encoded, arguments: []).dropFirst(4))
+            credentials: Self.credentials.encoded, arguments: []).bytes.dropFirst(4))
         for length in 0..<body.count {
             var reader = MessageReader(Array(body.prefix(length)))
             #expect(CallMessage.decodeHeader(&reader) == nil, "\(length) bytes")
@@ -90,7 +91,7 @@ struct WireTests {
     ])
     func replies(status: ReplyStatus, code: RPCError.Code?) {
         let procedure = ProcedureID(program: 9, version: 1, procedure: 1)
-        let message = Array(ReplyMessage.encode(xid: 77, status).dropFirst(4))
+        let message = Array(ReplyMessage.encode(xid: 77, status).bytes.dropFirst(4))
         #expect(ReplyMessage.xid(of: message) == 77)
         switch ReplyMessage.decode(message, procedure: procedure) {
         case .success(let results): #expect(code == nil && results == [1, 2, 3, 4])
