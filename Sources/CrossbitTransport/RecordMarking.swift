@@ -6,7 +6,13 @@ import CrossbitCore
 /// of the header (one buffer costs the kernel less than two).
 struct OutgoingMessage: Sendable {
     /// Bodies up to this size are copied into the header.
-    static let inlineBodyLimit = 4096
+    private static let inlineBodyLimit = 4096
+
+    /// Whether `body` is copied into the header.
+    static func inlines(_ body: [UInt8]) -> Bool { body.count <= inlineBodyLimit }
+
+    /// How many bytes of `body` go into the header (to size it): all or none.
+    static func inlinedCount(of body: [UInt8]) -> Int { inlines(body) ? body.count : 0 }
 
     var head: [UInt8]
     var body: [UInt8]
@@ -23,7 +29,7 @@ extension MessageWriter {
     /// The writer is left empty.
     mutating func framed(body: [UInt8] = []) -> OutgoingMessage {
         var body = body
-        if body.count <= OutgoingMessage.inlineBodyLimit {
+        if OutgoingMessage.inlines(body) {
             raw(body)
             body = []
         }

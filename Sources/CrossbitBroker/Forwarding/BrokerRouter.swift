@@ -28,6 +28,8 @@ final class BrokerRouter: RPCCompletionRouter {
     private struct Forwarding: Sendable {
         var procedure: ProcedureID
         var route: ServerRoute
+        /// The route's server when the broker starts it (activation).
+        var activated: ActivatedServer?
         var plan: ProcedurePlan
         var callerLayout: WireLayout
         var converts: Bool
@@ -56,7 +58,7 @@ final class BrokerRouter: RPCCompletionRouter {
         } catch {
             return completion(.failure(error))
         }
-        guard activator.server(for: forwarding.route) == nil else {
+        guard forwarding.activated == nil else {
             Task.immediate(executorPreference: context.executor) {
                 completion(await self.forward(forwarding, context: context))
             }
@@ -97,13 +99,14 @@ final class BrokerRouter: RPCCompletionRouter {
             "from": "\(context.layout)", "to": "\(route.layout)@\(route.url)", "converted": "\(converts)",
         ])
         return Forwarding(
-            procedure: procedure, route: route, plan: plan, callerLayout: context.layout, converts: converts,
+            procedure: procedure, route: route, activated: activator.server(for: route), plan: plan,
+            callerLayout: context.layout, converts: converts,
             arguments: call, receivedCount: arguments.count, start: start)
     }
 
     /// Forwards a prepared call, starting its server first when the broker activates it.
     private func forward(_ forwarding: Forwarding, context: RPCCallContext) async -> Result<[UInt8], RPCError> {
-        let activated = activator.server(for: forwarding.route)
+        let activated = forwarding.activated
         do {
             try await activated?.prepareCall()
         } catch {
