@@ -67,8 +67,9 @@ struct Benchmark {
         latencyRows(oneCPU: false)
         brokerRows()
         oneCPURows()
-        // Each section's rows next to the others of their number.
-        rows = rows.enumerated().sorted { (Int($0.element.name.prefix { $0 != " " }) ?? 0, $0.offset) < (Int($1.element.name.prefix { $0 != " " }) ?? 0, $1.offset) }.map(\.element)
+        // Each section's rows next to the others of their number, in the order they were measured.
+        func section(_ row: Row) -> Int { Int(row.name.prefix { $0 != " " }) ?? 0 }
+        rows = rows.enumerated().sorted { (section($0.element), $0.offset) < (section($1.element), $1.offset) }.map(\.element)
     }
 
     // MARK: 1. Codec throughput
