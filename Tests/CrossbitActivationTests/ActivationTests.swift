@@ -41,7 +41,13 @@ private func decodeUInt32(_ bytes: [UInt8]) throws -> UInt32 {
     return bytes.reduce(0) { $0 << 8 | UInt32($1) }
 }
 
-private func isRunning(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
+/// Whether `pid` runs: it exists and is not a zombie (dead, waiting to be
+/// reaped, as an orphan may wait for an init that does not reap).
+private func isRunning(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+    // The state follows the command name, which is in parentheses.
+    return stat.split(separator: ")").last?.split(separator: " ").first != "Z"
+}
 
 /// Waits until `pid` is gone; false after 5 s.
 private func waitUntilGone(_ pid: Int32) async throws -> Bool {
@@ -128,6 +134,28 @@ struct ActivationTests {
             let third = try await broker.serverPID()
             #expect(third != second)
         }
+    }
+
+    @Test("crossbitd killed outright (SIGKILL) leaves no server it started running")
+    func brokerKilled() async throws {
+        let (idl, server) = try await LegacyServer.build()
+        let broker = ChildProcess(try Paths.product("crossbitd"), [
+            "--idl", idl, "--listen", "lp64=tcp://127.0.0.1:0", "--route", "ACTTEST:ACTTEST_V1=@rpcbind://127.0.0.1",
+            "--exec", "ACTTEST:ACTTEST_V1=\(server)",
+        ])
+        try broker.start()
+        defer { broker.stopNow() }
+        let ready = try await broker.line(containing: "crossbitd ready:")
+        let address = try RPCAddress(parsing: String(ready.split(separator: "lp64=").last ?? ""))
+        let client = try RPCClient(address: address, layout: .lp64)
+        defer { client.close() }
+        let pid = Int32(bitPattern: try decodeUInt32(try await client.call(
+            ProcedureID(program: LegacyServer.program, version: LegacyServer.version, procedure: LegacyServer.Procedure.pid.rawValue),
+            arguments: [], options: .defaults)))
+        defer { kill(pid, SIGKILL) }  // should the test fail
+        #expect(isRunning(pid))
+        broker.stopNow()
+        #expect(try await waitUntilGone(pid), "the server started by the killed broker still runs")
     }
 
     @Test("an idle server is stopped and started again on demand")

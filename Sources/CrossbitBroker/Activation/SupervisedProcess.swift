@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import Subprocess
 import Synchronization
@@ -26,6 +27,13 @@ final class SupervisedProcess: Sendable {
     /// How long a stopped server may take to exit after SIGTERM before SIGKILL.
     static let gracePeriod: Duration = .seconds(2)
 
+    /// util-linux's `setpriv`, which starts a server with a parent-death
+    /// signal: a broker killed outright (SIGKILL), which has no chance to
+    /// stop its servers, leaves none behind, as each gets SIGTERM. (The
+    /// signal follows the thread that started the process: swift-subprocess
+    /// starts every process from one thread that lives as long as the broker.)
+    static let deathSignalLauncher = ["/usr/bin/setpriv", "/bin/setpriv"].first { (path: String) in access(path, X_OK) == 0 }
+
     /// Starts `executable`; returns once it runs. `onExit` is called once,
     /// when it has exited, with its pid and how it ended, e.g. `exited(0)`.
     static func start(
@@ -39,10 +47,17 @@ final class SupervisedProcess: Sendable {
         // broker's to handle, which then stops its servers.
         options.processGroupID = 0
         let updates = Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), Optional($0.value)) })
+        let launch: (path: String, arguments: [String])
+        if let launcher = deathSignalLauncher {
+            launch = (launcher, ["--pdeathsig", "TERM", "--", executable] + arguments)
+        } else {
+            launch = (executable, arguments)
+            logger.warning("setpriv (util-linux) is not installed: if the broker is killed, \(executable) keeps running")
+        }
         let run = Task {
             do {
                 let result = try await Subprocess.run(
-                    .path(FilePath(executable)), arguments: Arguments(arguments),
+                    .path(FilePath(launch.path)), arguments: Arguments(launch.arguments),
                     environment: .inherit.updating(updates), platformOptions: options,
                     input: .none, output: .sequence, error: .sequence
                 ) { execution in
