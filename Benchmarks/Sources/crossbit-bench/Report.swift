@@ -109,7 +109,8 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
         - Date: \(date)
         - Machine: \(machine)
         - Figures: medians of \(runs) runs after a warm-up (latency: 4 × \(runs) short runs; calls/s: \(max(3, runs - 2)) runs); nothing pinned
-          but the rows marked "one CPU"; the Swift and the C side alternate run by run; \(seconds) s of measurement in all.
+          (as the targets are defined) but the diagnostic rows marked "one CPU", which have no target; the Swift and the
+          C side alternate run by run; \(seconds) s of measurement in all.
 
         \(table)
 
@@ -134,8 +135,8 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
            TCP) to the 64-bit Swift server (LP64) vs the same client straight to the 32-bit rpcgen server.
            `PING_WIDE` carries a `size_t` both ways (converted); `PING_PLAIN` has no width-dependent part (forwarded
            without re-encoding).
-        2–3, **one CPU**: the same runs with every process of both sides pinned to one CPU (`taskset`), so that both
-           sides pay their whole CPU cost and no wake-up of another vCPU (see the note below). The broker rows come
+        2–3, **one CPU** (diagnostics, no target): the same runs with every process of both sides pinned to one CPU
+           (`taskset`), so that both sides pay their whole CPU cost and no wake-up of another vCPU (see the note below). The broker rows come
            twice, reaching the Swift server over TCP and over a unix socket (a route to `unix:///PATH`), next to the
            floor of any broker: `Benchmarks/C/bench_relay.c`, a C relay that copies bytes between client and server
            with one `poll` loop and no RPC parsing, in the broker's place.
@@ -150,7 +151,9 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
         The machine is small (2 cores for up to 34 processes in row 4) and virtual: a ping-pong's latency jumps between
         two levels depending on whether its two processes share a vCPU (about 15 µs per TCP call C↔C) or not (about
         70 µs: waking a halted vCPU costs some 25 µs), so unpinned figures move from run to run and an unpinned ratio
-        says mostly which side the scheduler happened to place on one vCPU. The one-CPU rows do not move that way.
+        can say as much about where the scheduler placed each process as about either side. The one-CPU rows do not
+        move that way, and show what each side costs in CPU: a broker doubles the hops, so on one CPU even the relay,
+        which does nothing but copy bytes, costs about twice the direct call.
         On one CPU a p99 counts the interrupts that fall into a call (the timer ticks 250 times a second on a busy CPU): the longer the call,
         the more of its runs they reach, so a two-hop call's p99 ratio is well above its median's; the relay's p99
         row shows how far for any broker.
