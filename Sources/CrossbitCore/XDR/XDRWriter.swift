@@ -85,7 +85,7 @@ public struct XDRWriter: Sendable {
     // MARK: Width-dependent types
 
     /// Writes `size_t` or `uintptr_t`: 4 bytes in ILP32 (checked), 8 in LP64.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeUnsigned(_ value: UInt, as type: WidthDependentType) throws(XDRError) {
         switch layout {
         case .lp64:
@@ -99,7 +99,7 @@ public struct XDRWriter: Sendable {
     }
 
     /// Writes `ssize_t`, `intptr_t` or `time_t`: 4 bytes in ILP32 (checked), 8 in LP64.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeSigned(_ value: Int, as type: WidthDependentType) throws(XDRError) {
         switch layout {
         case .lp64:
@@ -113,7 +113,7 @@ public struct XDRWriter: Sendable {
     }
 
     /// Writes `handle_t`: its low 32 bits in ILP32, all 64 in LP64.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeHandle(_ value: Handle) {
         switch layout {
         case .lp64: storeWord(UInt64(value.rawValue))
@@ -124,7 +124,7 @@ public struct XDRWriter: Sendable {
     // MARK: Variable-length data
 
     /// Writes the length of a variable-length array, checked against its maximum.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeLength(_ length: Int, maximum: UInt32?) throws(XDRError) {
         let limit = maximum ?? UInt32.max
         guard UInt64(length) <= UInt64(limit) else {
@@ -147,21 +147,24 @@ public struct XDRWriter: Sendable {
     }
 
     /// Writes `opaque<N>`: length, bytes, padding.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeOpaque(_ value: [UInt8], maximum: UInt32?) throws(XDRError) {
         try writeLength(value.count, maximum: maximum)
         value.withUnsafeBytes { appendPadded($0) }
     }
 
     /// Writes `string<N>`: its UTF-8 bytes as `opaque<N>`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func writeString(_ value: String, maximum: UInt32?) throws(XDRError) {
-        var value = value
         try writeLength(value.utf8.count, maximum: maximum)
-        value.withUTF8 { appendPadded(UnsafeRawBufferPointer($0)) }
+        // A native string lends its UTF-8 as it is; others (bridged, say) are made contiguous first.
+        if value.utf8.withContiguousStorageIfAvailable({ appendPadded(UnsafeRawBufferPointer($0)) }) == nil {
+            var contiguous = value
+            contiguous.withUTF8 { appendPadded(UnsafeRawBufferPointer($0)) }
+        }
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func appendPadded(_ source: UnsafeRawBufferPointer) {
         let padded = (source.count + 3) & ~3
         reserve(padded)
