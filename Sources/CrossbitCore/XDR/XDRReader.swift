@@ -53,22 +53,22 @@ public struct XDRReader: Sendable {
 
     // MARK: Fixed-width primitives
 
-    @inlinable public mutating func readInt32() throws(XDRError) -> Int32 {
+    @inlinable @inline(__always) public mutating func readInt32() throws(XDRError) -> Int32 {
         Int32(bitPattern: try loadWord(UInt32.self))
     }
-    @inlinable public mutating func readUInt32() throws(XDRError) -> UInt32 { try loadWord(UInt32.self) }
-    @inlinable public mutating func readInt64() throws(XDRError) -> Int64 {
+    @inlinable @inline(__always) public mutating func readUInt32() throws(XDRError) -> UInt32 { try loadWord(UInt32.self) }
+    @inlinable @inline(__always) public mutating func readInt64() throws(XDRError) -> Int64 {
         Int64(bitPattern: try loadWord(UInt64.self))
     }
-    @inlinable public mutating func readUInt64() throws(XDRError) -> UInt64 { try loadWord(UInt64.self) }
-    @inlinable public mutating func readFloat() throws(XDRError) -> Float {
+    @inlinable @inline(__always) public mutating func readUInt64() throws(XDRError) -> UInt64 { try loadWord(UInt64.self) }
+    @inlinable @inline(__always) public mutating func readFloat() throws(XDRError) -> Float {
         Float(bitPattern: try loadWord(UInt32.self))
     }
-    @inlinable public mutating func readDouble() throws(XDRError) -> Double {
+    @inlinable @inline(__always) public mutating func readDouble() throws(XDRError) -> Double {
         Double(bitPattern: try loadWord(UInt64.self))
     }
 
-    @inlinable public mutating func readBool() throws(XDRError) -> Bool {
+    @inlinable @inline(__always) public mutating func readBool() throws(XDRError) -> Bool {
         let start = offset
         switch try loadWord(UInt32.self) {
         case 0: return false
@@ -77,7 +77,7 @@ public struct XDRReader: Sendable {
         }
     }
 
-    @inlinable public mutating func readQuadruple() throws(XDRError) -> XDRQuadruple {
+    @inlinable @inline(__always) public mutating func readQuadruple() throws(XDRError) -> XDRQuadruple {
         try need(16)
         let high = try loadWord(UInt64.self)
         return XDRQuadruple(high: high, low: try loadWord(UInt64.self))
@@ -121,7 +121,7 @@ public struct XDRReader: Sendable {
     // MARK: Width-dependent types
 
     /// Reads `size_t` or `uintptr_t`, zero-extending an ILP32 value.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readUnsigned(as type: WidthDependentType) throws(XDRError) -> UInt {
         switch layout {
         case .ilp32:
@@ -137,7 +137,7 @@ public struct XDRReader: Sendable {
     }
 
     /// Reads `ssize_t`, `intptr_t` or `time_t`, sign-extending an ILP32 value.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readSigned(as type: WidthDependentType) throws(XDRError) -> Int {
         switch layout {
         case .ilp32:
@@ -153,7 +153,7 @@ public struct XDRReader: Sendable {
     }
 
     /// Reads `handle_t`, sign-extending an ILP32 value.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readHandle() throws(XDRError) -> Handle {
         switch layout {
         case .ilp32: Handle(widening: try loadWord(UInt32.self))
@@ -165,7 +165,7 @@ public struct XDRReader: Sendable {
 
     /// Reads the length of a variable-length array, checked against its maximum
     /// and against the bytes left for elements of at least `minimumElementSize` bytes.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readLength(maximum: UInt32?, minimumElementSize: Int = 4) throws(XDRError) -> Int {
         let start = offset
         let length = try loadWord(UInt32.self)
@@ -190,19 +190,19 @@ public struct XDRReader: Sendable {
     }
 
     /// Reads `opaque[N]`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readFixedOpaque(count: Int) throws(XDRError) -> [UInt8] {
         try readPadded(count)
     }
 
     /// Reads `opaque<N>`.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readOpaque(maximum: UInt32?) throws(XDRError) -> [UInt8] {
         try readPadded(readLength(maximum: maximum, minimumElementSize: 1))
     }
 
     /// Reads `string<N>`; bytes that are not UTF-8 are an error.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func readString(maximum: UInt32?) throws(XDRError) -> String {
         let length = try readLength(maximum: maximum, minimumElementSize: 1)
         let start = position
@@ -239,7 +239,7 @@ public struct XDRReader: Sendable {
         return high & 0x8080_8080_8080_8080 == 0
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     mutating func readPadded(_ length: Int) throws(XDRError) -> [UInt8] {
         let padded = (length + 3) & ~3
         try need(padded)
