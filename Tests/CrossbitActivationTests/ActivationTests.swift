@@ -1,4 +1,4 @@
-import CrossbitBroker
+@testable import CrossbitBroker
 import CrossbitCore
 import CrossbitTestSupport
 import CrossbitTransport
@@ -229,6 +229,18 @@ struct ELFHeaderTests {
             }
             #expect(error?.message.hasPrefix("cannot activate \(executable): \(reason)") == true, "\(String(describing: error))")
         }
+    }
+}
+
+@Suite("Activation launch command")
+struct LaunchCommandTests {
+    @Test("a server starts through setpriv with a parent-death signal; a bare file name stays in the broker's directory")
+    func throughSetpriv() {
+        let launcher = "/usr/bin/setpriv"
+        #expect(SupervisedProcess.command("server", ["-v"], launcher: launcher) == (launcher, ["--pdeathsig", "TERM", "--", "./server", "-v"]))
+        #expect(SupervisedProcess.command("bin/server", [], launcher: launcher) == (launcher, ["--pdeathsig", "TERM", "--", "bin/server"]))
+        #expect(SupervisedProcess.command("/opt/server", ["a"], launcher: nil) == ("/opt/server", ["a"]))
+        #expect(SupervisedProcess.deathSignalLauncher != nil, "util-linux's setpriv is installed (util-linux is Essential on Debian)")
     }
 }
 

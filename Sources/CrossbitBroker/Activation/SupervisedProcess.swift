@@ -34,6 +34,17 @@ final class SupervisedProcess: Sendable {
     /// starts every process from one thread that lives as long as the broker.)
     static let deathSignalLauncher = ["/usr/bin/setpriv", "/bin/setpriv"].first { (path: String) in access(path, X_OK) == 0 }
 
+    /// The program and arguments that start `executable`: through `launcher`
+    /// when there is one. The launcher looks a name without a slash up in
+    /// PATH, but the broker means the file it checked, in its own directory.
+    static func command(
+        _ executable: String, _ arguments: [String], launcher: String? = deathSignalLauncher
+    ) -> (path: String, arguments: [String]) {
+        guard let launcher else { return (executable, arguments) }
+        let file = executable.contains("/") ? executable : "./" + executable
+        return (launcher, ["--pdeathsig", "TERM", "--", file] + arguments)
+    }
+
     /// Starts `executable`; returns once it runs. `onExit` is called once,
     /// when it has exited, with its pid and how it ended, e.g. `exited(0)`.
     static func start(
@@ -47,11 +58,8 @@ final class SupervisedProcess: Sendable {
         // broker's to handle, which then stops its servers.
         options.processGroupID = 0
         let updates = Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), Optional($0.value)) })
-        let launch: (path: String, arguments: [String])
-        if let launcher = deathSignalLauncher {
-            launch = (launcher, ["--pdeathsig", "TERM", "--", executable] + arguments)
-        } else {
-            launch = (executable, arguments)
+        let launch = command(executable, arguments)
+        if deathSignalLauncher == nil {
             logger.warning("setpriv (util-linux) is not installed: if the broker is killed, \(executable) keeps running")
         }
         let run = Task {
