@@ -45,6 +45,8 @@ public final class RPCServer: Sendable {
     /// The router, when it can answer through a completion handler.
     private let completionRouter: (any RPCCompletionRouter)?
     private let state = Mutex(State())
+    /// The replies to recent UDP calls, so that a retransmitted call runs once.
+    private let duplicateRequests = DuplicateRequestCache()
     /// Counts the channels given a loop, to spread them in turn.
     private let assigned = Atomic(0)
 
@@ -270,15 +272,30 @@ public final class RPCServer: Sendable {
         }
         let xid = header.xid
         let procedureID = header.procedure
+        var cacheKey: DuplicateRequestCache.Key?
+        if channel.isDatagram, let peer {
+            let key = DuplicateRequestCache.Key(channel: ObjectIdentifier(channel), peer: peer, xid: xid, procedure: procedureID)
+            switch duplicateRequests.begin(key) {
+            case .run: cacheKey = key
+            case .drop: return
+            case .resend(let message): try? channel.send(message, to: peer); return
+            }
+        }
         let logger = self.logger
-        let reply = { @Sendable (status: ReplyStatus) in
-            do { try channel.send(ReplyMessage.encode(xid: xid, status), to: peer) } catch {
+        let duplicateRequests = self.duplicateRequests
+        let reply = { @Sendable [cacheKey] (status: ReplyStatus) in
+            var message = ReplyMessage.encode(xid: xid, status)
+            do { try channel.send(message, to: peer) } catch {
                 // On a stream: the caller has gone. On UDP: most likely a result too large for
                 // a datagram, so the caller gets SYSTEM_ERR rather than silence.
                 guard channel.isDatagram else { return }
                 logger.warning("cannot send a reply", metadata: ["procedure": "\(procedureID)", "error": "\(error)"])
-                if case .success = status { try? channel.send(ReplyMessage.encode(xid: xid, .systemError), to: peer) }
+                if case .success = status {
+                    message = ReplyMessage.encode(xid: xid, .systemError)
+                    try? channel.send(message, to: peer)
+                }
             }
+            if let cacheKey { duplicateRequests.answer(cacheKey, with: message) }
         }
         guard header.rpcVersion == 2 else { return reply(.rpcMismatch(low: 2, high: 2)) }
         var credentials: UnixCredentials?

@@ -1,9 +1,27 @@
 import CrossbitCore
+import CrossbitTestSupport
 import Foundation
 import Synchronization
 import Testing
 
 @testable import CrossbitTransport
+
+/// A socket of `type` connected to 127.0.0.1:`port`, to send the server raw bytes.
+private func connectedSocket(_ type: __socket_type, toLoopbackPort port: UInt16) throws -> Int32 {
+    let fd = socket(AF_INET, Int32(type.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard fd >= 0, connected == 0 else {
+        close(fd)
+        throw ProcessFailure(description: "cannot connect to 127.0.0.1:\(port): errno \(errno)")
+    }
+    return fd
+}
 
 @Suite("Server behaviour", .timeLimit(.minutes(1)))
 struct ServerBehaviourTests {
@@ -35,6 +53,64 @@ struct ServerBehaviourTests {
         }
     }
 
+    @Test("UDP: a call the client sends again while it runs (after 500 ms) runs once")
+    func retransmissionWhileRunning() async throws {
+        let service = CountingService()
+        try await withServer([.udp(host: "127.0.0.1", layout: .lp64)], services: [service]) { _, bound in
+            let client = TestClient(transport: try RPCClient(address: bound[0].address, layout: .lp64))
+            try await client.sleep(milliseconds: 1_200, timeout: .seconds(10))
+            #expect(service.started.withLock { $0 } == 1, "the retransmissions at 0.5 s and 1.5 s ran the call again")
+        }
+    }
+
+    @Test("UDP: a call sent again after its reply gets the same reply and does not run again")
+    func retransmissionAfterReply() async throws {
+        let service = CountingService()
+        try await withServer([.udp(host: "127.0.0.1", layout: .lp64)], services: [service]) { _, bound in
+            guard case .udp(_, let port) = bound[0].transport else { return }
+            let fd = try connectedSocket(SOCK_DGRAM, toLoopbackPort: port)
+            defer { close(fd) }
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let add = ProcedureID(program: CPeerSources.program, version: CPeerSources.version, procedure: CPeerSources.Procedure.add.rawValue)
+            let call = Array(CallMessage.encode(
+                xid: 0x5EED, procedure: add, credentialFlavor: AuthFlavor.none, credentials: [], arguments: [0, 0, 0, 40, 0, 0, 0, 2]
+            ).bytes.dropFirst(4))  // a datagram carries no record mark
+            var replies: [[UInt8]] = []
+            for _ in 0..<2 {
+                #expect(send(fd, call, call.count, 0) == call.count)
+                var buffer = [UInt8](repeating: 0, count: 1024)
+                let count = recv(fd, &buffer, buffer.count, 0)
+                try #require(count > 0, "no reply")
+                replies.append(Array(buffer[..<count]))
+            }
+            #expect(replies[0] == replies[1])
+            #expect(replies[0].suffix(4) == [0, 0, 0, 42])
+            #expect(service.started.withLock { $0 } == 1)
+            // Another xid is another call.
+            let client = TestClient(transport: try RPCClient(address: bound[0].address, layout: .lp64))
+            #expect(try await client.add(40, 2) == 42)
+            #expect(service.started.withLock { $0 } == 2)
+        }
+    }
+
+    @Test("the duplicate-request cache forgets its oldest entries first")
+    func duplicateRequestCacheEviction() throws {
+        let cache = DuplicateRequestCache(capacity: 2)
+        let peer = SocketAddress(bytes: [2, 0, 0, 9, 127, 0, 0, 1])
+        func key(_ xid: UInt32) -> DuplicateRequestCache.Key {
+            .init(channel: ObjectIdentifier(cache), peer: peer, xid: xid, procedure: ProcedureID(program: 1, version: 1, procedure: 1))
+        }
+        let reply = OutgoingMessage(head: [1, 2, 3, 4], body: [])
+        guard case .run = cache.begin(key(1)) else { Issue.record("a new call runs"); return }
+        guard case .drop = cache.begin(key(1)) else { Issue.record("a running call's duplicate is dropped"); return }
+        cache.answer(key(1), with: reply)
+        guard case .resend(let again) = cache.begin(key(1)) else { Issue.record("an answered call's duplicate is answered"); return }
+        #expect(again.bytes == reply.bytes)
+        guard case .run = cache.begin(key(2)), case .run = cache.begin(key(3)) else { Issue.record("new calls run"); return }
+        guard case .run = cache.begin(key(1)) else { Issue.record("the oldest entry made room"); return }
+    }
+
     @Test("graceful shutdown finishes the calls in flight, then stops serving")
     func gracefulShutdown() async throws {
         let service = CountingService()
@@ -55,16 +131,8 @@ struct ServerBehaviourTests {
     func brokenRecordMarking() async throws {
         try await withServer([.tcp(host: "127.0.0.1", layout: .lp64)]) { _, bound throws in
             guard case .tcp(_, let port) = bound[0].transport else { return }
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = try connectedSocket(SOCK_STREAM, toLoopbackPort: port)
             defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            #expect(connected == 0)
             let oversized: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3, 4]
             #expect(write(fd, oversized, oversized.count) == oversized.count)
             var byte: UInt8 = 0
