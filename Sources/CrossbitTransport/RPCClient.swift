@@ -272,7 +272,7 @@ public final class RPCClient: RPCClientTransport {
     /// The key of `procedure`'s connection in `State.entries`.
     private func key(for procedure: ProcedureID) -> UInt64 {
         guard case .rpcbind = address else { return 0 }
-        return UInt64(procedure.program) << 32 | UInt64(procedure.version)
+        return programVersionKey(procedure.program, procedure.version)
     }
 
     private func forget(_ connection: ClientConnection, key: UInt64) {

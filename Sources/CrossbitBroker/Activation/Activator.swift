@@ -1,3 +1,4 @@
+import CrossbitCore
 import Logging
 
 /// The activated servers of the configured routes, by program and version.

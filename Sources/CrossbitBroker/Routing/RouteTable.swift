@@ -86,8 +86,3 @@ public final class RouteTable: Sendable {
         }
     }
 }
-
-/// One number for a (program, version) pair, for dictionaries keyed by both.
-func programVersionKey(_ program: UInt32, _ version: UInt32) -> UInt64 {
-    UInt64(program) << 32 | UInt64(version)
-}

@@ -13,6 +13,11 @@ public struct ProcedureID: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(program).\(version).\(procedure)" }
 }
 
+/// One number for a (program, version) pair, for dictionaries keyed by both.
+package func programVersionKey(_ program: UInt32, _ version: UInt32) -> UInt64 {
+    UInt64(program) << 32 | UInt64(version)
+}
+
 /// Per-call options.
 public struct CallOptions: Sendable, Hashable {
     /// How long the caller waits for the reply; nil uses the transport's default.
@@ -105,12 +110,9 @@ public protocol RPCCallRouter: Sendable {
     ) async throws(RPCError) -> [UInt8]
 
     /// The executor a call's task should prefer once it first suspends — the
-    /// thread that reads the reply it waits for — so that it resumes there
-    /// without another thread switch; nil for none.
-    func preferredExecutor(for procedure: ProcedureID) -> (any TaskExecutor)?
-
-    /// Like ``preferredExecutor(for:)``, knowing the call's context (its
-    /// connection's ``RPCCallContext/executor``); servers ask this one.
+    /// thread that reads the reply it waits for, such as the call's
+    /// ``RPCCallContext/executor`` — so that it resumes there without another
+    /// thread switch; nil (the default) for none.
     func preferredExecutor(for procedure: ProcedureID, context: RPCCallContext) -> (any TaskExecutor)?
 }
 
@@ -127,9 +129,5 @@ package protocol RPCCompletionRouter: RPCCallRouter {
 }
 
 extension RPCCallRouter {
-    public func preferredExecutor(for procedure: ProcedureID) -> (any TaskExecutor)? { nil }
-
-    public func preferredExecutor(for procedure: ProcedureID, context: RPCCallContext) -> (any TaskExecutor)? {
-        preferredExecutor(for: procedure)
-    }
+    public func preferredExecutor(for procedure: ProcedureID, context: RPCCallContext) -> (any TaskExecutor)? { nil }
 }
