@@ -39,11 +39,16 @@ final class Channel: Sendable {
     /// How long a closed channel goes on writing what it has queued.
     private static let linger: Int64 = 2_000_000_000
 
-    /// A channel of `fd`, read by `loop` once added to it.
-    init(fd: Int32, isDatagram: Bool, maximumMessageSize: Int, loop: EventLoop) {
+    /// The largest datagram: what a UDP message can carry.
+    static let maximumDatagramSize = 65536
+
+    /// A channel of `fd`, read by `loop` once added to it. A stream's
+    /// messages (records) are bounded by `maximumRecordSize`, a datagram
+    /// socket's by ``maximumDatagramSize``.
+    init(fd: Int32, isDatagram: Bool, maximumRecordSize: Int, loop: EventLoop) {
         self.fd = fd
         self.isDatagram = isDatagram
-        self.maximumMessageSize = maximumMessageSize
+        self.maximumMessageSize = isDatagram ? Self.maximumDatagramSize : maximumRecordSize
         self.loop = loop
     }
 

@@ -74,7 +74,7 @@ final class ClientConnection: ChannelHandler {
         let message = CallMessage.encode(
             xid: xid, procedure: procedure, credentialFlavor: credentialFlavor, credentials: credentials, arguments: arguments)
         let now = monotonicNanoseconds()
-        let deadline = timeout > Int64.max - now ? Int64.max : now + timeout
+        let deadline = deadline(after: timeout, from: now)
         let pending = Pending(
             waiter: waiter, procedure: procedure, deadline: deadline,
             datagram: channel.isDatagram ? message : nil,

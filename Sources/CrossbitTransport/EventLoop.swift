@@ -100,7 +100,7 @@ final class EventLoop: TaskExecutor, Sendable {
     private func run() {
         threadID.store(UInt(bitPattern: Int(bitPattern: pthread_self())), ordering: .relaxed)
         var entries: [Entry] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
+        var buffer = [UInt8](repeating: 0, count: Channel.maximumDatagramSize)  // a datagram is read whole
         var fds: [pollfd] = []
         var batch: [UnownedJob] = []
         while true {

@@ -70,9 +70,9 @@ final class Listener: Sendable {
 
     /// Serves a socket on the server's next event loop.
     private func serve(_ fd: Int32, isDatagram: Bool) throws(RPCError) {
-        let maximumMessageSize = isDatagram ? 65536 : server.options.maximumMessageSize
         guard let loop = server.nextLoop(),
-              case let channel = Channel(fd: fd, isDatagram: isDatagram, maximumMessageSize: maximumMessageSize, loop: loop),
+              case let channel = Channel(
+                fd: fd, isDatagram: isDatagram, maximumRecordSize: server.options.maximumMessageSize, loop: loop),
               loop.add(channel, handler: ServerChannelHandler(server: server, layout: endpoint.layout))
         else {
             close(fd)

@@ -285,8 +285,7 @@ public final class RPCClient: RPCClientTransport {
         to address: RPCAddress, for procedure: ProcedureID, maximumMessageSize: Int, loop: EventLoop,
         timeout: Int64, onClose: @escaping @Sendable (ClientConnection) -> Void
     ) async throws(RPCError) -> ClientConnection {
-        let now = monotonicNanoseconds()
-        let deadline = timeout > Int64.max - now ? Int64.max : now + timeout
+        let deadline = deadline(after: timeout, from: monotonicNanoseconds())
         let opened: (Int32, SocketAddress, Bool)
         do {
             opened = try await runBlocking(until: deadline, { () throws(RPCError) in
@@ -298,8 +297,7 @@ public final class RPCClient: RPCClientTransport {
             throw RPCError(code: .timeout, message: "no connection to \(address) before the deadline of \(procedure)")
         }
         let (fd, socketAddress, datagram) = opened
-        let channel = Channel(
-            fd: fd, isDatagram: datagram, maximumMessageSize: datagram ? 65536 : maximumMessageSize, loop: loop)
+        let channel = Channel(fd: fd, isDatagram: datagram, maximumRecordSize: maximumMessageSize, loop: loop)
         let connection = ClientConnection(channel: channel, address: socketAddress, onClose: onClose)
         guard loop.add(channel, handler: connection) else {
             Glibc.close(fd)

@@ -265,6 +265,11 @@ func monotonicNanoseconds() -> Int64 {
     return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
 }
 
+/// The monotonic time `timeout` ns after `now`; `.max` (no deadline) when that would overflow.
+func deadline(after timeout: Int64, from now: Int64) -> Int64 {
+    timeout > Int64.max - now ? Int64.max : now + timeout
+}
+
 extension Duration {
     var nanoseconds: Int64 {
         let (seconds, attoseconds) = components

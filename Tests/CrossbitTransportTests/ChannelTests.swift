@@ -24,7 +24,7 @@ struct ChannelTests {
         _ = setsockopt(pair[0], SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
         let loop = try EventLoop()
         defer { loop.stop() }
-        let channel = Channel(fd: pair[0], isDatagram: false, maximumMessageSize: 1 << 24, loop: loop)
+        let channel = Channel(fd: pair[0], isDatagram: false, maximumRecordSize: 1 << 24, loop: loop)
         #expect(loop.add(channel, handler: Ignoring()))
         let reader = pair[1]
         defer { close(reader) }
