@@ -98,12 +98,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
                 throw ConfigurationError("\(what): expected PROG:VERS=LAYOUT@URL, e.g. 0x20000001:1=lp64@tcp://127.0.0.1:7100")
             }
             let layoutText = String(text[text.index(after: equals)..<at])
-            let layout: WireLayout
-            if let activation, layoutText.isEmpty {
-                layout = try activation.checkExecutable().layout
-            } else {
-                layout = try parseLayout(layoutText, what: what)
-                try activation?.checkExecutable()
+            let layout = try routeLayout(activation: activation, isWritten: !layoutText.isEmpty) { () throws(ConfigurationError) in
+                try parseLayout(layoutText, what: what)
             }
             self.init(
                 program: try NumberOrName(parsing: String(text[..<colon]), what: "\(what) program"),
@@ -196,6 +192,19 @@ func parseAddress(_ text: String, what: String) throws(ConfigurationError) -> RP
     } catch {
         throw ConfigurationError("\(what): \(error.message)")
     }
+}
+
+/// A route's layout: the one written (parsed by `written`), or, when the
+/// broker starts the route's server and none is written, the executable's
+/// ELF class. An activated route's executable is checked either way.
+func routeLayout(
+    activation: BrokerConfiguration.Activation?, isWritten: Bool, written: () throws(ConfigurationError) -> WireLayout
+) throws(ConfigurationError) -> WireLayout {
+    guard let activation else { return try written() }
+    guard isWritten else { return try activation.checkExecutable().layout }
+    let layout = try written()
+    try activation.checkExecutable()
+    return layout
 }
 
 /// Parses `ilp32` or `lp64`.

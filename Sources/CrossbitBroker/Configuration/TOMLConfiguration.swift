@@ -70,13 +70,8 @@ extension BrokerConfiguration {
                 activation?.idleTimeout = try entry.number("idle-timeout").map(Duration.init(configurationSeconds:))
                 if let ready = try entry.number("ready-timeout") { activation?.readyTimeout = .init(configurationSeconds: ready) }
             }
-            // An activated server's layout, when not given, is its executable's ELF class.
-            let layout: WireLayout
-            if let activation, !entry.has("layout") {
-                layout = try activation.checkExecutable().layout
-            } else {
-                layout = try parseLayout(try entry.requiredString("layout"), what: entry.context)
-                try activation?.checkExecutable()
+            let layout = try routeLayout(activation: activation, isWritten: entry.has("layout")) { () throws(ConfigurationError) in
+                try parseLayout(try entry.requiredString("layout"), what: entry.context)
             }
             let url = try parseAddress(try entry.requiredString("url"), what: entry.context)
             routes.append(Route(program: program, version: version, layout: layout, url: url, activation: activation))
