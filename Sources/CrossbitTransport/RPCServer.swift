@@ -271,10 +271,10 @@ public final class RPCServer: Sendable {
             return
         }
         let xid = header.xid
-        let procedureID = header.procedure
+        let procedure = header.procedure
         var cacheKey: DuplicateRequestCache.Key?
         if channel.isDatagram, let peer {
-            let key = DuplicateRequestCache.Key(channel: ObjectIdentifier(channel), peer: peer, xid: xid, procedure: procedureID)
+            let key = DuplicateRequestCache.Key(channel: ObjectIdentifier(channel), peer: peer, xid: xid, procedure: procedure)
             switch duplicateRequests.begin(key) {
             case .run: cacheKey = key
             case .drop: return
@@ -289,7 +289,7 @@ public final class RPCServer: Sendable {
                 // On a stream: the caller has gone. On UDP: most likely a result too large for
                 // a datagram, so the caller gets SYSTEM_ERR rather than silence.
                 guard channel.isDatagram else { return }
-                logger.warning("cannot send a reply", metadata: ["procedure": "\(procedureID)", "error": "\(error)"])
+                logger.warning("cannot send a reply", metadata: ["procedure": "\(procedure)", "error": "\(error)"])
                 if case .success = status {
                     message = ReplyMessage.encode(xid: xid, .systemError)
                     try? channel.send(message, to: peer)
@@ -308,7 +308,6 @@ public final class RPCServer: Sendable {
         default:
             return reply(.authError(.rejectedCredentials))
         }
-        let procedure = header.procedure
         let context = RPCCallContext(layout: layout, credentials: credentials, executor: channel.loop)
         let serve: nonisolated(nonsending) @Sendable ([UInt8], RPCCallContext) async throws(RPCError) -> [UInt8]
         var preference: (any TaskExecutor)?
