@@ -308,7 +308,9 @@ public final class RPCServer: Sendable {
         default:
             return reply(.authError(.rejectedCredentials))
         }
-        let context = RPCCallContext(layout: layout, credentials: credentials, executor: channel.loop)
+        let context = RPCCallContext(
+            layout: layout, peer: channel.isDatagram ? peer?.rpcPeer ?? .unknown : channel.peer,
+            credentials: credentials, executor: channel.loop)
         let serve: nonisolated(nonsending) @Sendable ([UInt8], RPCCallContext) async throws(RPCError) -> [UInt8]
         var preference: (any TaskExecutor)?
         // A router logs its own failures (the broker names field and value); a dispatcher's are logged here.

@@ -51,6 +51,20 @@ struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The peer this address names: an IP address and port; `.unknown` for other families.
+    var rpcPeer: RPCPeer {
+        let offset: Int, count: Int
+        switch family {
+        case AF_INET: (offset, count) = (MemoryLayout<sockaddr_in>.offset(of: \.sin_addr)!, 4)
+        case AF_INET6: (offset, count) = (MemoryLayout<sockaddr_in6>.offset(of: \.sin6_addr)!, 16)
+        default: return .unknown
+        }
+        guard bytes.count >= offset + count, let address = IPAddress(bytes: Array(bytes[offset..<offset + count])) else {
+            return .unknown
+        }
+        return .network(address, port: port)
+    }
+
     func withSockAddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
         bytes.withUnsafeBytes { body($0.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t($0.count)) }
     }
@@ -95,6 +109,16 @@ enum Socket {
     static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) {
         var value = value
         _ = setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// The credentials the kernel recorded for the process at the other end
+    /// of a connected unix socket (`SO_PEERCRED`).
+    static func peerCredentials(_ fd: Int32) throws(RPCError) -> PeerCredentials {
+        var (uid, gid, pid): (UInt32, UInt32, Int32) = (0, 0, 0)
+        guard crossbit_peer_credentials(fd, &uid, &gid, &pid) == 0 else {
+            throw RPCError(code: .transportFailure, message: "getsockopt(SO_PEERCRED): \(errnoText())")
+        }
+        return PeerCredentials(uid: uid, gid: gid, pid: pid)
     }
 
     static func setNonBlocking(_ fd: Int32) {

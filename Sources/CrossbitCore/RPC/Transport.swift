@@ -47,15 +47,22 @@ public protocol RPCClientTransport: Sendable {
 public struct RPCCallContext: Sendable {
     /// The layout of the endpoint the call arrived on.
     public var layout: WireLayout
-    /// The AUTH_SYS credentials of the caller, if it sent any.
+    /// Who sent the call, as the kernel reports it (docs/security.md).
+    public var peer: RPCPeer
+    /// The AUTH_SYS credentials of the caller, if it sent any: what the
+    /// client wrote, so never a basis for an access decision (use ``peer``).
     public var credentials: UnixCredentials?
     /// The thread that reads the connection the call arrived on, as a task
     /// executor (nil when no transport gave one). A transport client made on
     /// it reads its replies on that same thread.
     public var executor: (any TaskExecutor)?
 
-    public init(layout: WireLayout, credentials: UnixCredentials? = nil, executor: (any TaskExecutor)? = nil) {
+    public init(
+        layout: WireLayout, peer: RPCPeer = .unknown, credentials: UnixCredentials? = nil,
+        executor: (any TaskExecutor)? = nil
+    ) {
         self.layout = layout
+        self.peer = peer
         self.credentials = credentials
         self.executor = executor
     }
