@@ -41,7 +41,8 @@ final class Listener: Sendable {
             unlink(path)
             requested = SocketAddress(unixPath: path)
         }
-        let (fd, address) = try Socket.bind(requested, datagram: endpoint.isDatagram)
+        let (fd, address) = try Socket.bind(
+            requested, datagram: endpoint.isDatagram, permissions: endpoint.socketPermissions)
         return try Listener(endpoint: endpoint, address: address, fd: fd, server: server)
     }
 
@@ -74,7 +75,7 @@ final class Listener: Sendable {
               case let channel = Channel(
                 fd: fd, isDatagram: isDatagram, maximumRecordSize: server.options.maximumMessageSize, loop: loop,
                 peer: peer),
-              loop.add(channel, handler: ServerChannelHandler(server: server, layout: endpoint.layout))
+              loop.add(channel, handler: ServerChannelHandler(server: server, endpoint: endpoint))
         else {
             close(fd)
             throw RPCError(code: .transportFailure, message: "the server has stopped")
@@ -128,14 +129,16 @@ final class Listener: Sendable {
 final class ServerChannelHandler: ChannelHandler {
     let server: RPCServer
     let layout: WireLayout
+    let access: PeerAccess
 
-    init(server: RPCServer, layout: WireLayout) {
+    init(server: RPCServer, endpoint: ServerEndpoint) {
         self.server = server
-        self.layout = layout
+        layout = endpoint.layout
+        access = endpoint.access
     }
 
     func received(_ message: [UInt8], from peer: SocketAddress?, on channel: Channel) {
-        server.handle(message, from: peer, on: channel, layout: layout)
+        server.handle(message, from: peer, on: channel, layout: layout, access: access)
     }
 
     func nextTick() -> Int64? { nil }
