@@ -171,16 +171,29 @@ import Testing
         #expect(table.lookup(program: 0x2000_0009, version: 2) == .programUnavailable)
     }
 
-    @Test func registersReplacesAndUnregisters() {
+    @Test func registersReplacesAndUnregisters() throws {
         let table = RouteTable()
-        #expect(table.register(sample) == nil)
+        let anyone: (ServerRoute) -> String? = { _ in nil }
+        #expect(try table.register(sample, unless: anyone).get() == nil)
         var moved = sample
         moved.url = .unix(path: "/tmp/moved.sock")
         moved.origin = .registered
-        #expect(table.register(moved) == sample)
+        #expect(try table.register(moved, unless: anyone).get() == sample)
         #expect(table.all == [moved])
-        #expect(table.unregister(program: sample.program, version: sample.version) == moved)
+        #expect(try table.unregister(program: sample.program, version: sample.version, unless: anyone).get() == moved)
         #expect(table.lookup(program: sample.program, version: sample.version) == .programUnavailable)
-        #expect(table.unregister(program: sample.program, version: sample.version) == nil)
+        #expect(try table.unregister(program: sample.program, version: sample.version, unless: anyone).get() == nil)
+    }
+
+    @Test("a refused change leaves the route as it was")
+    func refusedChanges() throws {
+        let table = RouteTable([sample])
+        var moved = sample
+        moved.url = .unix(path: "/tmp/moved.sock")
+        let refusal: (ServerRoute) -> String? = { $0.origin == .configuration ? "configured" : nil }
+        #expect(table.register(moved, unless: refusal) == .failure(RouteChangeRefused(reason: "configured")))
+        #expect(table.unregister(program: sample.program, version: sample.version, unless: refusal)
+            == .failure(RouteChangeRefused(reason: "configured")))
+        #expect(table.all == [sample])
     }
 }
