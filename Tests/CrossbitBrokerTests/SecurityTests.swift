@@ -107,6 +107,162 @@ struct SecurityTests {
         }
     }
 
+    @Test("per-route allow-from and allow-uids: allowed callers are served, others get AUTH_TOOWEAK and reach no server")
+    func perRouteAccess() async throws {
+        let peers = try await CSamplePeers.peers()
+        let service = BrokerTestService()
+        try await withSwiftServer([sampleServer(Observations()), BrokerTest.BrokerTestV1Dispatcher(service: service)]) {
+            (server: RPCAddress) async throws in
+            let directory = try folder("route-access")
+            for (sampleFrom, cAllowed) in [("127.0.0.1/32", true), ("10.0.0.0/8", false)] {
+                let socket = "\(directory)/broker-\(cAllowed).sock"
+                let config = try configFile(directory, """
+                    idl = ["\(Paths.sampleIDL)", "\(Paths.testIDL)"]
+                    [[listen]]
+                    layout = "ilp32"
+                    url = "tcp://127.0.0.1:0"
+                    [[listen]]
+                    layout = "lp64"
+                    url = "unix://\(socket)"
+                    group = "nogroup"
+                    [[route]]
+                    program = "CROSSBIT_SAMPLE"
+                    version = 1
+                    layout = "lp64"
+                    url = "\(server)"
+                    allow-from = ["\(sampleFrom)"]
+                    [[route]]
+                    program = "BROKER_TEST"
+                    version = 1
+                    layout = "lp64"
+                    url = "\(server)"
+                    allow-uids = [0]
+                    allow-from = ["10.0.0.0/8", "fd00::/8"]
+                    """)
+                try await withDaemon(["--config", config]) { (daemon: Daemon) async throws in
+                    let result = try await runTool(peers.client, ["127.0.0.1", "\(daemon.port(.ilp32))"], expectSuccess: false)
+                    if cAllowed {
+                        #expect(result.combined.hasSuffix("ALL PASSED\n"), "\(result.combined)")
+                        return
+                    }
+                    #expect(result.combined.contains("RPC: Authentication error"), "\(result.combined)")
+                    let before = service.calls.value
+                    let overTCP = TestClient(transport: try RPCClient(address: daemon.address(.ilp32), layout: .ilp32))
+                    let error = await #expect(throws: RPCError.self) { try await overTCP.echo(1) }
+                    #expect(error?.code == .authenticationError, "\(String(describing: error))")
+                    let asRoot = TestClient(transport: try RPCClient(address: .unix(path: socket), layout: .lp64))
+                    #expect(try await asRoot.echo(0xFFFF_FFFF_FFFF) == 0xFFFF_FFFF_FFFF)
+                    let nobody = try await crossbitAsNobody([
+                        "call", "--idl", Paths.testIDL, "--layout", "lp64", "unix://\(socket)", "BROKER_TEST.BROKER_TEST_V1.ECHO", "5",
+                    ])
+                    #expect(nobody.status == 1 && nobody.error.contains("authentication error"), "\(nobody)")
+                    #expect(service.calls.value == before + 1, "a denied call reached the server")
+                    let denial = try await daemon.process.line(containing: "peer=uid 65534 gid 65534 pid")
+                    #expect(denial.contains("call denied: the route does not let this peer in"), "\(denial)")
+                    #expect(try await BrokerRegistration.client(.unix(path: socket)).stats().callDenials == 3)
+                }
+            }
+        }
+    }
+
+    @Test("a pass-through call with an undeclared enum value, a discriminant without an arm or an over-bound length: GARBAGE_ARGS, the server sees nothing")
+    func validatesPassThroughCalls() async throws {
+        let service = BrokerTestService()
+        try await withSwiftServer([BrokerTest.BrokerTestV1Dispatcher(service: service)]) { (server: RPCAddress) async throws in
+            try await withDaemon([
+                "--idl", Paths.testIDL, "--listen", "ilp32=tcp://127.0.0.1:0", "--route", "BROKER_TEST:1=lp64@\(server)",
+            ]) { (daemon: Daemon) async throws in
+                let client = try RPCClient(address: daemon.address(.ilp32), layout: .ilp32)
+                let check = ProcedureID(program: BrokerProcessTests.testProgram, version: 1, procedure: 3)
+                func request(mode: Int32 = 1, which: Int32 = 1, values: UInt32 = 2) -> [UInt8] {
+                    [mode, which, 5, Int32(values)].flatMap(Self.word) + (0..<values).flatMap { Self.word(Int32($0)) }
+                }
+                #expect(try await client.call(check, arguments: request(), options: .defaults) == Self.word(2))
+                for bad in [request(mode: 99), request(which: 3), request(values: 5)] {
+                    let error = await #expect(throws: RPCError.self) {
+                        try await client.call(check, arguments: bad, options: .defaults)
+                    }
+                    #expect(error?.code == .garbageArguments, "\(String(describing: error))")
+                }
+                #expect(service.calls.value == 1, "an invalid call reached the server")
+                let reasons = [
+                    "arg1.mode: invalid value 99 for enum test_mode (at byte 0)",
+                    "arg1.choice: invalid discriminant 3 for union test_choice (at byte 4)",
+                    "arg1.values: length 5 exceeds the maximum 4 (at byte 12)",
+                ]
+                for reason in reasons {
+                    _ = try await daemon.process.line(containing: reason)
+                }
+                let stats = try await BrokerRegistration.client(daemon.address(.ilp32)).stats()
+                #expect(stats.invalidMessages == 3)
+            }
+        }
+    }
+
+    /// A server that appends one word to every result, as Debian's `rpc.rstatd` does to `RSTATPROC_STATS`.
+    struct TrailingWord: RPCServiceDispatcher {
+        let wrapped: any RPCServiceDispatcher
+        var program: UInt32 { wrapped.program }
+        var version: UInt32 { wrapped.version }
+
+        func dispatch(procedure: UInt32, arguments: [UInt8], context: RPCCallContext) async throws(RPCError) -> [UInt8] {
+            try await wrapped.dispatch(procedure: procedure, arguments: arguments, context: context) + word(42)
+        }
+    }
+
+    @Test("a trailing word after a result: ignored and counted by a generated client, crossbit call and the broker; refused when asked")
+    func trailingBytesInReplies() async throws {
+        let server = TrailingWord(wrapped: BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService()))
+        try await withSwiftServer([server]) { (address: RPCAddress) async throws in
+            let transport = try RPCClient(address: address, layout: .lp64)
+            #expect(try await TestClient(transport: transport).echo(5) == 5)
+            #expect(transport.ignoredTrailingByteReplies == 1)
+            let strict = try RPCClient(address: address, layout: .lp64, options: .init(trailingBytes: .refuse))
+            let error = await #expect(throws: RPCError.self) { try await TestClient(transport: strict).echo(5) }
+            #expect(error?.code == .decodingFailed && error?.message.contains("4 bytes left over") == true)
+
+            let call = ["call", "--idl", Paths.testIDL, "--layout", "lp64", "\(address)", "BROKER_TEST.BROKER_TEST_V1.ECHO", "5"]
+            let lenient = try await runTool(Paths.products + "/crossbit", call)
+            #expect(lenient.output == "5\n" && lenient.error == "note: ignored 4 bytes after the result\n", "\(lenient)")
+            let refused = try await runTool(Paths.products + "/crossbit", call + ["--refuse-trailing-bytes"], expectSuccess: false)
+            #expect(refused.status == 1 && refused.error.contains("4 bytes left over after the value"), "\(refused)")
+
+            let directory = try folder("trailing")
+            for policy in ["ignore", "refuse"] {
+                let config = try configFile(directory, """
+                    idl = "\(Paths.testIDL)"
+                    [[listen]]
+                    layout = "ilp32"
+                    url = "tcp://127.0.0.1:0"
+                    [[route]]
+                    program = "BROKER_TEST"
+                    version = 1
+                    layout = "lp64"
+                    url = "\(address)"
+                    trailing-bytes = "\(policy)"
+                    """)
+                try await withDaemon(["--config", config]) { (daemon: Daemon) async throws in
+                    let client = TestClient(transport: try RPCClient(address: daemon.address(.ilp32), layout: .ilp32))
+                    guard policy == "refuse" else {
+                        #expect(try await client.echo(0xFFFF_FFFF) == 0xFFFF_FFFF)  // converted
+                        #expect(try await client.sleep(1) == 1)  // passed through
+                        #expect(client.transport.ignoredTrailingByteReplies == 0, "the broker forwards the value alone")
+                        #expect(try await BrokerRegistration.client(daemon.address(.ilp32)).stats().trailingBytesIgnored == 2)
+                        return
+                    }
+                    for call in [{ _ = try await client.echo(1) }, { _ = try await client.sleep(1) }] as [() async throws -> Void] {
+                        let error = await #expect(throws: RPCError.self) { try await call() }
+                        #expect(error?.code == .systemError, "\(String(describing: error))")
+                    }
+                }
+            }
+        }
+    }
+
+    static func word(_ value: Int32) -> [UInt8] {
+        withUnsafeBytes(of: value.bigEndian) { Array($0) }
+    }
+
     /// Writes a broker configuration into `directory`; returns its path.
     func configFile(_ directory: String, _ text: String) throws -> String {
         let path = directory + "/crossbitd-\(UUID().uuidString).toml"
