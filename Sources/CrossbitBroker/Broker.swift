@@ -54,7 +54,7 @@ public final class Broker: Service, Sendable {
             services: [BrokerControl.CrossbitBrokerV1Dispatcher(service: control)], router: router,
             endpoints: endpoints, logger: logger)
         rpcbind?.attach(server)
-        metrics.countEndpointDenials { [server] in server.deniedCallCount }
+        metrics.countEndpointDenials { [weak server] in server?.deniedCallCount ?? 0 }
     }
 
     /// A configured route with its program and version resolved through the IDL.
