@@ -71,7 +71,7 @@ public final class Broker: Service, Sendable {
         }
         return ServerRoute(
             program: program, version: version, layout: route.layout, url: route.url, origin: .configuration,
-            policy: RoutePolicy(access: route.access, checks: route.checks, trailingBytes: route.trailingBytes))
+            policy: route.policy)
     }
 
     /// The endpoints as bound (ports chosen for port 0), once ``run()`` bound them.

@@ -170,9 +170,9 @@ import Testing
         #expect(configuration.listeners[0].listensOnEveryInterface)
         #expect(configuration.listeners[1].socketPermissions == .init(mode: 0o600, group: 65534))
         let route = configuration.routes[0]
-        #expect(route.access == PeerAccess(uids: [0], gids: [65534], networks: [IPNetwork("192.0.2.0/24")!]))
-        #expect(route.checks == [.unionArms, .bounds])
-        #expect(route.trailingBytes == .refuse)
+        #expect(route.policy == RoutePolicy(
+            access: PeerAccess(uids: [0], gids: [65534], networks: [IPNetwork("192.0.2.0/24")!]),
+            checks: [.unionArms, .bounds], trailingBytes: .refuse))
     }
 
     @Test func flagsAddToTheFile() throws {

@@ -250,20 +250,20 @@ private struct TableReader {
 
     /// A `[[route]]` entry's access lists, relaxed checks and trailing-bytes policy.
     mutating func readAccess(of route: inout BrokerConfiguration.Route) throws(ConfigurationError) {
-        route.access = PeerAccess(
+        route.policy.access = PeerAccess(
             uids: try ids("allow-uids", parseUser), gids: try ids("allow-gids", parseGroup), networks: try networks("allow-from"))
         for name in try strings("relax") {
             guard let check = ValidationChecks.names.first(where: { $0.0 == name })?.1 else {
                 let names = ValidationChecks.names.map(\.0).joined(separator: ", ")
                 throw ConfigurationError("\(context): 'relax' names an unknown check '\(name)': expected \(names)")
             }
-            route.checks.remove(check)
+            route.policy.checks.remove(check)
         }
         if let policy = try string("trailing-bytes") {
             guard let parsed = TrailingBytesPolicy(rawValue: policy) else {
                 throw ConfigurationError("\(context): 'trailing-bytes' must be \"ignore\" or \"refuse\", not '\(policy)'")
             }
-            route.trailingBytes = parsed
+            route.policy.trailingBytes = parsed
         }
     }
 
