@@ -46,7 +46,9 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
             return reply(.errInvalid, "\(address) is an endpoint of this broker: its calls would loop")
         }
         guard policy.allowRemoteTargets || address.isOnThisHost else {
-            return deny(context.peer, "register \(name)", "\(address) is not on this host: routes lead to unix sockets or loopback addresses unless [control] allow-remote-targets is set").reply
+            let reason = "\(address) is not on this host: routes lead to unix sockets or loopback addresses"
+                + " unless [control] allow-remote-targets is set"
+            return deny(context.peer, "register \(name)", reason).reply
         }
         let route = ServerRoute(
             program: argument.prog, version: argument.vers, layout: argument.layout.wireLayout, url: address,
@@ -99,10 +101,14 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
     /// The caller's credentials when it may change routes at all.
     private func authorize(_ peer: RPCPeer, _ action: String) -> Result<PeerCredentials, Denied> {
         guard let credentials = peer.credentials else {
-            return .failure(deny(peer, action, "routes are changed only over a unix-socket endpoint of the broker, where the kernel vouches for the caller\(unixEndpointHint)"))
+            let reason = "routes are changed only over a unix-socket endpoint of the broker,"
+                + " where the kernel vouches for the caller\(unixEndpointHint)"
+            return .failure(deny(peer, action, reason))
         }
         guard policy.access(brokerUID: brokerUID).allows(peer) else {
-            return .failure(deny(peer, action, "uid \(credentials.uid) may not change routes: root, uid \(brokerUID) and the [control] allow-uids and allow-gids may"))
+            let reason = "uid \(credentials.uid) may not change routes:"
+                + " root, uid \(brokerUID) and the [control] allow-uids and allow-gids may"
+            return .failure(deny(peer, action, reason))
         }
         return .success(credentials)
     }
@@ -110,7 +116,8 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
     /// Why `caller` may not replace or remove `existing`, or nil.
     private func refusal(changing existing: ServerRoute, by caller: PeerCredentials) -> String? {
         if existing.origin == .configuration {
-            return "the route of \(catalog.displayName(program: existing.program, version: existing.version)) comes from the configuration and cannot be changed at run time"
+            let name = catalog.displayName(program: existing.program, version: existing.version)
+            return "the route of \(name) comes from the configuration and cannot be changed at run time"
         }
         if let owner = existing.owner, owner != caller.uid, caller.uid != 0 {
             return "the route was registered by uid \(owner): only that user or root may change it"
@@ -120,7 +127,8 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
 
     /// Logs and counts a denial and builds its reply.
     private func deny(_ peer: RPCPeer, _ action: String, _ reason: String) -> Denied {
-        logger.warning("control call denied", metadata: ["peer": "\(peer)", "action": "\(action)", "reason": "\(reason)"])
+        logger.warning(
+            "control call denied", metadata: ["peer": "\(peer)", "action": "\(action)", "reason": "\(reason)"])
         metrics.recordDenial(.control)
         return Denied(reply: reply(.errDenied, "denied: \(reason)"))
     }
@@ -130,7 +138,8 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
         let paths = ownAddresses.all.compactMap { address -> String? in
             if case .unix = address { return address.description } else { return nil }
         }
-        return paths.isEmpty ? " (this broker has none: add a [[listen]] unix:// endpoint)" : ": use \(paths.joined(separator: " or "))"
+        guard !paths.isEmpty else { return " (this broker has none: add a [[listen]] unix:// endpoint)" }
+        return ": use \(paths.joined(separator: " or "))"
     }
 
     func list(context: RPCCallContext) async throws -> BrokerControl.BrokerRouteList {
@@ -202,7 +211,8 @@ extension RPCAddress {
     var isOnThisHost: Bool {
         switch self {
         case .unix: true
-        case .tcp(let host, _), .udp(let host, _), .rpcbind(let host): host == "localhost" || IPAddress(host)?.isLoopback == true
+        case .tcp(let host, _), .udp(let host, _), .rpcbind(let host):
+            host == "localhost" || IPAddress(host)?.isLoopback == true
         }
     }
 }

@@ -142,8 +142,8 @@ final class BrokerRouter: RPCCompletionRouter {
         do throws(RPCError) {
             let reply = try reply.mapError { forwardingFailure($0, forwarding.procedure, forwarding.route) }.get()
             result = try carry(
-                reply, forwarding.plan, forwarding.procedure, from: forwarding.route.layout, to: forwarding.callerLayout,
-                forwarding.route.policy, isResult: true)
+                reply, forwarding.plan, forwarding.procedure,
+                from: forwarding.route.layout, to: forwarding.callerLayout, forwarding.route.policy, isResult: true)
         } catch {
             return .failure(error)
         }
@@ -166,11 +166,13 @@ final class BrokerRouter: RPCCompletionRouter {
                 : try plan.carryArguments(bytes, from: source, to: target, checks: policy.checks)
             guard carried.trailingBytes > 0 else { return carried.bytes }
             guard policy.trailingBytes == .ignore else {
-                throw XDRError(.trailingBytes(count: carried.trailingBytes), offset: bytes.count - carried.trailingBytes)
+                let count = carried.trailingBytes
+                throw XDRError(.trailingBytes(count: count), offset: bytes.count - count)
             }
             metrics.recordTrailingBytes()
             logger.debug("ignored bytes after a value", metadata: [
-                "call": "\(procedure)", "what": "\(isResult ? "result" : "arguments")", "bytes": "\(carried.trailingBytes)",
+                "call": "\(procedure)", "what": "\(isResult ? "result" : "arguments")",
+                "bytes": "\(carried.trailingBytes)",
             ])
             return carried.bytes
         } catch {
@@ -195,7 +197,8 @@ final class BrokerRouter: RPCCompletionRouter {
         }
         metrics.recordInvalidMessage()
         if isResult {
-            logger.error("the server's result is not valid: SYSTEM_ERR", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            logger.error(
+                "the server's result is not valid: SYSTEM_ERR", metadata: metadata.merging(["error": "\(error)"]) { $1 })
             return failure(.systemError, "result of \(plan.name): \(error)", .systemError)
         }
         logger.notice("arguments are not valid: GARBAGE_ARGS", metadata: metadata.merging(["error": "\(error)"]) { $1 })

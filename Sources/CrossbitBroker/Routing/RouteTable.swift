@@ -49,7 +49,9 @@ public struct RoutePolicy: Sendable, Hashable {
     /// What happens to bytes after a complete call or reply.
     public var trailingBytes: TrailingBytesPolicy
 
-    public init(access: PeerAccess = .anyone, checks: ValidationChecks = .all, trailingBytes: TrailingBytesPolicy = .ignore) {
+    public init(
+        access: PeerAccess = .anyone, checks: ValidationChecks = .all, trailingBytes: TrailingBytesPolicy = .ignore
+    ) {
         self.access = access
         self.checks = checks
         self.trailingBytes = trailingBytes
