@@ -96,7 +96,7 @@ public final class RPCClient: RPCClientTransport {
     }
 
     /// A client whose connections are read by the thread behind `eventLoop`
-    /// instead of a thread of its own: the ``RPCCallContext/executor`` of a
+    /// instead of a thread of its own: the `RPCCallContext.executor` of a
     /// call an ``RPCServer`` serves, or another client's ``executor``.
     ///
     /// A task on that thread (a call being served, with that executor as its
