@@ -44,14 +44,20 @@ public final class RPCClient: RPCClientTransport {
         public var credentials: Credentials
         /// The largest reply accepted (and argument sent), in bytes.
         public var maximumMessageSize: Int
+        /// Before the first call, ask the broker endpoint which layout it
+        /// speaks (BROKER_LAYOUT of IDL/crossbit_broker.x) and fail every
+        /// call with `.layoutMismatch` when it is not this client's, instead
+        /// of sending arguments the endpoint would misread.
+        public var checksEndpointLayout: Bool
 
         public init(
             defaultTimeout: Duration = .seconds(25), credentials: Credentials = .none,
-            maximumMessageSize: Int = 16 << 20
+            maximumMessageSize: Int = 16 << 20, checksEndpointLayout: Bool = false
         ) {
             self.defaultTimeout = defaultTimeout
             self.credentials = credentials
             self.maximumMessageSize = maximumMessageSize
+            self.checksEndpointLayout = checksEndpointLayout
         }
     }
 
@@ -64,6 +70,8 @@ public final class RPCClient: RPCClientTransport {
     private let credentialFlavor: UInt32
     private let credentialBody: [UInt8]
     private let state = Mutex(State())
+    /// The outcome of the endpoint layout check, once known (``Options/checksEndpointLayout``).
+    let layoutCheck = Mutex<Result<Void, RPCError>?>(nil)
 
     private enum Entry {
         case ready(ClientConnection)
@@ -151,6 +159,14 @@ public final class RPCClient: RPCClientTransport {
     nonisolated(nonsending) public func call(
         _ procedure: ProcedureID, arguments: [UInt8], options callOptions: CallOptions
     ) async throws(RPCError) -> [UInt8] {
+        if options.checksEndpointLayout { try await checkEndpointLayout() }
+        return try await send(procedure, arguments: arguments, options: callOptions)
+    }
+
+    /// Sends a call and waits for its reply (no layout check).
+    nonisolated(nonsending) func send(
+        _ procedure: ProcedureID, arguments: [UInt8], options callOptions: CallOptions
+    ) async throws(RPCError) -> [UInt8] {
         guard arguments.count <= options.maximumMessageSize else {
             throw RPCError(
                 code: .invalidArgument,
@@ -179,7 +195,9 @@ public final class RPCClient: RPCClientTransport {
         _ procedure: ProcedureID, arguments: [UInt8], options callOptions: CallOptions,
         completion: @escaping @Sendable (Result<[UInt8], RPCError>) -> Void
     ) {
-        guard arguments.count <= options.maximumMessageSize, let connection = readyConnection(for: procedure) else {
+        guard arguments.count <= options.maximumMessageSize, !options.checksEndpointLayout || layoutChecked,
+            let connection = readyConnection(for: procedure)
+        else {
             return callOnTask(procedure, arguments: arguments, options: callOptions, completion: completion)
         }
         connection.start(

@@ -127,7 +127,11 @@ final class BrokerRouter: RPCCompletionRouter {
     private func finish(_ forwarding: Forwarding, reply: Result<[UInt8], RPCError>) -> Result<[UInt8], RPCError> {
         let result: [UInt8]
         do throws(RPCError) {
-            let reply = try reply.mapError { forwardingFailure($0, forwarding.procedure, forwarding.route) }.get()
+            let reply = try reply.mapError { error in
+                // Arguments the broker passed on as they came: the server is the first to decode them.
+                forwardingFailure(error, forwarding.procedure, forwarding.route, garbageHint: forwarding.converts
+                    ? nil : Self.layoutHint(forwarding.arguments, forwarding.plan, endpoint: forwarding.callerLayout))
+            }.get()
             result = forwarding.converts
                 ? try convert(
                     reply, forwarding.plan, forwarding.procedure, from: forwarding.route.layout, to: forwarding.callerLayout,
@@ -166,14 +170,29 @@ final class BrokerRouter: RPCCompletionRouter {
                 logger.error("the server's result does not decode: SYSTEM_ERR", metadata: metadata.merging(["error": "\(error)"]) { $1 })
                 throw failure(.systemError, "result of \(plan.name): \(error)", .systemError)
             }
-            logger.notice("arguments do not decode: GARBAGE_ARGS", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-            throw failure(.garbageArguments, "arguments of \(plan.name): \(error)", .garbageArguments)
+            let hint = Self.layoutHint(bytes, plan, endpoint: source).map { "; \($0)" } ?? ""
+            logger.notice(
+                "arguments do not decode: GARBAGE_ARGS\(hint)", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            throw failure(.garbageArguments, "arguments of \(plan.name): \(error)\(hint)", .garbageArguments)
         }
+    }
+
+    /// "they decode in the lp64 layout: this looks like an LP64 caller on an
+    /// ILP32 endpoint" when arguments that did not decode in the layout of the
+    /// endpoint they reached decode whole in the other; nil otherwise.
+    static func layoutHint(_ arguments: [UInt8], _ plan: ProcedurePlan, endpoint: WireLayout) -> String? {
+        // Read and written in the same layout: a check that never narrows.
+        guard (try? plan.convertArguments(arguments, from: endpoint.other, to: endpoint.other)) != nil else { return nil }
+        return "they decode in the \(endpoint.other) layout: "
+            + WireLayout.mismatchHint(caller: endpoint.other, endpoint: endpoint)
     }
 
     /// The reply for a call the server did not answer with a result: its own
     /// reply error where there is one, SYSTEM_ERR for a dead or slow server.
-    private func forwardingFailure(_ error: RPCError, _ procedure: ProcedureID, _ route: ServerRoute) -> RPCError {
+    private func forwardingFailure(
+        _ error: RPCError, _ procedure: ProcedureID, _ route: ServerRoute,
+        garbageHint: @autoclosure () -> String? = nil
+    ) -> RPCError {
         let kind: BrokerMetrics.Failure
         switch error.code {
         case .programUnavailable: kind = .programUnavailable
@@ -187,7 +206,8 @@ final class BrokerRouter: RPCCompletionRouter {
             metrics.recordFailure(.systemError)
             return RPCError(code: .systemError, message: "server \(route.url): \(error.message)", cause: error)
         }
-        logger.notice("server replied \(error.code)", metadata: ["call": "\(procedure)", "server": "\(route.url)"])
+        let hint = kind == .garbageArguments ? garbageHint().map { "; \($0)" } ?? "" : ""
+        logger.notice("server replied \(error.code)\(hint)", metadata: ["call": "\(procedure)", "server": "\(route.url)"])
         metrics.recordFailure(kind)
         return error
     }
