@@ -109,7 +109,7 @@ public final class Broker: Service, Sendable {
             server.shutdown()
         }
         forwarder.closeAll()
-        await activator.shutDown()
+        await activator.shutDown(logger: logger)
         logger.info("crossbitd stopped")
     }
 }
