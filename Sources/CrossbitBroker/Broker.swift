@@ -66,11 +66,13 @@ public final class Broker: Service, Sendable {
         let programs = "known programs: \(catalog.programList)"
         guard let program = catalog.programNumber(route.program) else {
             let guess = CloseMatch.didYouMean(route.program.description, among: catalog.programNames)
-            throw ConfigurationError("route \(route): no loaded IDL defines a program named '\(route.program)'\(guess); \(programs)")
+            throw ConfigurationError(
+                "route \(route): no loaded IDL defines a program named '\(route.program)'\(guess); \(programs)")
         }
         guard catalog.defines(program: program) else {
             throw ConfigurationError(
-                "route \(route): no loaded IDL defines program \(route.program): give its .x file with --idl; \(programs)")
+                "route \(route): no loaded IDL defines program \(route.program): give its .x file with --idl; "
+                    + programs)
         }
         let versions = "known versions: \(catalog.versionList(program: program))"
         guard let version = catalog.versionNumber(route.version, program: program),

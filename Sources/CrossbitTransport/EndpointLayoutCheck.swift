@@ -32,10 +32,14 @@ extension RPCClient {
     }
 
     /// Success when the BROKER_LAYOUT reply names `client`'s layout.
-    static func layoutCheckOutcome(_ reply: [UInt8], client: WireLayout, address: RPCAddress) -> Result<Void, RPCError> {
+    static func layoutCheckOutcome(
+        _ reply: [UInt8], client: WireLayout, address: RPCAddress
+    ) -> Result<Void, RPCError> {
         let value: Int32
         do {
-            value = try XDRReader.decodeWhole(reply, layout: client) { reader throws(XDRError) in try reader.readInt32() }
+            value = try XDRReader.decodeWhole(reply, layout: client) { reader throws(XDRError) in
+                try reader.readInt32()
+            }
         } catch {
             return .failure(RPCError(error, code: .decodingFailed, context: "the layout \(address) answered"))
         }

@@ -94,7 +94,8 @@ struct Call: AsyncParsableCommand {
             !["true", "false", "null"].contains(where: text.hasPrefix)
         else { return "" }
         let word = text.prefix { !$0.isWhitespace && $0 != "," && $0 != "]" && $0 != "}" }
-        return "; a string must be JSON-quoted: write '\"\(word)\"' (the single quotes keep the double ones from the shell)"
+        return "; a string must be JSON-quoted: write '\"\(word)\"' "
+            + "(the single quotes keep the double ones from the shell)"
     }
 
     /// The JSON text: the argument, standard input for -, null when there is none.

@@ -24,10 +24,12 @@ struct ActivationFailureTests {
             defer { daemon.process.kill(SIGKILL) }
             let client = try RPCClient(address: daemon.address(.lp64), layout: .lp64)
             defer { client.close() }
-            await #expect(throws: RPCError.self) { _ = try await client.call(Self.probe, arguments: [], options: .defaults) }
+            await #expect(throws: RPCError.self) {
+                _ = try await client.call(Self.probe, arguments: [], options: .defaults)
+            }
             let line = try await daemon.process.line(containing: "exited unexpectedly")
-            let marker = "Fatal error: Error raised at top level: transport failure: cannot listen on \(taken.hostPort): "
-                + "Address already in use; its whole output is in "
+            let marker = "Fatal error: Error raised at top level: transport failure: cannot listen on "
+                + "\(taken.hostPort): Address already in use; its whole output is in "
             #expect(line.contains(marker), "\(line)")
             let path = line.components(separatedBy: marker).last?.components(separatedBy: ";").first ?? ""
             #expect(path.hasPrefix("/") && path.hasSuffix(".log"), "\(line)")

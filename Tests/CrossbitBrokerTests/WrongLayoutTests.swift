@@ -44,7 +44,8 @@ struct WrongLayoutTests {
         return output
     }
 
-    /// A broker with an ILP32 TCP endpoint (127.0.0.1) and an LP64 one (127.0.0.2), routing the sample program to a 64-bit Swift server.
+    /// A broker with an ILP32 TCP endpoint (127.0.0.1) and an LP64 one (127.0.0.2), routing the sample
+    /// program to a 64-bit Swift server.
     func withSampleBroker(_ body: (Daemon) async throws -> Void) async throws {
         let service = Sample.CrossbitSampleV1Dispatcher(service: SampleService(observations: Observations()))
         try await withSwiftServer([service]) { (server: RPCAddress) async throws in
@@ -92,8 +93,8 @@ struct WrongLayoutTests {
             } catch let error as RPCError {
                 #expect(error.code == .layoutMismatch)
                 #expect(error.cause as? LayoutMismatch == LayoutMismatch(client: .lp64, endpoint: .ilp32))
-                #expect(error.message == "\(address) is an ilp32 endpoint, but this client speaks lp64: make the client "
-                    + "with layout: .ilp32, or call the broker's lp64 endpoint")
+                #expect(error.message == "\(address) is an ilp32 endpoint, but this client speaks lp64: "
+                    + "make the client with layout: .ilp32, or call the broker's lp64 endpoint")
             }
             let right = SampleClient(transport: try RPCClient(address: address, layout: .ilp32, options: options))
             #expect(try await right.echoSize(UInt(UInt32.max)) == UInt(UInt32.max))
@@ -123,7 +124,8 @@ struct WrongLayoutTests {
         let service = Sample.CrossbitSampleV1Dispatcher(service: SampleService(observations: Observations()))
         try await withSwiftServer([service]) { (server: RPCAddress) async throws in
             let result = try await runTool(crossbit, [
-                "call", "--idl", Paths.sampleIDL, "\(server)", "CROSSBIT_SAMPLE.CROSSBIT_SAMPLE_V1.SAMPLE_ECHO_SIZE", "1",
+                "call", "--idl", Paths.sampleIDL, "\(server)",
+                "CROSSBIT_SAMPLE.CROSSBIT_SAMPLE_V1.SAMPLE_ECHO_SIZE", "1",
             ], expectSuccess: false)
             #expect(result.status == 1)
             #expect(result.error == "crossbit: cannot ask \(server) for its layout (program unavailable: program "
@@ -162,7 +164,8 @@ struct WrongLayoutTests {
         var writer = XDRWriter(layout: .lp64)
         writer.writeUInt64(5)  // an LP64 size_t
         do {
-            _ = try await dispatcher.dispatch(procedure: 1, arguments: writer.finish(), context: RPCCallContext(layout: .ilp32))
+            _ = try await dispatcher.dispatch(
+                procedure: 1, arguments: writer.finish(), context: RPCCallContext(layout: .ilp32))
             Issue.record("LP64 arguments decoded on an ILP32 endpoint")
         } catch {
             #expect(error.code == .garbageArguments)

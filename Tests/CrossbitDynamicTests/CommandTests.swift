@@ -78,7 +78,8 @@ struct CommandTests {
         ("CROSSBIT_SAMPL.1.1", "[1]",
          "crossbit: no program 'CROSSBIT_SAMPL' in \(SampleIDL.path) (did you mean 'CROSSBIT_SAMPLE'?); "
             + "known: CROSSBIT_SAMPLE (0x20001001)\n"),
-        ("0x20000999.1.1", "[1]", "crossbit: no program '0x20000999' in \(SampleIDL.path); known: CROSSBIT_SAMPLE (0x20001001)\n"),
+        ("0x20000999.1.1", "[1]",
+         "crossbit: no program '0x20000999' in \(SampleIDL.path); known: CROSSBIT_SAMPLE (0x20001001)\n"),
         ("CROSSBIT_SAMPLE.CROSSBIT_SAMPLE_V2.1", "[1]",
          "crossbit: no version 'CROSSBIT_SAMPLE_V2' in CROSSBIT_SAMPLE (did you mean 'CROSSBIT_SAMPLE_V1'?); "
             + "known: CROSSBIT_SAMPLE_V1 (1)\n"),
@@ -91,7 +92,8 @@ struct CommandTests {
             + "SAMPLE_GREET (17)\n"),
         ("CROSSBIT_SAMPLE.1.SAMPLE_GREET", "hi",
          "crossbit: the arguments of SAMPLE_GREET: invalid JSON: unexpected character 'h', expected a value at line 1, "
-            + "column 1; a string must be JSON-quoted: write '\"hi\"' (the single quotes keep the double ones from the shell)\n"),
+            + "column 1; a string must be JSON-quoted: write '\"hi\"' (the single quotes keep the double ones "
+            + "from the shell)\n"),
     ])
     func messages(procedure: String, json: String, message: String) async throws {
         let output = try await Self.crossbit(

@@ -110,7 +110,8 @@ final class ActivatedServer: Sendable {
         }
         let elf = (try? ELFHeader(contentsOf: activation.executable)).map { ", \($0)" } ?? ""
         let output = process.output.map { "; its output goes to \($0.path)" } ?? ""
-        logger.info("started \(activation) as pid \(process.pid)\(elf); waiting until it answers at \(route.url)\(output)")
+        logger.info(
+            "started \(activation) as pid \(process.pid)\(elf); waiting until it answers at \(route.url)\(output)")
         do {
             try await waitUntilReady(process)
         } catch {
@@ -166,7 +167,8 @@ final class ActivatedServer: Sendable {
         if let crashed {
             let last = output?.lastErrorLine.map { ": \($0)" } ?? ""
             let file = output.flatMap { $0.isEmpty ? nil : "; its whole output is in \($0.path)" } ?? ""
-            logger.warning("pid \(crashed.pid) exited unexpectedly (\(how))\(last)\(file); the next call starts it again")
+            logger.warning(
+                "pid \(crashed.pid) exited unexpectedly (\(how))\(last)\(file); the next call starts it again")
         }
         do {
             try output?.close(keep: crashed != nil)

@@ -21,7 +21,9 @@ final class SupervisedProcess: Sendable {
     private let stopRequests: AsyncStream<Void>.Continuation
     private let run: Task<Void, Never>
 
-    private init(pid: Int32, output: ServerOutput?, stopRequests: AsyncStream<Void>.Continuation, run: Task<Void, Never>) {
+    private init(
+        pid: Int32, output: ServerOutput?, stopRequests: AsyncStream<Void>.Continuation, run: Task<Void, Never>
+    ) {
         self.pid = pid
         self.output = output
         self.stopRequests = stopRequests

@@ -172,7 +172,8 @@ final class BrokerRouter: RPCCompletionRouter {
             }
             let hint = Self.layoutHint(bytes, plan, endpoint: source).map { "; \($0)" } ?? ""
             logger.notice(
-                "arguments do not decode: GARBAGE_ARGS\(hint)", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+                "arguments do not decode: GARBAGE_ARGS\(hint)",
+                metadata: metadata.merging(["error": "\(error)"]) { $1 })
             throw failure(.garbageArguments, "arguments of \(plan.name): \(error)\(hint)", .garbageArguments)
         }
     }
@@ -182,7 +183,9 @@ final class BrokerRouter: RPCCompletionRouter {
     /// endpoint they reached decode whole in the other; nil otherwise.
     static func layoutHint(_ arguments: [UInt8], _ plan: ProcedurePlan, endpoint: WireLayout) -> String? {
         // Read and written in the same layout: a check that never narrows.
-        guard (try? plan.convertArguments(arguments, from: endpoint.other, to: endpoint.other)) != nil else { return nil }
+        guard (try? plan.convertArguments(arguments, from: endpoint.other, to: endpoint.other)) != nil else {
+            return nil
+        }
         return "they decode in the \(endpoint.other) layout: "
             + WireLayout.mismatchHint(caller: endpoint.other, endpoint: endpoint)
     }
@@ -207,7 +210,8 @@ final class BrokerRouter: RPCCompletionRouter {
             return RPCError(code: .systemError, message: "server \(route.url): \(error.message)", cause: error)
         }
         let hint = kind == .garbageArguments ? garbageHint().map { "; \($0)" } ?? "" : ""
-        logger.notice("server replied \(error.code)\(hint)", metadata: ["call": "\(procedure)", "server": "\(route.url)"])
+        logger.notice(
+            "server replied \(error.code)\(hint)", metadata: ["call": "\(procedure)", "server": "\(route.url)"])
         metrics.recordFailure(kind)
         return error
     }
