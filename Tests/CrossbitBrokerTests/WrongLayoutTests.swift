@@ -63,20 +63,20 @@ struct WrongLayoutTests {
             let wrong = try await runTool(client, ["127.0.0.1", "\(daemon.port(.ilp32))"], expectSuccess: false)
             #expect(wrong.status == 1 && wrong.output == "echo_size: RPC: Server can't decode arguments\n", "\(wrong)")
             #expect(daemon.log.contains(
-                "arguments do not decode: GARBAGE_ARGS; they decode in the lp64 layout: "
+                "arguments are not valid: GARBAGE_ARGS; they decode in the lp64 layout: "
                     + "this looks like an LP64 caller on an ILP32 endpoint"), "\(daemon.log)")
             let right = try await runTool(client, ["127.0.0.2", "\(daemon.port(.lp64))"])
             #expect(right.output == "result 5\n")
         }
     }
 
-    @Test("arguments the broker passes on untouched: the server's GARBAGE_ARGS is logged with the likely mismatch")
+    @Test("arguments of a route the broker does not convert (same layout) are checked too: the mismatch is named")
     func passedThroughArgumentsOnWrongEndpoint() async throws {
         try await withSampleBroker { daemon in
             let client = SampleClient(transport: try RPCClient(address: daemon.address(.lp64), layout: .ilp32))
             await #expect(throws: RPCError.self) { _ = try await client.echoSize(5) }
             #expect(daemon.log.contains(
-                "server replied garbage arguments; they decode in the ilp32 layout: "
+                "arguments are not valid: GARBAGE_ARGS; they decode in the ilp32 layout: "
                     + "this looks like an ILP32 caller on an LP64 endpoint"), "\(daemon.log)")
         }
     }

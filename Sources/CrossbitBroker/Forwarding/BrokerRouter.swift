@@ -92,8 +92,9 @@ final class BrokerRouter: RPCCompletionRouter {
             logger.notice("unknown procedure: PROC_UNAVAIL", metadata: ["call": "\(procedure)"])
             throw failure(.procedureUnavailable, "procedure \(procedure) is not in the IDL", .procedureUnavailable)
         }
-        let converts = context.layout != route.layout && !plan.passesThrough
-        let call = converts ? try convert(arguments, plan, procedure, from: context.layout, to: route.layout) : arguments
+        try authorize(context.peer, plan, route)
+        let converts = plan.converts(from: context.layout, to: route.layout)
+        let call = try carry(arguments, plan, procedure, from: context.layout, to: route.layout, route.policy)
         logger.trace("forwarding", metadata: [
             "call": "\(plan.program).\(plan.version).\(plan.name)",
             "from": "\(context.layout)", "to": "\(route.layout)@\(route.url)", "converted": "\(converts)",
@@ -102,6 +103,18 @@ final class BrokerRouter: RPCCompletionRouter {
             procedure: procedure, route: route, activated: activator.server(for: route), plan: plan,
             callerLayout: context.layout, converts: converts,
             arguments: call, receivedCount: arguments.count, start: start)
+    }
+
+    /// Refuses a caller the route's access rule does not let in: AUTH_TOOWEAK,
+    /// and the server never hears of the call.
+    private func authorize(_ peer: RPCPeer, _ plan: ProcedurePlan, _ route: ServerRoute) throws(RPCError) {
+        guard !route.policy.access.allows(peer) else { return }
+        logger.warning("call denied: the route does not let this peer in", metadata: [
+            "peer": "\(peer)", "call": "\(plan.program).\(plan.version).\(plan.name)",
+            "allowed": "\(route.policy.access)",
+        ])
+        metrics.recordDenial(.call)
+        throw RPCError(code: .authenticationError, message: "\(peer) may not call \(plan.program).\(plan.version)")
     }
 
     /// Forwards a prepared call, starting its server first when the broker activates it.
@@ -127,16 +140,10 @@ final class BrokerRouter: RPCCompletionRouter {
     private func finish(_ forwarding: Forwarding, reply: Result<[UInt8], RPCError>) -> Result<[UInt8], RPCError> {
         let result: [UInt8]
         do throws(RPCError) {
-            let reply = try reply.mapError { error in
-                // Arguments the broker passed on as they came: the server is the first to decode them.
-                forwardingFailure(error, forwarding.procedure, forwarding.route, garbageHint: forwarding.converts
-                    ? nil : Self.layoutHint(forwarding.arguments, forwarding.plan, endpoint: forwarding.callerLayout))
-            }.get()
-            result = forwarding.converts
-                ? try convert(
-                    reply, forwarding.plan, forwarding.procedure, from: forwarding.route.layout, to: forwarding.callerLayout,
-                    isResult: true)
-                : reply
+            let reply = try reply.mapError { forwardingFailure($0, forwarding.procedure, forwarding.route) }.get()
+            result = try carry(
+                reply, forwarding.plan, forwarding.procedure,
+                from: forwarding.route.layout, to: forwarding.callerLayout, forwarding.route.policy, isResult: true)
         } catch {
             return .failure(error)
         }
@@ -146,36 +153,60 @@ final class BrokerRouter: RPCCompletionRouter {
         return .success(result)
     }
 
-    /// Converts arguments or a result; failures become the reply the caller gets.
-    private func convert(
+    /// Checks arguments or a result, and converts them where the layouts
+    /// differ; drops and counts the bytes after the value unless the route
+    /// refuses them. Failures become the reply the caller gets.
+    private func carry(
         _ bytes: [UInt8], _ plan: ProcedurePlan, _ procedure: ProcedureID,
-        from source: WireLayout, to target: WireLayout, isResult: Bool = false
+        from source: WireLayout, to target: WireLayout, _ policy: RoutePolicy, isResult: Bool = false
     ) throws(RPCError) -> [UInt8] {
-        do {
-            return isResult
-                ? try plan.convertResult(bytes, from: source, to: target)
-                : try plan.convertArguments(bytes, from: source, to: target)
+        do throws(XDRError) {
+            let carried = isResult
+                ? try plan.carryResult(bytes, from: source, to: target, checks: policy.checks)
+                : try plan.carryArguments(bytes, from: source, to: target, checks: policy.checks)
+            guard carried.trailingBytes > 0 else { return carried.bytes }
+            // Arguments that are whole in the other layout are not a word a legacy peer appended but a caller
+            // of the wrong layout, whose values would be misread (an LP64 size_t's high word taken for it).
+            guard policy.trailingBytes == .ignore, isResult || Self.layoutHint(bytes, plan, endpoint: source) == nil else {
+                let count = carried.trailingBytes
+                throw XDRError(.trailingBytes(count: count), offset: bytes.count - count)
+            }
+            metrics.recordTrailingBytes()
+            logger.debug("ignored bytes after a value", metadata: [
+                "call": "\(procedure)", "what": "\(isResult ? "result" : "arguments")",
+                "bytes": "\(carried.trailingBytes)",
+            ])
+            return carried.bytes
         } catch {
-            let metadata: Logger.Metadata = [
-                "program": "\(plan.program)", "version": "\(plan.version)", "procedure": "\(plan.name)",
-                "call": "\(procedure)", "path": "\(error.pathDescription)", "from": "\(source)", "to": "\(target)",
-            ]
-            if case .narrowingOverflow(_, let value, _) = error.kind {
-                logger.error(
-                    "\(isResult ? "result" : "argument") does not fit the \(target) layout: SYSTEM_ERR",
-                    metadata: metadata.merging(["value": "\(value)"]) { $1 })
-                throw failure(.systemError, "\(plan.program).\(plan.version).\(plan.name): \(error)", .narrowing)
-            }
-            if isResult {
-                logger.error("the server's result does not decode: SYSTEM_ERR", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-                throw failure(.systemError, "result of \(plan.name): \(error)", .systemError)
-            }
-            let hint = Self.layoutHint(bytes, plan, endpoint: source).map { "; \($0)" } ?? ""
-            logger.notice(
-                "arguments do not decode: GARBAGE_ARGS\(hint)",
-                metadata: metadata.merging(["error": "\(error)"]) { $1 })
-            throw failure(.garbageArguments, "arguments of \(plan.name): \(error)\(hint)", .garbageArguments)
+            throw carryFailure(error, plan, procedure, from: source, to: target, isResult: isResult, bytes: bytes)
         }
+    }
+
+    /// The error a caller gets for a value that did not carry (`bytes`), logged and counted.
+    private func carryFailure(
+        _ error: XDRError, _ plan: ProcedurePlan, _ procedure: ProcedureID,
+        from source: WireLayout, to target: WireLayout, isResult: Bool, bytes: [UInt8]
+    ) -> RPCError {
+        let metadata: Logger.Metadata = [
+            "program": "\(plan.program)", "version": "\(plan.version)", "procedure": "\(plan.name)",
+            "call": "\(procedure)", "path": "\(error.pathDescription)", "from": "\(source)", "to": "\(target)",
+        ]
+        if case .narrowingOverflow(_, let value, _) = error.kind {
+            logger.error(
+                "\(isResult ? "result" : "argument") does not fit the \(target) layout: SYSTEM_ERR",
+                metadata: metadata.merging(["value": "\(value)"]) { $1 })
+            return failure(.systemError, "\(plan.program).\(plan.version).\(plan.name): \(error)", .narrowing)
+        }
+        metrics.recordInvalidMessage()
+        if isResult {
+            logger.error(
+                "the server's result is not valid: SYSTEM_ERR", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            return failure(.systemError, "result of \(plan.name): \(error)", .systemError)
+        }
+        let hint = Self.layoutHint(bytes, plan, endpoint: source).map { "; \($0)" } ?? ""
+        logger.notice(
+            "arguments are not valid: GARBAGE_ARGS\(hint)", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+        return failure(.garbageArguments, "arguments of \(plan.name): \(error)\(hint)", .garbageArguments)
     }
 
     /// "they decode in the lp64 layout: this looks like an LP64 caller on an
@@ -183,19 +214,16 @@ final class BrokerRouter: RPCCompletionRouter {
     /// endpoint they reached decode whole in the other; nil otherwise.
     static func layoutHint(_ arguments: [UInt8], _ plan: ProcedurePlan, endpoint: WireLayout) -> String? {
         // Read and written in the same layout: a check that never narrows.
-        guard (try? plan.convertArguments(arguments, from: endpoint.other, to: endpoint.other)) != nil else {
-            return nil
-        }
+        guard let carried = try? plan.carryArguments(arguments, from: endpoint.other, to: endpoint.other),
+            carried.trailingBytes == 0
+        else { return nil }
         return "they decode in the \(endpoint.other) layout: "
             + WireLayout.mismatchHint(caller: endpoint.other, endpoint: endpoint)
     }
 
     /// The reply for a call the server did not answer with a result: its own
     /// reply error where there is one, SYSTEM_ERR for a dead or slow server.
-    private func forwardingFailure(
-        _ error: RPCError, _ procedure: ProcedureID, _ route: ServerRoute,
-        garbageHint: @autoclosure () -> String? = nil
-    ) -> RPCError {
+    private func forwardingFailure(_ error: RPCError, _ procedure: ProcedureID, _ route: ServerRoute) -> RPCError {
         let kind: BrokerMetrics.Failure
         switch error.code {
         case .programUnavailable: kind = .programUnavailable
@@ -209,9 +237,7 @@ final class BrokerRouter: RPCCompletionRouter {
             metrics.recordFailure(.systemError)
             return RPCError(code: .systemError, message: "server \(route.url): \(error.message)", cause: error)
         }
-        let hint = kind == .garbageArguments ? garbageHint().map { "; \($0)" } ?? "" : ""
-        logger.notice(
-            "server replied \(error.code)\(hint)", metadata: ["call": "\(procedure)", "server": "\(route.url)"])
+        logger.notice("server replied \(error.code)", metadata: ["call": "\(procedure)", "server": "\(route.url)"])
         metrics.recordFailure(kind)
         return error
     }

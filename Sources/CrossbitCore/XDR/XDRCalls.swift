@@ -5,7 +5,9 @@ extension RPCClientTransport {
     /// decodes the whole reply.
     ///
     /// A narrowing failure while encoding is `.narrowingOverflow` (nothing is
-    /// sent); a reply that does not decode is `.decodingFailed`.
+    /// sent); a reply that does not decode is `.decodingFailed`. Bytes after
+    /// the result are ignored (and reported to the transport), as rpcgen's
+    /// clients ignore them, unless the transport's ``RPCClientTransport/trailingBytes`` refuses them.
     @inlinable
     nonisolated(nonsending) public func xdrCall<Result>(
         _ procedure: ProcedureID, name: String, options: CallOptions,
@@ -19,8 +21,14 @@ extension RPCClientTransport {
             throw RPCError(error, code: .invalidArgument, context: "\(name) arguments")
         }
         let reply = try await call(procedure, arguments: writer.finish(), options: options)
+        var reader = XDRReader(bytes: reply, layout: layout)
         do {
-            return try XDRReader.decodeWhole(reply, layout: layout, decode)
+            let result = try decode(&reader)
+            if reader.remaining > 0 {
+                if trailingBytes == .refuse { try reader.finish() }
+                ignoredTrailingBytes(reader.remaining, after: procedure)
+            }
+            return result
         } catch {
             var failure = RPCError(error, code: .decodingFailed, context: "\(name) result")
             if XDRReader.decodesWhole(reply, layout: layout.other, decode) {
