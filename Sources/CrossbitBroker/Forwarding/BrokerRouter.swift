@@ -167,7 +167,8 @@ final class BrokerRouter: RPCCompletionRouter {
             guard carried.trailingBytes > 0 else { return carried.bytes }
             // Arguments that are whole in the other layout are not a word a legacy peer appended but a caller
             // of the wrong layout, whose values would be misread (an LP64 size_t's high word taken for it).
-            guard policy.trailingBytes == .ignore, isResult || Self.layoutHint(bytes, plan, endpoint: source) == nil else {
+            let wrongLayout = !isResult && Self.layoutHint(bytes, plan, endpoint: source) != nil
+            guard policy.trailingBytes == .ignore, !wrongLayout else {
                 let count = carried.trailingBytes
                 throw XDRError(.trailingBytes(count: count), offset: bytes.count - count)
             }
