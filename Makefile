@@ -24,6 +24,8 @@ test: deps
 	# show; serial costs seconds, since the suites wait on real processes.
 	bash scripts/with-rpcbind.sh $(SWIFT) test --skip-build --no-parallel $(SWIFT_BUILD_FLAGS)
 	BIN="$$($(SWIFT) build --show-bin-path $(SWIFT_BUILD_FLAGS))" SWIFT=$(SWIFT) bash scripts/run-examples.sh
+	# README.md's tutorial, run as written in a new folder (about 3 minutes: it builds its own package).
+	bash scripts/with-rpcbind.sh bash scripts/run-tutorial.sh
 
 # Builds the C sides of Examples/ and runs every example (also part of `make test`).
 examples: build
