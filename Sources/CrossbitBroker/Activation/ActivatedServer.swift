@@ -1,4 +1,6 @@
+import CrossbitBrokerControl
 import CrossbitCore
+import CrossbitELF
 import CrossbitTransport
 import Logging
 import Synchronization

@@ -1,4 +1,5 @@
 import CrossbitCore
+import CrossbitELF
 import Foundation
 
 extension BrokerConfiguration {
