@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "CrossbitIDL", targets: ["CrossbitIDL"]),
         .library(name: "CrossbitCodeGen", targets: ["CrossbitCodeGen"]),
         .library(name: "CrossbitTransport", targets: ["CrossbitTransport"]),
+        .library(name: "CrossbitSharedMemory", targets: ["CrossbitSharedMemory"]),
         .executable(name: "crossbit-idl", targets: ["crossbit-idl"]),
         .executable(name: "crossbitd", targets: ["crossbitd"]),
         .executable(name: "crossbit", targets: ["crossbit"]),
@@ -28,6 +29,8 @@ let package = Package(
         .target(name: "CrossbitCore"),
         // The IDL front end: lexer, preprocessor, parser, checker, layout model.
         .target(name: "CrossbitIDL", dependencies: ["CrossbitCore"]),
+        // Named shared regions (shm_open + mmap) of C structs, read through the generated views.
+        .target(name: "CrossbitSharedMemory", dependencies: ["CrossbitCore"]),
         // Code generation (Swift and RPC language) over the front end.
         .target(name: "CrossbitCodeGen", dependencies: ["CrossbitIDL"]),
         // libtirpc, found through pkg-config, and a small C shim over it.
@@ -96,6 +99,15 @@ let package = Package(
             name: "probe-server",
             dependencies: ["CrossbitCore", "CrossbitTransport", .product(name: "Logging", package: "swift-log")],
             path: "Examples/SwiftService64/Server",
+            plugins: ["CrossbitIDLPlugin"]
+        ),
+        .executableTarget(
+            name: "shm-server",
+            dependencies: [
+                "CrossbitCore", "CrossbitSharedMemory", "CrossbitTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/SharedMemory32/Server",
             plugins: ["CrossbitIDLPlugin"]
         ),
         .plugin(
