@@ -147,6 +147,14 @@ let package = Package(
             plugins: ["CrossbitIDLPlugin"]
         ),
         .testTarget(
+            name: "CrossbitSharedMemoryTests",
+            dependencies: [
+                "CrossbitCore", "CrossbitSharedMemory",
+            ],
+            // Generates the views of shared_views.x (a link to Tests/IDL) at build time.
+            plugins: [.plugin(name: "CrossbitIDLPlugin")]
+        ),
+        .testTarget(
             name: "CrossbitTransportTests",
             dependencies: ["CrossbitCore", "CrossbitTransport", "CrossbitTestSupport"]
         ),

@@ -30,6 +30,13 @@ public struct RegionHeader: Sendable, Hashable {
     public var fingerprint: UInt64
     public var count: Int
 
+    public init(layout: WireLayout, elementSize: Int, fingerprint: UInt64, count: Int) {
+        self.layout = layout
+        self.elementSize = elementSize
+        self.fingerprint = fingerprint
+        self.count = count
+    }
+
     /// The layout's number in the header.
     static func code(_ layout: WireLayout) -> UInt32 { layout == .ilp32 ? 1 : 2 }
 

@@ -9,6 +9,11 @@ import Logging
 // reads the header (the writer's layout, the type's fingerprint), and reads
 // and updates the rows in place through a view of rpcgen's ILP32 struct.
 
+/// A line on standard output, written at once (the broker logs it in order with the calls).
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
 final class TableService: ShmTable.ShmV1Service {
     let logger: Logger
 
@@ -23,7 +28,7 @@ final class TableService: ShmTable.ShmV1Service {
             throw RPCError(code: .systemError, message: "\(error)")
         }
         let rows = try region.view(ShmTable.ShmRowView.self)
-        print("shm-server: \(name): \(rows.count) × shm_row in the writer's \(region.header.layout) layout "
+        say("shm-server: \(name): \(rows.count) × shm_row in the writer's \(region.header.layout) layout "
             + "(\(region.header.elementSize) bytes each), generation \(region.generation)")
         var updated: Int32 = 0
         for (index, row) in rows.enumerated() {
@@ -34,11 +39,11 @@ final class TableService: ShmTable.ShmV1Service {
                 try row.setChecksum(value.checksum &+ Int64(value.length))
                 try row.setStatus(1)
                 updated += 1
-                print("  row \(index): length \(value.length), owner \(value.owner) (sign-extended), "
+                say("  row \(index): length \(value.length), owner \(value.owner) (sign-extended), "
                     + "checksum \(value.checksum) -> updated")
             } catch {
                 try row.setStatus(2)
-                print("  row \(index): length \(value.length) -> refused: \(error)")
+                say("  row \(index): length \(value.length) -> refused: \(error)")
             }
         }
         region.publish()
@@ -52,8 +57,6 @@ guard let address else {
     exit(2)
 }
 signal(SIGPIPE, SIG_IGN)
-// Line by line into the broker's log, in order with the calls.
-setvbuf(stdout, nil, _IOLBF, 0)
 let logger = Logger(label: "shm-server")
 let server = RPCServer(
     services: [ShmTable.ShmV1Dispatcher(service: TableService(logger: logger))],
@@ -63,5 +66,5 @@ let termination = DispatchSource.makeSignalSource(signal: SIGTERM)
 signal(SIGTERM, SIG_IGN)
 termination.setEventHandler { server.shutdown() }
 termination.resume()
-print("shm-server: serving lp64 at \(address)")
+say("shm-server: serving lp64 at \(address)")
 try await server.run()
