@@ -1,4 +1,5 @@
 import CrossbitCore
+import CrossbitSharedMemory
 import CrossbitTransport
 import Foundation
 
@@ -84,6 +85,24 @@ struct BenchService: CrossbitBench.CrossbitBenchV1Service {
     func pingWide(_ argument: UInt, context: RPCCallContext) async throws -> UInt { argument &+ 1 }
     func pingPlain(_ argument: UInt32, context: RPCCallContext) async throws -> UInt32 { argument &+ 1 }
     func echoPayload(_ argument: CrossbitBench.BenchPayload, context: RPCCallContext) async throws -> CrossbitBench.BenchPayload { argument }
+    func sinkPayload(_ argument: CrossbitBench.BenchPayload, context: RPCCallContext) async throws -> UInt32 {
+        UInt32(argument.count)
+    }
+
+    /// Maps the region, checks its header against bench_block, and reads every
+    /// block in place in the writer's layout (its header members and its samples).
+    func readRegion(_ name: String, context: RPCCallContext) async throws -> UInt64 {
+        let region = try SharedRegion.open(name: name, CrossbitBench.BenchBlockView.self)
+        var sum: UInt64 = 0
+        for block in try region.view(CrossbitBench.BenchBlockView.self) {
+            let samples = try block.samples()
+            guard try block.length() == UInt(samples.count), try block.stamp() >= 0x1_0000_0000 else {
+                throw BenchFailure("block \(try block.owner()) of \(name) is not what bench_client wrote")
+            }
+            sum &+= UInt64(try block.seq()) &+ UInt64(samples[0])
+        }
+        return sum
+    }
 }
 
 /// `crossbit-bench serve tcp PORT|unix PATH [LAYOUT]`: serves until SIGTERM; prints
