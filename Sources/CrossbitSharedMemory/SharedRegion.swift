@@ -22,12 +22,17 @@ public final class SharedRegion: @unchecked Sendable {
     public let elements: UnsafeMutableRawBufferPointer
     private let mapping: UnsafeMutableRawPointer
     private let mappedSize: Int
+    /// The object's device and inode when it was mapped.
+    private let identity: [UInt64]
 
-    private init(name: String, header: RegionHeader, mapping: UnsafeMutableRawPointer, mappedSize: Int) {
+    private init(
+        name: String, header: RegionHeader, mapping: UnsafeMutableRawPointer, mappedSize: Int, identity: [UInt64]
+    ) {
         self.name = name
         self.header = header
         self.mapping = mapping
         self.mappedSize = mappedSize
+        self.identity = identity
         elements = UnsafeMutableRawBufferPointer(
             start: mapping + RegionHeader.size, count: header.count * header.elementSize)
     }
@@ -52,8 +57,10 @@ public final class SharedRegion: @unchecked Sendable {
         let size = RegionHeader.size + bytes
         let descriptor = try SystemCalls.open(name, flags: O_RDWR | O_CREAT | O_EXCL, mode: 0o600)
         let mapping: UnsafeMutableRawPointer
+        let identity: [UInt64]
         do throws(SharedRegionError) {
             try SystemCalls.truncate(descriptor, size: size, name: name)
+            identity = try SystemCalls.status(descriptor, name: name).identity
             mapping = try SystemCalls.map(descriptor, size: size, name: name)
             try SystemCalls.close(descriptor, name: name)
         } catch {
@@ -62,7 +69,7 @@ public final class SharedRegion: @unchecked Sendable {
             throw error
         }
         header.write(to: mapping)
-        return SharedRegion(name: name, header: header, mapping: mapping, mappedSize: size)
+        return SharedRegion(name: name, header: header, mapping: mapping, mappedSize: size, identity: identity)
     }
 
     /// Opens the existing region `name`, which must hold `View`'s type: the
@@ -71,9 +78,10 @@ public final class SharedRegion: @unchecked Sendable {
         try checkName(name)
         let descriptor = try SystemCalls.open(name, flags: O_RDWR, mode: 0)
         let size: Int
+        let identity: [UInt64]
         let mapping: UnsafeMutableRawPointer
         do throws(SharedRegionError) {
-            size = try SystemCalls.size(descriptor, name: name)
+            (size, identity) = try SystemCalls.status(descriptor, name: name)
             guard size >= RegionHeader.size else {
                 throw SharedRegionError(code: .notARegion, message: "\(name) has \(size) bytes, less than a header")
             }
@@ -86,7 +94,7 @@ public final class SharedRegion: @unchecked Sendable {
         do throws(SharedRegionError) {
             let header = try RegionHeader.read(from: mapping, size: size, name: name)
             try check(header, View.self, name: name)
-            return SharedRegion(name: name, header: header, mapping: mapping, mappedSize: size)
+            return SharedRegion(name: name, header: header, mapping: mapping, mappedSize: size, identity: identity)
         } catch {
             try? SystemCalls.unmap(mapping, size: size, name: name)
             throw error
@@ -134,6 +142,28 @@ public final class SharedRegion: @unchecked Sendable {
 
     private var counter: UnsafeMutablePointer<Atomic<UInt64>> {
         (mapping + RegionHeader.generationOffset).assumingMemoryBound(to: Atomic<UInt64>.self)
+    }
+
+    /// Whether `name` still names the object this region maps: false once the
+    /// writer has unlinked it (and perhaps made a new one of that name). A
+    /// reader that keeps a region mapped across calls asks this instead of
+    /// mapping it again (`shm_open` and `fstat`, no page-table work).
+    public func isCurrent() throws(SharedRegionError) -> Bool {
+        let descriptor: Int32
+        do {
+            descriptor = try SystemCalls.open(name, flags: O_RDONLY, mode: 0)
+        } catch where error.errno == ENOENT {
+            return false
+        }
+        let status: (size: Int, identity: [UInt64])
+        do throws(SharedRegionError) {
+            status = try SystemCalls.status(descriptor, name: name)
+        } catch {
+            _ = close(descriptor)
+            throw error
+        }
+        try SystemCalls.close(descriptor, name: name)
+        return status.identity == identity && status.size == mappedSize
     }
 
     /// Removes the region's name; mappings, this one included, stay valid.

@@ -28,10 +28,11 @@ enum SystemCalls {
         }
     }
 
-    static func size(_ descriptor: Int32, name: String) throws(SharedRegionError) -> Int {
+    /// The object's size and identity (device and inode).
+    static func status(_ descriptor: Int32, name: String) throws(SharedRegionError) -> (size: Int, identity: [UInt64]) {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw failure("fstat", name) }
-        return Int(status.st_size)
+        return (Int(status.st_size), [UInt64(status.st_dev), UInt64(status.st_ino)])
     }
 
     static func map(_ descriptor: Int32, size: Int, name: String) throws(SharedRegionError) -> UnsafeMutableRawPointer {

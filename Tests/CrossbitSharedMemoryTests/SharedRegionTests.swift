@@ -47,6 +47,19 @@ import Glibc
         #expect(try lp64[1].offset() == -6 && lp64[2].load() == Self.item)
     }
 
+    @Test func aKeptMappingKnowsWhenItsNameNamesAnotherObject() throws {
+        let name = Self.uniqueName()
+        let first = try SharedRegion.create(name: name, S.SvItemView.self, count: 1)
+        let reader = try SharedRegion.open(name: name, S.SvItemView.self)
+        #expect(try reader.isCurrent())
+        try first.unlink()
+        #expect(try !reader.isCurrent())
+        let second = try SharedRegion.create(name: name, S.SvItemView.self, count: 1)
+        defer { try? second.unlink() }
+        #expect(try !reader.isCurrent())
+        #expect(try SharedRegion.open(name: name, S.SvItemView.self).isCurrent())
+    }
+
     @Test func aRegionOfAnotherTypeIsRefused() throws {
         let name = Self.uniqueName()
         let region = try SharedRegion.create(name: name, S.SvInnerView.self, count: 2)
