@@ -1,4 +1,7 @@
+#define _GNU_SOURCE
 #include "crossbit_shim.h"
+
+#include <sys/socket.h>
 
 #include <string.h>
 #include <rpc/rpc.h>
@@ -45,4 +48,15 @@ int crossbit_rpcb_unset(uint32_t program, uint32_t version, const char *netid) {
 
 const char *crossbit_rpc_status_text(int status) {
     return clnt_sperrno((enum clnt_stat)status);
+}
+
+int crossbit_peer_credentials(int fd, uint32_t *uid, uint32_t *gid, int32_t *pid) {
+    struct ucred credentials;
+    socklen_t length = sizeof credentials;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0)
+        return -1;
+    *uid = credentials.uid;
+    *gid = credentials.gid;
+    *pid = credentials.pid;
+    return 0;
 }

@@ -26,6 +26,9 @@ final class Channel: Sendable {
     let isDatagram: Bool
     let maximumMessageSize: Int
     let loop: EventLoop
+    /// Who is at the other end of a connection; `.unknown` for a datagram
+    /// socket, whose peer comes with each message.
+    let peer: RPCPeer
     private let state = Mutex(WriteState())
 
     private struct WriteState {
@@ -45,8 +48,9 @@ final class Channel: Sendable {
     /// A channel of `fd`, read by `loop` once added to it. A stream's
     /// messages (records) are bounded by `maximumRecordSize`, a datagram
     /// socket's by ``maximumDatagramSize``.
-    init(fd: Int32, isDatagram: Bool, maximumRecordSize: Int, loop: EventLoop) {
+    init(fd: Int32, isDatagram: Bool, maximumRecordSize: Int, loop: EventLoop, peer: RPCPeer = .unknown) {
         self.fd = fd
+        self.peer = peer
         self.isDatagram = isDatagram
         self.maximumMessageSize = isDatagram ? Self.maximumDatagramSize : maximumRecordSize
         self.loop = loop

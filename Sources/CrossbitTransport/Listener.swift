@@ -41,7 +41,8 @@ final class Listener: Sendable {
             unlink(path)
             requested = SocketAddress(unixPath: path)
         }
-        let (fd, address) = try Socket.bind(requested, datagram: endpoint.isDatagram)
+        let (fd, address) = try Socket.bind(
+            requested, datagram: endpoint.isDatagram, permissions: endpoint.socketPermissions)
         return try Listener(endpoint: endpoint, address: address, fd: fd, server: server)
     }
 
@@ -69,16 +70,32 @@ final class Listener: Sendable {
     }
 
     /// Serves a socket on the server's next event loop.
-    private func serve(_ fd: Int32, isDatagram: Bool) throws(RPCError) {
+    private func serve(_ fd: Int32, isDatagram: Bool, peer: RPCPeer = .unknown) throws(RPCError) {
         guard let loop = server.nextLoop(),
               case let channel = Channel(
-                fd: fd, isDatagram: isDatagram, maximumRecordSize: server.options.maximumMessageSize, loop: loop),
-              loop.add(channel, handler: ServerChannelHandler(server: server, layout: endpoint.layout))
+                fd: fd, isDatagram: isDatagram, maximumRecordSize: server.options.maximumMessageSize, loop: loop,
+                peer: peer),
+              loop.add(channel, handler: ServerChannelHandler(server: server, endpoint: endpoint))
         else {
             close(fd)
             throw RPCError(code: .transportFailure, message: "the server has stopped")
         }
         if !server.adopt(channel) { channel.close() }
+    }
+
+    /// Readies an accepted connection and tells who is on its other end:
+    /// the kernel's record of the process for a unix socket, the source
+    /// address for TCP. Closes the connection when that cannot be had.
+    private func peer(of connection: Int32, at remote: SocketAddress) throws(RPCError) -> RPCPeer {
+        Socket.setNonBlocking(connection)
+        guard address.family == AF_UNIX else {
+            Socket.setOption(connection, Int32(IPPROTO_TCP), Int32(TCP_NODELAY), 1)
+            return remote.rpcPeer
+        }
+        do { return .local(try Socket.peerCredentials(connection)) } catch {
+            close(connection)
+            throw error
+        }
     }
 
     private func acceptConnections() {
@@ -89,12 +106,16 @@ final class Listener: Sendable {
                 break
             }
             guard fds[0].revents != 0 else { continue }
-            while case let connection = accept(fd, nil, nil), connection >= 0 {
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            while case let connection = withUnsafeMutableBytes(of: &storage, {
+                accept(fd, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length)
+            }), connection >= 0 {
                 _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
-                Socket.setNonBlocking(connection)
-                if address.family != AF_UNIX { Socket.setOption(connection, Int32(IPPROTO_TCP), Int32(TCP_NODELAY), 1) }
+                let remote = SocketAddress(bytes: withUnsafeBytes(of: &storage) { Array($0.prefix(Int(length))) })
+                length = socklen_t(MemoryLayout<sockaddr_storage>.size)
                 do throws(RPCError) {
-                    try serve(connection, isDatagram: false)
+                    try serve(connection, isDatagram: false, peer: try peer(of: connection, at: remote))
                 } catch {
                     server.logger.error("cannot serve a connection on \(endpoint)", metadata: ["error": "\(error)"])
                 }
@@ -108,14 +129,16 @@ final class Listener: Sendable {
 final class ServerChannelHandler: ChannelHandler {
     let server: RPCServer
     let layout: WireLayout
+    let access: PeerAccess
 
-    init(server: RPCServer, layout: WireLayout) {
+    init(server: RPCServer, endpoint: ServerEndpoint) {
         self.server = server
-        self.layout = layout
+        layout = endpoint.layout
+        access = endpoint.access
     }
 
     func received(_ message: [UInt8], from peer: SocketAddress?, on channel: Channel) {
-        server.handle(message, from: peer, on: channel, layout: layout)
+        server.handle(message, from: peer, on: channel, layout: layout, access: access)
     }
 
     func nextTick() -> Int64? { nil }

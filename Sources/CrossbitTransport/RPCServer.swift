@@ -49,6 +49,12 @@ public final class RPCServer: Sendable {
     private let duplicateRequests = DuplicateRequestCache()
     /// Counts the channels given a loop, to spread them in turn.
     private let assigned = Atomic(0)
+    /// Calls refused because their endpoint's ``ServerEndpoint/access`` does not let their peer in.
+    private let deniedCalls = Atomic<UInt64>(0)
+
+    /// How many calls were refused because their endpoint's access rule did
+    /// not let their peer in (answered with AUTH_TOOWEAK).
+    public var deniedCallCount: UInt64 { deniedCalls.load(ordering: .relaxed) }
 
     private enum Phase { case idle, starting, serving, draining, stopped }
 
@@ -263,7 +269,9 @@ public final class RPCServer: Sendable {
     /// that need no handler are sent at once; a handler runs as a task
     /// started immediately on this thread, so it runs to its first
     /// suspension without a thread switch, and the thread reads on after that.
-    func handle(_ message: [UInt8], from peer: SocketAddress?, on channel: Channel, layout: WireLayout) {
+    func handle(
+        _ message: [UInt8], from peer: SocketAddress?, on channel: Channel, layout: WireLayout, access: PeerAccess
+    ) {
         var reader = MessageReader(message)
         guard let header = CallMessage.decodeHeader(&reader) else {
             logger.debug("dropping a message that is not an ONC RPC call", metadata: ["bytes": "\(message.count)"])
@@ -308,7 +316,16 @@ public final class RPCServer: Sendable {
         default:
             return reply(.authError(.rejectedCredentials))
         }
-        let context = RPCCallContext(layout: layout, credentials: credentials, executor: channel.loop)
+        let context = RPCCallContext(
+            layout: layout, peer: channel.isDatagram ? peer?.rpcPeer ?? .unknown : channel.peer,
+            credentials: credentials, executor: channel.loop)
+        guard access.allows(context.peer) else {
+            deniedCalls.add(1, ordering: .relaxed)
+            logger.warning("call denied: the endpoint does not let this peer in", metadata: [
+                "peer": "\(context.peer)", "procedure": "\(procedure)", "allowed": "\(access)",
+            ])
+            return reply(.authError(.tooWeak))
+        }
         let serve: nonisolated(nonsending) @Sendable ([UInt8], RPCCallContext) async throws(RPCError) -> [UInt8]
         var preference: (any TaskExecutor)?
         // A router logs its own failures (the broker names field and value); a dispatcher's are logged here.
@@ -368,6 +385,8 @@ public final class RPCServer: Sendable {
         case .programMismatch:
             let versions = error.supportedVersions ?? 0...0
             return .programMismatch(low: versions.lowerBound, high: versions.upperBound)
+        case .authenticationError:
+            return .authError(.tooWeak)
         case .garbageArguments, .decodingFailed:
             if logging { logger.notice("garbage arguments", metadata: ["procedure": "\(procedure)", "error": "\(error)"]) }
             return .garbageArguments

@@ -51,6 +51,19 @@ struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The peer this address names: an IP address and port; `.unknown` for other families.
+    var rpcPeer: RPCPeer {
+        let offset: Int, count: Int
+        switch family {
+        case AF_INET: (offset, count) = (MemoryLayout<sockaddr_in>.offset(of: \.sin_addr)!, 4)
+        case AF_INET6: (offset, count) = (MemoryLayout<sockaddr_in6>.offset(of: \.sin6_addr)!, 16)
+        default: return .unknown
+        }
+        guard bytes.count >= offset + count else { return .unknown }
+        guard let address = IPAddress(bytes: Array(bytes[offset..<offset + count])) else { return .unknown }
+        return .network(address, port: port)
+    }
+
     func withSockAddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
         bytes.withUnsafeBytes { body($0.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t($0.count)) }
     }
@@ -95,6 +108,16 @@ enum Socket {
     static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) {
         var value = value
         _ = setsockopt(fd, level, name, &value, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// The credentials the kernel recorded for the process at the other end
+    /// of a connected unix socket (`SO_PEERCRED`).
+    static func peerCredentials(_ fd: Int32) throws(RPCError) -> PeerCredentials {
+        var (uid, gid, pid): (UInt32, UInt32, Int32) = (0, 0, 0)
+        guard crossbit_peer_credentials(fd, &uid, &gid, &pid) == 0 else {
+            throw RPCError(code: .transportFailure, message: "getsockopt(SO_PEERCRED): \(errnoText())")
+        }
+        return PeerCredentials(uid: uid, gid: gid, pid: pid)
     }
 
     static func setNonBlocking(_ fd: Int32) {
@@ -142,21 +165,43 @@ enum Socket {
         return fd
     }
 
-    /// A socket bound to `address` (listening, for streams), and the address it got.
-    static func bind(_ address: SocketAddress, datagram: Bool) throws(RPCError) -> (Int32, SocketAddress) {
+    /// A socket bound to `address` (listening, for streams), and the address
+    /// it got. A unix socket's file gets `permissions` before it listens, so
+    /// it is never open to more callers than they allow.
+    static func bind(
+        _ address: SocketAddress, datagram: Bool, permissions: ServerEndpoint.SocketPermissions
+    ) throws(RPCError) -> (Int32, SocketAddress) {
         let fd = try make(family: address.family, datagram: datagram)
         if address.family != AF_UNIX { setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1) }
-        let bound = address.withSockAddr { Glibc.bind(fd, $0, $1) }
-        guard bound == 0, datagram || listen(fd, SOMAXCONN) == 0 else {
-            let code = errno
+        do throws(RPCError) {
+            guard address.withSockAddr({ Glibc.bind(fd, $0, $1) }) == 0 else {
+                throw RPCError(code: .transportFailure, message: "cannot listen on \(address): \(errnoText())")
+            }
+            if address.family == AF_UNIX { try apply(permissions, to: address.description) }
+            guard datagram || listen(fd, SOMAXCONN) == 0 else {
+                throw RPCError(code: .transportFailure, message: "cannot listen on \(address): \(errnoText())")
+            }
+        } catch {
             close(fd)
-            throw RPCError(code: .transportFailure, message: "cannot listen on \(address): \(errnoText(code))")
+            throw error
         }
         setNonBlocking(fd)
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         _ = withUnsafeMutableBytes(of: &storage) { getsockname(fd, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length) }
         return (fd, SocketAddress(bytes: withUnsafeBytes(of: &storage) { Array($0.prefix(Int(length))) }))
+    }
+
+    /// Sets a unix socket file's group, then its mode.
+    private static func apply(_ permissions: ServerEndpoint.SocketPermissions, to path: String) throws(RPCError) {
+        if let group = permissions.group, chown(path, uid_t.max, group) != 0 {
+            throw RPCError(code: .transportFailure, message: "cannot give \(path) group \(group): \(errnoText())")
+        }
+        guard chmod(path, mode_t(permissions.mode)) == 0 else {
+            let mode = String(permissions.mode, radix: 8)
+            throw RPCError(
+                code: .transportFailure, message: "cannot set the mode of \(path) to 0\(mode): \(errnoText())")
+        }
     }
 }
 

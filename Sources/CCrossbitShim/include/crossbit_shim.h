@@ -29,6 +29,11 @@ int crossbit_rpcb_set(uint32_t program, uint32_t version, const char *netid,
  * Returns 1 on success, 0 on failure. */
 int crossbit_rpcb_unset(uint32_t program, uint32_t version, const char *netid);
 
+/* The credentials the kernel recorded for the peer of the connected unix
+ * socket FD (SO_PEERCRED, whose struct ucred needs _GNU_SOURCE, hence here).
+ * Returns 0, or -1 with errno set. */
+int crossbit_peer_credentials(int fd, uint32_t *uid, uint32_t *gid, int32_t *pid);
+
 /* libtirpc's text for a clnt_stat (clnt_sperrno); a static string. */
 const char *crossbit_rpc_status_text(int status);
 

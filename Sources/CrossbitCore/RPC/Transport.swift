@@ -41,21 +41,42 @@ public protocol RPCClientTransport: Sendable {
     nonisolated(nonsending) func call(
         _ procedure: ProcedureID, arguments: [UInt8], options: CallOptions
     ) async throws(RPCError) -> [UInt8]
+
+    /// What generated clients do with bytes after a complete result
+    /// (``TrailingBytesPolicy/ignore`` unless the transport says otherwise).
+    var trailingBytes: TrailingBytesPolicy { get }
+
+    /// Told of a reply whose result was followed by `count` ignored bytes,
+    /// so that the transport can count them.
+    func ignoredTrailingBytes(_ count: Int, after procedure: ProcedureID)
+}
+
+extension RPCClientTransport {
+    public var trailingBytes: TrailingBytesPolicy { .ignore }
+
+    public func ignoredTrailingBytes(_ count: Int, after procedure: ProcedureID) {}
 }
 
 /// What a server knows about a call besides its arguments.
 public struct RPCCallContext: Sendable {
     /// The layout of the endpoint the call arrived on.
     public var layout: WireLayout
-    /// The AUTH_SYS credentials of the caller, if it sent any.
+    /// Who sent the call, as the kernel reports it (docs/security.md).
+    public var peer: RPCPeer
+    /// The AUTH_SYS credentials of the caller, if it sent any: what the
+    /// client wrote, so never a basis for an access decision (use ``peer``).
     public var credentials: UnixCredentials?
     /// The thread that reads the connection the call arrived on, as a task
     /// executor (nil when no transport gave one). A transport client made on
     /// it reads its replies on that same thread.
     public var executor: (any TaskExecutor)?
 
-    public init(layout: WireLayout, credentials: UnixCredentials? = nil, executor: (any TaskExecutor)? = nil) {
+    public init(
+        layout: WireLayout, peer: RPCPeer = .unknown, credentials: UnixCredentials? = nil,
+        executor: (any TaskExecutor)? = nil
+    ) {
         self.layout = layout
+        self.peer = peer
         self.credentials = credentials
         self.executor = executor
     }
