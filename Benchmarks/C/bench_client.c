@@ -170,6 +170,7 @@ int main(int argc, char **argv) {
     clnt_destroy(clnt);
     return 0;
 usage:
-    fprintf(stderr, "usage: %s tcp HOST PORT | unix PATH, then latency N [plain] | rate SECONDS [plain] [START_NS] | payload N BYTES | sink N BYTES | region N BYTES\n", argv[0]);
+    fprintf(stderr, "usage: %s tcp HOST PORT | unix PATH, then latency N [plain] | rate SECONDS [plain] [START_NS]"
+            " | payload N BYTES | sink N BYTES | region N BYTES\n", argv[0]);
     return 2;
 }

@@ -36,7 +36,10 @@ static struct crossbit_region_header *map_region(const char *name, uint64_t coun
         *size = sizeof(struct crossbit_region_header) + count * sizeof(bench_block);
         if (ftruncate(fd, (off_t)*size) != 0) { close(fd); return NULL; }
     } else {
-        if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(struct crossbit_region_header)) { close(fd); return NULL; }
+        if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(struct crossbit_region_header)) {
+            close(fd);
+            return NULL;
+        }
         *size = (size_t)st.st_size;
     }
     void *memory = mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

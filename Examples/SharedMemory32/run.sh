@@ -22,13 +22,15 @@ idle-timeout = 30.0
 TOML
 
 # The C side must be a genuine i386 ELF: class 1 (32-bit) at byte 4, machine 3 (EM_386) at byte 18.
-elf=$(od -An -tu1 -j4 -N1 "$here/build/table_client32" | tr -d ' ')/$(od -An -tu2 -j18 -N2 "$here/build/table_client32" | tr -d ' ')
+client="$here/build/table_client32"
+elf=$(od -An -tu1 -j4 -N1 "$client" | tr -d ' ')/$(od -An -tu2 -j18 -N2 "$client" | tr -d ' ')
 if [ "$elf" != "1/3" ]; then
   echo "build/table_client32 is not an i386 ELF (class/machine $elf)" >&2
   exit 1
 fi
 
-echo "== crossbitd route: SHM_PROG.SHM_V1 -> unix://…/table.sock, exec shm-server; the rows travel in shared memory, the call carries only the region's name"
+echo "== crossbitd route: SHM_PROG.SHM_V1 -> unix://…/table.sock, exec shm-server"
+echo "   (the rows travel in shared memory, the call carries only the region's name)"
 start_broker --config "$work/crossbitd.toml"
 "$here/build/table_client32" 127.0.0.1
 stop_broker

@@ -7,7 +7,8 @@ extension SwiftFilePrinter {
     mutating func printView(_ plan: SwiftViewPlan) throws(SwiftGeneratorError) {
         let access = access
         try inNamespace { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
-            code.line("/// `\(plan.idlName)` in memory laid out as rpcgen's C struct for ILP32 (i386) or LP64 (x86-64),")
+            code.line(
+                "/// `\(plan.idlName)` in memory laid out as rpcgen's C struct for ILP32 (i386) or LP64 (x86-64),")
             code.line("/// as `crossbit-idl cabi` prints it: width-dependent members follow the wire's rules.")
             try code.block("\(access)struct \(plan.viewType): CStructView") {
                 (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
@@ -15,9 +16,9 @@ extension SwiftFilePrinter {
                 code.line("\(access)static let fingerprint: UInt64 = 0x\(String(plan.fingerprint, radix: 16))")
                 code.line("\(access)let memory: CMemory")
                 code.line()
-                code.line("\(access)static func size(_ layout: WireLayout) -> Int { \(Self.pick(plan.size, "layout")) }")
-                code.line(
-                    "\(access)static func alignment(_ layout: WireLayout) -> Int { \(Self.pick(plan.alignment, "layout")) }")
+                let (size, alignment) = (Self.pick(plan.size, "layout"), Self.pick(plan.alignment, "layout"))
+                code.line("\(access)static func size(_ layout: WireLayout) -> Int { \(size) }")
+                code.line("\(access)static func alignment(_ layout: WireLayout) -> Int { \(alignment) }")
                 code.line("\(access)init(unchecked memory: CMemory) { self.memory = memory }")
                 for member in plan.members {
                     code.line()
@@ -48,14 +49,16 @@ extension SwiftFilePrinter {
         case .scalar(let scalar):
             let access = ScalarAccess(scalar, swiftType: member.swiftType)
             code.line(getter + "\(member.swiftType) { \(access.get(offset, member: name)) }")
-            code.line(setter + "\(member.swiftType)) throws(CViewError) { \(access.set("value", offset, member: name)) }")
+            let store = access.set("value", offset, member: name)
+            code.line(setter + "\(member.swiftType)) throws(CViewError) { \(store) }")
         case .scalars(let scalar, let count, let element):
             let access = ScalarAccess(scalar, swiftType: element)
             let at = "\(offset) + index * \(stride)"
             let path = "\"\(member.idlName)[\\(index)]\""
             let closure = access.getThrows ? "(index) throws(CViewError) in" : "index in"
             try code.block(getter + member.swiftType) { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
-                code.line("\(access.getThrows ? "try " : "")(0..<\(count)).map { \(closure) \(access.get(at, member: path)) }")
+                let load = access.get(at, member: path)
+                code.line("\(access.getThrows ? "try " : "")(0..<\(count)).map { \(closure) \(load) }")
             }
             try code.block(setter + "\(member.swiftType)) throws(CViewError)") {
                 (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
@@ -74,7 +77,8 @@ extension SwiftFilePrinter {
             code.line("}")
         case .views(let view, let count):
             code.line(getter + "[\(view)] {")
-            code.line("    (0..<\(count)).map { index in \(view)(unchecked: memory.advanced(by: \(offset) + index * \(stride))) }")
+            let element = "\(view)(unchecked: memory.advanced(by: \(offset) + index * \(stride)))"
+            code.line("    (0..<\(count)).map { index in \(element) }")
             code.line("}")
             code.line(setter + "\(member.swiftType)) throws(CViewError) {")
             code.line("    do { try \(member.getter)().store(value) } catch { throw error.inMember(\(name)) }")
@@ -158,7 +162,8 @@ private struct ScalarAccess {
         case .widthDependent(let width):
             switch width {
             case .sizeT, .uintptrT:
-                "try memory.setUnsigned(\(value), \(SwiftCodecEmitter.caseName(width)), at: \(offset), member: \(member))"
+                "try memory.setUnsigned(\(value), \(SwiftCodecEmitter.caseName(width)), at: \(offset), "
+                    + "member: \(member))"
             case .ssizeT, .intptrT, .timeT:
                 "try memory.setSigned(\(value), \(SwiftCodecEmitter.caseName(width)), at: \(offset), member: \(member))"
             case .handleT: "memory.setHandle(\(value), at: \(offset))"

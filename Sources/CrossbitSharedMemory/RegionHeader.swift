@@ -61,13 +61,15 @@ public struct RegionHeader: Sendable, Hashable {
         guard magic == Self.magic, version == Self.version,
             base.load(fromByteOffset: 48, as: UInt64.self) == UInt64(Self.size)
         else {
-            throw SharedRegionError(code: .notARegion, message: "\(name) has no Crossbit region header (version \(version))")
+            throw SharedRegionError(
+                code: .notARegion, message: "\(name) has no Crossbit region header (version \(version))")
         }
         let layout: WireLayout
         switch base.load(fromByteOffset: 12, as: UInt32.self) {
         case 1: layout = .ilp32
         case 2: layout = .lp64
-        case let other: throw SharedRegionError(code: .notARegion, message: "\(name): unknown layout \(other) in its header")
+        case let other:
+            throw SharedRegionError(code: .notARegion, message: "\(name): unknown layout \(other) in its header")
         }
         let elementSize = Int(base.load(fromByteOffset: 16, as: UInt32.self))
         let count = base.load(fromByteOffset: 32, as: UInt64.self)

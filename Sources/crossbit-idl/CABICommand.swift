@@ -13,7 +13,8 @@ struct CABI: ParsableCommand {
 
     @OptionGroup var frontEnd: FrontEndArguments
 
-    @Option(help: "The C data model: ilp32 (gcc -m32 over rpcl --layout ilp32) or lp64 (gcc -m64 over rpcl --layout lp64).")
+    @Option(
+        help: "The C data model: ilp32 (gcc -m32 over rpcl --layout ilp32) or lp64 (gcc -m64 over rpcl --layout lp64).")
     var layout: WireLayout
 
     @Flag(help: "Print JSON instead of text.")
@@ -44,7 +45,9 @@ struct CABI: ParsableCommand {
         var text = ""
         for type in model.types {
             text += "\(type.kind) \(type.name)  size \(type.size)  align \(type.alignment)"
-            if let fingerprint = fingerprintText(fingerprints[type.name] ?? nil) { text += "  fingerprint \(fingerprint)" }
+            if let fingerprint = fingerprintText(fingerprints[type.name] ?? nil) {
+                text += "  fingerprint \(fingerprint)"
+            }
             text += type.holdsPointers ? "  holds pointers\n" : "\n"
             for member in type.members + (type.typedefShape.map { [$0] } ?? []) {
                 var line = "  \(member.offset)\t\(member.size)\t\(member.alignment)\t\(member.cType) \(member.name)"

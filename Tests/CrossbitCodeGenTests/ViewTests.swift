@@ -18,7 +18,9 @@ import Testing
 
     static let item = zip(
         zip(wideUnsigned, wideSigned, handle, Gen.int64(), Gen.int32(in: -128...127), Gen.int32(in: -32768...32767)),
-        zip(Gen.uint32(in: 0...255), Gen.uint32(in: 0...65535), Gen.int32(), Gen.uint32(), Gen.bool, Gen<S.SvState>.case),
+        zip(
+            Gen.uint32(in: 0...255), Gen.uint32(in: 0...65535), Gen.int32(), Gen.uint32(), Gen.bool,
+            Gen<S.SvState>.case),
         zip(Gen.double(in: -1e12...1e12), Gen.float(in: -1e6...1e6), wideSigned.array(of: 3), Gen.uint8().array(of: 6)),
         zip(inner, inner.array(of: 2), wideUnsigned, wideSigned, Gen.uint64(), Gen.int32(), Gen.uint32())
     ).map { a, b, c, d in
@@ -118,7 +120,9 @@ import Testing
             #expect(throws: Never.self) { try S.SvItemView(odd, layout: .ilp32) }
             let misaligned = #expect(throws: CViewError.self) { try S.SvItemView(odd, layout: .lp64) }
             #expect(misaligned?.code == .misaligned)
-            let array = #expect(throws: CViewError.self) { try CArrayView<S.SvItemView>(buffer, count: 3, layout: .lp64) }
+            let array = #expect(throws: CViewError.self) {
+                try CArrayView<S.SvItemView>(buffer, count: 3, layout: .lp64)
+            }
             #expect(array?.code == .bufferTooSmall)
         }
     }

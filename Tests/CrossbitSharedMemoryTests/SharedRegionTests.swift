@@ -110,7 +110,9 @@ import Glibc
         let garbage = Self.uniqueName()
         try Self.rawObject(garbage, Array(repeating: 0x41, count: 128))
         defer { shm_unlink(garbage) }
-        let noMagic = #expect(throws: SharedRegionError.self) { try SharedRegion.open(name: garbage, S.SvItemView.self) }
+        let noMagic = #expect(throws: SharedRegionError.self) {
+            try SharedRegion.open(name: garbage, S.SvItemView.self)
+        }
         #expect(noMagic?.code == .notARegion)
     }
 
@@ -119,7 +121,8 @@ import Glibc
         let region = try SharedRegion.create(name: name, S.SvItemView.self, count: 2)
         defer { try? region.unlink() }
         // What a broken writer might leave: a count far beyond the object's size.
-        (region.elements.baseAddress! - RegionHeader.size).storeBytes(of: UInt64(1000), toByteOffset: 32, as: UInt64.self)
+        let header = try #require(region.elements.baseAddress) - RegionHeader.size
+        header.storeBytes(of: UInt64(1000), toByteOffset: 32, as: UInt64.self)
         let error = #expect(throws: SharedRegionError.self) { try SharedRegion.open(name: name, S.SvItemView.self) }
         #expect(error?.code == .truncated)
     }

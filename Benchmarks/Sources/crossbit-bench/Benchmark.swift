@@ -35,7 +35,10 @@ struct BenchSettings {
             case "--runs":
                 guard let runs = Int(value), runs > 0 else { throw BenchFailure("--runs needs a positive number") }
                 self.runs = runs
-            default: throw BenchFailure("unknown option \(flag) (--repository DIR, --products DIR, --runs N, --output FILE, --sections N,M)")
+            default:
+                throw BenchFailure(
+                    "unknown option \(flag) (--repository DIR, --products DIR, --runs N, --output FILE, "
+                        + "--sections N,M)")
             }
         }
     }

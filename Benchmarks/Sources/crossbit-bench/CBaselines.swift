@@ -38,7 +38,8 @@ struct CBaselines {
             let path = "\(folder)/\(output)"
             let inputs = files.map { $0.hasSuffix("_xdr.c") || $0.hasSuffix("_svc.c") || $0.hasSuffix("_clnt.c") ? "\(folder)/\($0)" : "\(sources)/\($0)" }
             let defines = ["-DWIDE_T=\(wide)", "-DBENCH_BLOCK_FINGERPRINT=\(fingerprint)ULL"]
-            try runTool("/usr/bin/gcc", [bits, "-O2", "-w"] + defines + ["-I/usr/include/tirpc", "-I\(folder)", "-I\(sources)", "-o", path] + inputs + ["-ltirpc"])
+            let includes = ["-I/usr/include/tirpc", "-I\(folder)", "-I\(sources)"]
+            try runTool("/usr/bin/gcc", [bits, "-O2", "-w"] + defines + includes + ["-o", path] + inputs + ["-ltirpc"])
             return path
         }
         func peers(_ folder: String, wide: String, bits: String) throws -> Peers {
@@ -60,7 +61,8 @@ struct CBaselines {
     /// bench_block's fingerprint as `crossbit-idl cabi` prints it, for the C sides' region headers.
     private static func blockFingerprint(idl: String, crossbitIDL: String) throws -> String {
         let text = try runTool(crossbitIDL, ["cabi", "--layout", "ilp32", idl])
-        let words = text.split(separator: "\n").first { $0.hasPrefix("struct bench_block ") }?.split(separator: " ") ?? []
+        let line = text.split(separator: "\n").first { $0.hasPrefix("struct bench_block ") }
+        let words = line?.split(separator: " ") ?? []
         guard let index = words.firstIndex(of: "fingerprint"), index + 1 < words.count else {
             throw BenchFailure("crossbit-idl cabi printed no fingerprint for bench_block")
         }

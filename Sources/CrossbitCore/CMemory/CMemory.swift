@@ -119,7 +119,9 @@ public struct CMemory {
         throws(CViewError)
     {
         guard layout == .ilp32 else { return store(UInt64(value), at: offset) }
-        guard let narrow = UInt32(exactly: value) else { throw Self.doesNotFit(value, "an ILP32 \(type)", member: member) }
+        guard let narrow = UInt32(exactly: value) else {
+            throw Self.doesNotFit(value, "an ILP32 \(type)", member: member)
+        }
         store(narrow, at: offset)
     }
 
@@ -135,7 +137,9 @@ public struct CMemory {
         throws(CViewError)
     {
         guard layout == .ilp32 else { return store(Int64(value), at: offset) }
-        guard let narrow = Int32(exactly: value) else { throw Self.doesNotFit(value, "an ILP32 \(type)", member: member) }
+        guard let narrow = Int32(exactly: value) else {
+            throw Self.doesNotFit(value, "an ILP32 \(type)", member: member)
+        }
         store(narrow, at: offset)
     }
 

@@ -99,7 +99,8 @@ enum CStructViews {
         guard count >= 0, !overflow, let base = buffer.baseAddress, buffer.count >= needed else {
             throw CViewError(
                 code: .bufferTooSmall,
-                message: "\(count) × \(View.idlName) needs \(count) × \(size) bytes in \(layout), the buffer has \(buffer.count)")
+                message: "\(count) × \(View.idlName) needs \(count) × \(size) bytes in \(layout), "
+                    + "the buffer has \(buffer.count)")
         }
         guard UInt(bitPattern: base) % UInt(alignment) == 0 else {
             throw CViewError(

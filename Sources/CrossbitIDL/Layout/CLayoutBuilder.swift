@@ -84,7 +84,9 @@ struct CLayoutBuilder {
             typedefShape: nil, holdsPointers: members.contains(where: \.holdsPointers))
     }
 
-    private static func rounded(_ value: Int, to alignment: Int) -> Int { (value + alignment - 1) / alignment * alignment }
+    private static func rounded(_ value: Int, to alignment: Int) -> Int {
+        (value + alignment - 1) / alignment * alignment
+    }
 
     /// A declaration's size, alignment and storage (its offset is set by the caller).
     private mutating func member(_ declaration: Declaration, in type: String) throws(CLayoutProblem) -> CMemberLayout {
