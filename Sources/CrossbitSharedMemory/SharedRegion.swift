@@ -11,7 +11,7 @@ import Darwin
 /// one all-fixed-size IDL struct, laid out as the writer's C compiler lays it out,
 /// behind a ``RegionHeader``. A reader of the other width learns the layout
 /// from the header, checks the type's fingerprint, and reads the elements in
-/// place through a ``CArrayView`` in that layout.
+/// place through a `CArrayView` in that layout.
 ///
 /// Names travel over RPC as plain strings, so an unchanged rpcgen client can
 /// pass one. The mapping lasts as long as the value; ``unlink()`` removes the name.
