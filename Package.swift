@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "CrossbitTransport", targets: ["CrossbitTransport"]),
         .library(name: "CrossbitBrokerControl", targets: ["CrossbitBrokerControl"]),
         .library(name: "CrossbitELF", targets: ["CrossbitELF"]),
+        .library(name: "CrossbitSharedMemory", targets: ["CrossbitSharedMemory"]),
         .library(name: "CrossbitBroker", targets: ["CrossbitBroker"]),
         .library(name: "CrossbitDynamic", targets: ["CrossbitDynamic"]),
         .executable(name: "crossbit-idl", targets: ["crossbit-idl"]),
@@ -34,6 +35,8 @@ let package = Package(
         .target(name: "CrossbitCore"),
         // The IDL front end: lexer, preprocessor, parser, checker, layout model.
         .target(name: "CrossbitIDL", dependencies: ["CrossbitCore"]),
+        // Named shared regions (shm_open + mmap) of C structs, read through the generated views.
+        .target(name: "CrossbitSharedMemory", dependencies: ["CrossbitCore"]),
         // Code generation (Swift and RPC language) over the front end.
         .target(name: "CrossbitCodeGen", dependencies: ["CrossbitIDL"]),
         // libtirpc, found through pkg-config, and a small C shim over it.
@@ -112,6 +115,15 @@ let package = Package(
             path: "Examples/SwiftService64/Server",
             plugins: ["CrossbitIDLPlugin"]
         ),
+        .executableTarget(
+            name: "shm-server",
+            dependencies: [
+                "CrossbitCore", "CrossbitSharedMemory", "CrossbitTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/SharedMemory32/Server",
+            plugins: ["CrossbitIDLPlugin"]
+        ),
         .plugin(
             name: "CrossbitIDLPlugin",
             capability: .buildTool(),
@@ -147,6 +159,14 @@ let package = Package(
             dependencies: ["CrossbitCore", "CrossbitTransport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/CrossbitTestSupport",
             plugins: ["CrossbitIDLPlugin"]
+        ),
+        .testTarget(
+            name: "CrossbitSharedMemoryTests",
+            dependencies: [
+                "CrossbitCore", "CrossbitSharedMemory",
+            ],
+            // Generates the views of shared_views.x (a link to Tests/IDL) at build time.
+            plugins: [.plugin(name: "CrossbitIDLPlugin")]
         ),
         .testTarget(
             name: "CrossbitTransportTests",

@@ -16,6 +16,7 @@ let package = Package(
             dependencies: [
                 .product(name: "CrossbitCore", package: "crossbit"),
                 .product(name: "CrossbitTransport", package: "crossbit"),
+                .product(name: "CrossbitSharedMemory", package: "crossbit"),
             ],
             plugins: [.plugin(name: "CrossbitIDLPlugin", package: "crossbit")]
         )

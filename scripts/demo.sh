@@ -22,18 +22,20 @@ BIN=$("$SWIFT" build --show-bin-path "$@")
 export BIN
 make -s -C Examples/LegacyChecksum32 CROSSBIT_IDL="$BIN/crossbit-idl"
 make -s -C Examples/SwiftService64 CROSSBIT_IDL="$BIN/crossbit-idl"
+make -s -C Examples/SharedMemory32 CROSSBIT_IDL="$BIN/crossbit-idl"
 
 echo
 echo "== The processes of the demo, as their ELF headers say (Crossbit's ELFHeader):"
 "$BIN/checksum-client" --elf \
   "$BIN/crossbitd" "$BIN/checksum-client" "$BIN/probe-server" \
   Examples/LegacyChecksum32/build/checksum_server32 Examples/LegacyChecksum32/build/libcksum.so \
-  Examples/SwiftService64/build/probe_client32 | sed "s|$root/||; s|^|  |"
+  Examples/SwiftService64/build/probe_client32 \
+  "$BIN/shm-server" Examples/SharedMemory32/build/table_client32 | sed "s|$root/||; s|^|  |"
 
 bash scripts/run-examples.sh
 
 echo
-left=$(pgrep -f "$BIN/crossbitd|$BIN/probe-server|$root/Examples/LegacyChecksum32/build/checksum_server32" || true)
+left=$(pgrep -f "$BIN/crossbitd|$BIN/probe-server|$BIN/shm-server|$root/Examples/LegacyChecksum32/build/checksum_server32" || true)
 if [ -n "$left" ]; then
   echo "== FAILED: processes left behind: $left"
   exit 1

@@ -10,6 +10,7 @@ export BIN
 
 make -s -C "$root/Examples/LegacyChecksum32" CROSSBIT_IDL="$BIN/crossbit-idl"
 make -s -C "$root/Examples/SwiftService64" CROSSBIT_IDL="$BIN/crossbit-idl"
+make -s -C "$root/Examples/SharedMemory32" CROSSBIT_IDL="$BIN/crossbit-idl"
 
 echo
 echo "== Example 1 (Examples/LegacyChecksum32): a 64-bit Swift program calls a legacy 32-bit C library"
@@ -26,3 +27,6 @@ if ! (cd "$root/Examples/PluginExample" && ${SWIFT:-swift} build) >"$log" 2>&1; 
 fi
 rm -f "$log"
 "$(cd "$root/Examples/PluginExample" && ${SWIFT:-swift} build --show-bin-path)/PluginExample" | sed 's/^/  /'
+echo
+echo "== Example 4 (Examples/SharedMemory32): a 32-bit C program shares a table with a 64-bit Swift server"
+bash "$root/scripts/with-rpcbind.sh" bash "$root/Examples/SharedMemory32/run.sh"

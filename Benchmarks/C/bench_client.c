@@ -6,6 +6,11 @@
  *                           START_NS (CLOCK_MONOTONIC), counting starts then
  *                           (so that concurrent clients measure one window)
  *   payload CALLS BYTES     -> prints "<bytes moved> <nanoseconds>"
+ *   sink HANDOVERS BYTES    -> hands BYTES over per handover by SINK_PAYLOAD calls
+ *                           of at most 4 MiB; prints "<bytes handed over> <nanoseconds>"
+ *   region HANDOVERS BYTES  -> fills a shared region of bench_block once, then per
+ *                           handover updates each block's seq and calls READ_REGION
+ *                           with its name; prints "<bytes handed over> <nanoseconds>"
  * WIDE_T is the lowered size_t (-DWIDE_T=...).
  */
 #include <stdio.h>
@@ -17,6 +22,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include "crossbit_bench.h"
+#include "bench_region.h"
 
 static long long now_ns(void) {
     struct timespec ts;
@@ -51,6 +57,55 @@ static int small_call(CLIENT *clnt, int plain, unsigned i) {
     }
     WIDE_T *r = ping_wide_1((WIDE_T)i, clnt);
     return r == NULL || *r != (WIDE_T)i + 1;
+}
+
+/* `sink`: BYTES per handover as SINK_PAYLOAD calls of at most 4 MiB each. */
+static int sink(CLIENT *clnt, long long handovers, long long bytes) {
+    u_int chunk = bytes < BENCH_PAYLOAD_MAX ? (u_int)bytes : BENCH_PAYLOAD_MAX;
+    bench_payload p = { .bench_payload_len = chunk, .bench_payload_val = malloc(chunk) };
+    memset(p.bench_payload_val, 7, chunk);
+    long long start = now_ns();
+    for (long long i = 0; i < handovers; i++) {
+        for (long long sent = 0; sent < bytes; sent += chunk) {
+            u_int *r = sink_payload_1(p, clnt);
+            if (r == NULL || *r != chunk) { clnt_perror(clnt, "SINK_PAYLOAD"); return 1; }
+        }
+    }
+    printf("%lld %lld\n", bytes * handovers, now_ns() - start);
+    free(p.bench_payload_val);
+    return 0;
+}
+
+/* `region`: a region of BYTES of bench_block, filled once; per handover every
+ * block gets a new seq, the generation is bumped and READ_REGION reads it all. */
+static int region(CLIENT *clnt, long long handovers, long long bytes) {
+    char name[64];
+    snprintf(name, sizeof name, "/crossbit-bench-%d", (int)getpid());
+    uint64_t count = (uint64_t)bytes / sizeof(bench_block);
+    size_t size;
+    struct crossbit_region_header *header = map_region(name, count, &size);
+    if (header == NULL) { perror("region"); shm_unlink(name); return 1; }
+    bench_block *blocks = (bench_block *)((char *)header + header->data_offset);
+    for (uint64_t b = 0; b < count; b++) {
+        blocks[b].length = sizeof blocks[b].samples;
+        blocks[b].owner = (u_int)b;
+        blocks[b].stamp = 0x100000000LL + (long long)b;
+        memset(blocks[b].samples, 7, sizeof blocks[b].samples);
+    }
+    int failed = 0;
+    long long start = now_ns();
+    for (long long i = 0; i < handovers && !failed; i++) {
+        for (uint64_t b = 0; b < count; b++) blocks[b].seq = (u_int)i;
+        __atomic_add_fetch(&header->generation, 1, __ATOMIC_RELEASE);
+        char *argument = name;
+        u_quad_t *sum = read_region_1(argument, clnt);
+        if (sum == NULL || *sum != count * (uint64_t)(i + 7)) { clnt_perror(clnt, "READ_REGION"); failed = 1; }
+    }
+    long long elapsed = now_ns() - start;
+    munmap(header, size);
+    shm_unlink(name);
+    if (!failed) printf("%lld %lld\n", (long long)(count * sizeof(bench_block)) * handovers, elapsed);
+    return failed;
 }
 
 int main(int argc, char **argv) {
@@ -105,12 +160,17 @@ int main(int argc, char **argv) {
             xdr_free((xdrproc_t)xdr_bench_payload, (char *)r);
         }
         printf("%lld %lld\n", 2LL * bytes * n, now_ns() - start);
+    } else if (strcmp(mode, "sink") == 0) {
+        if (argc < used + 3 || sink(clnt, n, atoll(argv[used + 2]))) return 1;
+    } else if (strcmp(mode, "region") == 0) {
+        if (argc < used + 3 || region(clnt, n, atoll(argv[used + 2]))) return 1;
     } else {
         goto usage;
     }
     clnt_destroy(clnt);
     return 0;
 usage:
-    fprintf(stderr, "usage: %s tcp HOST PORT | unix PATH, then latency N [plain] | rate SECONDS [plain] [START_NS] | payload N BYTES\n", argv[0]);
+    fprintf(stderr, "usage: %s tcp HOST PORT | unix PATH, then latency N [plain] | rate SECONDS [plain] [START_NS]"
+            " | payload N BYTES | sink N BYTES | region N BYTES\n", argv[0]);
     return 2;
 }

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include "crossbit_bench.h"
+#include "bench_region.h"
 
 extern void crossbit_bench_1(struct svc_req *, SVCXPRT *);
 
@@ -36,6 +37,27 @@ bench_payload *echo_payload_1_svc(bench_payload value, struct svc_req *req) {
     static bench_payload result;
     (void)req;
     result = value;
+    return &result;
+}
+
+u_int *sink_payload_1_svc(bench_payload value, struct svc_req *req) {
+    static u_int result;
+    (void)req;
+    result = value.bench_payload_len;
+    return &result;
+}
+
+/* Reads a region of this program's own layout in place (0 when it cannot). */
+u_quad_t *read_region_1_svc(char *name, struct svc_req *req) {
+    static u_quad_t result;
+    size_t size;
+    (void)req;
+    result = 0;
+    struct crossbit_region_header *header = map_region(name, 0, &size);
+    if (header == NULL) return &result;
+    const bench_block *blocks = (const bench_block *)((const char *)header + header->data_offset);
+    for (uint64_t i = 0; i < header->count; i++) result += blocks[i].seq + (u_char)blocks[i].samples[0];
+    munmap(header, size);
     return &result;
 }
 

@@ -39,7 +39,9 @@ public enum SwiftGenerator {
         let symbols = try SwiftSymbols(modules: modules)
         var files: [GeneratedSwiftFile] = []
         for module in modules {
-            var printer = SwiftFilePrinter(specification: module.specification, symbols: symbols, options: options)
+            var printer = SwiftFilePrinter(
+                specification: module.specification, symbols: symbols, options: options,
+                cLayouts: (module.cLayout(.ilp32), module.cLayout(.lp64)))
             let base = SwiftSymbols.baseName(module.specification.file)
             files.append(GeneratedSwiftFile(name: base + ".xdr.swift", contents: try printer.print()))
         }

@@ -7,11 +7,16 @@ struct SwiftFilePrinter {
     let options: SwiftGeneratorOptions
     let namespace: String
     let codec: SwiftCodecEmitter
+    /// Plans the views of all-fixed-size structs over the file's C layouts.
+    let views: SwiftViewPlanner
     /// `public ` and the like, or nothing for internal.
     let access: String
     var code = SwiftCodeBuilder()
 
-    init(specification: Specification, symbols: SwiftSymbols, options: SwiftGeneratorOptions) {
+    init(
+        specification: Specification, symbols: SwiftSymbols, options: SwiftGeneratorOptions,
+        cLayouts: (ilp32: CLayoutModel, lp64: CLayoutModel)
+    ) {
         self.specification = specification
         self.options = options
         namespace = SwiftSymbols.namespace(forFile: specification.file)
@@ -19,6 +24,7 @@ struct SwiftFilePrinter {
         symbols.currentNamespace = namespace
         self.symbols = symbols
         codec = SwiftCodecEmitter(symbols: symbols)
+        views = SwiftViewPlanner(symbols: symbols, codec: codec, ilp32: cLayouts.ilp32, lp64: cLayouts.lp64)
         access = options.accessLevel == .internal ? "" : options.accessLevel.rawValue + " "
     }
 
@@ -230,6 +236,7 @@ struct SwiftFilePrinter {
                 }
             }
         }
+        if let plan = views.plan(structure.name) { try printView(plan) }
     }
 
     // MARK: IDL spelling for documentation

@@ -7,7 +7,7 @@ struct CrossbitIDLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crossbit-idl",
         abstract: "Check Crossbit IDL (.x) files and generate code from them.",
-        subcommands: [Check.self, Layout.self, RPCL.self, SwiftCommand.self])
+        subcommands: [Check.self, Layout.self, CABI.self, RPCL.self, SwiftCommand.self])
 }
 
 /// Options every subcommand that reads IDL shares.
@@ -41,6 +41,13 @@ struct FrontEndArguments: ParsableArguments {
             return nil
         }
     }
+}
+
+/// Prints a report as stable, readable JSON (sorted keys), as `layout --json` and `cabi --json` do.
+func printJSON(_ report: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(report), as: UTF8.self))
 }
 
 func printError(_ text: String) {

@@ -18,10 +18,7 @@ struct Layout: ParsableCommand {
     func run() throws {
         guard let module = frontEnd.load(file) else { throw ExitCode.failure }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let data = try encoder.encode(LayoutReport(module.layout))
-            print(String(decoding: data, as: UTF8.self))
+            try printJSON(LayoutReport(module.layout))
         } else {
             print(Self.table(module.layout), terminator: "")
         }

@@ -47,6 +47,28 @@ struct CommandTests {
         #expect(output.output.contains("sample_widths    struct   44        76        size, offset"))
     }
 
+    @Test("cabi: both C layouts as text and JSON, with fingerprints; a bad layout is a usage error")
+    func cabi() async throws {
+        let text = try await runTool(tool, ["cabi", "--layout", "ilp32", sample], expectSuccess: false)
+        #expect(text.status == 0)
+        #expect(text.output.contains("struct sample_resource  size 52  align 4  fingerprint 0x"))
+        #expect(text.output.contains("  36\t8\t4\tu_quad_t wide\n"))
+        #expect(text.output.contains("  8\t4\t4\tsample_node * next\t(pointer)\n"))
+        let output = try await runTool(tool, ["cabi", "--layout", "lp64", "--json", sample], expectSuccess: false)
+        #expect(output.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(output.output.utf8)) as? [String: Any])
+        #expect(json["layout"] as? String == "lp64")
+        let types = try #require(json["types"] as? [[String: Any]])
+        let resource = try #require(types.first { $0["name"] as? String == "sample_resource" })
+        #expect(resource["size"] as? Int == 88 && resource["alignment"] as? Int == 8)
+        #expect(resource["holdsPointers"] as? Bool == false)
+        let batch = try #require(types.first { $0["name"] as? String == "sample_batch" })
+        let members = try #require(batch["members"] as? [[String: Any]])
+        #expect(members.map { $0["pointer"] as? Bool } == [true, true, true, false, true, true])
+        let bad = try await runTool(tool, ["cabi", "--layout", "lp32", sample], expectSuccess: false)
+        #expect(bad.status == 64)
+    }
+
     @Test("rpcl prints what the library prints, to stdout or a file")
     func rpcl() async throws {
         let module = try IDLFrontEnd.load(path: sample)

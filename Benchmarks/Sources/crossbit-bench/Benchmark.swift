@@ -11,6 +11,8 @@ struct BenchSettings {
     var runs = 5
     /// The file the table is written to.
     var output: String
+    /// The sections to run (`--sections 5,7`), nil for all.
+    var sections: Set<Int>?
     /// This executable, started again for the Swift server and client processes.
     let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
 
@@ -26,10 +28,17 @@ struct BenchSettings {
             case "--repository": repository = value
             case "--products": products = value
             case "--output": output = value
+            case "--sections":
+                let numbers = value.split(separator: ",").compactMap { Int($0) }
+                guard !numbers.isEmpty else { throw BenchFailure("--sections needs numbers like 5,7") }
+                sections = Set(numbers)
             case "--runs":
                 guard let runs = Int(value), runs > 0 else { throw BenchFailure("--runs needs a positive number") }
                 self.runs = runs
-            default: throw BenchFailure("unknown option \(flag) (--repository DIR, --products DIR, --runs N, --output FILE)")
+            default:
+                throw BenchFailure(
+                    "unknown option \(flag) (--repository DIR, --products DIR, --runs N, --output FILE, "
+                        + "--sections N,M)")
             }
         }
     }
@@ -53,7 +62,7 @@ struct Benchmark {
     let settings: BenchSettings
     let c: CBaselines
     let temporary: String
-    private(set) var rows: [Row] = []
+    var rows: [Row] = []
 
     init(settings: BenchSettings, temporary: String) throws {
         self.settings = settings
@@ -63,10 +72,13 @@ struct Benchmark {
     }
 
     mutating func runAll() {
-        codecRows()
-        latencyRows(oneCPU: false)
-        brokerRows()
-        oneCPURows()
+        let sections = settings.sections
+        let wanted = { (section: Int) in sections?.contains(section) ?? true }
+        if wanted(1) { codecRows() }
+        if wanted(2) { latencyRows(oneCPU: false) }
+        if wanted(3) || wanted(4) || wanted(5) || wanted(6) { brokerRows() }
+        if wanted(2) || wanted(3) { oneCPURows() }
+        if wanted(7) { sharedRegionRows() }
         // Each section's rows next to the others of their number, in the order they were measured.
         func section(_ row: Row) -> Int { Int(row.name.prefix { $0 != " " }) ?? 0 }
         rows = rows.enumerated().sorted { (section($0.element), $0.offset) < (section($1.element), $1.offset) }.map(\.element)
@@ -171,7 +183,7 @@ struct Benchmark {
         var clientArguments: [String]
     }
 
-    private func startSwiftServer(_ transport: String, name: String) throws -> Server {
+    func startSwiftServer(_ transport: String, name: String) throws -> Server {
         let child = try Child(settings.executable, ["serve", transport, transport == "tcp" ? "0" : "\(temporary)/\(name)", "lp64"], name: "swift server")
         let line = try child.waitForLine(containing: "READY")
         let address = String(line.dropFirst("READY ".count))
@@ -181,7 +193,7 @@ struct Benchmark {
         return Server(child: child, clientArguments: ["unix", "\(temporary)/\(name)"])
     }
 
-    private func startCServer(_ executable: String, _ transport: String, name: String) throws -> Server {
+    func startCServer(_ executable: String, _ transport: String, name: String) throws -> Server {
         let child = try Child(executable, [transport, transport == "tcp" ? "0" : "\(temporary)/\(name)"], name: "C server")
         let line = try child.waitForLine(containing: "READY")
         let place = String(line.dropFirst("READY ".count))
@@ -279,7 +291,7 @@ struct Benchmark {
     }
 
     /// A broker (ILP32 endpoint, TCP) routing the bench program to `server` (LP64, TCP or unix socket).
-    private func startBroker(routingTo server: Server) throws -> Server {
+    func startBroker(routingTo server: Server) throws -> Server {
         let crossbitd = settings.products + "/crossbitd"
         guard FileManager.default.isExecutableFile(atPath: crossbitd) else { throw BenchFailure("no \(crossbitd)") }
         let url = server.clientArguments[0] == "tcp" ? "tcp://127.0.0.1:\(server.clientArguments[2])" : "unix://\(server.clientArguments[1])"

@@ -33,10 +33,13 @@ struct CBaselines {
             }
             return folder
         }
+        let fingerprint = try blockFingerprint(idl: idl, crossbitIDL: crossbitIDL)
         func compile(_ folder: String, _ output: String, _ files: [String], wide: String, bits: String) throws -> String {
             let path = "\(folder)/\(output)"
             let inputs = files.map { $0.hasSuffix("_xdr.c") || $0.hasSuffix("_svc.c") || $0.hasSuffix("_clnt.c") ? "\(folder)/\($0)" : "\(sources)/\($0)" }
-            try runTool("/usr/bin/gcc", [bits, "-O2", "-w", "-DWIDE_T=\(wide)", "-I/usr/include/tirpc", "-I\(folder)", "-o", path] + inputs + ["-ltirpc"])
+            let defines = ["-DWIDE_T=\(wide)", "-DBENCH_BLOCK_FINGERPRINT=\(fingerprint)ULL"]
+            let includes = ["-I/usr/include/tirpc", "-I\(folder)", "-I\(sources)"]
+            try runTool("/usr/bin/gcc", [bits, "-O2", "-w"] + defines + includes + ["-o", path] + inputs + ["-ltirpc"])
             return path
         }
         func peers(_ folder: String, wide: String, bits: String) throws -> Peers {
@@ -53,5 +56,16 @@ struct CBaselines {
             lp64: try peers(lp64Folder, wide: "u_quad_t", bits: "-m64"),
             ilp32: try peers(ilp32Folder, wide: "u_int", bits: "-m32"),
             relay: try compile(directory, "bench_relay", ["bench_relay.c"], wide: "u_int", bits: "-m64"))
+    }
+
+    /// bench_block's fingerprint as `crossbit-idl cabi` prints it, for the C sides' region headers.
+    private static func blockFingerprint(idl: String, crossbitIDL: String) throws -> String {
+        let text = try runTool(crossbitIDL, ["cabi", "--layout", "ilp32", idl])
+        let line = text.split(separator: "\n").first { $0.hasPrefix("struct bench_block ") }
+        let words = line?.split(separator: " ") ?? []
+        guard let index = words.firstIndex(of: "fingerprint"), index + 1 < words.count else {
+            throw BenchFailure("crossbit-idl cabi printed no fingerprint for bench_block")
+        }
+        return String(words[index + 1])
     }
 }

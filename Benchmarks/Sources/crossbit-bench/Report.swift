@@ -114,7 +114,7 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
 
         \(table)
 
-        Ratios are Crossbit ÷ C (broker ÷ direct for rows 3–5), the median of the ratios of paired runs (each Crossbit
+        Ratios are Crossbit ÷ C (broker ÷ direct for rows 3–5, shared region ÷ RPC for rows 7), the median of the ratios of paired runs (each Crossbit
         run next to a C run); "ok" means the target is met, "short" that it is not.
 
         ## How each row is measured
@@ -147,6 +147,13 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
            argument plus result.
         6. **Resident memory**: `VmRSS` of `crossbitd` from `/proc/PID/status` after start, before any call (idle), and
            the highest value sampled every 50 ms during the 32-client runs.
+        7. **Shared regions** (docs/shared-memory.md): the 32-bit C client hands 1 MiB (16 handovers per run) or 64 MiB
+           (2 per run) of 4096-byte `bench_block`s to the 64-bit Swift server. Shared region: per handover it writes
+           every block's `seq`, bumps the region's generation and calls `READ_REGION(name)` through the broker; the
+           server maps the region, checks its header and reads every block in place through the ILP32 view (header
+           members and samples) and answers a sum the client checks. Against it, the same bytes as `SINK_PAYLOAD`
+           calls of at most 4 MiB (`BENCH_PAYLOAD_MAX`) through the broker to the Swift server, and straight to the
+           32-bit C server. MB/s of bytes handed over; ratios are shared region ÷ the other way.
 
         The machine is small (2 cores for up to 34 processes in row 4) and virtual: a ping-pong's latency jumps between
         two levels depending on whether its two processes share a vCPU (about 15 µs per TCP call C↔C) or not (about

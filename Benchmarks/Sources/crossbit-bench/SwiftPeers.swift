@@ -1,5 +1,7 @@
 import CrossbitCore
+import CrossbitSharedMemory
 import CrossbitTransport
+import Synchronization
 import Foundation
 
 /// The Swift side of the codec rows: the same values as Benchmarks/C/bench_codec.c,
@@ -84,6 +86,41 @@ struct BenchService: CrossbitBench.CrossbitBenchV1Service {
     func pingWide(_ argument: UInt, context: RPCCallContext) async throws -> UInt { argument &+ 1 }
     func pingPlain(_ argument: UInt32, context: RPCCallContext) async throws -> UInt32 { argument &+ 1 }
     func echoPayload(_ argument: CrossbitBench.BenchPayload, context: RPCCallContext) async throws -> CrossbitBench.BenchPayload { argument }
+    func sinkPayload(_ argument: CrossbitBench.BenchPayload, context: RPCCallContext) async throws -> UInt32 {
+        UInt32(argument.count)
+    }
+
+    let regions = RegionCache()
+
+    /// Maps the region (or keeps the mapping of the last call while the name still
+    /// names it), checks its header against bench_block, and reads every block in
+    /// place in the writer's layout (its header members and its samples).
+    func readRegion(_ name: String, context: RPCCallContext) async throws -> UInt64 {
+        let region = try regions.region(name)
+        var sum: UInt64 = 0
+        for block in try region.view(CrossbitBench.BenchBlockView.self) {
+            let samples = try block.samples()
+            guard try block.length() == UInt(samples.count), try block.stamp() >= 0x1_0000_0000 else {
+                throw BenchFailure("block \(try block.owner()) of \(name) is not what bench_client wrote")
+            }
+            sum &+= UInt64(try block.seq()) &+ UInt64(samples[0])
+        }
+        return sum
+    }
+}
+
+/// The region of the last READ_REGION call, kept mapped: a writer hands over
+/// many times through one region, and mapping 1 MiB costs some 130 µs of
+/// page-table work on this machine each time (as much as the call itself).
+final class RegionCache: Sendable {
+    private let last = Mutex<SharedRegion?>(nil)
+
+    func region(_ name: String) throws -> SharedRegion {
+        if let known = last.withLock({ $0 }), known.name == name, try known.isCurrent() { return known }
+        let region = try SharedRegion.open(name: name, CrossbitBench.BenchBlockView.self)
+        last.withLock { $0 = region }
+        return region
+    }
 }
 
 /// `crossbit-bench serve tcp PORT|unix PATH [LAYOUT]`: serves until SIGTERM; prints
