@@ -46,31 +46,42 @@ struct Crossbitd: AsyncParsableCommand {
     @Flag(name: .long, help: "Let registered routes lead to other hosts (by default: unix sockets and loopback only).")
     var allowRemoteTargets = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "text (one line per message) or json (one object per line, for journald and log shippers).",
+        valueName: "FORMAT"))
+    var logFormat: LogFormat = .text
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Check a configuration file and its IDL (with the other flags added), print a summary and exit: 0 when usable, 2 when not.",
+        valueName: "FILE"))
+    var checkConfig: String?
+
     func run() async throws {
         // A peer that goes away must cost a failed write, not the daemon.
         signal(SIGPIPE, SIG_IGN)
+        if let checkConfig { Self.check(checkConfig, with: self) }
         let configuration: BrokerConfiguration
         do {
-            let control = try ControlPolicy(
-                allowUsers: controlAllowUid, allowGroups: controlAllowGid, allowRemoteTargets: allowRemoteTargets)
-            configuration = try BrokerConfiguration(
-                file: config, idl: idl, listen: listen, route: route, rpcbind: rpcbind, logLevel: logLevel, exec: exec,
-                control: control)
+            configuration = try readConfiguration(file: config)
         } catch {
             Self.fail(error)
         }
         let level = configuration.logLevel ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let format = logFormat
+        LoggingSystem.bootstrap { label in format.handler(label: label, level: level) }
         let logger = Logger(label: "crossbitd")
         let broker: Broker
         do {
-            broker = try Broker(configuration: configuration, logger: logger)
+            let notifier = try SystemdNotifier.fromEnvironment(logger: logger)
+            // SIGHUP reads the same file with the same flags again.
+            let options = self
+            broker = try Broker(configuration: configuration, logger: logger, notifier: notifier) {
+                () throws(ConfigurationError) in try options.readConfiguration(file: options.config)
+            }
+        } catch let error as NotifyError {
+            Self.fail(ConfigurationError(error.message))
         } catch {
-            Self.fail(error)
+            Self.fail(error as? ConfigurationError ?? ConfigurationError("\(error)"))
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -80,6 +91,28 @@ struct Crossbitd: AsyncParsableCommand {
             )
         )
         try await group.run()
+    }
+
+    /// The configuration file `file` (if any) with the command line's flags added, validated.
+    func readConfiguration(file: String?) throws(ConfigurationError) -> BrokerConfiguration {
+        let control = try ControlPolicy(
+            allowUsers: controlAllowUid, allowGroups: controlAllowGid, allowRemoteTargets: allowRemoteTargets)
+        return try BrokerConfiguration(
+            file: file, idl: idl, listen: listen, route: route, rpcbind: rpcbind, logLevel: logLevel, exec: exec,
+            control: control)
+    }
+
+    /// `--check-config`: reads `file` and its IDL as a start or a reload
+    /// would, prints one line, and exits 0, or 2 with the error.
+    private static func check(_ file: String, with options: Crossbitd) -> Never {
+        do {
+            let configuration = try options.readConfiguration(file: file)
+            let routing = try ConfiguredRouting(configuration)
+            print("crossbitd: \(file): ok: \(configuration.listeners.count) endpoint(s), \(routing.summary)")
+            Foundation.exit(0)
+        } catch {
+            fail(error)
+        }
     }
 
     /// A configuration the broker cannot start with: the message, then exit 2.

@@ -194,6 +194,15 @@ final class ActivatedServer: Sendable {
         await process.stop()
     }
 
+    /// Stops the server once the calls that started on it have finished:
+    /// a reload removed or changed its route.
+    func retire() async {
+        while state.withLock({ $0.callsInFlight > 0 }) {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        await shutDown()
+    }
+
     /// Stops the server, if it runs, and refuses to start it again.
     func shutDown() async {
         let (process, start) = state.withLock { state in

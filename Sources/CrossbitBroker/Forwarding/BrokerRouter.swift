@@ -5,21 +5,15 @@ import Logging
 /// (program, version), converts the arguments from the caller's layout to
 /// the server's, forwards them, and converts the result back.
 final class BrokerRouter: RPCCompletionRouter {
+    /// Read once per call: the call finishes on the routing it started on.
     let routes: RouteTable
-    let catalog: IDLCatalog
     let forwarder: Forwarder
-    let activator: Activator
     let metrics: BrokerMetrics
     let logger: Logger
 
-    init(
-        routes: RouteTable, catalog: IDLCatalog, forwarder: Forwarder, activator: Activator, metrics: BrokerMetrics,
-        logger: Logger
-    ) {
+    init(routes: RouteTable, forwarder: Forwarder, metrics: BrokerMetrics, logger: Logger) {
         self.routes = routes
-        self.catalog = catalog
         self.forwarder = forwarder
-        self.activator = activator
         self.metrics = metrics
         self.logger = logger
     }
@@ -74,8 +68,9 @@ final class BrokerRouter: RPCCompletionRouter {
         _ procedure: ProcedureID, _ arguments: [UInt8], _ context: RPCCallContext
     ) throws(RPCError) -> Forwarding {
         let start = ContinuousClock.now
+        let routing = routes.current
         let route: ServerRoute
-        switch routes.lookup(program: procedure.program, version: procedure.version) {
+        switch routing.lookup(program: procedure.program, version: procedure.version) {
         case .found(let found):
             route = found
         case .programUnavailable:
@@ -87,7 +82,7 @@ final class BrokerRouter: RPCCompletionRouter {
             error.supportedVersions = low...high
             throw error
         }
-        let plan = catalog.plan(program: procedure.program, version: procedure.version, procedure: procedure.procedure)
+        let plan = routing.catalog.plan(program: procedure.program, version: procedure.version, procedure: procedure.procedure)
         guard let plan else {
             logger.notice("unknown procedure: PROC_UNAVAIL", metadata: ["call": "\(procedure)"])
             throw failure(.procedureUnavailable, "procedure \(procedure) is not in the IDL", .procedureUnavailable)
@@ -100,7 +95,7 @@ final class BrokerRouter: RPCCompletionRouter {
             "from": "\(context.layout)", "to": "\(route.layout)@\(route.url)", "converted": "\(converts)",
         ])
         return Forwarding(
-            procedure: procedure, route: route, activated: activator.server(for: route), plan: plan,
+            procedure: procedure, route: route, activated: routing.activator.server(for: route), plan: plan,
             callerLayout: context.layout, converts: converts,
             arguments: call, receivedCount: arguments.count, start: start)
     }

@@ -1,0 +1,69 @@
+import CrossbitCore
+import Logging
+
+/// What a configuration routes: the IDL catalog, the configured routes
+/// resolved through it, and the executables of the activated ones. Built at
+/// start, on every reload and by `crossbitd --check-config`, so the three
+/// check a configuration the same way; building it binds nothing.
+public struct ConfiguredRouting: Sendable {
+    public let catalog: IDLCatalog
+    public let routes: [ServerRoute]
+    let activations: [(ServerRoute, BrokerConfiguration.Activation)]
+
+    /// Validates `configuration`, reads its IDL and resolves its routes.
+    public init(_ configuration: BrokerConfiguration) throws(ConfigurationError) {
+        try configuration.validate()
+        let catalog = try IDLCatalog(paths: configuration.idlPaths)
+        let resolved = try configuration.routes.map { route throws(ConfigurationError) in
+            try Self.resolve(route, in: catalog)
+        }
+        self.catalog = catalog
+        routes = resolved
+        activations = zip(resolved, configuration.routes).compactMap { route, configured in
+            configured.activation.map { (route, $0) }
+        }
+    }
+
+    /// A configured route with its program and version resolved through the IDL.
+    static func resolve(_ route: BrokerConfiguration.Route, in catalog: IDLCatalog) throws(ConfigurationError) -> ServerRoute {
+        guard let program = catalog.programNumber(route.program) else {
+            throw ConfigurationError("route \(route): no loaded IDL defines a program named '\(route.program)'")
+        }
+        guard let version = catalog.versionNumber(route.version, program: program) else {
+            throw ConfigurationError("route \(route): program \(route.program) has no version named '\(route.version)'")
+        }
+        guard catalog.defines(program: program, version: version) else {
+            throw ConfigurationError(
+                "route \(route): no IDL loaded for program \(program) version \(version): give its .x file with --idl")
+        }
+        return ServerRoute(
+            program: program, version: version, layout: route.layout, url: route.url, origin: .configuration,
+            policy: RoutePolicy(access: route.access, checks: route.checks, trailingBytes: route.trailingBytes))
+    }
+
+    /// One line saying what the configuration holds, for `--check-config` and reload logs.
+    public var summary: String {
+        "\(routes.count) route(s), \(activations.count) activated, \(catalog.programVersionCount) program version(s) in the IDL"
+    }
+
+    /// The routing of these routes and the run-time registrations of
+    /// `previous` that no configured route now takes (each one that is
+    /// taken is passed to `displaced`). Activated servers of `previous`
+    /// whose route and executable are unchanged are kept.
+    func routing(
+        replacing previous: Routing?, logger: Logger, displaced: (ServerRoute) -> Void = { _ in }
+    ) -> Routing {
+        let configured = Set(routes.map { programVersionKey($0.program, $0.version) })
+        let registered = (previous?.all ?? []).filter { $0.origin == .registered }
+        var kept: [ServerRoute] = []
+        for route in registered {
+            if configured.contains(programVersionKey(route.program, route.version)) {
+                displaced(route)
+            } else {
+                kept.append(route)
+            }
+        }
+        let activator = Activator(activations, reusing: previous?.activator, logger: logger)
+        return Routing(catalog: catalog, routes: routes + kept, activator: activator)
+    }
+}
