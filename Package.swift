@@ -153,7 +153,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CrossbitBrokerTests",
-            dependencies: ["CrossbitBroker", "CrossbitCore", "CrossbitIDL", "CrossbitTransport", "CrossbitTestSupport"],
+            dependencies: [
+                "CrossbitBroker", "CrossbitCore", "CrossbitIDL", "CrossbitTransport", "CrossbitTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             plugins: ["CrossbitIDLPlugin"]
         ),
     ]

@@ -121,7 +121,8 @@ extension Broker {
                 logger.warning("endpoint \(listener.url) listens on every interface\(open)")
             }
             if case .unix = listener.url, listener.socketPermissions.mode & 0o002 != 0 {
-                logger.warning("endpoint \(listener.url) is writable by every local user (mode \(String(listener.socketPermissions.mode, radix: 8)))")
+                let mode = String(listener.socketPermissions.mode, radix: 8)
+                logger.warning("endpoint \(listener.url) is writable by every local user (mode \(mode))")
             }
         }
     }

@@ -34,7 +34,9 @@ extension Broker {
         }
         guard let replacement else { return }
         for route in displaced {
-            logger.warning("reload: the configuration now routes \(route.program).\(route.version); the route registered at run time is dropped", metadata: ["dropped": "\(route)"])
+            logger.warning(
+                "reload: a configured route takes \(route.program).\(route.version); the registered one is dropped",
+                metadata: ["dropped": "\(route)"])
         }
         for server in previous.activator.retired(by: replacement.activator) {
             retiring.withLock { $0.append(Task { await server.retire() }) }
@@ -68,6 +70,7 @@ extension Broker {
         if old.callTimeout != new.callTimeout { changed.append("call-timeout") }
         if old.logLevel != new.logLevel { changed.append("log-level") }
         guard !changed.isEmpty else { return }
-        logger.warning("reload: \(changed.joined(separator: ", ")) changed; that needs a restart of crossbitd, and the running values stay")
+        let names = changed.joined(separator: ", ")
+        logger.warning("reload: \(names) changed; that needs a restart of crossbitd, and the running values stay")
     }
 }

@@ -59,9 +59,8 @@ struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         case AF_INET6: (offset, count) = (MemoryLayout<sockaddr_in6>.offset(of: \.sin6_addr)!, 16)
         default: return .unknown
         }
-        guard bytes.count >= offset + count, let address = IPAddress(bytes: Array(bytes[offset..<offset + count])) else {
-            return .unknown
-        }
+        guard bytes.count >= offset + count else { return .unknown }
+        guard let address = IPAddress(bytes: Array(bytes[offset..<offset + count])) else { return .unknown }
         return .network(address, port: port)
     }
 
@@ -200,7 +199,8 @@ enum Socket {
         }
         guard chmod(path, mode_t(permissions.mode)) == 0 else {
             let mode = String(permissions.mode, radix: 8)
-            throw RPCError(code: .transportFailure, message: "cannot set the mode of \(path) to 0\(mode): \(errnoText())")
+            throw RPCError(
+                code: .transportFailure, message: "cannot set the mode of \(path) to 0\(mode): \(errnoText())")
         }
     }
 }

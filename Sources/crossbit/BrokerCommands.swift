@@ -88,8 +88,8 @@ struct List: AsyncParsableCommand {
         lines.append("""
             \(routes.count) routes, \(stats.serversRunning) servers running; \(stats.calls) calls, \(stats.errors) errors, \
             \(stats.conversions) conversions, \(stats.narrowingFailures) narrowing failures; up \(stats.uptimeSeconds) s
-            denied: \(stats.controlDenials) route changes, \(stats.callDenials) calls; \(stats.invalidMessages) invalid \
-            messages; \(stats.trailingBytesIgnored) with trailing bytes ignored
+            denied: \(stats.controlDenials) route changes, \(stats.callDenials) calls; \
+            \(stats.invalidMessages) invalid messages; \(stats.trailingBytesIgnored) with trailing bytes ignored
             """)
         return lines.joined(separator: "\n")
     }

@@ -28,7 +28,10 @@ struct Call: AsyncParsableCommand {
     @Flag(help: "Print the result on one line.")
     var compact = false
 
-    @Flag(help: "Fail when the reply has bytes after the result (by default they are ignored, as rpcgen clients do, and a note says how many).")
+    @Flag(help: """
+        Fail when the reply has bytes after the result (by default they are ignored, as rpcgen clients do, \
+        and a note says how many).
+        """)
     var refuseTrailingBytes = false
 
     @OptionGroup var connection: ConnectionOptions

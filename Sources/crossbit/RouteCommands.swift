@@ -71,6 +71,8 @@ private func printAnswer(
     } catch let error as RPCError {
         throw Failure.call(error)
     }
-    guard reply.status == .ok else { throw Failure(message: "\(reply.status): \(reply.message)", status: Failure.callStatus) }
+    guard reply.status == .ok else {
+        throw Failure(message: "\(reply.status): \(reply.message)", status: Failure.callStatus)
+    }
     print(reply.message)
 }

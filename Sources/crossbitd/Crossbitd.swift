@@ -52,7 +52,8 @@ struct Crossbitd: AsyncParsableCommand {
     var logFormat: LogFormat = .text
 
     @Option(name: .long, help: ArgumentHelp(
-        "Check a configuration file and its IDL (with the other flags added), print a summary and exit: 0 when usable, 2 when not.",
+        "Check a configuration file and its IDL (with the other flags added), print a summary and exit: "
+            + "0 when usable, 2 when not.",
         valueName: "FILE"))
     var checkConfig: String?
 

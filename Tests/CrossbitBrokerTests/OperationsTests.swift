@@ -3,6 +3,7 @@ import CrossbitCore
 import CrossbitTestSupport
 import CrossbitTransport
 import Foundation
+import Logging
 import Synchronization
 import Testing
 
@@ -14,7 +15,9 @@ struct OperationsTests {
         Sample.CrossbitSampleV1Dispatcher(service: SampleService(observations: observations))
     }
 
-    @Test("READY=1 comes once a call succeeds, WATCHDOG=1 while it runs, STOPPING=1 on SIGTERM", arguments: [false, true])
+    @Test(
+        "READY=1 comes once a call succeeds, WATCHDOG=1 while it runs, STOPPING=1 on SIGTERM",
+        arguments: [false, true])
     func notifiesSystemd(abstractSocket: Bool) async throws {
         let notify = try NotifySocket(abstract: abstractSocket)
         let socket = try Paths.temporaryDirectory("notify-broker").path + "/broker.sock"
@@ -51,7 +54,8 @@ struct OperationsTests {
         }
         #expect(throws: NotifyError.self) { try SystemdNotifier.socketAddress("relative/notify.sock") }
         #expect(throws: NotifyError.self) { try SystemdNotifier.socketAddress("@") }
-        #expect(throws: NotifyError.self) { try SystemdNotifier.socketAddress("/" + String(repeating: "x", count: 200)) }
+        let long = "/" + String(repeating: "x", count: 200)
+        #expect(throws: NotifyError.self) { try SystemdNotifier.socketAddress(long) }
     }
 
     /// A configuration file: an lp64 endpoint on `socket`, the sample program routed to `sample`,
@@ -84,21 +88,23 @@ struct OperationsTests {
         return text
     }
 
-    @Test("16 clients call through 20 reloads without a failure; the last reload's routes are used; a broken file is refused")
+    @Test("16 clients call through 20 reloads, none fails; the last reload's routes are used; a broken file is refused")
     func reloadsWithoutDroppingCalls() async throws {
         let first = Observations(), second = Observations()
         let directory = try Paths.temporaryDirectory("reload").path
         let socket = directory + "/broker.sock", file = directory + "/crossbitd.toml"
         try await withSwiftServer([sampleServer(first)]) { serverA in
-            try await withSwiftServer([sampleServer(second), BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService())]) { serverB in
-                try configuration(socket: socket, sample: serverA).write(toFile: file, atomically: true, encoding: .utf8)
+            let services = [sampleServer(second), BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService())]
+            try await withSwiftServer(services) { serverB in
+                let start = configuration(socket: socket, sample: serverA)
+                try start.write(toFile: file, atomically: true, encoding: .utf8)
                 try await withDaemon(["--config", file]) { daemon in
                     let load = CallLoad(clients: 16, socket: socket)
                     let running = Task { try await load.run() }
                     for reload in 1...20 {
                         let final = reload == 20
-                        let text = configuration(
-                            socket: socket, sample: reload.isMultiple(of: 2) ? serverB : serverA, test: final ? serverB : nil)
+                        let sample = reload.isMultiple(of: 2) ? serverB : serverA
+                        let text = configuration(socket: socket, sample: sample, test: final ? serverB : nil)
                         try text.write(toFile: file, atomically: true, encoding: .utf8)
                         daemon.process.kill(SIGHUP)
                         #expect(await daemon.process.count(of: "reloaded:", atLeast: reload) == reload)
@@ -115,11 +121,44 @@ struct OperationsTests {
                     let client = SampleClient(transport: try RPCClient(address: .unix(path: socket), layout: .lp64))
                     #expect(try await client.echoSize(0xFEED_B0B) == 0xFEED_B0B)
                     #expect(second.sizes.contains(0xFEED_B0B) && !first.sizes.contains(0xFEED_B0B))
-                    let test = BrokerTest.BrokerTestV1Client(transport: try RPCClient(address: .unix(path: socket), layout: .lp64))
+                    let transport = try RPCClient(address: .unix(path: socket), layout: .lp64)
+                    let test = BrokerTest.BrokerTestV1Client(transport: transport)
                     #expect(try await test.echo(42) == 42)
                 }
             }
         }
+    }
+
+    @Test("a reload keeps the routes registered at run time, unless a configured route now takes their program")
+    func reloadKeepsRegisteredRoutes() throws {
+        let listener = BrokerConfiguration.Listener(layout: .lp64, url: .unix(path: "/tmp/unused.sock"))
+        let sample = BrokerConfiguration.Route(
+            program: .name("CROSSBIT_SAMPLE"), version: .number(1), layout: .lp64,
+            url: .tcp(host: "127.0.0.1", port: 7100))
+        var configuration = BrokerConfiguration(
+            idlPaths: [Paths.sampleIDL, Paths.testIDL], listeners: [listener], routes: [sample])
+        let logger = Logger(label: "test")
+        let table = RouteTable(try ConfiguredRouting(configuration).routing(replacing: nil, logger: logger))
+        let registered = ServerRoute(
+            program: BrokerProcessTests.testProgram, version: 1, layout: .ilp32, url: .unix(path: "/tmp/server.sock"),
+            origin: .registered, owner: 0)
+        #expect(try table.register(registered) { _ in nil }.get() == nil)
+        var displaced: [ServerRoute] = []
+        let same = try ConfiguredRouting(configuration).routing(replacing: table.current, logger: logger) {
+            displaced.append($0)
+        }
+        #expect(same.all.contains(registered) && displaced.isEmpty)
+        configuration.routes.append(BrokerConfiguration.Route(
+            program: .name("BROKER_TEST"), version: .number(1), layout: .lp64, url: .tcp(host: "127.0.0.1", port: 7101)))
+        let taken = try ConfiguredRouting(configuration).routing(replacing: table.current, logger: logger) {
+            displaced.append($0)
+        }
+        #expect(displaced == [registered])
+        guard case .found(let route) = taken.lookup(program: BrokerProcessTests.testProgram, version: 1) else {
+            Issue.record("no route of the test program after the reload")
+            return
+        }
+        #expect(route.origin == .configuration && route.url == .tcp(host: "127.0.0.1", port: 7101))
     }
 
     @Test("--check-config prints a summary and exits 0, or the error and 2")
@@ -127,11 +166,12 @@ struct OperationsTests {
         let directory = try Paths.temporaryDirectory("check-config").path
         let good = directory + "/good.toml", bad = directory + "/bad.toml"
         let sample = RPCAddress.tcp(host: "127.0.0.1", port: 7100)
-        try configuration(socket: directory + "/b.sock", sample: sample).write(toFile: good, atomically: true, encoding: .utf8)
+        let text = configuration(socket: directory + "/b.sock", sample: sample)
+        try text.write(toFile: good, atomically: true, encoding: .utf8)
         let ok = try await runTool(Paths.crossbitd, ["--check-config", good])
-        #expect(ok.output == "crossbitd: \(good): ok: 1 endpoint(s), 1 route(s), 0 activated, 2 program version(s) in the IDL\n")
-        let unknown = configuration(socket: directory + "/b.sock", sample: sample)
-            .replacingOccurrences(of: "\"CROSSBIT_SAMPLE\"", with: "\"NO_SUCH_PROGRAM\"")
+        let summary = "1 endpoint(s), 1 route(s), 0 activated, 2 program version(s) in the IDL"
+        #expect(ok.output == "crossbitd: \(good): ok: \(summary)\n")
+        let unknown = text.replacingOccurrences(of: "\"CROSSBIT_SAMPLE\"", with: "\"NO_SUCH_PROGRAM\"")
         try unknown.write(toFile: bad, atomically: true, encoding: .utf8)
         let refused = try await runTool(Paths.crossbitd, ["--check-config", bad], expectSuccess: false)
         #expect(refused.status == 2)
@@ -150,7 +190,8 @@ struct OperationsTests {
                 #expect(lines.count >= 3)
                 for line in lines {
                     let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-                    #expect(Set(object?.keys.map { $0 } ?? []) == ["time", "level", "label", "message", "metadata"], "\(line)")
+                    let keys = Set(object?.keys.map { $0 } ?? [])
+                    #expect(keys == ["time", "level", "label", "message", "metadata"], "\(line)")
                     #expect(object?["label"] as? String == "crossbitd")
                     #expect((object?["time"] as? String)?.hasPrefix("20") == true)
                 }

@@ -199,6 +199,15 @@ struct SecurityTests {
         }
     }
 
+    @Test("an endpoint on every interface without allow-from is named by a warning at start")
+    func warnsAboutOpenEndpoints() async throws {
+        try await withDaemon(["--idl", Paths.testIDL, "--listen", "ilp32=tcp://0.0.0.0:0"]) { (daemon: Daemon) async throws in
+            let warning = try await daemon.process.line(containing: "listens on every interface")
+            #expect(warning.contains("warning"))
+            #expect(warning.contains("endpoint tcp://0.0.0.0:0 listens on every interface, from any address (set allow-from)"))
+        }
+    }
+
     /// A server that appends one word to every result, as Debian's `rpc.rstatd` does to `RSTATPROC_STATS`.
     struct TrailingWord: RPCServiceDispatcher {
         let wrapped: any RPCServiceDispatcher

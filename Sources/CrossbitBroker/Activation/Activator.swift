@@ -9,7 +9,9 @@ final class Activator: Sendable {
     /// One server per route of `routes` that names an executable; a server
     /// of `previous` whose route and executable are unchanged is kept, so a
     /// reload leaves it running.
-    init(_ routes: [(ServerRoute, BrokerConfiguration.Activation)], reusing previous: Activator? = nil, logger: Logger) {
+    init(
+        _ routes: [(ServerRoute, BrokerConfiguration.Activation)], reusing previous: Activator? = nil, logger: Logger
+    ) {
         var servers: [UInt64: ActivatedServer] = [:]
         for (route, activation) in routes {
             let key = programVersionKey(route.program, route.version)

@@ -94,12 +94,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
         public var url: RPCAddress
         /// The server's executable, when the broker starts it on demand.
         public var activation: Activation?
-        /// Who may call the route's program; others get AUTH_TOOWEAK.
-        public var access: PeerAccess = .anyone
-        /// What the broker checks in the calls and replies it forwards.
-        public var checks: ValidationChecks = .all
-        /// What the broker does with bytes after a complete call or reply.
-        public var trailingBytes: TrailingBytesPolicy = .ignore
+        /// Who may call, what is checked, what happens to trailing bytes.
+        public var policy = RoutePolicy()
 
         public init(
             program: NumberOrName, version: NumberOrName, layout: WireLayout, url: RPCAddress, activation: Activation? = nil

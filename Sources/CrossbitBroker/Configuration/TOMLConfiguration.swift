@@ -240,30 +240,36 @@ private struct TableReader {
             }
         }
         guard case .unix = listener.url else {
-            if has("mode") || has("group") { throw ConfigurationError("\(context): 'mode' and 'group' are for unix:// endpoints") }
+            if has("mode") || has("group") {
+                throw ConfigurationError("\(context): 'mode' and 'group' are for unix:// endpoints")
+            }
             return
         }
         if !listener.allowFrom.isEmpty {
-            throw ConfigurationError("\(context): 'allow-from' is for tcp:// endpoints; a unix socket's 'mode' and 'group' say who may connect")
+            throw ConfigurationError(
+                "\(context): 'allow-from' is for tcp:// endpoints;"
+                    + " a unix socket's 'mode' and 'group' say who may connect")
         }
     }
 
     /// A `[[route]]` entry's access lists, relaxed checks and trailing-bytes policy.
     mutating func readAccess(of route: inout BrokerConfiguration.Route) throws(ConfigurationError) {
-        route.access = PeerAccess(
-            uids: try ids("allow-uids", parseUser), gids: try ids("allow-gids", parseGroup), networks: try networks("allow-from"))
+        route.policy.access = PeerAccess(
+            uids: try ids("allow-uids", parseUser), gids: try ids("allow-gids", parseGroup),
+            networks: try networks("allow-from"))
         for name in try strings("relax") {
             guard let check = ValidationChecks.names.first(where: { $0.0 == name })?.1 else {
                 let names = ValidationChecks.names.map(\.0).joined(separator: ", ")
                 throw ConfigurationError("\(context): 'relax' names an unknown check '\(name)': expected \(names)")
             }
-            route.checks.remove(check)
+            route.policy.checks.remove(check)
         }
         if let policy = try string("trailing-bytes") {
             guard let parsed = TrailingBytesPolicy(rawValue: policy) else {
-                throw ConfigurationError("\(context): 'trailing-bytes' must be \"ignore\" or \"refuse\", not '\(policy)'")
+                throw ConfigurationError(
+                    "\(context): 'trailing-bytes' must be \"ignore\" or \"refuse\", not '\(policy)'")
             }
-            route.trailingBytes = parsed
+            route.policy.trailingBytes = parsed
         }
     }
 

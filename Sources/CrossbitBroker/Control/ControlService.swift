@@ -46,13 +46,15 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
             return reply(.errInvalid, "\(address) is an endpoint of this broker: its calls would loop")
         }
         guard policy.allowRemoteTargets || address.isOnThisHost else {
-            return deny(context.peer, "register \(name)", "\(address) is not on this host: routes lead to unix sockets or loopback addresses unless [control] allow-remote-targets is set").reply
+            let reason = "\(address) is not on this host: routes lead to unix sockets or loopback addresses"
+                + " unless [control] allow-remote-targets is set"
+            return deny(context.peer, "register \(name)", reason).reply
         }
         let route = ServerRoute(
             program: argument.prog, version: argument.vers, layout: argument.layout.wireLayout, url: address,
             origin: .registered, owner: caller.uid)
         let replaced: ServerRoute?
-        switch routes.register(route, unless: { refusal(changing: $0, by: caller) }) {
+        switch routes.register(route, unless: { refusal(changing: $0, named: name, by: caller) }) {
         case .success(let previous): replaced = previous
         case .failure(let refused): return deny(context.peer, "register \(name)", refused.reason).reply
         }
@@ -76,7 +78,7 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
         case .failure(let denied): return denied.reply
         }
         let change = routes.unregister(program: argument.prog, version: argument.vers) {
-            refusal(changing: $0, by: caller)
+            refusal(changing: $0, named: name, by: caller)
         }
         switch change {
         case .failure(let refused):
@@ -99,18 +101,23 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
     /// The caller's credentials when it may change routes at all.
     private func authorize(_ peer: RPCPeer, _ action: String) -> Result<PeerCredentials, Denied> {
         guard let credentials = peer.credentials else {
-            return .failure(deny(peer, action, "routes are changed only over a unix-socket endpoint of the broker, where the kernel vouches for the caller\(unixEndpointHint)"))
+            let reason = "routes are changed only over a unix-socket endpoint of the broker,"
+                + " where the kernel vouches for the caller\(unixEndpointHint)"
+            return .failure(deny(peer, action, reason))
         }
         guard policy.access(brokerUID: brokerUID).allows(peer) else {
-            return .failure(deny(peer, action, "uid \(credentials.uid) may not change routes: root, uid \(brokerUID) and the [control] allow-uids and allow-gids may"))
+            let reason = "uid \(credentials.uid) may not change routes:"
+                + " root, uid \(brokerUID) and the [control] allow-uids and allow-gids may"
+            return .failure(deny(peer, action, reason))
         }
         return .success(credentials)
     }
 
-    /// Why `caller` may not replace or remove `existing`, or nil.
-    private func refusal(changing existing: ServerRoute, by caller: PeerCredentials) -> String? {
+    /// Why `caller` may not replace or remove `existing` (shown as `name`),
+    /// or nil. Called under the route table's lock: it must not read the table.
+    private func refusal(changing existing: ServerRoute, named name: String, by caller: PeerCredentials) -> String? {
         if existing.origin == .configuration {
-            return "the route of \(routes.current.catalog.displayName(program: existing.program, version: existing.version)) comes from the configuration and cannot be changed at run time"
+            return "the route of \(name) comes from the configuration and cannot be changed at run time"
         }
         if let owner = existing.owner, owner != caller.uid, caller.uid != 0 {
             return "the route was registered by uid \(owner): only that user or root may change it"
@@ -120,7 +127,8 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
 
     /// Logs and counts a denial and builds its reply.
     private func deny(_ peer: RPCPeer, _ action: String, _ reason: String) -> Denied {
-        logger.warning("control call denied", metadata: ["peer": "\(peer)", "action": "\(action)", "reason": "\(reason)"])
+        logger.warning(
+            "control call denied", metadata: ["peer": "\(peer)", "action": "\(action)", "reason": "\(reason)"])
         metrics.recordDenial(.control)
         return Denied(reply: reply(.errDenied, "denied: \(reason)"))
     }
@@ -130,7 +138,8 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
         let paths = ownAddresses.all.compactMap { address -> String? in
             if case .unix = address { return address.description } else { return nil }
         }
-        return paths.isEmpty ? " (this broker has none: add a [[listen]] unix:// endpoint)" : ": use \(paths.joined(separator: " or "))"
+        guard !paths.isEmpty else { return " (this broker has none: add a [[listen]] unix:// endpoint)" }
+        return ": use \(paths.joined(separator: " or "))"
     }
 
     func list(context: RPCCallContext) async throws -> BrokerControl.BrokerRouteList {
@@ -150,7 +159,8 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
         return BrokerControl.BrokerStats(
             calls: snapshot.calls, errors: snapshot.errors, conversions: snapshot.conversions,
             narrowingFailures: snapshot.narrowingFailures, bytesIn: snapshot.bytesIn, bytesOut: snapshot.bytesOut,
-            routes: UInt32(clamping: routing.all.count), serversRunning: UInt32(clamping: routing.activator.runningCount),
+            routes: UInt32(clamping: routing.all.count),
+            serversRunning: UInt32(clamping: routing.activator.runningCount),
             uptimeSeconds: UInt64((ContinuousClock.now - metrics.started).components.seconds),
             controlDenials: snapshot.controlDenials, callDenials: snapshot.callDenials,
             invalidMessages: snapshot.invalidMessages, trailingBytesIgnored: snapshot.trailingBytesIgnored)
@@ -204,7 +214,8 @@ extension RPCAddress {
     var isOnThisHost: Bool {
         switch self {
         case .unix: true
-        case .tcp(let host, _), .udp(let host, _), .rpcbind(let host): host == "localhost" || IPAddress(host)?.isLoopback == true
+        case .tcp(let host, _), .udp(let host, _), .rpcbind(let host):
+            host == "localhost" || IPAddress(host)?.isLoopback == true
         }
     }
 }

@@ -107,7 +107,7 @@ public final class SystemdNotifier: Sendable {
         let abstract = path.first == UInt8(ascii: "@")
         if abstract { path[0] = 0 }
         guard abstract ? path.count > 1 : path.first == UInt8(ascii: "/") else {
-            throw NotifyError("NOTIFY_SOCKET '\(name)' is neither an absolute path nor an abstract name starting with @")
+            throw NotifyError("NOTIFY_SOCKET '\(name)' is neither an absolute path nor an abstract name (@name)")
         }
         let capacity = MemoryLayout.size(ofValue: sockaddr_un().sun_path)
         guard path.count < capacity else {

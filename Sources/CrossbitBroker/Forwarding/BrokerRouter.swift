@@ -82,7 +82,8 @@ final class BrokerRouter: RPCCompletionRouter {
             error.supportedVersions = low...high
             throw error
         }
-        let plan = routing.catalog.plan(program: procedure.program, version: procedure.version, procedure: procedure.procedure)
+        let plan = routing.catalog.plan(
+            program: procedure.program, version: procedure.version, procedure: procedure.procedure)
         guard let plan else {
             logger.notice("unknown procedure: PROC_UNAVAIL", metadata: ["call": "\(procedure)"])
             throw failure(.procedureUnavailable, "procedure \(procedure) is not in the IDL", .procedureUnavailable)
@@ -137,8 +138,8 @@ final class BrokerRouter: RPCCompletionRouter {
         do throws(RPCError) {
             let reply = try reply.mapError { forwardingFailure($0, forwarding.procedure, forwarding.route) }.get()
             result = try carry(
-                reply, forwarding.plan, forwarding.procedure, from: forwarding.route.layout, to: forwarding.callerLayout,
-                forwarding.route.policy, isResult: true)
+                reply, forwarding.plan, forwarding.procedure,
+                from: forwarding.route.layout, to: forwarding.callerLayout, forwarding.route.policy, isResult: true)
         } catch {
             return .failure(error)
         }
@@ -161,11 +162,13 @@ final class BrokerRouter: RPCCompletionRouter {
                 : try plan.carryArguments(bytes, from: source, to: target, checks: policy.checks)
             guard carried.trailingBytes > 0 else { return carried.bytes }
             guard policy.trailingBytes == .ignore else {
-                throw XDRError(.trailingBytes(count: carried.trailingBytes), offset: bytes.count - carried.trailingBytes)
+                let count = carried.trailingBytes
+                throw XDRError(.trailingBytes(count: count), offset: bytes.count - count)
             }
             metrics.recordTrailingBytes()
             logger.debug("ignored bytes after a value", metadata: [
-                "call": "\(procedure)", "what": "\(isResult ? "result" : "arguments")", "bytes": "\(carried.trailingBytes)",
+                "call": "\(procedure)", "what": "\(isResult ? "result" : "arguments")",
+                "bytes": "\(carried.trailingBytes)",
             ])
             return carried.bytes
         } catch {
@@ -190,7 +193,8 @@ final class BrokerRouter: RPCCompletionRouter {
         }
         metrics.recordInvalidMessage()
         if isResult {
-            logger.error("the server's result is not valid: SYSTEM_ERR", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            logger.error(
+                "the server's result is not valid: SYSTEM_ERR", metadata: metadata.merging(["error": "\(error)"]) { $1 })
             return failure(.systemError, "result of \(plan.name): \(error)", .systemError)
         }
         logger.notice("arguments are not valid: GARBAGE_ARGS", metadata: metadata.merging(["error": "\(error)"]) { $1 })

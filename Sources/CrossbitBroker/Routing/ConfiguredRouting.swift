@@ -25,7 +25,9 @@ public struct ConfiguredRouting: Sendable {
     }
 
     /// A configured route with its program and version resolved through the IDL.
-    static func resolve(_ route: BrokerConfiguration.Route, in catalog: IDLCatalog) throws(ConfigurationError) -> ServerRoute {
+    static func resolve(
+        _ route: BrokerConfiguration.Route, in catalog: IDLCatalog
+    ) throws(ConfigurationError) -> ServerRoute {
         guard let program = catalog.programNumber(route.program) else {
             throw ConfigurationError("route \(route): no loaded IDL defines a program named '\(route.program)'")
         }
@@ -38,12 +40,13 @@ public struct ConfiguredRouting: Sendable {
         }
         return ServerRoute(
             program: program, version: version, layout: route.layout, url: route.url, origin: .configuration,
-            policy: RoutePolicy(access: route.access, checks: route.checks, trailingBytes: route.trailingBytes))
+            policy: route.policy)
     }
 
     /// One line saying what the configuration holds, for `--check-config` and reload logs.
     public var summary: String {
-        "\(routes.count) route(s), \(activations.count) activated, \(catalog.programVersionCount) program version(s) in the IDL"
+        let programs = catalog.programVersionCount
+        return "\(routes.count) route(s), \(activations.count) activated, \(programs) program version(s) in the IDL"
     }
 
     /// The routing of these routes and the run-time registrations of

@@ -50,7 +50,9 @@ public struct RoutePolicy: Sendable, Hashable {
     /// What happens to bytes after a complete call or reply.
     public var trailingBytes: TrailingBytesPolicy
 
-    public init(access: PeerAccess = .anyone, checks: ValidationChecks = .all, trailingBytes: TrailingBytesPolicy = .ignore) {
+    public init(
+        access: PeerAccess = .anyone, checks: ValidationChecks = .all, trailingBytes: TrailingBytesPolicy = .ignore
+    ) {
         self.access = access
         self.checks = checks
         self.trailingBytes = trailingBytes
@@ -106,7 +108,8 @@ public final class RouteTable: Sendable {
     /// A table holding `initial` (a later route of the same program and
     /// version wins), with no IDL and no activated servers.
     public convenience init(_ initial: [ServerRoute] = []) {
-        self.init(Routing(catalog: IDLCatalog(), routes: initial, activator: Activator([], logger: Logger(label: "crossbitd"))))
+        let activator = Activator([], logger: Logger(label: "crossbitd"))
+        self.init(Routing(catalog: IDLCatalog(), routes: initial, activator: activator))
     }
 
     init(_ routing: Routing) {
