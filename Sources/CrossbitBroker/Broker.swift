@@ -63,6 +63,12 @@ public final class Broker: Service, Sendable {
     /// The programs known from the IDL now (a reload may change them).
     public var catalog: IDLCatalog { routes.current.catalog }
 
+    /// Brings the gauges read at scrape time up to date (the activated
+    /// servers' state); the metrics endpoint calls it before each scrape.
+    public func updateScrapedGauges() {
+        metrics.recordServers(of: routes.current)
+    }
+
     /// The endpoints as bound (ports chosen for port 0), once ``run()`` bound them.
     public var listeningEndpoints: [ServerEndpoint] {
         get async throws(RPCError) { try await server.listeningEndpoints }

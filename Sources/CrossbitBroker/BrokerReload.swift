@@ -69,6 +69,7 @@ extension Broker {
         if old.control != new.control { changed.append("[control]") }
         if old.callTimeout != new.callTimeout { changed.append("call-timeout") }
         if old.logLevel != new.logLevel { changed.append("log-level") }
+        if old.metricsURL != new.metricsURL { changed.append("metrics") }
         guard !changed.isEmpty else { return }
         let names = changed.joined(separator: ", ")
         logger.warning("reload: \(names) changed; that needs a restart of crossbitd, and the running values stay")

@@ -2,6 +2,8 @@ import ArgumentParser
 import CrossbitBroker
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 /// The Crossbit broker daemon: routes ONC RPC calls between 32-bit and
@@ -52,6 +54,11 @@ struct Crossbitd: AsyncParsableCommand {
     var logFormat: LogFormat = .text
 
     @Option(name: .long, help: ArgumentHelp(
+        "Serve the metrics in Prometheus's text format at this URL, e.g. http://127.0.0.1:9464/metrics.",
+        valueName: "URL"))
+    var metrics: String?
+
+    @Option(name: .long, help: ArgumentHelp(
         "Check a configuration file and its IDL (with the other flags added), print a summary and exit: "
             + "0 when usable, 2 when not.",
         valueName: "FILE"))
@@ -71,6 +78,9 @@ struct Crossbitd: AsyncParsableCommand {
         let format = logFormat
         LoggingSystem.bootstrap { label in format.handler(label: label, level: level) }
         let logger = Logger(label: "crossbitd")
+        // Before the broker makes its counters: they take their backend from here.
+        let registry = PrometheusCollectorRegistry()
+        if configuration.metricsURL != nil { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry)) }
         let broker: Broker
         do {
             let notifier = try SystemdNotifier.fromEnvironment(logger: logger)
@@ -84,9 +94,20 @@ struct Crossbitd: AsyncParsableCommand {
         } catch {
             Self.fail(error as? ConfigurationError ?? ConfigurationError("\(error)"))
         }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: broker)]
+        if let url = configuration.metricsURL {
+            do {
+                let endpoint = try MetricsEndpoint(url: url, registry: registry, logger: logger) {
+                    broker.updateScrapedGauges()
+                }
+                services.append(.init(service: endpoint))
+            } catch {
+                Self.fail(error)
+            }
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: broker)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -100,7 +121,7 @@ struct Crossbitd: AsyncParsableCommand {
             allowUsers: controlAllowUid, allowGroups: controlAllowGid, allowRemoteTargets: allowRemoteTargets)
         return try BrokerConfiguration(
             file: file, idl: idl, listen: listen, route: route, rpcbind: rpcbind, logLevel: logLevel, exec: exec,
-            control: control)
+            control: control, metrics: metrics)
     }
 
     /// `--check-config`: reads `file` and its IDL as a start or a reload
@@ -109,6 +130,10 @@ struct Crossbitd: AsyncParsableCommand {
         do {
             let configuration = try options.readConfiguration(file: file)
             let routing = try ConfiguredRouting(configuration)
+            if let url = configuration.metricsURL {
+                let registry = PrometheusCollectorRegistry()
+                _ = try MetricsEndpoint(url: url, registry: registry, logger: Logger(label: "check")) {}
+            }
             print("crossbitd: \(file): ok: \(configuration.listeners.count) endpoint(s), \(routing.summary)")
             Foundation.exit(0)
         } catch {

@@ -204,6 +204,61 @@ struct OperationsTests {
     }
 }
 
+/// The broker's Prometheus endpoint, scraped with curl and checked with promtool.
+@Suite("crossbitd's Prometheus metrics", .serialized, .timeLimit(.minutes(2)))
+struct PrometheusTests {
+    @Test("--metrics serves series promtool accepts, and the counters agree with the calls made")
+    func servesPrometheusMetrics() async throws {
+        let directory = try Paths.temporaryDirectory("metrics").path
+        let socket = directory + "/broker.sock"
+        let server = Sample.CrossbitSampleV1Dispatcher(service: SampleService(observations: Observations()))
+        try await withSwiftServer([server], layout: .ilp32) { server in
+            try await withDaemon([
+                "--idl", Paths.sampleIDL, "--listen", "lp64=unix://\(socket)",
+                "--metrics", "http://127.0.0.1:0/metrics",
+                "--route", "CROSSBIT_SAMPLE:CROSSBIT_SAMPLE_V1=ilp32@\(server)",
+            ]) { daemon in
+                let client = SampleClient(transport: try RPCClient(address: .unix(path: socket), layout: .lp64))
+                for value: UInt in [1, 2, 3] { #expect(try await client.echoSize(value) == value) }
+                #expect(try await client.greet("metrics") == "hello, metrics")
+                await #expect(throws: RPCError.self) { try await client.echoSize(1 << 32) }  // does not fit ilp32
+                let line = try await daemon.process.line(containing: "metrics at ")
+                let url = String(line.split(separator: " ").last ?? "")
+                let text = try await runTool("curl", ["--silent", "--show-error", "--fail", url]).output
+                try text.write(toFile: directory + "/metrics.txt", atomically: true, encoding: .utf8)
+                let check = try await runTool("/bin/sh", ["-c", "promtool check metrics < metrics.txt"], in: directory,
+                                              expectSuccess: false)
+                // Exit 3 is lint only: swift-metrics has no help texts to give, so each family lacks
+                // `# HELP` (docs/operations.md). Anything else (exit 1, other lint) fails the test.
+                let lint = check.combined.split(separator: "\n").filter { !$0.hasSuffix(" no help text") }
+                #expect([0, 3].contains(check.status) && lint.isEmpty, "promtool: \(check)\n\(text)")
+                let route = "route=\"CROSSBIT_SAMPLE.CROSSBIT_SAMPLE_V1\""
+                #expect(value(in: text, "crossbit_broker_calls_total", route) == 5, "\(text)")
+                #expect(value(in: text, "crossbit_broker_conversions_total", route) == 3)  // greet has no width
+                #expect(value(in: text, "crossbit_broker_narrowing_failures_total", route) == 1)
+                #expect(value(in: text, "crossbit_broker_errors_total", route, "kind=\"narrowing\"") == 1)
+                #expect(value(in: text, "crossbit_broker_calls_in_flight", route) == 0)
+                #expect(value(in: text, "crossbit_broker_call_duration_seconds_count", route) == 4)
+                #expect((value(in: text, "crossbit_broker_received_bytes_total", route) ?? 0) > 0)
+                #expect((value(in: text, "crossbit_broker_sent_bytes_total", route) ?? 0) > 0)
+                let other = url.replacingOccurrences(of: "/metrics", with: "/other")
+                let missing = try await runTool(
+                    "curl", ["--silent", "--output", "/dev/null", "--write-out", "%{http_code}", other])
+                #expect(missing.output == "404")
+            }
+        }
+    }
+
+    /// The value of the series `name` whose labels include every one of `labels`.
+    func value(in text: String, _ name: String, _ labels: String...) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(name + "{") || line.hasPrefix(name + " ") {
+            guard labels.allSatisfy({ line.contains($0) }), let last = line.split(separator: " ").last else { continue }
+            return Double(last)
+        }
+        return nil
+    }
+}
+
 /// Clients calling the broker in a loop until stopped; collects failures.
 final class CallLoad: Sendable {
     let clients: Int

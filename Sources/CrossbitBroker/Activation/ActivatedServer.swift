@@ -21,6 +21,8 @@ final class ActivatedServer: Sendable {
         /// Crashes in a row, for the back-off.
         var crashes = 0
         var lastStart: ContinuousClock.Instant?
+        /// Processes started so far (the first start, then restarts), for the metrics.
+        var starts = 0
         var shutDown = false
     }
 
@@ -38,6 +40,11 @@ final class ActivatedServer: Sendable {
             if state.process != nil { return .running }
             return state.start == nil ? .stopped : .starting
         }
+    }
+
+    /// How many processes the broker started for this route so far.
+    var startCount: Int {
+        state.withLock { $0.starts }
     }
 
     /// The delay before a restart after `crashes` crashes in a row: 0.1 s, doubling, at most 5 s.
@@ -100,6 +107,7 @@ final class ActivatedServer: Sendable {
         }
         let stillWanted = state.withLock { state in
             state.lastStart = .now
+            state.starts += 1
             guard !state.shutDown else { return false }
             state.process = process
             return true
