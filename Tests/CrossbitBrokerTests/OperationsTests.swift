@@ -176,6 +176,10 @@ struct OperationsTests {
         let refused = try await runTool(Paths.crossbitd, ["--check-config", bad], expectSuccess: false)
         #expect(refused.status == 2)
         #expect(refused.error.contains("no loaded IDL defines a program named 'NO_SUCH_PROGRAM'"), "\(refused)")
+        try ("metrics = \"ftp://127.0.0.1:9464/metrics\"\n" + text).write(toFile: bad, atomically: true, encoding: .utf8)
+        let badMetrics = try await runTool(Paths.crossbitd, ["--check-config", bad], expectSuccess: false)
+        #expect(badMetrics.status == 2)
+        #expect(badMetrics.error.contains("metrics 'ftp://127.0.0.1:9464/metrics': expected http://HOST:PORT/PATH"))
     }
 
     @Test("--log-format json writes one JSON object per line: time, level, label, message, metadata")
