@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "CrossbitIDL", targets: ["CrossbitIDL"]),
         .library(name: "CrossbitCodeGen", targets: ["CrossbitCodeGen"]),
         .library(name: "CrossbitTransport", targets: ["CrossbitTransport"]),
+        .library(name: "CrossbitBroker", targets: ["CrossbitBroker"]),
+        .library(name: "CrossbitDynamic", targets: ["CrossbitDynamic"]),
         .executable(name: "crossbit-idl", targets: ["crossbit-idl"]),
         .executable(name: "crossbitd", targets: ["crossbitd"]),
         .executable(name: "crossbit", targets: ["crossbit"]),
@@ -24,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // `make docs`: DocC archives of the library modules (a command plugin: built only when docs are made).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // The XDR runtime and the RPC abstractions: pure Swift, no libtirpc.

@@ -100,7 +100,7 @@ public final class Broker: Service, Sendable {
         }
         forwarder.closeAll()
         for task in retiring.withLock({ $0 }) { await task.value }
-        await routes.current.activator.shutDown()
+        await routes.current.activator.shutDown(logger: logger)
         logger.info("crossbitd stopped")
     }
 
