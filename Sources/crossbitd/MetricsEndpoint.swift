@@ -28,7 +28,8 @@ final class MetricsEndpoint: Service {
         guard let url = URL(string: text), url.scheme == "http", let host = url.host, let port = url.port,
             url.query == nil, url.user == nil
         else {
-            throw ConfigurationError("metrics '\(text)': expected http://HOST:PORT/PATH, e.g. http://127.0.0.1:9464/metrics")
+            throw ConfigurationError(
+                "metrics '\(text)': expected http://HOST:PORT/PATH, e.g. http://127.0.0.1:9464/metrics")
         }
         self.host = host
         self.port = port
@@ -96,7 +97,8 @@ private final class MetricsHandler: ChannelInboundHandler {
             (status, body) = (.ok, registry.emitToBuffer())
         }
         var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: status == .ok ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain")
+        let type = status == .ok ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain; charset=utf-8"
+        headers.add(name: "Content-Type", value: type)
         headers.add(name: "Content-Length", value: "\(body.count)")
         if head.method == .HEAD { body = [] }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),

@@ -149,7 +149,8 @@ struct OperationsTests {
         }
         #expect(same.all.contains(registered) && displaced.isEmpty)
         configuration.routes.append(BrokerConfiguration.Route(
-            program: .name("BROKER_TEST"), version: .number(1), layout: .lp64, url: .tcp(host: "127.0.0.1", port: 7101)))
+            program: .name("BROKER_TEST"), version: .number(1), layout: .lp64,
+            url: .tcp(host: "127.0.0.1", port: 7101)))
         let taken = try ConfiguredRouting(configuration).routing(replacing: table.current, logger: logger) {
             displaced.append($0)
         }
@@ -176,7 +177,8 @@ struct OperationsTests {
         let refused = try await runTool(Paths.crossbitd, ["--check-config", bad], expectSuccess: false)
         #expect(refused.status == 2)
         #expect(refused.error.contains("no loaded IDL defines a program named 'NO_SUCH_PROGRAM'"), "\(refused)")
-        try ("metrics = \"ftp://127.0.0.1:9464/metrics\"\n" + text).write(toFile: bad, atomically: true, encoding: .utf8)
+        let ftp = "metrics = \"ftp://127.0.0.1:9464/metrics\"\n" + text
+        try ftp.write(toFile: bad, atomically: true, encoding: .utf8)
         let badMetrics = try await runTool(Paths.crossbitd, ["--check-config", bad], expectSuccess: false)
         #expect(badMetrics.status == 2)
         #expect(badMetrics.error.contains("metrics 'ftp://127.0.0.1:9464/metrics': expected http://HOST:PORT/PATH"))

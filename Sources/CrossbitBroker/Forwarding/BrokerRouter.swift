@@ -213,7 +213,8 @@ final class BrokerRouter: RPCCompletionRouter {
         let hint = Self.layoutHint(bytes, plan, endpoint: source).map { "; \($0)" } ?? ""
         logger.notice(
             "arguments are not valid: GARBAGE_ARGS\(hint)", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-        return failure(.garbageArguments, "arguments of \(plan.name): \(error)\(hint)", .garbageArguments, plan.routeName)
+        return failure(
+            .garbageArguments, "arguments of \(plan.name): \(error)\(hint)", .garbageArguments, plan.routeName)
     }
 
     /// "they decode in the lp64 layout: this looks like an LP64 caller on an
