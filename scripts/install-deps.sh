@@ -9,7 +9,12 @@ set -u
 
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in libtirpc-dev rpcbind rpcsvc-proto gcc-multilib libtirpc-dev:i386 pkg-config man-db prometheus curl; do
+for p in libtirpc-dev rpcbind rpcsvc-proto gcc-multilib libtirpc-dev:i386 pkg-config; do
+  have "$p" || need+=("$p")
+done
+# Only `make test` needs these (README.md's prerequisites name the list above).
+test_only=(man-db prometheus curl)
+for p in "${test_only[@]}"; do
   have "$p" || need+=("$p")
 done
 [ ${#need[@]} -eq 0 ] && exit 0
@@ -35,7 +40,7 @@ if [ -n "$v" ] && [ "$v" != "(none)" ]; then
 fi
 
 apt-get install -y -q --no-install-recommends "${ssl[@]}" \
-  libtirpc-dev rpcbind rpcsvc-proto gcc-multilib libtirpc-dev:i386 pkg-config man-db prometheus curl
+  libtirpc-dev rpcbind rpcsvc-proto gcc-multilib libtirpc-dev:i386 pkg-config "${test_only[@]}"
 
 # Only promtool is wanted from the prometheus package: a server the package
 # started under systemd is stopped and disabled again.
