@@ -3,8 +3,13 @@
 
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
+# `make install` settings: where, into which staging root, which build.
+PREFIX ?= /usr/local
+DESTDIR ?=
+SYSCONFDIR ?= /etc
+CONFIGURATION ?= release
 
-.PHONY: all deps build release test examples demo bench docs clean
+.PHONY: all deps build release test examples demo bench docs clean install uninstall
 
 all: build
 
@@ -26,6 +31,16 @@ test: deps
 	BIN="$$($(SWIFT) build --show-bin-path $(SWIFT_BUILD_FLAGS))" SWIFT=$(SWIFT) bash scripts/run-examples.sh
 	# README.md's tutorial, run as written in a new folder (about 3 minutes: it builds its own package).
 	bash scripts/with-rpcbind.sh bash scripts/run-tutorial.sh
+	SWIFT=$(SWIFT) bash scripts/test-install.sh
+
+# Installs crossbitd, crossbit and crossbit-idl (a release build), their man
+# pages and shell completions, and the systemd units under $(DESTDIR)$(PREFIX).
+install:
+	SWIFT=$(SWIFT) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) SYSCONFDIR=$(SYSCONFDIR) CONFIGURATION=$(CONFIGURATION) \
+		bash scripts/install.sh install
+
+uninstall:
+	PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) bash scripts/install.sh uninstall
 
 # Builds the C sides of Examples/ and runs every example (also part of `make test`).
 examples: build

@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Crossbit needs: libtirpc (both architectures),
-# rpcbind, rpcgen and a multilib gcc for real 32-bit C peers.
+# rpcbind, rpcgen and a multilib gcc for real 32-bit C peers; man-db for
+# `man -l` of the pages `make install` generates (scripts/test-install.sh);
+# prometheus for `promtool check metrics` (Debian ships promtool only in the
+# full package: 19 MB to fetch, 96 MB installed) and curl to scrape.
 # Idempotent: does nothing when everything is present.
 set -u
 
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in libtirpc-dev rpcbind rpcsvc-proto gcc-multilib libtirpc-dev:i386 pkg-config; do
+  have "$p" || need+=("$p")
+done
+# Only `make test` needs these (README.md's prerequisites name the list above).
+test_only=(man-db prometheus curl)
+for p in "${test_only[@]}"; do
   have "$p" || need+=("$p")
 done
 [ ${#need[@]} -eq 0 ] && exit 0
@@ -32,4 +40,10 @@ if [ -n "$v" ] && [ "$v" != "(none)" ]; then
 fi
 
 apt-get install -y -q --no-install-recommends "${ssl[@]}" \
-  libtirpc-dev rpcbind rpcsvc-proto gcc-multilib libtirpc-dev:i386 pkg-config
+  libtirpc-dev rpcbind rpcsvc-proto gcc-multilib libtirpc-dev:i386 pkg-config "${test_only[@]}"
+
+# Only promtool is wanted from the prometheus package: a server the package
+# started under systemd is stopped and disabled again.
+if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
+  systemctl disable --now prometheus || echo "install-deps: could not stop the prometheus service" >&2
+fi

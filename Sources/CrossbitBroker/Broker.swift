@@ -1,94 +1,73 @@
 import CrossbitBrokerControl
 import CrossbitCore
-import CrossbitIDL
 import CrossbitTransport
 import Glibc
 import Logging
 import ServiceLifecycle
+import Synchronization
+import UnixSignals
 
 /// The broker daemon as a service: it listens on its endpoints, routes
 /// every call to its server and converts width-dependent values between
 /// the caller's layout and the server's.
 public final class Broker: Service, Sendable {
+    /// The configuration the broker started with: a reload replaces its
+    /// routes and IDL, never its endpoints (docs/operations.md).
     public let configuration: BrokerConfiguration
-    /// The routes, changed at run time through the control program.
+    /// The routes, changed at run time through the control program and by reloads.
     public let routes: RouteTable
-    /// The programs known from the IDL, with their conversion plans.
-    public let catalog: IDLCatalog
     private let server: RPCServer
     private let forwarder: Forwarder
-    private let rpcbind: RPCBindRegistrar?
+    let rpcbind: RPCBindRegistrar?
     private let ownAddresses: OwnAddresses
-    private let activator: Activator
-    private let logger: Logger
+    let notifier: SystemdNotifier?
+    /// Reads the configuration again for a reload (SIGHUP); nil: no reloads.
+    let reloadSource: (@Sendable () throws(ConfigurationError) -> BrokerConfiguration)?
+    /// Servers whose route a reload removed, stopping once their calls finish.
+    let retiring = Mutex<[Task<Void, Never>]>([])
+    let metrics: BrokerMetrics
+    let logger: Logger
 
     /// Prepares a broker: reads the IDL of its routes and resolves them.
     /// Throws when an IDL file or a route is unusable; nothing is bound yet.
-    public init(configuration: BrokerConfiguration, logger: Logger) throws(ConfigurationError) {
-        try configuration.validate()
+    /// With a `notifier`, systemd hears when the broker is ready, reloads
+    /// and stops; with a `reloadSource`, SIGHUP reloads the routes.
+    public init(
+        configuration: BrokerConfiguration, logger: Logger, notifier: SystemdNotifier? = nil,
+        reloadSource: (@Sendable () throws(ConfigurationError) -> BrokerConfiguration)? = nil
+    ) throws(ConfigurationError) {
+        let configured = try ConfiguredRouting(configuration)
         self.configuration = configuration
         self.logger = logger
-        let catalog = try IDLCatalog(paths: configuration.idlPaths)
-        self.catalog = catalog
-        let resolved = try configuration.routes.map { route throws(ConfigurationError) in
-            try Self.resolve(route, in: catalog)
-        }
-        routes = RouteTable(resolved)
-        let activated = zip(resolved, configuration.routes).compactMap { route, configured in
-            configured.activation.map { (route, $0) }
-        }
-        let activator = Activator(activated, logger: logger)
-        self.activator = activator
+        self.notifier = notifier
+        self.reloadSource = reloadSource
+        routes = RouteTable(configured.routing(replacing: nil, logger: logger))
         forwarder = Forwarder(callTimeout: configuration.callTimeout ?? BrokerConfiguration.defaultCallTimeout)
-        let endpoints = configuration.listeners.map(\.serverEndpoint)
         rpcbind = configuration.rpcbindTCPListener.map {
             RPCBindRegistrar(endpoint: $0.serverEndpoint, logger: logger)
         }
         let metrics = BrokerMetrics()
+        self.metrics = metrics
         let ownAddresses = OwnAddresses()
         self.ownAddresses = ownAddresses
         let control = ControlService(
-            routes: routes, catalog: catalog, forwarder: forwarder, activator: activator, metrics: metrics, rpcbind: rpcbind,
+            routes: routes, forwarder: forwarder, metrics: metrics, rpcbind: rpcbind,
             ownAddresses: ownAddresses, policy: configuration.control, brokerUID: getuid(), logger: logger)
-        let router = BrokerRouter(
-            routes: routes, catalog: catalog, forwarder: forwarder, activator: activator, metrics: metrics, logger: logger)
+        let router = BrokerRouter(routes: routes, forwarder: forwarder, metrics: metrics, logger: logger)
         server = RPCServer(
             services: [BrokerControl.CrossbitBrokerV1Dispatcher(service: control)], router: router,
-            endpoints: endpoints, logger: logger)
+            endpoints: configuration.listeners.map(\.serverEndpoint), logger: logger)
         rpcbind?.attach(server)
         metrics.countEndpointDenials { [weak server] in server?.deniedCallCount ?? 0 }
     }
 
-    /// A configured route with its program and version resolved through the
-    /// IDL. An unknown name gets a close match and the known names; numbers
-    /// are echoed as written.
-    static func resolve(_ route: BrokerConfiguration.Route, in catalog: IDLCatalog) throws(ConfigurationError) -> ServerRoute {
-        guard !catalog.isEmpty else {
-            throw ConfigurationError("route \(route): no IDL loaded: give it with --idl (or idl = in the config file)")
-        }
-        let programs = "known programs: \(catalog.programList)"
-        guard let program = catalog.programNumber(route.program) else {
-            let guess = CloseMatch.didYouMean(route.program.description, among: catalog.programNames)
-            throw ConfigurationError(
-                "route \(route): no loaded IDL defines a program named '\(route.program)'\(guess); \(programs)")
-        }
-        guard catalog.defines(program: program) else {
-            throw ConfigurationError(
-                "route \(route): no loaded IDL defines program \(route.program): give its .x file with --idl; "
-                    + programs)
-        }
-        let versions = "known versions: \(catalog.versionList(program: program))"
-        guard let version = catalog.versionNumber(route.version, program: program),
-            catalog.defines(program: program, version: version)
-        else {
-            let guess = CloseMatch.didYouMean(route.version.description, among: catalog.versionNames(program: program))
-            let named = route.version.number == nil ? "named '\(route.version)'" : "\(route.version)"
-            throw ConfigurationError(
-                "route \(route): program \(catalog.programName(program)) has no version \(named)\(guess); \(versions)")
-        }
-        return ServerRoute(
-            program: program, version: version, layout: route.layout, url: route.url, origin: .configuration,
-            policy: route.policy)
+    /// The programs known from the IDL now (a reload may change them).
+    public var catalog: IDLCatalog { routes.current.catalog }
+
+    /// Brings the gauges read at scrape time up to date (the activated
+    /// servers' state); the metrics endpoint calls it before each scrape.
+    public func updateScrapedGauges() {
+        metrics.recordServers(of: routes.current)
     }
 
     /// The endpoints as bound (ports chosen for port 0), once ``run()`` bound them.
@@ -98,27 +77,44 @@ public final class Broker: Service, Sendable {
 
     /// Listens until a graceful shutdown, then finishes the calls in flight.
     public func run() async throws {
+        // Trapped before READY=1: from then on a SIGHUP must reload, not kill.
+        let hangUps = reloadSource == nil ? nil : await UnixSignalsSequence(trapping: .sighup)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await self.server.run() }
             let bound = try await server.listeningEndpoints
             ownAddresses.set(bound.map(\.address))
-            for route in routes.all {
-                logger.info("route", metadata: ["route": "\(catalog.displayName(program: route.program, version: route.version)) → \(route.layout)@\(route.url)"])
-                // A server reached through rpcbind registers itself there; the broker must not replace it.
-                if case .rpcbind = route.url { continue }
-                try await rpcbind?.register(program: route.program, version: route.version)
-            }
+            try await announce(routes.all)
             warnAboutOpenEndpoints()
             let listening = bound.map { "\($0.layout)=\($0.address)" }.joined(separator: " ")
             logger.info("crossbitd ready: \(listening)")
-            try? await gracefulShutdown()
+            notifier?.send(.ready)
+            await withDiscardingTaskGroup { chores in
+                if let notifier { chores.addTask { await notifier.keepWatchdogFed() } }
+                if let hangUps { chores.addTask { for await _ in hangUps { await self.reloadFromSource() } } }
+                try? await gracefulShutdown()
+                chores.cancelAll()
+            }
+            notifier?.send(.stopping)
             logger.info("shutting down: finishing the calls in flight")
             await rpcbind?.unregisterAll()
             server.shutdown()
         }
         forwarder.closeAll()
-        await activator.shutDown(logger: logger)
+        for task in retiring.withLock({ $0 }) { await task.value }
+        await routes.current.activator.shutDown(logger: logger)
         logger.info("crossbitd stopped")
+    }
+
+    /// Logs routes and registers their programs with rpcbind.
+    func announce(_ added: [ServerRoute]) async throws {
+        let catalog = routes.current.catalog
+        for route in added {
+            let name = catalog.displayName(program: route.program, version: route.version)
+            logger.info("route", metadata: ["route": "\(name) → \(route.layout)@\(route.url)"])
+            // A server reached through rpcbind registers itself there; the broker must not replace it.
+            if case .rpcbind = route.url { continue }
+            try await rpcbind?.register(program: route.program, version: route.version)
+        }
     }
 }
 

@@ -2,6 +2,8 @@ import ArgumentParser
 import CrossbitBroker
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 /// The Crossbit broker daemon: routes ONC RPC calls between 32-bit and
@@ -46,40 +48,97 @@ struct Crossbitd: AsyncParsableCommand {
     @Flag(name: .long, help: "Let registered routes lead to other hosts (by default: unix sockets and loopback only).")
     var allowRemoteTargets = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "text (one line per message) or json (one object per line, for journald and log shippers).",
+        valueName: "FORMAT"))
+    var logFormat: LogFormat = .text
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Serve the metrics in Prometheus's text format at this URL, e.g. http://127.0.0.1:9464/metrics.",
+        valueName: "URL"))
+    var metrics: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Check a configuration file and its IDL (with the other flags added), print a summary and exit: "
+            + "0 when usable, 2 when not.",
+        valueName: "FILE"))
+    var checkConfig: String?
+
     func run() async throws {
         // A peer that goes away must cost a failed write, not the daemon.
         signal(SIGPIPE, SIG_IGN)
+        if let checkConfig { Self.check(checkConfig, with: self) }
         let configuration: BrokerConfiguration
         do {
-            let control = try ControlPolicy(
-                allowUsers: controlAllowUid, allowGroups: controlAllowGid, allowRemoteTargets: allowRemoteTargets)
-            configuration = try BrokerConfiguration(
-                file: config, idl: idl, listen: listen, route: route, rpcbind: rpcbind, logLevel: logLevel, exec: exec,
-                control: control)
+            configuration = try readConfiguration(file: config)
         } catch {
             Self.fail(error)
         }
         let level = configuration.logLevel ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let format = logFormat
+        LoggingSystem.bootstrap { label in format.handler(label: label, level: level) }
         let logger = Logger(label: "crossbitd")
+        // Before the broker makes its counters: they take their backend from here.
+        let registry = PrometheusCollectorRegistry()
+        if configuration.metricsURL != nil { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry)) }
         let broker: Broker
         do {
-            broker = try Broker(configuration: configuration, logger: logger)
+            let notifier = try SystemdNotifier.fromEnvironment(logger: logger)
+            // SIGHUP reads the same file with the same flags again.
+            let options = self
+            broker = try Broker(configuration: configuration, logger: logger, notifier: notifier) {
+                () throws(ConfigurationError) in try options.readConfiguration(file: options.config)
+            }
+        } catch let error as NotifyError {
+            Self.fail(ConfigurationError(error.message))
         } catch {
-            Self.fail(error)
+            Self.fail(error as? ConfigurationError ?? ConfigurationError("\(error)"))
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: broker)]
+        if let url = configuration.metricsURL {
+            do {
+                let endpoint = try MetricsEndpoint(url: url, registry: registry, logger: logger) {
+                    broker.updateScrapedGauges()
+                }
+                services.append(.init(service: endpoint))
+            } catch {
+                Self.fail(error)
+            }
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: broker)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
         try await group.run()
+    }
+
+    /// The configuration file `file` (if any) with the command line's flags added, validated.
+    func readConfiguration(file: String?) throws(ConfigurationError) -> BrokerConfiguration {
+        let control = try ControlPolicy(
+            allowUsers: controlAllowUid, allowGroups: controlAllowGid, allowRemoteTargets: allowRemoteTargets)
+        return try BrokerConfiguration(
+            file: file, idl: idl, listen: listen, route: route, rpcbind: rpcbind, logLevel: logLevel, exec: exec,
+            control: control, metrics: metrics)
+    }
+
+    /// `--check-config`: reads `file` and its IDL as a start or a reload
+    /// would, prints one line, and exits 0, or 2 with the error.
+    private static func check(_ file: String, with options: Crossbitd) -> Never {
+        do {
+            let configuration = try options.readConfiguration(file: file)
+            let routing = try ConfiguredRouting(configuration)
+            if let url = configuration.metricsURL {
+                let registry = PrometheusCollectorRegistry()
+                _ = try MetricsEndpoint(url: url, registry: registry, logger: Logger(label: "check")) {}
+            }
+            print("crossbitd: \(file): ok: \(configuration.listeners.count) endpoint(s), \(routing.summary)")
+            Foundation.exit(0)
+        } catch {
+            fail(error)
+        }
     }
 
     /// A configuration the broker cannot start with: the message, then exit 2.

@@ -110,11 +110,15 @@ public final class ChildProcess: Sendable {
     private let collected = Mutex<(text: String, waiters: [(String, CheckedContinuation<String?, Never>)])>(("", []))
     public let executable: String
 
-    public init(_ executable: String, _ arguments: [String]) {
+    /// A process of `executable`; `environment` adds to (or replaces in) the test's own environment.
+    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) {
         self.executable = executable
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         self.process = Mutex(process)
     }
 

@@ -23,6 +23,8 @@ final class ActivatedServer: Sendable {
         /// Crashes in a row, for the back-off.
         var crashes = 0
         var lastStart: ContinuousClock.Instant?
+        /// Processes started so far (the first start, then restarts), for the metrics.
+        var starts = 0
         var shutDown = false
     }
 
@@ -40,6 +42,11 @@ final class ActivatedServer: Sendable {
             if state.process != nil { return .running }
             return state.start == nil ? .stopped : .starting
         }
+    }
+
+    /// How many processes the broker started for this route so far.
+    var startCount: Int {
+        state.withLock { $0.starts }
     }
 
     /// The delay before a restart after `crashes` crashes in a row: 0.1 s, doubling, at most 5 s.
@@ -102,6 +109,7 @@ final class ActivatedServer: Sendable {
         }
         let stillWanted = state.withLock { state in
             state.lastStart = .now
+            state.starts += 1
             guard !state.shutDown else { return false }
             state.process = process
             return true
@@ -208,6 +216,15 @@ final class ActivatedServer: Sendable {
         }
         if wasRunning { logger.info("stopping pid \(process.pid): \(reason)") }
         await process.stop()
+    }
+
+    /// Stops the server once the calls that started on it have finished:
+    /// a reload removed or changed its route.
+    func retire() async {
+        while state.withLock({ $0.callsInFlight > 0 }) {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        await shutDown()
     }
 
     /// Stops the server, if it runs, and refuses to start it again.

@@ -6,11 +6,20 @@ import Logging
 final class Activator: Sendable {
     private let servers: [UInt64: ActivatedServer]
 
-    /// One server per route of `routes` that names an executable.
-    init(_ routes: [(ServerRoute, BrokerConfiguration.Activation)], logger: Logger) {
+    /// One server per route of `routes` that names an executable; a server
+    /// of `previous` whose route and executable are unchanged is kept, so a
+    /// reload leaves it running.
+    init(
+        _ routes: [(ServerRoute, BrokerConfiguration.Activation)], reusing previous: Activator? = nil, logger: Logger
+    ) {
         var servers: [UInt64: ActivatedServer] = [:]
         for (route, activation) in routes {
-            servers[programVersionKey(route.program, route.version)] = ActivatedServer(route: route, activation: activation, logger: logger)
+            let key = programVersionKey(route.program, route.version)
+            if let kept = previous?.servers[key], kept.route == route, kept.activation == activation {
+                servers[key] = kept
+            } else {
+                servers[key] = ActivatedServer(route: route, activation: activation, logger: logger)
+            }
         }
         self.servers = servers
     }
@@ -21,6 +30,16 @@ final class Activator: Sendable {
         guard !servers.isEmpty, route.origin == .configuration else { return nil }
         guard let server = servers[programVersionKey(route.program, route.version)], server.route == route else { return nil }
         return server
+    }
+
+    /// Every server, in no particular order.
+    var all: [ActivatedServer] {
+        Array(servers.values)
+    }
+
+    /// The servers of this activator that `successor` does not keep.
+    func retired(by successor: Activator) -> [ActivatedServer] {
+        servers.values.filter { server in !successor.servers.values.contains { $0 === server } }
     }
 
     /// How many activated servers run now.

@@ -17,6 +17,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public var callTimeout: Duration?
     /// Who may register and unregister routes at run time.
     public var control: ControlPolicy
+    /// Where Prometheus scrapes the metrics (`http://HOST:PORT/PATH`), if anywhere.
+    public var metricsURL: String?
 
     public init(
         idlPaths: [String] = [], listeners: [Listener] = [], routes: [Route] = [],
@@ -195,6 +197,7 @@ public struct BrokerConfiguration: Sendable, Hashable {
         logLevel = other.logLevel ?? logLevel
         callTimeout = other.callTimeout ?? callTimeout
         control.merge(other.control)
+        metricsURL = other.metricsURL ?? metricsURL
     }
 
     /// Checks what can be checked without the IDL: at least one listener,
@@ -286,7 +289,7 @@ extension BrokerConfiguration {
     /// the command line's flags added, validated.
     public init(
         file: String?, idl: [String], listen: [String], route: [String], rpcbind: String?, logLevel: String?,
-        exec: [String] = [], control: ControlPolicy = ControlPolicy()
+        exec: [String] = [], control: ControlPolicy = ControlPolicy(), metrics: String? = nil
     ) throws(ConfigurationError) {
         if let file {
             try self.init(contentsOfTOMLFile: file)
@@ -305,6 +308,7 @@ extension BrokerConfiguration {
         }
         if let rpcbind { flags.rpcbindLayout = try parseLayout(rpcbind, what: "--rpcbind") }
         if let logLevel { flags.logLevel = try parseLogLevel(logLevel) }
+        flags.metricsURL = metrics
         merge(flags)
         try validate()
     }

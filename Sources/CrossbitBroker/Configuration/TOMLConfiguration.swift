@@ -10,6 +10,7 @@ extension BrokerConfiguration {
     /// rpcbind = "ilp32"                   # optional
     /// log-level = "info"                  # optional
     /// call-timeout = 5.0                  # seconds, optional
+    /// metrics = "http://127.0.0.1:9464/metrics"  # Prometheus, optional
     ///
     /// [control]                           # optional: who may register routes
     /// allow-uids = [1000, "alice"]        # besides root and the broker's user
@@ -76,6 +77,7 @@ extension BrokerConfiguration {
         if let seconds = try reader.number("call-timeout") {
             callTimeout = .milliseconds(Int64((seconds * 1000).rounded()))
         }
+        metricsURL = try reader.string("metrics")
         if var table = try reader.table("control") {
             control = try table.controlPolicy()
             try table.finish()

@@ -1,3 +1,4 @@
+import CrossbitBrokerControl
 import Metrics
 import Synchronization
 
@@ -49,39 +50,84 @@ final class BrokerMetrics: Sendable {
     private let trailingBytesIgnored = Atomic<UInt64>(0)
     /// The calls the server's endpoints refused before any router saw them.
     private let endpointDenials = Mutex<@Sendable () -> UInt64>({ 0 })
+    /// Each route's swift-metrics series, made on its first call.
+    private let routeSeries = Mutex<[String: RouteSeries]>([:])
 
-    private let callCounter = Counter(label: "crossbit_broker_calls_total")
-    private let conversionCounter = Counter(label: "crossbit_broker_conversions_total")
-    private let latency = Metrics.Timer(label: "crossbit_broker_call_duration")
     private let denialCounters: [Denial: Counter] = Dictionary(uniqueKeysWithValues: Denial.allCases.map {
         ($0, Counter(label: "crossbit_broker_denials_total", dimensions: [("kind", $0.rawValue)]))
     })
     private let invalidCounter = Counter(label: "crossbit_broker_invalid_messages_total")
     private let trailingCounter = Counter(label: "crossbit_broker_trailing_bytes_ignored_total")
-    private let errorCounters: [Failure: Counter] = Dictionary(uniqueKeysWithValues: Failure.allCases.map {
-        ($0, Counter(label: "crossbit_broker_errors_total", dimensions: [("reply", $0.rawValue)]))
-    })
+
+    /// One route's series, labelled `route="PROGRAM.VERSION"` (IDL names, or
+    /// numbers for a program the IDL does not define).
+    private struct RouteSeries: Sendable {
+        let calls, conversions, narrowingFailures, bytesIn, bytesOut: Counter
+        let errors: [Failure: Counter]
+        let inFlight: Meter
+        let latency: Metrics.Timer
+
+        init(route: String) {
+            let label = [("route", route)]
+            calls = Counter(label: "crossbit_broker_calls_total", dimensions: label)
+            conversions = Counter(label: "crossbit_broker_conversions_total", dimensions: label)
+            narrowingFailures = Counter(label: "crossbit_broker_narrowing_failures_total", dimensions: label)
+            bytesIn = Counter(label: "crossbit_broker_received_bytes_total", dimensions: label)
+            bytesOut = Counter(label: "crossbit_broker_sent_bytes_total", dimensions: label)
+            errors = Dictionary(uniqueKeysWithValues: Failure.allCases.map {
+                ($0, Counter(label: "crossbit_broker_errors_total", dimensions: label + [("kind", $0.rawValue)]))
+            })
+            inFlight = Meter(label: "crossbit_broker_calls_in_flight", dimensions: label)
+            latency = Metrics.Timer(label: "crossbit_broker_call_duration_seconds", dimensions: label)
+        }
+    }
+
+    private func series(_ route: String) -> RouteSeries {
+        routeSeries.withLock { all in
+            if let series = all[route] { return series }
+            let series = RouteSeries(route: route)
+            all[route] = series
+            return series
+        }
+    }
+
+    /// A call of `route` is on its way to its server; ``recordEnd(route:)`` balances it.
+    func recordStart(route: String) {
+        series(route).inFlight.increment()
+    }
+
+    /// A call counted by ``recordStart(route:)`` has its server's answer, or failed to get one.
+    func recordEnd(route: String) {
+        series(route).inFlight.decrement()
+    }
 
     /// A call answered with a result.
-    func recordCall(converted: Bool, bytesIn received: Int, bytesOut sent: Int, duration: Duration) {
+    func recordCall(route: String, converted: Bool, bytesIn received: Int, bytesOut sent: Int, duration: Duration) {
+        let series = series(route)
         calls.add(1, ordering: .relaxed)
-        callCounter.increment()
+        series.calls.increment()
         if converted {
             conversions.add(1, ordering: .relaxed)
-            conversionCounter.increment()
+            series.conversions.increment()
         }
         bytesIn.add(UInt64(received), ordering: .relaxed)
         bytesOut.add(UInt64(sent), ordering: .relaxed)
-        latency.record(duration: duration)
+        series.bytesIn.increment(by: Int64(received))
+        series.bytesOut.increment(by: Int64(sent))
+        series.latency.record(duration: duration)
     }
 
     /// A call answered with a reply error.
-    func recordFailure(_ failure: Failure) {
+    func recordFailure(_ failure: Failure, route: String) {
+        let series = series(route)
         calls.add(1, ordering: .relaxed)
         errors.add(1, ordering: .relaxed)
-        if failure == .narrowing { narrowingFailures.add(1, ordering: .relaxed) }
-        callCounter.increment()
-        errorCounters[failure]?.increment()
+        series.calls.increment()
+        series.errors[failure]?.increment()
+        if failure == .narrowing {
+            narrowingFailures.add(1, ordering: .relaxed)
+            series.narrowingFailures.increment()
+        }
     }
 
     /// A caller refused by an access rule (it is also logged, by the caller of this).
@@ -120,5 +166,26 @@ final class BrokerMetrics: Sendable {
             callDenials: callDenials.load(ordering: .relaxed) + endpointDenials.withLock { $0 }(),
             invalidMessages: invalidMessages.load(ordering: .relaxed),
             trailingBytesIgnored: trailingBytesIgnored.load(ordering: .relaxed))
+    }
+}
+
+extension BrokerMetrics {
+    /// Sets the gauges of the activated servers from their state now: the
+    /// state (1 for the one it is in, 0 for the others) and how many
+    /// processes were started. Read when the metrics are scraped.
+    func recordServers(of routing: Routing) {
+        for server in routing.activator.all {
+            let route = routing.catalog.displayName(program: server.route.program, version: server.route.version)
+            let current = server.serverState
+            let states: [(BrokerControl.BrokerServerState, String)] = [
+                (.stopped, "stopped"), (.starting, "starting"), (.running, "running"),
+            ]
+            for (state, name) in states {
+                Gauge(label: "crossbit_broker_activated_server_state", dimensions: [("route", route), ("state", name)])
+                    .record(state == current ? 1 : 0)
+            }
+            Gauge(label: "crossbit_broker_activated_server_starts", dimensions: [("route", route)])
+                .record(server.startCount)
+        }
     }
 }

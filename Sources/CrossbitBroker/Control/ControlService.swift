@@ -10,10 +10,9 @@ import Synchronization
 /// Changing routes is for callers the kernel vouches for (docs/security.md):
 /// anyone who could register could send every call of a program anywhere.
 struct ControlService: BrokerControl.CrossbitBrokerV1Service {
+    /// The routing, with the IDL catalog and the activated servers of the moment.
     let routes: RouteTable
-    let catalog: IDLCatalog
     let forwarder: Forwarder
-    let activator: Activator
     let metrics: BrokerMetrics
     let rpcbind: RPCBindRegistrar?
     /// The broker's own endpoints as bound: no route may lead back to them.
@@ -27,6 +26,7 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
     func ping(context: RPCCallContext) async throws {}
 
     func register(_ argument: BrokerControl.BrokerRoute, context: RPCCallContext) async throws -> BrokerControl.BrokerReply {
+        let catalog = routes.current.catalog
         let name = catalog.displayName(program: argument.prog, version: argument.vers)
         let caller: PeerCredentials
         switch authorize(context.peer, "register \(name)") {
@@ -55,7 +55,7 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
             program: argument.prog, version: argument.vers, layout: argument.layout.wireLayout, url: address,
             origin: .registered, owner: caller.uid)
         let replaced: ServerRoute?
-        switch routes.register(route, unless: { refusal(changing: $0, by: caller) }) {
+        switch routes.register(route, unless: { refusal(changing: $0, named: name, by: caller) }) {
         case .success(let previous): replaced = previous
         case .failure(let refused): return deny(context.peer, "register \(name)", refused.reason).reply
         }
@@ -72,14 +72,14 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
     }
 
     func unregister(_ argument: BrokerControl.BrokerRouteKey, context: RPCCallContext) async throws -> BrokerControl.BrokerReply {
-        let name = catalog.displayName(program: argument.prog, version: argument.vers)
+        let name = routes.current.catalog.displayName(program: argument.prog, version: argument.vers)
         let caller: PeerCredentials
         switch authorize(context.peer, "unregister \(name)") {
         case .success(let credentials): caller = credentials
         case .failure(let denied): return denied.reply
         }
         let change = routes.unregister(program: argument.prog, version: argument.vers) {
-            refusal(changing: $0, by: caller)
+            refusal(changing: $0, named: name, by: caller)
         }
         switch change {
         case .failure(let refused):
@@ -114,10 +114,10 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
         return .success(credentials)
     }
 
-    /// Why `caller` may not replace or remove `existing`, or nil.
-    private func refusal(changing existing: ServerRoute, by caller: PeerCredentials) -> String? {
+    /// Why `caller` may not replace or remove `existing` (shown as `name`),
+    /// or nil. Called under the route table's lock: it must not read the table.
+    private func refusal(changing existing: ServerRoute, named name: String, by caller: PeerCredentials) -> String? {
         if existing.origin == .configuration {
-            let name = catalog.displayName(program: existing.program, version: existing.version)
             return "the route of \(name) comes from the configuration and cannot be changed at run time"
         }
         if let owner = existing.owner, owner != caller.uid, caller.uid != 0 {
@@ -144,21 +144,24 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
     }
 
     func list(context: RPCCallContext) async throws -> BrokerControl.BrokerRouteList {
-        BrokerControl.BrokerRouteList(routes: routes.all.map { route in
+        let routing = routes.current
+        return BrokerControl.BrokerRouteList(routes: routing.all.map { route in
             BrokerControl.BrokerRouteEntry(
                 route: BrokerControl.BrokerRoute(
                     prog: route.program, vers: route.version, layout: .init(route.layout), address: route.url.description),
                 origin: route.origin == .configuration ? .configuration : .registered,
-                state: activator.server(for: route)?.serverState ?? .external)
+                state: routing.activator.server(for: route)?.serverState ?? .external)
         })
     }
 
     func stats(context: RPCCallContext) async throws -> BrokerControl.BrokerStats {
         let snapshot = metrics.snapshot
+        let routing = routes.current
         return BrokerControl.BrokerStats(
             calls: snapshot.calls, errors: snapshot.errors, conversions: snapshot.conversions,
             narrowingFailures: snapshot.narrowingFailures, bytesIn: snapshot.bytesIn, bytesOut: snapshot.bytesOut,
-            routes: UInt32(clamping: routes.all.count), serversRunning: UInt32(clamping: activator.runningCount),
+            routes: UInt32(clamping: routing.all.count),
+            serversRunning: UInt32(clamping: routing.activator.runningCount),
             uptimeSeconds: UInt64((ContinuousClock.now - metrics.started).components.seconds),
             controlDenials: snapshot.controlDenials, callDenials: snapshot.callDenials,
             invalidMessages: snapshot.invalidMessages, trailingBytesIgnored: snapshot.trailingBytesIgnored)

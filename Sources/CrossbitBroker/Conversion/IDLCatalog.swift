@@ -16,6 +16,12 @@ public struct IDLCatalog: Sendable {
     private var programNumbers: [String: UInt32] = [:]
     private var versionNumbers: [UInt32: [String: UInt32]] = [:]
 
+    /// A catalog of no programs.
+    init() {}
+
+    /// How many program versions the IDL defines.
+    public var programVersionCount: Int { versions.count }
+
     /// Loads `.x` files and every `.x` file of the given folders.
     /// Diagnostics of the front end, and a program defined twice, are errors.
     public init(paths: [String]) throws(ConfigurationError) {

@@ -5,6 +5,8 @@ public struct ProcedurePlan: Sendable {
     public var program: String
     public var version: String
     public var name: String
+    /// `PROGRAM.VERSION`, the `route` label of the broker's metrics (made once, not per call).
+    let routeName: String
     let arguments: PlanNode
     let result: PlanNode
     /// True when neither arguments nor result hold a width-dependent value:
@@ -15,6 +17,7 @@ public struct ProcedurePlan: Sendable {
         self.program = program
         self.version = version
         self.name = name
+        routeName = "\(program).\(version)"
         self.arguments = arguments
         self.result = result
         passesThrough = !arguments.containsWidthDependent && !result.containsWidthDependent

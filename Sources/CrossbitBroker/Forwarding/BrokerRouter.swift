@@ -5,21 +5,15 @@ import Logging
 /// (program, version), converts the arguments from the caller's layout to
 /// the server's, forwards them, and converts the result back.
 final class BrokerRouter: RPCCompletionRouter {
+    /// Read once per call: the call finishes on the routing it started on.
     let routes: RouteTable
-    let catalog: IDLCatalog
     let forwarder: Forwarder
-    let activator: Activator
     let metrics: BrokerMetrics
     let logger: Logger
 
-    init(
-        routes: RouteTable, catalog: IDLCatalog, forwarder: Forwarder, activator: Activator, metrics: BrokerMetrics,
-        logger: Logger
-    ) {
+    init(routes: RouteTable, forwarder: Forwarder, metrics: BrokerMetrics, logger: Logger) {
         self.routes = routes
-        self.catalog = catalog
         self.forwarder = forwarder
-        self.activator = activator
         self.metrics = metrics
         self.logger = logger
     }
@@ -74,23 +68,29 @@ final class BrokerRouter: RPCCompletionRouter {
         _ procedure: ProcedureID, _ arguments: [UInt8], _ context: RPCCallContext
     ) throws(RPCError) -> Forwarding {
         let start = ContinuousClock.now
+        let routing = routes.current
         let route: ServerRoute
-        switch routes.lookup(program: procedure.program, version: procedure.version) {
+        let name = routing.catalog.displayName(program: procedure.program, version: procedure.version)
+        switch routing.lookup(program: procedure.program, version: procedure.version) {
         case .found(let found):
             route = found
         case .programUnavailable:
             logger.notice("no route: PROG_UNAVAIL", metadata: ["call": "\(procedure)"])
-            throw failure(.programUnavailable, "program \(procedure.program) is not routed", .programUnavailable)
+            throw failure(.programUnavailable, "program \(procedure.program) is not routed", .programUnavailable, name)
         case .versionMismatch(let low, let high):
             logger.notice("no route for this version: PROG_MISMATCH", metadata: ["call": "\(procedure)", "versions": "\(low)...\(high)"])
-            var error = failure(.programMismatch, "program \(procedure.program) is routed for versions \(low) to \(high)", .programMismatch)
+            var error = failure(
+                .programMismatch, "program \(procedure.program) is routed for versions \(low) to \(high)",
+                .programMismatch, name)
             error.supportedVersions = low...high
             throw error
         }
-        let plan = catalog.plan(program: procedure.program, version: procedure.version, procedure: procedure.procedure)
+        let plan = routing.catalog.plan(
+            program: procedure.program, version: procedure.version, procedure: procedure.procedure)
         guard let plan else {
             logger.notice("unknown procedure: PROC_UNAVAIL", metadata: ["call": "\(procedure)"])
-            throw failure(.procedureUnavailable, "procedure \(procedure) is not in the IDL", .procedureUnavailable)
+            throw failure(
+                .procedureUnavailable, "procedure \(procedure) is not in the IDL", .procedureUnavailable, name)
         }
         try authorize(context.peer, plan, route)
         let converts = plan.converts(from: context.layout, to: route.layout)
@@ -99,8 +99,9 @@ final class BrokerRouter: RPCCompletionRouter {
             "call": "\(plan.program).\(plan.version).\(plan.name)",
             "from": "\(context.layout)", "to": "\(route.layout)@\(route.url)", "converted": "\(converts)",
         ])
+        metrics.recordStart(route: plan.routeName)
         return Forwarding(
-            procedure: procedure, route: route, activated: activator.server(for: route), plan: plan,
+            procedure: procedure, route: route, activated: routing.activator.server(for: route), plan: plan,
             callerLayout: context.layout, converts: converts,
             arguments: call, receivedCount: arguments.count, start: start)
     }
@@ -123,7 +124,8 @@ final class BrokerRouter: RPCCompletionRouter {
         do {
             try await activated?.prepareCall()
         } catch {
-            return .failure(forwardingFailure(error, forwarding.procedure, forwarding.route))
+            metrics.recordEnd(route: forwarding.plan.routeName)
+            return .failure(forwardingFailure(error, forwarding.procedure, forwarding.route, forwarding.plan))
         }
         defer { activated?.callFinished() }
         let reply: Result<[UInt8], RPCError>
@@ -138,9 +140,12 @@ final class BrokerRouter: RPCCompletionRouter {
 
     /// The caller's result from the server's reply: converted back, counted.
     private func finish(_ forwarding: Forwarding, reply: Result<[UInt8], RPCError>) -> Result<[UInt8], RPCError> {
+        metrics.recordEnd(route: forwarding.plan.routeName)
         let result: [UInt8]
         do throws(RPCError) {
-            let reply = try reply.mapError { forwardingFailure($0, forwarding.procedure, forwarding.route) }.get()
+            let reply = try reply.mapError {
+                forwardingFailure($0, forwarding.procedure, forwarding.route, forwarding.plan)
+            }.get()
             result = try carry(
                 reply, forwarding.plan, forwarding.procedure,
                 from: forwarding.route.layout, to: forwarding.callerLayout, forwarding.route.policy, isResult: true)
@@ -148,7 +153,8 @@ final class BrokerRouter: RPCCompletionRouter {
             return .failure(error)
         }
         metrics.recordCall(
-            converted: forwarding.converts, bytesIn: forwarding.receivedCount, bytesOut: result.count,
+            route: forwarding.plan.routeName, converted: forwarding.converts,
+            bytesIn: forwarding.receivedCount, bytesOut: result.count,
             duration: ContinuousClock.now - forwarding.start)
         return .success(result)
     }
@@ -196,18 +202,19 @@ final class BrokerRouter: RPCCompletionRouter {
             logger.error(
                 "\(isResult ? "result" : "argument") does not fit the \(target) layout: SYSTEM_ERR",
                 metadata: metadata.merging(["value": "\(value)"]) { $1 })
-            return failure(.systemError, "\(plan.program).\(plan.version).\(plan.name): \(error)", .narrowing)
+            return failure(.systemError, "\(plan.routeName).\(plan.name): \(error)", .narrowing, plan.routeName)
         }
         metrics.recordInvalidMessage()
         if isResult {
             logger.error(
                 "the server's result is not valid: SYSTEM_ERR", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-            return failure(.systemError, "result of \(plan.name): \(error)", .systemError)
+            return failure(.systemError, "result of \(plan.name): \(error)", .systemError, plan.routeName)
         }
         let hint = Self.layoutHint(bytes, plan, endpoint: source).map { "; \($0)" } ?? ""
         logger.notice(
             "arguments are not valid: GARBAGE_ARGS\(hint)", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-        return failure(.garbageArguments, "arguments of \(plan.name): \(error)\(hint)", .garbageArguments)
+        return failure(
+            .garbageArguments, "arguments of \(plan.name): \(error)\(hint)", .garbageArguments, plan.routeName)
     }
 
     /// "they decode in the lp64 layout: this looks like an LP64 caller on an
@@ -224,7 +231,9 @@ final class BrokerRouter: RPCCompletionRouter {
 
     /// The reply for a call the server did not answer with a result: its own
     /// reply error where there is one, SYSTEM_ERR for a dead or slow server.
-    private func forwardingFailure(_ error: RPCError, _ procedure: ProcedureID, _ route: ServerRoute) -> RPCError {
+    private func forwardingFailure(
+        _ error: RPCError, _ procedure: ProcedureID, _ route: ServerRoute, _ plan: ProcedurePlan
+    ) -> RPCError {
         let kind: BrokerMetrics.Failure
         switch error.code {
         case .programUnavailable: kind = .programUnavailable
@@ -235,16 +244,18 @@ final class BrokerRouter: RPCCompletionRouter {
             logger.warning("server failed: SYSTEM_ERR", metadata: [
                 "call": "\(procedure)", "server": "\(route.layout)@\(route.url)", "error": "\(error)",
             ])
-            metrics.recordFailure(.systemError)
+            metrics.recordFailure(.systemError, route: plan.routeName)
             return RPCError(code: .systemError, message: "server \(route.url): \(error.message)", cause: error)
         }
         logger.notice("server replied \(error.code)", metadata: ["call": "\(procedure)", "server": "\(route.url)"])
-        metrics.recordFailure(kind)
+        metrics.recordFailure(kind, route: plan.routeName)
         return error
     }
 
-    private func failure(_ code: RPCError.Code, _ message: String, _ kind: BrokerMetrics.Failure) -> RPCError {
-        metrics.recordFailure(kind)
+    private func failure(
+        _ code: RPCError.Code, _ message: String, _ kind: BrokerMetrics.Failure, _ route: String
+    ) -> RPCError {
+        metrics.recordFailure(kind, route: route)
         return RPCError(code: code, message: message)
     }
 }

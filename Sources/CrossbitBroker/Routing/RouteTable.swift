@@ -1,5 +1,6 @@
 import CrossbitCore
 import CrossbitTransport
+import Logging
 import Synchronization
 
 /// Where calls to one (program, version) go.
@@ -66,25 +67,77 @@ public enum RouteLookup: Sendable, Hashable {
     case programUnavailable
 }
 
-/// The broker's routes, read on every call and changed by registration;
-/// safe to use from any thread.
-public final class RouteTable: Sendable {
-    private let routes: Mutex<[UInt32: [UInt32: ServerRoute]]>
+/// Everything a call is routed by: the programs known from the IDL, the
+/// routes, and the servers the broker starts. Immutable: a call reads one
+/// snapshot once and finishes on it, whatever a reload or a registration
+/// swaps in meanwhile (docs/operations.md).
+public struct Routing: Sendable {
+    /// The programs known from the IDL, with their conversion plans.
+    public let catalog: IDLCatalog
+    /// The activated servers of the configured routes.
+    let activator: Activator
+    fileprivate var routes: [UInt32: [UInt32: ServerRoute]]
 
-    /// A table holding `initial` (a later route of the same program and version wins).
-    public init(_ initial: [ServerRoute] = []) {
+    init(catalog: IDLCatalog, routes: [ServerRoute], activator: Activator) {
+        self.catalog = catalog
+        self.activator = activator
         var table: [UInt32: [UInt32: ServerRoute]] = [:]
-        for route in initial { table[route.program, default: [:]][route.version] = route }
-        routes = Mutex(table)
+        for route in routes { table[route.program, default: [:]][route.version] = route }
+        self.routes = table
     }
 
     /// The route of a call, or why there is none.
     public func lookup(program: UInt32, version: UInt32) -> RouteLookup {
-        routes.withLock { routes in
-            guard let versions = routes[program] else { return .programUnavailable }
-            if let route = versions[version] { return .found(route) }
-            let known = versions.keys
-            return .versionMismatch(low: known.min() ?? 0, high: known.max() ?? 0)
+        guard let versions = routes[program] else { return .programUnavailable }
+        if let route = versions[version] { return .found(route) }
+        let known = versions.keys
+        return .versionMismatch(low: known.min() ?? 0, high: known.max() ?? 0)
+    }
+
+    /// Every route, ordered by program and version.
+    public var all: [ServerRoute] {
+        routes.values.flatMap(\.values).sorted { ($0.program, $0.version) < ($1.program, $1.version) }
+    }
+}
+
+/// The broker's current ``Routing``, read on every call and replaced by
+/// registration and reload; safe to use from any thread.
+public final class RouteTable: Sendable {
+    private let routing: Mutex<Routing>
+
+    /// A table holding `initial` (a later route of the same program and
+    /// version wins), with no IDL and no activated servers.
+    public convenience init(_ initial: [ServerRoute] = []) {
+        let activator = Activator([], logger: Logger(label: "crossbitd"))
+        self.init(Routing(catalog: IDLCatalog(), routes: initial, activator: activator))
+    }
+
+    init(_ routing: Routing) {
+        self.routing = Mutex(routing)
+    }
+
+    /// The routing now: read it once per call and keep to it.
+    public var current: Routing {
+        routing.withLock { $0 }
+    }
+
+    /// The route of a call in the current routing, or why there is none.
+    public func lookup(program: UInt32, version: UInt32) -> RouteLookup {
+        current.lookup(program: program, version: version)
+    }
+
+    /// Every route of the current routing, ordered by program and version.
+    public var all: [ServerRoute] {
+        current.all
+    }
+
+    /// Replaces the routing by what `change` makes of it, under the lock
+    /// registrations take, so that none is lost; returns the one replaced.
+    func replace(_ change: (Routing) -> Routing) -> Routing {
+        routing.withLock { routing in
+            let previous = routing
+            routing = change(previous)
+            return previous
         }
     }
 
@@ -95,11 +148,11 @@ public final class RouteTable: Sendable {
     public func register(
         _ route: ServerRoute, unless refusal: (ServerRoute) -> String?
     ) -> Result<ServerRoute?, RouteChangeRefused> {
-        routes.withLock { routes in
-            if let existing = routes[route.program]?[route.version], let reason = refusal(existing) {
+        routing.withLock { routing in
+            if let existing = routing.routes[route.program]?[route.version], let reason = refusal(existing) {
                 return .failure(RouteChangeRefused(reason: reason))
             }
-            return .success(routes[route.program, default: [:]].updateValue(route, forKey: route.version))
+            return .success(routing.routes[route.program, default: [:]].updateValue(route, forKey: route.version))
         }
     }
 
@@ -108,19 +161,12 @@ public final class RouteTable: Sendable {
     public func unregister(
         program: UInt32, version: UInt32, unless refusal: (ServerRoute) -> String?
     ) -> Result<ServerRoute?, RouteChangeRefused> {
-        routes.withLock { routes in
-            guard let existing = routes[program]?[version] else { return .success(nil) }
+        routing.withLock { routing in
+            guard let existing = routing.routes[program]?[version] else { return .success(nil) }
             if let reason = refusal(existing) { return .failure(RouteChangeRefused(reason: reason)) }
-            routes[program]?[version] = nil
-            if routes[program]?.isEmpty == true { routes[program] = nil }
+            routing.routes[program]?[version] = nil
+            if routing.routes[program]?.isEmpty == true { routing.routes[program] = nil }
             return .success(existing)
-        }
-    }
-
-    /// Every route, ordered by program and version.
-    public var all: [ServerRoute] {
-        routes.withLock { routes in
-            routes.values.flatMap(\.values).sorted { ($0.program, $0.version) < ($1.program, $1.version) }
         }
     }
 }

@@ -11,8 +11,8 @@ struct Daemon {
     /// The bound endpoints by layout, as `crossbitd ready:` lists them.
     let endpoints: [(layout: WireLayout, address: RPCAddress)]
 
-    static func start(_ arguments: [String]) async throws -> Daemon {
-        let process = ChildProcess(Paths.crossbitd, arguments)
+    static func start(_ arguments: [String], environment: [String: String] = [:]) async throws -> Daemon {
+        let process = ChildProcess(Paths.crossbitd, arguments, environment: environment)
         try process.start()
         let ready: String
         do {
