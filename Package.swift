@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         // The XDR runtime and the RPC abstractions: pure Swift, no libtirpc.
@@ -37,13 +38,15 @@ let package = Package(
             providers: [.apt(["libtirpc-dev"])]
         ),
         .target(name: "CCrossbitShim", dependencies: ["CTIRPC"]),
-        // ONC RPC clients and servers: own event loops and record marking,
-        // libtirpc for rpcbind (docs/server-concurrency.md says why).
+        // ONC RPC clients and servers on SwiftNIO: record marking as a NIO
+        // decoder, libtirpc for rpcbind (docs/server-concurrency.md says why).
         .target(
             name: "CrossbitTransport",
             dependencies: [
                 "CrossbitCore", "CCrossbitShim",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -136,7 +139,11 @@ let package = Package(
         ),
         .testTarget(
             name: "CrossbitTransportTests",
-            dependencies: ["CrossbitCore", "CrossbitTransport", "CrossbitTestSupport"]
+            dependencies: [
+                "CrossbitCore", "CrossbitTransport", "CrossbitTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "CrossbitDynamicTests",

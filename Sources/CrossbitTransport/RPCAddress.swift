@@ -1,4 +1,5 @@
 import CrossbitCore
+import NIOCore
 
 /// Where a client sends its calls.
 ///

@@ -1,6 +1,7 @@
 import CrossbitCore
 import CrossbitTestSupport
 import Foundation
+import NIOCore
 import Synchronization
 import Testing
 
@@ -97,7 +98,7 @@ struct ServerBehaviourTests {
     @Test("the duplicate-request cache forgets its oldest entries first")
     func duplicateRequestCacheEviction() throws {
         let cache = DuplicateRequestCache(capacity: 2)
-        let peer = SocketAddress(bytes: [2, 0, 0, 9, 127, 0, 0, 1])
+        let peer = try SocketAddress(ipAddress: "127.0.0.1", port: 9)
         func key(_ xid: UInt32) -> DuplicateRequestCache.Key {
             .init(channel: ObjectIdentifier(cache), peer: peer, xid: xid, procedure: ProcedureID(program: 1, version: 1, procedure: 1))
         }
@@ -214,32 +215,26 @@ struct ServerBehaviourTests {
         }
     }
 
-    /// Sends one framed call on a fresh TCP connection and returns the reply record.
+    /// Sends one framed call on a fresh TCP connection and returns the reply record (one fragment).
     func exchange(_ call: [UInt8], with endpoint: ServerEndpoint) async throws -> [UInt8] {
-        try await readOnThread { () -> Result<[UInt8], RPCError> in
+        guard case .tcp(_, let port) = endpoint.transport else { return [] }
+        let fd = try connectedSocket(SOCK_STREAM, toLoopbackPort: port)
+        defer { close(fd) }
+        return try await readOnThread { () -> Result<[UInt8], RPCError> in
             Result { () throws(RPCError) -> [UInt8] in
-                guard case .tcp(let host, let port) = endpoint.transport else { return [] }
-                let fd = try Socket.connect(to: SocketAddress.resolve(host: host, port: port, datagram: false)[0], datagram: false)
-                defer { close(fd) }
-                var pollEntry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                _ = poll(&pollEntry, 1, 5000)
-                _ = call.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-                var assembler = RecordAssembler(maximumMessageSize: 1 << 16)
-                var reply: [UInt8]?
+                guard call.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == call.count else {
+                    throw RPCError(code: .transportFailure, message: "cannot send the call")
+                }
+                var received: [UInt8] = []
                 var buffer = [UInt8](repeating: 0, count: 4096)
-                while reply == nil {
-                    pollEntry.events = Int16(POLLIN)
+                var pollEntry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                while received.count < 4 || received.count < 4 + Int(received[1...3].reduce(0) { $0 << 8 | UInt32($1) }) {
                     guard poll(&pollEntry, 1, 5000) == 1 else { throw RPCError(code: .timeout, message: "no reply") }
                     let count = recv(fd, &buffer, buffer.count, 0)
                     guard count > 0 else { throw RPCError(code: .transportFailure, message: "closed") }
-                    let fed = buffer.withUnsafeBytes { raw in
-                        Result { () throws(RPCError) in
-                            try assembler.feed(UnsafeRawBufferPointer(rebasing: raw[..<count])) { reply = $0 }
-                        }
-                    }
-                    try fed.get()
+                    received += buffer[..<count]
                 }
-                return reply ?? []
+                return Array(received.dropFirst(4))
             }
         }.get()
     }

@@ -1,0 +1,186 @@
+import CCrossbitShim
+import CrossbitCore
+import Glibc
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The event loops of a running server: a NIO group of its own, and the
+/// executor of each loop (the ``RPCCallContext/executor`` of its calls).
+final class ServerLoops: Sendable {
+    let group: MultiThreadedEventLoopGroup
+    let executors: [EventLoopExecutor]
+
+    init(count: Int) {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, count))
+        executors = EventLoopExecutor.all(of: group)
+    }
+
+    /// The executor of one of the group's loops.
+    func executor(for loop: any EventLoop) -> EventLoopExecutor {
+        executors.first { $0.loop === loop } ?? EventLoopExecutor(loop)
+    }
+
+    /// Stops the loops; every channel still on them closes.
+    func shutdown() async {
+        executors.forEach { $0.markStopped() }
+        do { try await group.shutdownGracefully() } catch {
+            // Only a second shutdown fails, and there is none.
+        }
+    }
+}
+
+/// A server's connection or UDP socket, as the calls that arrive on it see it.
+struct ServerConnection: Sendable {
+    let channel: any Channel
+    let isDatagram: Bool
+    /// Who is at the other end of a connection; `.unknown` for a UDP socket,
+    /// whose peer comes with each datagram.
+    let peer: RPCPeer
+    let executor: EventLoopExecutor
+
+    /// The largest UDP payload over IPv4 (65,535 bytes less the IP and UDP headers).
+    static let maximumDatagramPayload = 65_507
+
+    /// Sends a reply, from any thread: on a stream with its record mark, as
+    /// a datagram to `address` without it. Throws when it cannot be a datagram.
+    func send(_ message: OutgoingMessage, to address: SocketAddress?) throws(RPCError) {
+        guard isDatagram else {
+            return channel.writeAndFlush(message.buffer(framed: true, allocator: channel.allocator), promise: nil)
+        }
+        let size = message.count - recordMarkSize
+        guard size <= Self.maximumDatagramPayload else {
+            throw RPCError(
+                code: .systemError,
+                message: "a reply of \(size) bytes does not fit in a UDP datagram "
+                    + "(\(Self.maximumDatagramPayload) at most)")
+        }
+        guard let address else { return }
+        let datagram = AddressedEnvelope(
+            remoteAddress: address, data: message.buffer(framed: false, allocator: channel.allocator))
+        channel.writeAndFlush(datagram, promise: nil)
+    }
+
+    /// Closes the channel once what was written to it has gone out; two
+    /// seconds at most (a peer that does not read loses its replies).
+    func closeAfterWrites() {
+        guard !isDatagram else { return channel.close(promise: nil) }
+        let channel = self.channel
+        channel.writeAndFlush(channel.allocator.buffer(capacity: 0)).whenComplete { _ in channel.close(promise: nil) }
+        channel.eventLoop.scheduleTask(in: .seconds(2)) { channel.close(promise: nil) }
+    }
+}
+
+/// Hands the calls arriving on one server channel to the server: records
+/// from the ``RecordDecoder`` on a stream, datagrams on UDP.
+final class ServerCallHandler<Message>: ChannelInboundHandler {
+    typealias InboundIn = Message
+
+    private let server: RPCServer
+    private let layout: WireLayout
+    private let connection: ServerConnection
+    private let message: (Message) -> ([UInt8], SocketAddress?)
+
+    init(server: RPCServer, layout: WireLayout, connection: ServerConnection,
+         message: @escaping (Message) -> ([UInt8], SocketAddress?)) {
+        self.server = server
+        self.layout = layout
+        self.connection = connection
+        self.message = message
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let (bytes, peer) = message(unwrapInboundIn(data))
+        server.handle(bytes, from: peer, on: connection, layout: layout)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        server.logger.debug("connection closed", metadata: ["reason": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        server.release(context.channel)
+        context.fireChannelInactive()
+    }
+}
+
+extension RPCServer {
+    /// Binds an endpoint's channel on `loops`: a listening socket whose
+    /// connections each get a record decoder and a call handler, or a UDP
+    /// socket with a call handler. It serves from now on.
+    func bind(_ endpoint: ServerEndpoint, on loops: ServerLoops) async throws(RPCError) -> any Channel {
+        let address: SocketAddress
+        switch endpoint.transport {
+        case .tcp(let host, let port), .udp(let host, let port):
+            let datagram = endpoint.isDatagram
+            address = try await runBlocking { () throws(RPCError) in
+                try SocketAddress.resolve(host: host, port: port, datagram: datagram)[0]
+            }
+        case .unix(let path):
+            address = try unixAddress(path)
+            unlink(path)
+        }
+        do {
+            if endpoint.isDatagram { return try await bindDatagram(endpoint, at: address, on: loops).get() }
+            return try await bindStream(endpoint, at: address, on: loops).get()
+        } catch {
+            throw RPCError(code: .transportFailure, message: "cannot listen on \(address.text): \(error)")
+        }
+    }
+
+    private func bindStream(
+        _ endpoint: ServerEndpoint, at address: SocketAddress, on loops: ServerLoops
+    ) -> EventLoopFuture<any Channel> {
+        var bootstrap = ServerBootstrap(group: loops.group).serverChannelOption(.backlog, value: Int32(SOMAXCONN))
+        if case .unix = endpoint.transport {} else {
+            bootstrap = bootstrap.serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        }
+        return bootstrap.childChannelInitializer { channel in
+            Self.peer(of: channel, unix: address.protocol == .unix).flatMapThrowing { peer in
+                let connection = ServerConnection(
+                    channel: channel, isDatagram: false, peer: peer, executor: loops.executor(for: channel.eventLoop))
+                let pipeline = channel.pipeline.syncOperations
+                let decoder = RecordDecoder(maximumMessageSize: self.options.maximumMessageSize)
+                try pipeline.addHandler(ByteToMessageHandler(decoder))
+                try pipeline.addHandler(ServerCallHandler<[UInt8]>(
+                    server: self, layout: endpoint.layout, connection: connection) { ($0, nil) })
+                if !self.adopt(connection) { channel.close(promise: nil) }
+            }
+        }.bind(to: address)
+    }
+
+    private func bindDatagram(
+        _ endpoint: ServerEndpoint, at address: SocketAddress, on loops: ServerLoops
+    ) -> EventLoopFuture<any Channel> {
+        DatagramBootstrap(group: loops.group)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: maximumDatagramSize))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let connection = ServerConnection(
+                        channel: channel, isDatagram: true, peer: .unknown,
+                        executor: loops.executor(for: channel.eventLoop))
+                    try channel.pipeline.syncOperations.addHandler(ServerCallHandler<AddressedEnvelope<ByteBuffer>>(
+                        server: self, layout: endpoint.layout, connection: connection
+                    ) { (Array($0.data.readableBytesView), $0.remoteAddress) })
+                    if !self.adopt(connection) { channel.close(promise: nil) }
+                }
+            }
+            .bind(to: address)
+    }
+
+    /// Who is on the other end of an accepted connection: the kernel's
+    /// record of the process for a unix socket (`SO_PEERCRED`), the source
+    /// address for TCP. The connection is closed when that cannot be had.
+    private static func peer(of channel: any Channel, unix: Bool) -> EventLoopFuture<RPCPeer> {
+        guard unix else { return channel.eventLoop.makeSucceededFuture(channel.remoteAddress?.rpcPeer ?? .unknown) }
+        guard let provider = channel as? any SocketOptionProvider else {
+            return channel.eventLoop.makeFailedFuture(
+                RPCError(code: .transportFailure, message: "the connection gives no SO_PEERCRED"))
+        }
+        let credentials: EventLoopFuture<crossbit_ucred> = provider.unsafeGetSocketOption(
+            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+        return credentials.map { .local(PeerCredentials(uid: $0.uid, gid: $0.gid, pid: $0.pid)) }
+    }
+}
