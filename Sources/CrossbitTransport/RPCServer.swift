@@ -20,19 +20,43 @@ import Synchronization
 /// try await serving
 /// ```
 public final class RPCServer: Sendable {
-    /// Options of a server.
+    /// Options of a server: its threads and the limits that keep one peer
+    /// from taking what the others need (docs/server-concurrency.md).
     public struct Options: Sendable, Hashable {
         /// The largest call accepted on a stream, in bytes; a connection
-        /// sending a larger record is closed.
+        /// sending a larger record is closed as soon as its record mark arrives.
         public var maximumMessageSize: Int
         /// How many event-loop threads (a NIO group of the server's own) serve
-        /// the connections (at least one); accepted connections are spread over them. By default the
-        /// number of active processors, at least 2.
+        /// the connections (at least one); accepted connections are spread
+        /// over them. By default the number of active processors, at least 2.
         public var eventLoopCount: Int
+        /// Open connections per TCP or unix endpoint; one more is closed as
+        /// soon as it is accepted.
+        public var maximumConnectionsPerEndpoint: Int
+        /// Open connections per peer: per source address (any port) over TCP,
+        /// per uid over a unix socket; one more is closed as soon as it is accepted.
+        public var maximumConnectionsPerPeer: Int
+        /// Calls one connection may have running; at this many the server
+        /// stops reading the connection (so its peer's writes block) until
+        /// one ends. Calls already read when it stops (at most one read's
+        /// worth, 64 KiB) still run.
+        public var maximumCallsInFlightPerConnection: Int
+        /// How long a record may stay incomplete once its first byte arrived;
+        /// past it the connection is closed (a slow or stalled sender).
+        public var incompleteRecordTimeout: Duration
 
-        public init(maximumMessageSize: Int = 16 << 20, eventLoopCount: Int = max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))) {
+        public init(
+            maximumMessageSize: Int = 16 << 20,
+            eventLoopCount: Int = max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))),
+            maximumConnectionsPerEndpoint: Int = 16_384, maximumConnectionsPerPeer: Int = 1_024,
+            maximumCallsInFlightPerConnection: Int = 64, incompleteRecordTimeout: Duration = .seconds(30)
+        ) {
             self.maximumMessageSize = maximumMessageSize
             self.eventLoopCount = eventLoopCount
+            self.maximumConnectionsPerEndpoint = maximumConnectionsPerEndpoint
+            self.maximumConnectionsPerPeer = maximumConnectionsPerPeer
+            self.maximumCallsInFlightPerConnection = maximumCallsInFlightPerConnection
+            self.incompleteRecordTimeout = incompleteRecordTimeout
         }
     }
 
@@ -48,6 +72,8 @@ public final class RPCServer: Sendable {
     private let state = Mutex(State())
     /// The replies to recent UDP calls, so that a retransmitted call runs once.
     private let duplicateRequests = DuplicateRequestCache()
+    /// The limits hit, counted and logged.
+    let limits: LimitMonitor
 
     private enum Phase { case idle, starting, serving, draining, stopped }
 
@@ -62,6 +88,9 @@ public final class RPCServer: Sendable {
         /// Registrations made with ``RPCServer/registerWithRPCBind(program:version:on:)``.
         var routedRegistrations: [(UInt32, UInt32, String)] = []
         var channels: [ObjectIdentifier: ServerConnection] = [:]
+        /// Open connections by endpoint (its index in `endpoints`) and by peer.
+        var connectionsByEndpoint: [Int: Int] = [:]
+        var connectionsByPeer: [PeerKey: Int] = [:]
         /// The threads serving the channels, from start until `run()` returns.
         var loops: ServerLoops?
         var callsInFlight = 0
@@ -78,6 +107,7 @@ public final class RPCServer: Sendable {
         self.endpoints = endpoints
         self.options = options
         self.logger = logger
+        limits = LimitMonitor(logger: logger)
         self.services = Dictionary(grouping: services, by: \.program).mapValues {
             Dictionary($0.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
         }
@@ -179,8 +209,8 @@ public final class RPCServer: Sendable {
         var addresses: [SocketAddress] = []
         var registrations: [(UInt32, UInt32, String)] = []
         do throws(RPCError) {
-            for endpoint in endpoints {
-                let channel = try await bind(endpoint, on: loops)
+            for (index, endpoint) in endpoints.enumerated() {
+                let channel = try await bind(index, on: loops)
                 if !endpoint.isDatagram { listeners.append(channel) }
                 guard let address = channel.localAddress else {
                     throw RPCError(code: .transportFailure, message: "\(endpoint) has no local address once bound")
@@ -239,18 +269,45 @@ public final class RPCServer: Sendable {
         stopped?.resume()
     }
 
-    /// Adopts a new channel (an accepted connection, a UDP socket); false when shutting down.
+    /// Adopts a new channel (an accepted connection, a UDP socket) unless
+    /// the server is shutting down or a connection limit is reached; false
+    /// when the channel is to be closed.
     func adopt(_ connection: ServerConnection) -> Bool {
-        state.withLock { state in
-            guard state.phase == .serving || state.phase == .starting else { return false }
+        let refused = state.withLock { state -> Limit?? in
+            guard state.phase == .serving || state.phase == .starting else { return .some(nil) }
+            if !connection.isDatagram {
+                let peer = PeerKey(connection.peer)
+                if state.connectionsByEndpoint[connection.endpoint, default: 0] >= options.maximumConnectionsPerEndpoint {
+                    return .connectionsPerEndpoint
+                }
+                if peer != .unknown, state.connectionsByPeer[peer, default: 0] >= options.maximumConnectionsPerPeer {
+                    return .connectionsPerPeer
+                }
+                state.connectionsByEndpoint[connection.endpoint, default: 0] += 1
+                state.connectionsByPeer[peer, default: 0] += 1
+            }
             state.channels[ObjectIdentifier(connection.channel)] = connection
-            return true
+            return nil
         }
+        guard let refused else { return true }
+        if let limit = refused { limits.hit(limit, by: connection.peer, on: endpoints[connection.endpoint]) }
+        return false
     }
 
     func release(_ channel: any Channel) {
-        _ = state.withLock { $0.channels.removeValue(forKey: ObjectIdentifier(channel)) }
+        state.withLock { state in
+            guard let connection = state.channels.removeValue(forKey: ObjectIdentifier(channel)),
+                  !connection.isDatagram else { return }
+            state.connectionsByEndpoint[connection.endpoint, default: 1] -= 1
+            let peer = PeerKey(connection.peer)
+            state.connectionsByPeer[peer, default: 1] -= 1
+            if state.connectionsByPeer[peer] == 0 { state.connectionsByPeer[peer] = nil }
+        }
     }
+
+    /// How often each limit of ``Options`` was hit since the server started
+    /// (a connection refused, a connection paused, a connection closed).
+    public var limitsHit: [Limit: Int] { limits.counts }
 
     // MARK: Calls
 
@@ -258,12 +315,14 @@ public final class RPCServer: Sendable {
     /// that need no handler are sent at once; a handler runs as a task
     /// started immediately on this thread, so it runs to its first
     /// suspension without a thread switch, and the thread reads on after that.
+    /// A stream's call was counted by its ``CallFlow`` (`began()`); it ends
+    /// when the reply is sent or the connection is given up.
     func handle(_ message: [UInt8], from peer: SocketAddress?, on channel: ServerConnection, layout: WireLayout) {
         var reader = MessageReader(message)
         guard let header = CallMessage.decodeHeader(&reader) else {
             logger.debug("dropping a message that is not an ONC RPC call", metadata: ["bytes": "\(message.count)"])
             if !channel.isDatagram { channel.channel.close(promise: nil) }
-            return
+            return channel.flow?.ended() ?? ()
         }
         let xid = header.xid
         let procedure = header.procedure
@@ -291,6 +350,7 @@ public final class RPCServer: Sendable {
                 }
             }
             if let cacheKey { duplicateRequests.answer(cacheKey, with: message) }
+            channel.flow?.ended()
         }
         guard header.rpcVersion == 2 else { return reply(.rpcMismatch(low: 2, high: 2)) }
         var credentials: UnixCredentials?
@@ -320,7 +380,7 @@ public final class RPCServer: Sendable {
                 try await dispatcher.dispatch(procedure: procedure.procedure, arguments: arguments, context: context)
             }
         } else if let completionRouter {
-            guard beginCall() else { return }
+            guard beginCall() else { return channel.flow?.ended() ?? () }
             completionRouter.route(procedure, arguments: reader.rest(), context: context) { result in
                 self.finish(procedure, result, logsFailures: false, reply: reply)
             }
@@ -334,7 +394,7 @@ public final class RPCServer: Sendable {
         } else {
             return reply(.programUnavailable)
         }
-        guard beginCall() else { return }
+        guard beginCall() else { return channel.flow?.ended() ?? () }
         let arguments = reader.rest()
         Task.immediate(executorPreference: preference) {
             let result: Result<[UInt8], RPCError>

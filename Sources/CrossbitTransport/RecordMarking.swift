@@ -48,15 +48,41 @@ struct RecordDecoder: ByteToMessageDecoder {
     typealias InboundOut = [UInt8]
 
     let maximumMessageSize: Int
+    /// How long a record may stay incomplete; nil for as long as it takes.
+    let incompleteRecordTimeout: TimeAmount?
     /// The fragments so far of a record sent in several.
     private var fragments: [UInt8] = []
+    /// Fails the channel when the record under way is still incomplete.
+    private var deadline: Scheduled<Void>?
 
-    init(maximumMessageSize: Int) { self.maximumMessageSize = maximumMessageSize }
+    init(maximumMessageSize: Int, incompleteRecordTimeout: Duration? = nil) {
+        self.maximumMessageSize = maximumMessageSize
+        self.incompleteRecordTimeout = incompleteRecordTimeout.map { .nanoseconds($0.nanoseconds) }
+    }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let record = try next(from: &buffer) else { return .needMoreData }
+        guard let record = try next(from: &buffer) else {
+            watch(partial: buffer.readableBytes > 0 || !fragments.isEmpty, channel: context.channel)
+            return .needMoreData
+        }
         context.fireChannelRead(wrapInboundOut(record))
         return .continue
+    }
+
+    /// Starts the incomplete-record deadline when a record is under way, and
+    /// ends it when none is (the usual case: nothing to schedule).
+    private mutating func watch(partial: Bool, channel: any Channel) {
+        guard partial else {
+            deadline?.cancel()
+            deadline = nil
+            return
+        }
+        guard deadline == nil, let timeout = incompleteRecordTimeout else { return }
+        deadline = channel.eventLoop.scheduleTask(in: timeout) {
+            channel.pipeline.fireErrorCaught(LimitExceeded(
+                limit: .incompleteRecord,
+                message: "a record stayed incomplete for \(timeout.nanoseconds / 1_000_000) ms"))
+        }
     }
 
     /// A partial record at the end of the stream is dropped with it.
@@ -64,17 +90,18 @@ struct RecordDecoder: ByteToMessageDecoder {
         context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool
     ) throws -> DecodingState {
         while try decode(context: context, buffer: &buffer) == .continue {}
+        watch(partial: false, channel: context.channel)
         return .needMoreData
     }
 
     /// Takes one fragment off `buffer` when it is all there; the record when
     /// that fragment was its last.
-    mutating func next(from buffer: inout ByteBuffer) throws(RPCError) -> [UInt8]? {
+    mutating func next(from buffer: inout ByteBuffer) throws(LimitExceeded) -> [UInt8]? {
         while let mark = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) {
             let length = Int(mark & 0x7FFF_FFFF)
             guard fragments.count + length <= maximumMessageSize else {
-                throw RPCError(
-                    code: .transportFailure,
+                throw LimitExceeded(
+                    limit: .messageSize,
                     message: "a record of more than \(maximumMessageSize) bytes (the maximum message size) arrived")
             }
             guard buffer.readableBytes - recordMarkSize >= length else { return nil }
@@ -90,4 +117,13 @@ struct RecordDecoder: ByteToMessageDecoder {
         }
         return nil
     }
+}
+
+/// A connection went past a limit of ``RPCServer/Options``: it is closed,
+/// and the limit counted.
+struct LimitExceeded: Error, CustomStringConvertible {
+    var limit: RPCServer.Limit
+    var message: String
+
+    var description: String { message }
 }

@@ -38,6 +38,10 @@ struct ServerConnection: Sendable {
     /// whose peer comes with each datagram.
     let peer: RPCPeer
     let executor: EventLoopExecutor
+    /// The endpoint's index in ``RPCServer/endpoints``.
+    let endpoint: Int
+    /// The calls running on a connection, against its limit; nil for UDP.
+    let flow: CallFlow?
 
     /// The largest UDP payload over IPv4 (65,535 bytes less the IP and UDP headers).
     static let maximumDatagramPayload = 65_507
@@ -89,13 +93,47 @@ final class ServerCallHandler<Message>: ChannelInboundHandler {
         self.message = message
     }
 
+    /// Calls read while the connection had as many running as it may.
+    private var held = CircularBuffer<[UInt8]>()
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let (bytes, peer) = message(unwrapInboundIn(data))
-        server.handle(bytes, from: peer, on: connection, layout: layout)
+        guard let flow = connection.flow else {
+            return server.handle(bytes, from: peer, on: connection, layout: layout)
+        }
+        guard flow.isFull || !held.isEmpty else {
+            flow.began()
+            return server.handle(bytes, from: peer, on: connection, layout: layout)
+        }
+        if held.isEmpty {
+            let endpoint = server.endpoints[connection.endpoint]
+            server.limits.hit(.callsInFlightPerConnection, by: connection.peer, on: endpoint)
+            Self.setReading(context.channel, false)
+        }
+        held.append(bytes)
+    }
+
+    /// Runs held calls while there is room, and reads again once none is held (on the loop).
+    func resume(_ channel: any Channel) {
+        guard let flow = connection.flow else { return }
+        while !flow.isFull, let bytes = held.popFirst() {
+            flow.began()
+            server.handle(bytes, from: nil, on: connection, layout: layout)
+        }
+        if held.isEmpty && !flow.isFull { Self.setReading(channel, true) }
+    }
+
+    /// Turns reading a connection off or on (on its loop).
+    private static func setReading(_ channel: any Channel, _ reading: Bool) {
+        // Fails only on a closed channel, which reads nothing anyway.
+        try? channel.syncOptions?.setOption(ChannelOptions.autoRead, value: reading)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        server.logger.debug("connection closed", metadata: ["reason": "\(error)"])
+        if let exceeded = error as? LimitExceeded {
+            server.limits.hit(exceeded.limit, by: connection.peer, on: server.endpoints[connection.endpoint])
+        }
+        server.logger.debug("connection closed", metadata: ["peer": "\(connection.peer)", "reason": "\(error)"])
         context.close(promise: nil)
     }
 
@@ -109,7 +147,8 @@ extension RPCServer {
     /// Binds an endpoint's channel on `loops`: a listening socket whose
     /// connections each get a record decoder and a call handler, or a UDP
     /// socket with a call handler. It serves from now on.
-    func bind(_ endpoint: ServerEndpoint, on loops: ServerLoops) async throws(RPCError) -> any Channel {
+    func bind(_ index: Int, on loops: ServerLoops) async throws(RPCError) -> any Channel {
+        let endpoint = endpoints[index]
         let address: SocketAddress
         switch endpoint.transport {
         case .tcp(let host, let port), .udp(let host, let port):
@@ -122,26 +161,37 @@ extension RPCServer {
             unlink(path)
         }
         do {
-            if endpoint.isDatagram { return try await bindDatagram(endpoint, at: address, on: loops).get() }
-            return try await bindStream(endpoint, at: address, on: loops).get()
+            if endpoint.isDatagram { return try await bindDatagram(index, at: address, on: loops).get() }
+            return try await bindStream(index, at: address, on: loops).get()
         } catch {
             throw RPCError(code: .transportFailure, message: "cannot listen on \(address.text): \(error)")
         }
     }
 
     private func bindStream(
-        _ endpoint: ServerEndpoint, at address: SocketAddress, on loops: ServerLoops
+        _ index: Int, at address: SocketAddress, on loops: ServerLoops
     ) -> EventLoopFuture<any Channel> {
+        let endpoint = endpoints[index]
         var bootstrap = ServerBootstrap(group: loops.group).serverChannelOption(.backlog, value: Int32(SOMAXCONN))
         if case .unix = endpoint.transport {} else {
             bootstrap = bootstrap.serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
         }
         return bootstrap.childChannelInitializer { channel in
             Self.peer(of: channel, unix: address.protocol == .unix).flatMapThrowing { peer in
+                // Rare (only after the connection reached its limit), so the handler is looked up then.
+                let flow = CallFlow(limit: self.options.maximumCallsInFlightPerConnection) {
+                    channel.eventLoop.execute {
+                        let pipeline = channel.pipeline.syncOperations
+                        (try? pipeline.handler(type: ServerCallHandler<[UInt8]>.self))?.resume(channel)
+                    }
+                }
                 let connection = ServerConnection(
-                    channel: channel, isDatagram: false, peer: peer, executor: loops.executor(for: channel.eventLoop))
+                    channel: channel, isDatagram: false, peer: peer, executor: loops.executor(for: channel.eventLoop),
+                    endpoint: index, flow: flow)
                 let pipeline = channel.pipeline.syncOperations
-                let decoder = RecordDecoder(maximumMessageSize: self.options.maximumMessageSize)
+                let decoder = RecordDecoder(
+                    maximumMessageSize: self.options.maximumMessageSize,
+                    incompleteRecordTimeout: self.options.incompleteRecordTimeout)
                 try pipeline.addHandler(ByteToMessageHandler(decoder))
                 try pipeline.addHandler(ServerCallHandler<[UInt8]>(
                     server: self, layout: endpoint.layout, connection: connection) { ($0, nil) })
@@ -151,18 +201,19 @@ extension RPCServer {
     }
 
     private func bindDatagram(
-        _ endpoint: ServerEndpoint, at address: SocketAddress, on loops: ServerLoops
+        _ index: Int, at address: SocketAddress, on loops: ServerLoops
     ) -> EventLoopFuture<any Channel> {
-        DatagramBootstrap(group: loops.group)
+        let layout = endpoints[index].layout
+        return DatagramBootstrap(group: loops.group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: maximumDatagramSize))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let connection = ServerConnection(
                         channel: channel, isDatagram: true, peer: .unknown,
-                        executor: loops.executor(for: channel.eventLoop))
+                        executor: loops.executor(for: channel.eventLoop), endpoint: index, flow: nil)
                     try channel.pipeline.syncOperations.addHandler(ServerCallHandler<AddressedEnvelope<ByteBuffer>>(
-                        server: self, layout: endpoint.layout, connection: connection
+                        server: self, layout: layout, connection: connection
                     ) { (Array($0.data.readableBytesView), $0.remoteAddress) })
                     if !self.adopt(connection) { channel.close(promise: nil) }
                 }

@@ -7,23 +7,6 @@ import Testing
 
 @testable import CrossbitTransport
 
-/// A socket of `type` connected to 127.0.0.1:`port`, to send the server raw bytes.
-private func connectedSocket(_ type: __socket_type, toLoopbackPort port: UInt16) throws -> Int32 {
-    let fd = socket(AF_INET, Int32(type.rawValue), 0)
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = port.bigEndian
-    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard fd >= 0, connected == 0 else {
-        close(fd)
-        throw ProcessFailure(description: "cannot connect to 127.0.0.1:\(port): errno \(errno)")
-    }
-    return fd
-}
-
 @Suite("Server behaviour", .timeLimit(.minutes(1)))
 struct ServerBehaviourTests {
     @Test("sixteen concurrent 50 ms calls run concurrently", arguments: ["tcp", "udp", "unix"])
@@ -192,6 +175,7 @@ struct ServerBehaviourTests {
             do { _ = try await client.blob([UInt8](repeating: 7, count: 2 << 20)) } catch let error as RPCError { throw error } catch {}
         }
         #expect(try await client.add(1, 2) == 3)  // a new connection is served
+        #expect(server.limitsHit[.messageSize] == 1)
         server.shutdown()
         try await running
     }
@@ -220,22 +204,6 @@ struct ServerBehaviourTests {
         guard case .tcp(_, let port) = endpoint.transport else { return [] }
         let fd = try connectedSocket(SOCK_STREAM, toLoopbackPort: port)
         defer { close(fd) }
-        return try await readOnThread { () -> Result<[UInt8], RPCError> in
-            Result { () throws(RPCError) -> [UInt8] in
-                guard call.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == call.count else {
-                    throw RPCError(code: .transportFailure, message: "cannot send the call")
-                }
-                var received: [UInt8] = []
-                var buffer = [UInt8](repeating: 0, count: 4096)
-                var pollEntry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                while received.count < 4 || received.count < 4 + Int(received[1...3].reduce(0) { $0 << 8 | UInt32($1) }) {
-                    guard poll(&pollEntry, 1, 5000) == 1 else { throw RPCError(code: .timeout, message: "no reply") }
-                    let count = recv(fd, &buffer, buffer.count, 0)
-                    guard count > 0 else { throw RPCError(code: .transportFailure, message: "closed") }
-                    received += buffer[..<count]
-                }
-                return Array(received.dropFirst(4))
-            }
-        }.get()
+        return try await CrossbitTransportTests.exchange(call, on: fd)
     }
 }

@@ -37,10 +37,10 @@ struct WireTests {
 
     @Test("a record over the maximum is refused as soon as its mark arrives, before its bytes are waited for")
     func oversized() {
-        #expect(throws: RPCError.self) { _ = try records(mark(0x7FFF_FFFF, last: true), chunk: 4, maximum: 1024) }
+        #expect(throws: LimitExceeded.self) { _ = try records(mark(0x7FFF_FFFF, last: true), chunk: 4, maximum: 1024) }
         let creeping = mark(600, last: false) + [UInt8](repeating: 0, count: 600) + mark(600, last: true)
-        #expect(throws: RPCError.self) { _ = try records(creeping, chunk: 100, maximum: 1024) }
-        #expect(throws: RPCError.self) { _ = try records(mark(1025, last: true) + [1, 2], chunk: 6, maximum: 1024) }
+        #expect(throws: LimitExceeded.self) { _ = try records(creeping, chunk: 100, maximum: 1024) }
+        #expect(throws: LimitExceeded.self) { _ = try records(mark(1025, last: true) + [1, 2], chunk: 6, maximum: 1024) }
     }
 
     static let credentials = UnixCredentials(stamp: 7, machineName: "host", uid: 1000, gid: 100, gids: [1, 2, 3])

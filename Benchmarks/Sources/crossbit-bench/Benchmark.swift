@@ -11,6 +11,8 @@ struct BenchSettings {
     var runs = 5
     /// The file the table is written to.
     var output: String
+    /// The groups of rows to run (`--only codec,latency,broker,one-cpu`); nil for all.
+    var only: Set<String>?
     /// This executable, started again for the Swift server and client processes.
     let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
 
@@ -26,13 +28,28 @@ struct BenchSettings {
             case "--repository": repository = value
             case "--products": products = value
             case "--output": output = value
+            case "--only":
+                let groups = Set(value.split(separator: ",").map(String.init))
+                let unknown = groups.subtracting(Self.groups)
+                guard unknown.isEmpty else {
+                    throw BenchFailure("--only: unknown group \(unknown.sorted()) (groups: \(Self.groups.sorted()))")
+                }
+                only = groups
             case "--runs":
                 guard let runs = Int(value), runs > 0 else { throw BenchFailure("--runs needs a positive number") }
                 self.runs = runs
-            default: throw BenchFailure("unknown option \(flag) (--repository DIR, --products DIR, --runs N, --output FILE)")
+            default:
+                throw BenchFailure(
+                    "unknown option \(flag) (--repository DIR, --products DIR, --runs N, --output FILE, --only GROUPS)")
             }
         }
     }
+
+    /// The groups of rows `--only` names.
+    static let groups: Set<String> = ["codec", "latency", "broker", "one-cpu"]
+
+    /// Whether the rows of `group` run.
+    func runs(_ group: String) -> Bool { only?.contains(group) ?? true }
 }
 
 func median(_ values: [Double]) -> Double {
@@ -63,10 +80,10 @@ struct Benchmark {
     }
 
     mutating func runAll() {
-        codecRows()
-        latencyRows(oneCPU: false)
-        brokerRows()
-        oneCPURows()
+        if settings.runs("codec") { codecRows() }
+        if settings.runs("latency") { latencyRows(oneCPU: false) }
+        if settings.runs("broker") { brokerRows() }
+        if settings.runs("one-cpu") { oneCPURows() }
         // Each section's rows next to the others of their number, in the order they were measured.
         func section(_ row: Row) -> Int { Int(row.name.prefix { $0 != " " }) ?? 0 }
         rows = rows.enumerated().sorted { (section($0.element), $0.offset) < (section($1.element), $1.offset) }.map(\.element)
