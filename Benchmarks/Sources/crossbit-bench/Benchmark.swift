@@ -46,7 +46,7 @@ struct BenchSettings {
     }
 
     /// The groups of rows `--only` names.
-    static let groups: Set<String> = ["codec", "latency", "broker", "one-cpu"]
+    static let groups: Set<String> = ["codec", "latency", "broker", "one-cpu", "idle"]
 
     /// Whether the rows of `group` run.
     func runs(_ group: String) -> Bool { only?.contains(group) ?? true }
@@ -84,6 +84,7 @@ struct Benchmark {
         if settings.runs("latency") { latencyRows(oneCPU: false) }
         if settings.runs("broker") { brokerRows() }
         if settings.runs("one-cpu") { oneCPURows() }
+        if settings.runs("idle") { idleRows() }
         // Each section's rows next to the others of their number, in the order they were measured.
         func section(_ row: Row) -> Int { Int(row.name.prefix { $0 != " " }) ?? 0 }
         rows = rows.enumerated().sorted { (section($0.element), $0.offset) < (section($1.element), $1.offset) }.map(\.element)
@@ -188,7 +189,7 @@ struct Benchmark {
         var clientArguments: [String]
     }
 
-    private func startSwiftServer(_ transport: String, name: String) throws -> Server {
+    func startSwiftServer(_ transport: String, name: String) throws -> Server {
         let child = try Child(settings.executable, ["serve", transport, transport == "tcp" ? "0" : "\(temporary)/\(name)", "lp64"], name: "swift server")
         let line = try child.waitForLine(containing: "READY")
         let address = String(line.dropFirst("READY ".count))
@@ -198,7 +199,7 @@ struct Benchmark {
         return Server(child: child, clientArguments: ["unix", "\(temporary)/\(name)"])
     }
 
-    private func startCServer(_ executable: String, _ transport: String, name: String) throws -> Server {
+    func startCServer(_ executable: String, _ transport: String, name: String) throws -> Server {
         let child = try Child(executable, [transport, transport == "tcp" ? "0" : "\(temporary)/\(name)"], name: "C server")
         let line = try child.waitForLine(containing: "READY")
         let place = String(line.dropFirst("READY ".count))
@@ -296,7 +297,7 @@ struct Benchmark {
     }
 
     /// A broker (ILP32 endpoint, TCP) routing the bench program to `server` (LP64, TCP or unix socket).
-    private func startBroker(routingTo server: Server) throws -> Server {
+    func startBroker(routingTo server: Server) throws -> Server {
         let crossbitd = settings.products + "/crossbitd"
         guard FileManager.default.isExecutableFile(atPath: crossbitd) else { throw BenchFailure("no \(crossbitd)") }
         let url = server.clientArguments[0] == "tcp" ? "tcp://127.0.0.1:\(server.clientArguments[2])" : "unix://\(server.clientArguments[1])"
