@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Crossbit needs: libtirpc (both architectures),
-# rpcbind, rpcgen and a multilib gcc for real 32-bit C peers.
+# rpcbind, rpcgen and a multilib gcc for real 32-bit C peers, and Debian's
+# 32-bit rup and rusers with the 64-bit rpc.rstatd and rpc.rusersd (the
+# broker's UDP test).
 # Idempotent: does nothing when everything is present.
 set -u
 
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in libtirpc-dev rpcbind rpcsvc-proto gcc-multilib libtirpc-dev:i386 pkg-config; do
+for p in libtirpc-dev rpcbind rpcsvc-proto gcc-multilib libtirpc-dev:i386 pkg-config \
+  rstat-client:i386 rusers:i386 rstatd rusersd; do
   have "$p" || need+=("$p")
 done
 [ ${#need[@]} -eq 0 ] && exit 0
@@ -32,4 +35,5 @@ if [ -n "$v" ] && [ "$v" != "(none)" ]; then
 fi
 
 apt-get install -y -q --no-install-recommends "${ssl[@]}" \
-  libtirpc-dev rpcbind rpcsvc-proto gcc-multilib libtirpc-dev:i386 pkg-config
+  libtirpc-dev rpcbind rpcsvc-proto gcc-multilib libtirpc-dev:i386 pkg-config \
+  rstat-client:i386 rusers:i386 rstatd rusersd

@@ -38,9 +38,8 @@ public final class Broker: Service, Sendable {
         self.activator = activator
         forwarder = Forwarder(callTimeout: configuration.callTimeout ?? BrokerConfiguration.defaultCallTimeout)
         let endpoints = configuration.listeners.map(\.serverEndpoint)
-        rpcbind = configuration.rpcbindTCPListener.map {
-            RPCBindRegistrar(endpoint: $0.serverEndpoint, logger: logger)
-        }
+        let registered = configuration.rpcbindListeners.map(\.serverEndpoint)
+        rpcbind = registered.isEmpty ? nil : RPCBindRegistrar(endpoints: registered, logger: logger)
         let metrics = BrokerMetrics()
         let ownAddresses = OwnAddresses()
         self.ownAddresses = ownAddresses

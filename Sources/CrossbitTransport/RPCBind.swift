@@ -23,6 +23,24 @@ enum RPCBind {
         return try SocketAddress(sockaddrBytes: Array(storage.prefix(Int(length))))
     }
 
+    /// The address of the program version that rpcbind on `host` has for
+    /// `transport` (TCP first, for `.any`), and whether it is UDP.
+    static func lookUp(
+        _ program: UInt32, _ version: UInt32, host: String, transport: RPCAddress.RPCBindTransport
+    ) throws(RPCError) -> ([SocketAddress], Bool) {
+        if transport != .udp {
+            do { return ([try lookUp(program, version, netid: "tcp", host: host)], false) } catch {
+                guard transport == .any, error.code == .programUnavailable else { throw error }
+            }
+        }
+        do { return ([try lookUp(program, version, netid: "udp", host: host)], true) } catch {
+            guard transport == .any, error.code == .programUnavailable else { throw error }
+            throw RPCError(
+                code: .programUnavailable,
+                message: "rpcbind on \(host) has no tcp or udp address for program \(program) version \(version)")
+        }
+    }
+
     /// Registers the program version at `address` on `netid`, replacing a previous registration.
     static func register(_ program: UInt32, _ version: UInt32, netid: String, address: SocketAddress) throws(RPCError) {
         _ = crossbit_rpcb_unset(program, version, netid)

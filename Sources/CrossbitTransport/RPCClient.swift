@@ -342,8 +342,8 @@ public final class RPCClient: RPCClientTransport {
         case .tcp(let host, let port): (try SocketAddress.resolve(host: host, port: port, datagram: false), false)
         case .udp(let host, let port): (try SocketAddress.resolve(host: host, port: port, datagram: true), true)
         case .unix(let path): ([try unixAddress(path)], false)
-        case .rpcbind(let host):
-            ([try RPCBind.lookUp(procedure.program, procedure.version, netid: "tcp", host: host)], false)
+        case .rpcbind(let host, let transport):
+            try RPCBind.lookUp(procedure.program, procedure.version, host: host, transport: transport)
         }
     }
 }

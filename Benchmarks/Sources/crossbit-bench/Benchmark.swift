@@ -70,7 +70,7 @@ struct Benchmark {
     let settings: BenchSettings
     let c: CBaselines
     let temporary: String
-    private(set) var rows: [Row] = []
+    var rows: [Row] = []
 
     init(settings: BenchSettings, temporary: String) throws {
         self.settings = settings
