@@ -26,7 +26,8 @@ public enum RPCAddress: Sendable, Hashable, CustomStringConvertible {
     public init(parsing text: String) throws(RPCError) {
         let parts = text.split(separator: "://", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2 else {
-            throw Self.invalid(text, "expected SCHEME://…, SCHEME one of tcp, udp, unix, rpcbind, rpcbind+tcp, rpcbind+udp")
+            throw Self.invalid(
+                text, "expected SCHEME://…, SCHEME one of tcp, udp, unix, rpcbind, rpcbind+tcp, rpcbind+udp")
         }
         let scheme = parts[0]
         let rest = String(parts[1])
@@ -43,9 +44,11 @@ public enum RPCAddress: Sendable, Hashable, CustomStringConvertible {
         case "rpcbind", "rpcbind+tcp", "rpcbind+udp":
             let host = rest.hasPrefix("[") && rest.hasSuffix("]") ? String(rest.dropFirst().dropLast()) : rest
             guard !host.isEmpty, !host.contains("/") else { throw Self.invalid(text, "expected \(scheme)://HOST") }
-            self = .rpcbind(host: host, transport: RPCBindTransport(rawValue: String(scheme.dropFirst(8))) ?? .any)
+            let transport = RPCBindTransport(rawValue: String(scheme.dropFirst("rpcbind+".count))) ?? .any
+            self = .rpcbind(host: host, transport: transport)
         default:
-            throw Self.invalid(text, "unknown scheme '\(scheme)': expected tcp, udp, unix, rpcbind, rpcbind+tcp or rpcbind+udp")
+            throw Self.invalid(
+                text, "unknown scheme '\(scheme)': expected tcp, udp, unix, rpcbind, rpcbind+tcp or rpcbind+udp")
         }
     }
 

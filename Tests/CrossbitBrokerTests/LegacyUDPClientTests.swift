@@ -64,7 +64,8 @@ struct LegacyUDPClientTests {
             #expect(rusers.status == 0, "\(rusers.combined)")
             let forwarded = daemon.log.split(separator: "\n").filter { $0.contains("forwarding") }
             for program in ["RSTATPROG.", "RUSERSPROG."] {
-                #expect(forwarded.contains { $0.contains(program) }, "no \(program) call went through the broker:\n\(daemon.log)")
+                #expect(forwarded.contains { $0.contains(program) },
+                        "no \(program) call went through the broker:\n\(daemon.log)")
             }
         }
     }

@@ -78,6 +78,38 @@ struct ServerBehaviourTests {
         }
     }
 
+    /// Answers every call with `size` zero bytes.
+    struct LargeResults: RPCServiceDispatcher {
+        var program = CPeerSources.program
+        var version = CPeerSources.version
+        let size: Int
+
+        func dispatch(
+            procedure: UInt32, arguments: [UInt8], context: RPCCallContext
+        ) async throws(RPCError) -> [UInt8] {
+            [UInt8](repeating: 0, count: size)
+        }
+    }
+
+    @Test("UDP: a result larger than a datagram is refused with SYSTEM_ERR, and the server serves on")
+    func resultTooLargeForUDP() async throws {
+        let udp: [ServerEndpoint] = [.udp(host: "127.0.0.1", layout: .lp64)]
+        try await withServer(udp, services: [LargeResults(size: 70_000)]) { _, bound in
+            let transport = try RPCClient(address: bound[0].address, layout: .lp64)
+            let procedure = ProcedureID(program: CPeerSources.program, version: CPeerSources.version, procedure: 1)
+            for _ in 0..<2 {
+                await expectRPCError(.systemError) { () throws(RPCError) in
+                    _ = try await transport.call(procedure, arguments: [], options: CallOptions(timeout: .seconds(5)))
+                }
+            }
+        }
+        try await withServer(udp, services: [LargeResults(size: 65_000)]) { _, bound in
+            let transport = try RPCClient(address: bound[0].address, layout: .lp64)
+            let procedure = ProcedureID(program: CPeerSources.program, version: CPeerSources.version, procedure: 1)
+            #expect(try await transport.call(procedure, arguments: [], options: .defaults).count == 65_000)
+        }
+    }
+
     @Test("the duplicate-request cache forgets its oldest entries first")
     func duplicateRequestCacheEviction() throws {
         let cache = DuplicateRequestCache(capacity: 2)

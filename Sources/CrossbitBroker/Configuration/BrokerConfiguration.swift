@@ -169,7 +169,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
         }
         for route in routes { try route.activation?.validate() }
         if let rpcbindLayout, rpcbindListeners.isEmpty {
-            throw ConfigurationError("--rpcbind \(rpcbindLayout) needs a tcp:// or udp:// endpoint of layout \(rpcbindLayout)")
+            throw ConfigurationError(
+                "--rpcbind \(rpcbindLayout) needs a tcp:// or udp:// endpoint of layout \(rpcbindLayout)")
         }
         if let callTimeout, callTimeout <= .zero {
             throw ConfigurationError("call-timeout must be positive")

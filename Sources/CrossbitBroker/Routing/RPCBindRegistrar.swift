@@ -41,7 +41,9 @@ final class RPCBindRegistrar: Sendable {
     func unregister(program: UInt32, version: UInt32) async {
         let key = Key(program: program, version: version)
         guard let server = state.withLock({ $0.registered.remove(key) != nil ? $0.server : nil }) else { return }
-        for endpoint in endpoints { await server.unregisterFromRPCBind(program: program, version: version, on: endpoint) }
+        for endpoint in endpoints {
+            await server.unregisterFromRPCBind(program: program, version: version, on: endpoint)
+        }
         logger.info("unregistered from rpcbind", metadata: ["program": "\(program)", "version": "\(version)"])
     }
 
