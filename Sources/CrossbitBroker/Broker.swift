@@ -1,5 +1,6 @@
 import CrossbitCore
 import CrossbitTransport
+import Glibc
 import Logging
 import ServiceLifecycle
 
@@ -45,13 +46,14 @@ public final class Broker: Service, Sendable {
         self.ownAddresses = ownAddresses
         let control = ControlService(
             routes: routes, catalog: catalog, forwarder: forwarder, activator: activator, metrics: metrics, rpcbind: rpcbind,
-            ownAddresses: ownAddresses, logger: logger)
+            ownAddresses: ownAddresses, policy: configuration.control, brokerUID: getuid(), logger: logger)
         let router = BrokerRouter(
             routes: routes, catalog: catalog, forwarder: forwarder, activator: activator, metrics: metrics, logger: logger)
         server = RPCServer(
             services: [BrokerControl.CrossbitBrokerV1Dispatcher(service: control)], router: router,
             endpoints: endpoints, logger: logger)
         rpcbind?.attach(server)
+        metrics.countEndpointDenials { [weak server] in server?.deniedCallCount ?? 0 }
     }
 
     /// A configured route with its program and version resolved through the IDL.
@@ -66,7 +68,9 @@ public final class Broker: Service, Sendable {
             throw ConfigurationError(
                 "route \(route): no IDL loaded for program \(program) version \(version): give its .x file with --idl")
         }
-        return ServerRoute(program: program, version: version, layout: route.layout, url: route.url, origin: .configuration)
+        return ServerRoute(
+            program: program, version: version, layout: route.layout, url: route.url, origin: .configuration,
+            policy: route.policy)
     }
 
     /// The endpoints as bound (ports chosen for port 0), once ``run()`` bound them.
@@ -86,6 +90,7 @@ public final class Broker: Service, Sendable {
                 if case .rpcbind = route.url { continue }
                 try await rpcbind?.register(program: route.program, version: route.version)
             }
+            warnAboutOpenEndpoints()
             let listening = bound.map { "\($0.layout)=\($0.address)" }.joined(separator: " ")
             logger.info("crossbitd ready: \(listening)")
             try? await gracefulShutdown()
@@ -99,14 +104,34 @@ public final class Broker: Service, Sendable {
     }
 }
 
+extension Broker {
+    /// Says at start which endpoints anyone may reach: TCP on every
+    /// interface without `allow-from`, unix sockets anyone may write.
+    private func warnAboutOpenEndpoints() {
+        for listener in configuration.listeners {
+            if listener.listensOnEveryInterface {
+                let open = listener.allowFrom.isEmpty ? ", from any address (set allow-from)" : ""
+                logger.warning("endpoint \(listener.url) listens on every interface\(open)")
+            }
+            if case .unix = listener.url, listener.socketPermissions.mode & 0o002 != 0 {
+                let mode = String(listener.socketPermissions.mode, radix: 8)
+                logger.warning("endpoint \(listener.url) is writable by every local user (mode \(mode))")
+            }
+        }
+    }
+}
+
 extension BrokerConfiguration.Listener {
     /// The transport's endpoint for this listener.
     var serverEndpoint: ServerEndpoint {
+        let transport: ServerEndpoint.Transport
         switch url {
-        case .tcp(let host, let port): .tcp(host: host, port: port, layout: layout)
-        case .udp(let host, let port): .udp(host: host, port: port, layout: layout)
-        case .unix(let path): .unix(path: path, layout: layout)
-        case .rpcbind: .tcp(port: 0, layout: layout)  // rejected by validation
+        case .tcp(let host, let port): transport = .tcp(host: host, port: port)
+        case .udp(let host, let port): transport = .udp(host: host, port: port)
+        case .unix(let path): transport = .unix(path: path)
+        case .rpcbind: transport = .tcp(host: "127.0.0.1", port: 0)  // rejected by validation
         }
+        return ServerEndpoint(
+            transport, layout: layout, access: PeerAccess(networks: allowFrom), socketPermissions: socketPermissions)
     }
 }

@@ -31,8 +31,8 @@ struct SwiftFilePrinter {
         code.line("import CrossbitCore")
         code.line()
         code.line("/// The constants, types, clients and services of `\(file)`.")
-        let (fileComment, definitions) = Self.separatingFileComment(specification.definitions, file: file)
-        if fileComment != nil {
+        let definitions = specification.definitions
+        if let fileComment = specification.comment {
             code.line("///")
             code.documentation(fileComment)
         }
@@ -71,36 +71,6 @@ struct SwiftFilePrinter {
             }
         }
         return code.text
-    }
-
-    /// The file's own comment — the first comment, when it names the file or
-    /// is a copyright notice — which the front end attaches to the first
-    /// definition; it documents the namespace instead.
-    static func separatingFileComment(_ definitions: [Definition], file: String) -> (String?, [Definition]) {
-        guard var first = definitions.first else { return (nil, definitions) }
-        let comment: String?
-        switch first {
-        case .constant(let constant): comment = constant.comment
-        case .typedef(let typedef): comment = typedef.comment ?? typedef.declaration.comment
-        case .enum(let enumeration): comment = enumeration.comment
-        case .struct(let structure): comment = structure.comment
-        case .union(let union): comment = union.comment
-        case .program(let program): comment = program.comment
-        case .passThrough: comment = nil
-        }
-        guard let comment, comment.contains(file) || comment.lowercased().contains("copyright") else {
-            return (nil, definitions)
-        }
-        switch first {
-        case .constant(var constant): constant.comment = nil; first = .constant(constant)
-        case .typedef(var typedef): typedef.comment = nil; typedef.declaration.comment = nil; first = .typedef(typedef)
-        case .enum(var enumeration): enumeration.comment = nil; first = .enum(enumeration)
-        case .struct(var structure): structure.comment = nil; first = .struct(structure)
-        case .union(var union): union.comment = nil; first = .union(union)
-        case .program(var program): program.comment = nil; first = .program(program)
-        case .passThrough: break
-        }
-        return (comment, [first] + definitions.dropFirst())
     }
 
     /// `extension Namespace { ... }` around one definition.

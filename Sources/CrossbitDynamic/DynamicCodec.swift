@@ -39,13 +39,26 @@ public struct DynamicCodec: Sendable {
         return encoder.writer.finish()
     }
 
-    /// A procedure's result decoded from XDR (`null` for `void`). Error paths start at `result`.
+    /// A procedure's result decoded from XDR (`null` for `void`), which must use every byte.
+    /// Error paths start at `result`.
     public func decodeResult(
         _ bytes: [UInt8], of procedure: DynamicProcedure, layout: WireLayout
     ) throws(DynamicCodecError) -> JSONValue {
-        try decode(bytes, layout: layout) { decoder throws(DynamicCodecError) in
-            try decoder.decode(procedure.result.kind, at: "result")
+        try decodeResult(bytes, of: procedure, layout: layout, trailingBytes: .refuse).value
+    }
+
+    /// A procedure's result decoded from XDR, and how many bytes followed
+    /// it: ignored, or refused, as `policy` says (real servers send some).
+    public func decodeResult(
+        _ bytes: [UInt8], of procedure: DynamicProcedure, layout: WireLayout, trailingBytes policy: TrailingBytesPolicy
+    ) throws(DynamicCodecError) -> (value: JSONValue, trailingBytes: Int) {
+        var decoder = XDRToJSON(module: module, bytes: bytes, layout: layout)
+        let value = try decoder.decode(procedure.result.kind, at: "result")
+        let trailing = try decoder.read { reader throws(XDRError) in
+            if policy == .refuse { try reader.finish() }
+            return reader.remaining
         }
+        return (value, trailing)
     }
 
     private func decode(

@@ -57,7 +57,7 @@ public enum IDLFrontEnd {
             uniquingKeysWith: { first, _ in first })
         let imported = imports(of: parser.definitions, file: file, options: options, importing: importing + [file])
         var checker = Checker(
-            specification: Specification(file: file, definitions: parser.definitions),
+            specification: Specification(file: file, definitions: parser.definitions, comment: lexer.fileComment),
             imports: imported.types, importedValues: imported.values)
         checker.check()
         diagnostics.append(contentsOf: checker.diagnostics)

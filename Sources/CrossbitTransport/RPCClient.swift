@@ -47,14 +47,18 @@ public final class RPCClient: RPCClientTransport {
         public var credentials: Credentials
         /// The largest reply accepted (and argument sent), in bytes.
         public var maximumMessageSize: Int
+        /// What generated clients do with bytes after a complete result:
+        /// ignore and count them (``RPCClient/ignoredTrailingByteReplies``), as rpcgen's clients do, or refuse them.
+        public var trailingBytes: TrailingBytesPolicy
 
         public init(
             defaultTimeout: Duration = .seconds(25), credentials: Credentials = .none,
-            maximumMessageSize: Int = 16 << 20
+            maximumMessageSize: Int = 16 << 20, trailingBytes: TrailingBytesPolicy = .ignore
         ) {
             self.defaultTimeout = defaultTimeout
             self.credentials = credentials
             self.maximumMessageSize = maximumMessageSize
+            self.trailingBytes = trailingBytes
         }
     }
 
@@ -65,6 +69,16 @@ public final class RPCClient: RPCClientTransport {
     private let credentialFlavor: UInt32
     private let credentialBody: [UInt8]
     private let state = Mutex(State())
+    private let trailingByteReplies = Atomic<UInt64>(0)
+
+    /// How many replies had bytes after their result that a generated client ignored.
+    public var ignoredTrailingByteReplies: UInt64 { trailingByteReplies.load(ordering: .relaxed) }
+
+    public var trailingBytes: TrailingBytesPolicy { options.trailingBytes }
+
+    public func ignoredTrailingBytes(_ count: Int, after procedure: ProcedureID) {
+        trailingByteReplies.add(1, ordering: .relaxed)
+    }
 
     private enum Entry {
         case ready(ClientConnection)

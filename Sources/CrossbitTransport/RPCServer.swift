@@ -74,6 +74,12 @@ public final class RPCServer: Sendable {
     private let duplicateRequests = DuplicateRequestCache()
     /// The limits hit, counted and logged.
     let limits: LimitMonitor
+    /// Calls refused because their endpoint's ``ServerEndpoint/access`` does not let their peer in.
+    private let deniedCalls = Atomic<UInt64>(0)
+
+    /// How many calls were refused because their endpoint's access rule did
+    /// not let their peer in (answered with AUTH_TOOWEAK).
+    public var deniedCallCount: UInt64 { deniedCalls.load(ordering: .relaxed) }
 
     private enum Phase { case idle, starting, serving, draining, stopped }
 
@@ -212,7 +218,11 @@ public final class RPCServer: Sendable {
             for (index, endpoint) in endpoints.enumerated() {
                 let channel = try await bind(index, on: loops)
                 if !endpoint.isDatagram { listeners.append(channel) }
-                guard let address = channel.localAddress else {
+                // A unix socket bound before NIO adopted it has its path, not a cached local address.
+                let unixPath: SocketAddress? = if case .unix(let path) = endpoint.transport {
+                    try unixAddress(path)
+                } else { nil }
+                guard let address = channel.localAddress ?? unixPath else {
                     throw RPCError(code: .transportFailure, message: "\(endpoint) has no local address once bound")
                 }
                 addresses.append(address)
@@ -317,7 +327,10 @@ public final class RPCServer: Sendable {
     /// suspension without a thread switch, and the thread reads on after that.
     /// A stream's call was counted by its ``CallFlow`` (`began()`); it ends
     /// when the reply is sent or the connection is given up.
-    func handle(_ message: [UInt8], from peer: SocketAddress?, on channel: ServerConnection, layout: WireLayout) {
+    func handle(
+        _ message: [UInt8], from peer: SocketAddress?, on channel: ServerConnection, layout: WireLayout,
+        access: PeerAccess
+    ) {
         var reader = MessageReader(message)
         guard let header = CallMessage.decodeHeader(&reader) else {
             logger.debug("dropping a message that is not an ONC RPC call", metadata: ["bytes": "\(message.count)"])
@@ -366,6 +379,13 @@ public final class RPCServer: Sendable {
         let context = RPCCallContext(
             layout: layout, peer: channel.isDatagram ? peer?.rpcPeer ?? .unknown : channel.peer,
             credentials: credentials, executor: channel.executor)
+        guard access.allows(context.peer) else {
+            deniedCalls.add(1, ordering: .relaxed)
+            logger.warning("call denied: the endpoint does not let this peer in", metadata: [
+                "peer": "\(context.peer)", "procedure": "\(procedure)", "allowed": "\(access)",
+            ])
+            return reply(.authError(.tooWeak))
+        }
         let serve: nonisolated(nonsending) @Sendable ([UInt8], RPCCallContext) async throws(RPCError) -> [UInt8]
         var preference: (any TaskExecutor)?
         // A router logs its own failures (the broker names field and value); a dispatcher's are logged here.
@@ -425,6 +445,8 @@ public final class RPCServer: Sendable {
         case .programMismatch:
             let versions = error.supportedVersions ?? 0...0
             return .programMismatch(low: versions.lowerBound, high: versions.upperBound)
+        case .authenticationError:
+            return .authError(.tooWeak)
         case .garbageArguments, .decodingFailed:
             if logging { logger.notice("garbage arguments", metadata: ["procedure": "\(procedure)", "error": "\(error)"]) }
             return .garbageArguments

@@ -82,13 +82,15 @@ final class ServerCallHandler<Message>: ChannelInboundHandler {
 
     private let server: RPCServer
     private let layout: WireLayout
+    private let access: PeerAccess
     private let connection: ServerConnection
     private let message: (Message) -> ([UInt8], SocketAddress?)
 
-    init(server: RPCServer, layout: WireLayout, connection: ServerConnection,
+    init(server: RPCServer, endpoint: ServerEndpoint, connection: ServerConnection,
          message: @escaping (Message) -> ([UInt8], SocketAddress?)) {
         self.server = server
-        self.layout = layout
+        layout = endpoint.layout
+        access = endpoint.access
         self.connection = connection
         self.message = message
     }
@@ -99,11 +101,11 @@ final class ServerCallHandler<Message>: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let (bytes, peer) = message(unwrapInboundIn(data))
         guard let flow = connection.flow else {
-            return server.handle(bytes, from: peer, on: connection, layout: layout)
+            return server.handle(bytes, from: peer, on: connection, layout: layout, access: access)
         }
         guard flow.isFull || !held.isEmpty else {
             flow.began()
-            return server.handle(bytes, from: peer, on: connection, layout: layout)
+            return server.handle(bytes, from: peer, on: connection, layout: layout, access: access)
         }
         if held.isEmpty {
             let endpoint = server.endpoints[connection.endpoint]
@@ -118,7 +120,7 @@ final class ServerCallHandler<Message>: ChannelInboundHandler {
         guard let flow = connection.flow else { return }
         while !flow.isFull, let bytes = held.popFirst() {
             flow.began()
-            server.handle(bytes, from: nil, on: connection, layout: layout)
+            server.handle(bytes, from: nil, on: connection, layout: layout, access: access)
         }
         if held.isEmpty && !flow.isFull { Self.setReading(channel, true) }
     }
@@ -176,7 +178,7 @@ extension RPCServer {
         if case .unix = endpoint.transport {} else {
             bootstrap = bootstrap.serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
         }
-        return bootstrap.childChannelInitializer { channel in
+        bootstrap = bootstrap.childChannelInitializer { channel in
             Self.peer(of: channel, unix: address.protocol == .unix).flatMapThrowing { peer in
                 // Rare (only after the connection reached its limit), so the handler is looked up then.
                 let flow = CallFlow(limit: self.options.maximumCallsInFlightPerConnection) {
@@ -194,16 +196,49 @@ extension RPCServer {
                     incompleteRecordTimeout: self.options.incompleteRecordTimeout)
                 try pipeline.addHandler(ByteToMessageHandler(decoder))
                 try pipeline.addHandler(ServerCallHandler<[UInt8]>(
-                    server: self, layout: endpoint.layout, connection: connection) { ($0, nil) })
+                    server: self, endpoint: endpoint, connection: connection) { ($0, nil) })
                 if !self.adopt(connection) { channel.close(promise: nil) }
             }
-        }.bind(to: address)
+        }
+        guard case .unix = endpoint.transport else { return bootstrap.bind(to: address) }
+        do {
+            return bootstrap.withBoundSocket(try Self.boundUnixSocket(at: address, permissions: endpoint.socketPermissions))
+        } catch {
+            return loops.group.next().makeFailedFuture(error)
+        }
+    }
+
+    /// A unix stream socket bound to `address`, its file given `permissions`
+    /// before NIO listens on it, so it is never open to more callers than they allow.
+    private static func boundUnixSocket(
+        at address: SocketAddress, permissions: ServerEndpoint.SocketPermissions
+    ) throws(RPCError) -> Int32 {
+        let path = address.text
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw RPCError(code: .transportFailure, message: "socket(): \(errnoText())") }
+        do throws(RPCError) {
+            guard address.withSockAddr({ Glibc.bind(fd, $0, socklen_t($1)) }) == 0 else {
+                throw RPCError(code: .transportFailure, message: "cannot listen on \(path): \(errnoText())")
+            }
+            if let group = permissions.group, chown(path, uid_t.max, group) != 0 {
+                throw RPCError(code: .transportFailure, message: "cannot give \(path) group \(group): \(errnoText())")
+            }
+            guard chmod(path, mode_t(permissions.mode)) == 0 else {
+                let mode = String(permissions.mode, radix: 8)
+                throw RPCError(
+                    code: .transportFailure, message: "cannot set the mode of \(path) to 0\(mode): \(errnoText())")
+            }
+        } catch {
+            close(fd)
+            throw error
+        }
+        return fd
     }
 
     private func bindDatagram(
         _ index: Int, at address: SocketAddress, on loops: ServerLoops
     ) -> EventLoopFuture<any Channel> {
-        let layout = endpoints[index].layout
+        let endpoint = endpoints[index]
         return DatagramBootstrap(group: loops.group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: maximumDatagramSize))
@@ -213,7 +248,7 @@ extension RPCServer {
                         channel: channel, isDatagram: true, peer: .unknown,
                         executor: loops.executor(for: channel.eventLoop), endpoint: index, flow: nil)
                     try channel.pipeline.syncOperations.addHandler(ServerCallHandler<AddressedEnvelope<ByteBuffer>>(
-                        server: self, layout: layout, connection: connection
+                        server: self, endpoint: endpoint, connection: connection
                     ) { (Array($0.data.readableBytesView), $0.remoteAddress) })
                     if !self.adopt(connection) { channel.close(promise: nil) }
                 }

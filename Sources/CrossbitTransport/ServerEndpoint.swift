@@ -18,11 +18,38 @@ public struct ServerEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// rpcbind for this endpoint (netid tcp, udp or local), and unregistered
     /// on shutdown. rpcbind keeps one address per program, version and netid.
     public var registerWithRPCBind: Bool
+    /// Who may call on this endpoint; others get AUTH_ERROR (AUTH_TOOWEAK)
+    /// and reach no service.
+    public var access: PeerAccess
+    /// The mode and group of a unix socket's file, set before it listens:
+    /// connecting needs write permission on it.
+    public var socketPermissions: SocketPermissions
 
-    public init(_ transport: Transport, layout: WireLayout, registerWithRPCBind: Bool = false) {
+    public init(
+        _ transport: Transport, layout: WireLayout, registerWithRPCBind: Bool = false, access: PeerAccess = .anyone,
+        socketPermissions: SocketPermissions = .ownerAndGroup
+    ) {
         self.transport = transport
         self.layout = layout
         self.registerWithRPCBind = registerWithRPCBind
+        self.access = access
+        self.socketPermissions = socketPermissions
+    }
+
+    /// Who may connect to a unix socket: the file's mode bits and group.
+    public struct SocketPermissions: Sendable, Hashable {
+        /// Permission bits (`0o660`: owner and group read and write).
+        public var mode: UInt16
+        /// The file's group; nil keeps the process's.
+        public var group: UInt32?
+
+        public init(mode: UInt16, group: UInt32? = nil) {
+            self.mode = mode
+            self.group = group
+        }
+
+        /// The owner and the owner's group may connect, no one else.
+        public static let ownerAndGroup = SocketPermissions(mode: 0o660)
     }
 
     /// An endpoint at a client address: `tcp://HOST:PORT`, `udp://HOST:PORT`

@@ -88,6 +88,8 @@ struct List: AsyncParsableCommand {
         lines.append("""
             \(routes.count) routes, \(stats.serversRunning) servers running; \(stats.calls) calls, \(stats.errors) errors, \
             \(stats.conversions) conversions, \(stats.narrowingFailures) narrowing failures; up \(stats.uptimeSeconds) s
+            denied: \(stats.controlDenials) route changes, \(stats.callDenials) calls; \
+            \(stats.invalidMessages) invalid messages; \(stats.trailingBytesIgnored) with trailing bytes ignored
             """)
         return lines.joined(separator: "\n")
     }
@@ -104,7 +106,9 @@ struct List: AsyncParsableCommand {
             ("calls", stats.calls), ("errors", stats.errors), ("conversions", stats.conversions),
             ("narrowing_failures", stats.narrowingFailures), ("bytes_in", stats.bytesIn), ("bytes_out", stats.bytesOut),
             ("routes", UInt64(stats.routes)), ("servers_running", UInt64(stats.serversRunning)),
-            ("uptime_seconds", stats.uptimeSeconds),
+            ("uptime_seconds", stats.uptimeSeconds), ("control_denials", stats.controlDenials),
+            ("call_denials", stats.callDenials), ("invalid_messages", stats.invalidMessages),
+            ("trailing_bytes_ignored", stats.trailingBytesIgnored),
         ]
         return .object([
             .init("routes", .array(routes)),

@@ -28,6 +28,12 @@ struct Call: AsyncParsableCommand {
     @Flag(help: "Print the result on one line.")
     var compact = false
 
+    @Flag(help: """
+        Fail when the reply has bytes after the result (by default they are ignored, as rpcgen clients do, \
+        and a note says how many).
+        """)
+    var refuseTrailingBytes = false
+
     @OptionGroup var connection: ConnectionOptions
 
     @Argument(help: ArgumentHelp("PROGRAM.VERSION.PROCEDURE (names or numbers).", valueName: "procedure"))
@@ -76,7 +82,12 @@ struct Call: AsyncParsableCommand {
             throw Failure.call(error)
         }
         do {
-            print(try codec.decodeResult(reply, of: target, layout: layout).text(pretty: !compact))
+            let (result, trailing) = try codec.decodeResult(
+                reply, of: target, layout: layout, trailingBytes: refuseTrailingBytes ? .refuse : .ignore)
+            print(result.text(pretty: !compact))
+            if trailing > 0 {
+                FileHandle.standardError.write(Data("note: ignored \(trailing) bytes after the result\n".utf8))
+            }
         } catch {
             throw Failure(message: "the result of \(target) does not decode: \(error)", status: Failure.callStatus)
         }

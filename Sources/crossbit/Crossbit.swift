@@ -14,7 +14,7 @@ struct Crossbit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crossbit",
         abstract: "Call ONC RPC servers and the Crossbit broker with JSON, in the ILP32 or LP64 layout.",
-        subcommands: [Call.self, Ping.self, List.self])
+        subcommands: [Call.self, Ping.self, List.self, Register.self, Unregister.self])
 
     static func main() async {
         do {

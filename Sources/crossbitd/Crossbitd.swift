@@ -34,13 +34,28 @@ struct Crossbitd: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
     var logLevel: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Let this local user register and unregister routes, besides root and the broker's own user (repeatable).",
+        valueName: "UID|NAME"))
+    var controlAllowUid: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Let local users of this primary group register and unregister routes (repeatable).", valueName: "GID|NAME"))
+    var controlAllowGid: [String] = []
+
+    @Flag(name: .long, help: "Let registered routes lead to other hosts (by default: unix sockets and loopback only).")
+    var allowRemoteTargets = false
+
     func run() async throws {
         // A peer that goes away must cost a failed write, not the daemon.
         signal(SIGPIPE, SIG_IGN)
         let configuration: BrokerConfiguration
         do {
+            let control = try ControlPolicy(
+                allowUsers: controlAllowUid, allowGroups: controlAllowGid, allowRemoteTargets: allowRemoteTargets)
             configuration = try BrokerConfiguration(
-                file: config, idl: idl, listen: listen, route: route, rpcbind: rpcbind, logLevel: logLevel, exec: exec)
+                file: config, idl: idl, listen: listen, route: route, rpcbind: rpcbind, logLevel: logLevel, exec: exec,
+                control: control)
         } catch {
             Self.fail(error)
         }

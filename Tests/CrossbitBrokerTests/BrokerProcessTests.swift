@@ -158,10 +158,14 @@ struct BrokerProcessTests {
         let (first, port) = try await startCServer()
         defer { first.kill(SIGKILL) }
         try await withSwiftServer([BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService())]) { (other: RPCAddress) async throws in
+            let control = try Paths.temporaryDirectory("killed-mid-call").path + "/broker.sock"
             try await withDaemon([
                 "--idl", Paths.sampleIDL, "--idl", Paths.testIDL, "--listen", "lp64=tcp://127.0.0.1:0",
-                "--route", "CROSSBIT_SAMPLE:1=ilp32@tcp://127.0.0.1:\(port)", "--route", "BROKER_TEST:1=lp64@\(other)",
+                "--listen", "lp64=unix://\(control)", "--route", "BROKER_TEST:1=lp64@\(other)",
             ]) { (daemon: Daemon) async throws in
+                try await BrokerRegistration.register(
+                    program: Self.sampleProgram, version: 1,
+                    at: .tcp(host: "127.0.0.1", port: UInt16(port) ?? 0, layout: .ilp32), withBroker: .unix(path: control))
                 let sample = SampleClient(transport: try RPCClient(address: daemon.address(.lp64), layout: .lp64))
                 let test = BrokerTest.BrokerTestV1Client(transport: try RPCClient(address: daemon.address(.lp64), layout: .lp64))
                 let options = CallOptions(timeout: .seconds(5))
@@ -185,7 +189,7 @@ struct BrokerProcessTests {
                 try await BrokerRegistration.register(
                     program: Self.sampleProgram, version: 1,
                     at: .tcp(host: "127.0.0.1", port: UInt16(thirdPort) ?? 0, layout: .ilp32),
-                    withBroker: daemon.address(.lp64))
+                    withBroker: .unix(path: control))
                 second.kill(SIGKILL)
                 #expect(try await sample.add(2, 2, options: options) == 4)
                 _ = try await third.line(containing: "call add", timeout: .seconds(5))
@@ -304,15 +308,18 @@ struct BrokerProcessTests {
     @Test("the control program: register, list, stats, unregister; a Swift server registers itself in one call")
     func controlProgram() async throws {
         try await withSwiftServer([BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService())]) { (server: RPCAddress) async throws in
-            try await withDaemon(["--idl", Paths.testIDL, "--listen", "lp64=tcp://127.0.0.1:0"]) { (daemon: Daemon) async throws in
-                let control = try BrokerRegistration.client(daemon.address(.lp64))
+            let socket = try Paths.temporaryDirectory("control").path + "/broker.sock"
+            try await withDaemon([
+                "--idl", Paths.testIDL, "--listen", "lp64=tcp://127.0.0.1:0", "--listen", "lp64=unix://\(socket)",
+            ]) { (daemon: Daemon) async throws in
+                let control = try BrokerRegistration.client(.unix(path: socket))
                 try await control.ping()
                 #expect(try await control.list().routes.isEmpty)
                 let client = BrokerTest.BrokerTestV1Client(transport: try RPCClient(address: daemon.address(.lp64), layout: .lp64))
                 await #expect(throws: RPCError.self) { try await client.echo(1) }
                 try await BrokerRegistration.register(
                     program: Self.testProgram, version: 1, at: .tcp(host: "127.0.0.1", port: server.port, layout: .lp64),
-                    withBroker: daemon.address(.lp64))
+                    withBroker: .unix(path: socket))
                 #expect(try await client.echo(0xFFFF_FFFF_FFFF) == 0xFFFF_FFFF_FFFF)
                 let routes = try await control.list().routes
                 #expect(routes.map(\.route.prog) == [Self.testProgram])
@@ -325,10 +332,10 @@ struct BrokerProcessTests {
                 #expect(loop.status == .errInvalid && loop.message.contains("would loop"), "\(loop)")
                 let stats = try await control.stats()
                 #expect(stats.calls >= 2 && stats.errors >= 1 && stats.routes == 1)
-                try await BrokerRegistration.unregister(program: Self.testProgram, version: 1, withBroker: daemon.address(.lp64))
+                try await BrokerRegistration.unregister(program: Self.testProgram, version: 1, withBroker: .unix(path: socket))
                 #expect(try await control.list().routes.isEmpty)
                 await #expect(throws: RPCError.self) {
-                    try await BrokerRegistration.unregister(program: Self.testProgram, version: 1, withBroker: daemon.address(.lp64))
+                    try await BrokerRegistration.unregister(program: Self.testProgram, version: 1, withBroker: .unix(path: socket))
                 }
             }
         }

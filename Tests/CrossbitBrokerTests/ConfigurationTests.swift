@@ -115,6 +115,20 @@ import Testing
         ("listen = \"ilp32=tcp://h:1\"", "'listen' must be an array of tables"),
         ("log-level = \"loud\"", "unknown log level 'loud'"),
         ("a = [", "test.toml:1:"),
+        ("[control]\nallow-uids = [\"no-such-user-here\"]", "test.toml: control: 'allow-uids': no user named 'no-such-user-here'"),
+        ("[control]\nallow-remote-targets = \"yes\"", "test.toml: control: 'allow-remote-targets' must be true or false"),
+        ("[control]\nallow = 1", "test.toml: control: unknown key 'allow'"),
+        ("[[listen]]\nlayout = \"ilp32\"\nurl = \"tcp://h:1\"\nallow-from = [\"10.0.0.0/33\"]",
+         "test.toml: listen #1: 'allow-from': '10.0.0.0/33' is not an address or a CIDR block"),
+        ("[[listen]]\nlayout = \"ilp32\"\nurl = \"tcp://h:1\"\nmode = \"0660\"",
+         "test.toml: listen #1: 'mode' and 'group' are for unix:// endpoints"),
+        ("[[listen]]\nlayout = \"ilp32\"\nurl = \"unix:///s\"\nmode = \"999\"", "mode '999' is not octal permission bits"),
+        ("[[listen]]\nlayout = \"ilp32\"\nurl = \"unix:///s\"\nallow-from = [\"::1\"]",
+         "'allow-from' is for tcp:// endpoints; a unix socket's 'mode' and 'group' say who may connect"),
+        ("[[route]]\nprogram = 1\nversion = 1\nlayout = \"lp64\"\nurl = \"tcp://h:1\"\nrelax = [\"enum\"]",
+         "test.toml: route #1: 'relax' names an unknown check 'enum': expected enums, unions, bounds, bools"),
+        ("[[route]]\nprogram = 1\nversion = 1\nlayout = \"lp64\"\nurl = \"tcp://h:1\"\ntrailing-bytes = \"drop\"",
+         "'trailing-bytes' must be \"ignore\" or \"refuse\", not 'drop'"),
     ])
     func rejectsBadTOML(text: String, message: String) {
         #expect {
@@ -122,6 +136,43 @@ import Testing
         } throws: { error in
             (error as? ConfigurationError)?.message.contains(message) == true
         }
+    }
+
+    @Test("access settings: [control], endpoint allow-from, socket mode and group, per-route rules")
+    func readsAccessSettings() throws {
+        let configuration = try BrokerConfiguration(toml: """
+            [control]
+            allow-uids = [1000, "nobody"]
+            allow-gids = ["nogroup"]
+            allow-remote-targets = true
+            [[listen]]
+            layout = "ilp32"
+            url = "tcp://0.0.0.0:7000"
+            allow-from = ["10.0.0.0/8", "::1"]
+            [[listen]]
+            layout = "lp64"
+            url = "unix:///tmp/b.sock"
+            mode = "0600"
+            group = 65534
+            [[route]]
+            program = 1
+            version = 1
+            layout = "lp64"
+            url = "tcp://127.0.0.1:7100"
+            allow-uids = [0]
+            allow-gids = [65534]
+            allow-from = ["192.0.2.0/24"]
+            relax = ["enums", "bools"]
+            trailing-bytes = "refuse"
+            """, file: "test.toml")
+        #expect(configuration.control == ControlPolicy(allowUIDs: [1000, 65534], allowGIDs: [65534], allowRemoteTargets: true))
+        #expect(configuration.listeners[0].allowFrom == [IPNetwork("10.0.0.0/8")!, IPNetwork("::1")!])
+        #expect(configuration.listeners[0].listensOnEveryInterface)
+        #expect(configuration.listeners[1].socketPermissions == .init(mode: 0o600, group: 65534))
+        let route = configuration.routes[0]
+        #expect(route.policy == RoutePolicy(
+            access: PeerAccess(uids: [0], gids: [65534], networks: [IPNetwork("192.0.2.0/24")!]),
+            checks: [.unionArms, .bounds], trailingBytes: .refuse))
     }
 
     @Test func flagsAddToTheFile() throws {
@@ -171,16 +222,29 @@ import Testing
         #expect(table.lookup(program: 0x2000_0009, version: 2) == .programUnavailable)
     }
 
-    @Test func registersReplacesAndUnregisters() {
+    @Test func registersReplacesAndUnregisters() throws {
         let table = RouteTable()
-        #expect(table.register(sample) == nil)
+        let anyone: (ServerRoute) -> String? = { _ in nil }
+        #expect(try table.register(sample, unless: anyone).get() == nil)
         var moved = sample
         moved.url = .unix(path: "/tmp/moved.sock")
         moved.origin = .registered
-        #expect(table.register(moved) == sample)
+        #expect(try table.register(moved, unless: anyone).get() == sample)
         #expect(table.all == [moved])
-        #expect(table.unregister(program: sample.program, version: sample.version) == moved)
+        #expect(try table.unregister(program: sample.program, version: sample.version, unless: anyone).get() == moved)
         #expect(table.lookup(program: sample.program, version: sample.version) == .programUnavailable)
-        #expect(table.unregister(program: sample.program, version: sample.version) == nil)
+        #expect(try table.unregister(program: sample.program, version: sample.version, unless: anyone).get() == nil)
+    }
+
+    @Test("a refused change leaves the route as it was")
+    func refusedChanges() throws {
+        let table = RouteTable([sample])
+        var moved = sample
+        moved.url = .unix(path: "/tmp/moved.sock")
+        let refusal: (ServerRoute) -> String? = { $0.origin == .configuration ? "configured" : nil }
+        #expect(table.register(moved, unless: refusal) == .failure(RouteChangeRefused(reason: "configured")))
+        #expect(table.unregister(program: sample.program, version: sample.version, unless: refusal)
+            == .failure(RouteChangeRefused(reason: "configured")))
+        #expect(table.all == [sample])
     }
 }

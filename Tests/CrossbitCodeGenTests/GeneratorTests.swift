@@ -67,10 +67,55 @@ import Testing
             } = 0x20000099;
             """)
         #expect(text.contains("    /// A point on the plane.\n    struct Point: Sendable, Hashable, XDRCodable {"))
+        #expect(text.contains("        /// unused\n        var x: Int32"))
         #expect(text.contains("        /// The vertical coordinate.\n        var y: Int32"))
         #expect(text.contains("        /// Moves a point.\n        nonisolated(nonsending) func move(_ argument1: Point, _ argument2: Int32, options: CallOptions = .defaults)"))
         // Procedure 0 answers with void although the IDL does not define it.
         #expect(text.contains("            case 0:\n"))
+    }
+
+    @Test("comment placement: leading, trailing on the line, after an opening brace, and detached by a blank line")
+    func commentPlacement() throws {
+        let text = try Self.generate(source: """
+            /* The file's opening comment: a blank line follows it. */
+
+            const LIMIT = 4;    /* how many */
+            enum mode {         /* how it runs */
+                OFF = 0,        /* stopped */
+                /* running */
+                ON = 1
+            };
+            struct pair {
+                int first;      /* the first */
+                int second;
+                /* the third, before it */
+                int third;      /* and after it */
+            };
+            """)
+        #expect(text.contains("""
+            /// The constants, types, clients and services of `inline.x`.
+            ///
+            /// The file's opening comment: a blank line follows it.
+            enum Inline {
+                /// how many
+                static let limit = 4
+            """), "\(text)")
+        #expect(text.contains("    /// how it runs\n    enum Mode:"))
+        #expect(text.contains("        /// stopped\n        case off = 0"))
+        #expect(text.contains("        /// running\n        case on = 1"))
+        #expect(text.contains("        /// the first\n        var first: Int32\n        var second: Int32"))
+        #expect(text.contains("        /// the third, before it\n        var third: Int32"))
+    }
+
+    @Test("rpcsvc's rstat.x: each trailing comment documents its own member")
+    func rstatComments() throws {
+        let text = try #require(try Self.generate(["/usr/include/rpcsvc/rstat.x"], options: .init()).first).contents
+        #expect(text.contains("/// @(#)rstat.x\t2.2 88/08/01 4.0 RPCSRC\n"), "the file's opening comments document the file")
+        #expect(text.contains("enum Rstat {\n    static let cpustates = 4"), "and not its first constant")
+        #expect(text.contains("        /// seconds\n        var tvSec: UInt32\n        /// and microseconds\n        var tvUsec"))
+        #expect(text.contains("    /// RSTATVERS_TIME\n    struct Statstime"))
+        #expect(text.contains("        /// these are cumulative sum\n        var vPgpgin: UInt32\n        var vPgpgout: UInt32"))
+        #expect(text.contains("        /// scaled by FSCALE\n        var avenrun: [Int32]"))
     }
 
     /// Generated code compiles without warnings under Swift 6 and strict concurrency.

@@ -69,12 +69,12 @@ enum HostileInput: String, CaseIterable, CustomStringConvertible {
 
 @Suite("robustness")
 struct RobustnessTests {
-    @Test("hostile input gives diagnostics", arguments: HostileInput.allCases)
+    /// A hang is a failure (the time limit); how fast is the benchmark's business, not this test's.
+    @Test("hostile input gives diagnostics", .timeLimit(.minutes(3)), arguments: HostileInput.allCases)
     func library(input: HostileInput) throws {
         let directory = try Paths.temporaryDirectory("hostile")
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = try input.write(in: directory).path
-        let start = ContinuousClock.now
         #expect(throws: DiagnosticsError.self) { try IDLFrontEnd.load(path: path) }
         do {
             _ = try IDLFrontEnd.load(path: path)
@@ -85,7 +85,6 @@ struct RobustnessTests {
             // Messages stay short even for a 10 MB token.
             #expect(error.diagnostics.allSatisfy { $0.description.count < 600 })
         }
-        #expect(ContinuousClock.now - start < .seconds(30))
     }
 
     @Test("1,000 nested named types: a clear error about the nesting limit")

@@ -48,4 +48,35 @@ struct PeerIdentityTests {
         #expect(peers.first?.address == IPAddress("127.0.0.1"))
         if case .network(_, let port) = peers.first { #expect(port != 0) }
     }
+
+    @Test("an endpoint's allow-from: a caller outside it gets AUTH_TOOWEAK as the typed error and reaches no service")
+    func endpointAccess() async throws {
+        let recorder = PeerRecorder()
+        let outside = ServerEndpoint(.loopback("tcp"), layout: .lp64, access: PeerAccess(networks: [IPNetwork("10.0.0.0/8")!]))
+        let inside = ServerEndpoint(.loopback("udp"), layout: .lp64, access: PeerAccess(networks: [IPNetwork("127.0.0.0/8")!]))
+        try await withServer([outside, inside], services: [recorder]) { server, bound in
+            let refused = TestClient(transport: try RPCClient(address: bound[0].address, layout: .lp64))
+            let error = await #expect(throws: RPCError.self) { try await refused.sleep(milliseconds: 0) }
+            #expect(error?.code == .authenticationError)
+            #expect(server.deniedCallCount == 1)
+            try await TestClient(transport: try RPCClient(address: bound[1].address, layout: .lp64)).sleep(milliseconds: 0)
+        }
+        #expect(recorder.peers.withLock { $0.count } == 1)
+    }
+
+    @Test("a unix socket gets its mode and group before it listens", arguments: [UInt16(0o600), 0o660, 0o666])
+    func socketPermissions(mode: UInt16) async throws {
+        let endpoint = ServerEndpoint(
+            .loopback("unix"), layout: .lp64, socketPermissions: .init(mode: mode, group: getgid()))
+        try await withServer([endpoint]) { _, bound in
+            guard case .unix(let path) = bound[0].transport else {
+                Issue.record("not a unix endpoint")
+                return
+            }
+            var status = stat()
+            #expect(stat(path, &status) == 0)
+            #expect(status.st_mode & 0o777 == mode_t(mode))
+            #expect(status.st_gid == getgid())
+        }
+    }
 }

@@ -15,10 +15,13 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public var logLevel: Logger.Level?
     /// How long a forwarded call may wait for its server.
     public var callTimeout: Duration?
+    /// Who may register and unregister routes at run time.
+    public var control: ControlPolicy
 
     public init(
         idlPaths: [String] = [], listeners: [Listener] = [], routes: [Route] = [],
-        rpcbindLayout: WireLayout? = nil, logLevel: Logger.Level? = nil, callTimeout: Duration? = nil
+        rpcbindLayout: WireLayout? = nil, logLevel: Logger.Level? = nil, callTimeout: Duration? = nil,
+        control: ControlPolicy = ControlPolicy()
     ) {
         self.idlPaths = idlPaths
         self.listeners = listeners
@@ -26,6 +29,7 @@ public struct BrokerConfiguration: Sendable, Hashable {
         self.rpcbindLayout = rpcbindLayout
         self.logLevel = logLevel
         self.callTimeout = callTimeout
+        self.control = control
     }
 
     /// The default deadline of a forwarded call.
@@ -37,10 +41,19 @@ public struct BrokerConfiguration: Sendable, Hashable {
         public var layout: WireLayout
         /// A `tcp://` or `unix://` address.
         public var url: RPCAddress
+        /// Which TCP callers may call here, by source address (empty: any).
+        public var allowFrom: [IPNetwork]
+        /// The mode and group of a unix socket's file.
+        public var socketPermissions: ServerEndpoint.SocketPermissions
 
-        public init(layout: WireLayout, url: RPCAddress) {
+        public init(
+            layout: WireLayout, url: RPCAddress, allowFrom: [IPNetwork] = [],
+            socketPermissions: ServerEndpoint.SocketPermissions = .ownerAndGroup
+        ) {
             self.layout = layout
             self.url = url
+            self.allowFrom = allowFrom
+            self.socketPermissions = socketPermissions
         }
 
         /// Parses `LAYOUT=URL` (the `--listen` flag).
@@ -62,6 +75,12 @@ public struct BrokerConfiguration: Sendable, Hashable {
             self.init(layout: layout, url: url)
         }
 
+        /// Whether this endpoint takes TCP callers from every interface (0.0.0.0 or ::).
+        public var listensOnEveryInterface: Bool {
+            guard case .tcp(let host, _) = url else { return false }
+            return IPAddress(host)?.isUnspecified == true || host.isEmpty
+        }
+
         public var description: String { "\(layout)=\(url)" }
     }
 
@@ -75,6 +94,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
         public var url: RPCAddress
         /// The server's executable, when the broker starts it on demand.
         public var activation: Activation?
+        /// Who may call, what is checked, what happens to trailing bytes.
+        public var policy = RoutePolicy()
 
         public init(
             program: NumberOrName, version: NumberOrName, layout: WireLayout, url: RPCAddress, activation: Activation? = nil
@@ -151,6 +172,7 @@ public struct BrokerConfiguration: Sendable, Hashable {
         rpcbindLayout = other.rpcbindLayout ?? rpcbindLayout
         logLevel = other.logLevel ?? logLevel
         callTimeout = other.callTimeout ?? callTimeout
+        control.merge(other.control)
     }
 
     /// Checks what can be checked without the IDL: at least one listener,
@@ -244,14 +266,14 @@ extension BrokerConfiguration {
     /// the command line's flags added, validated.
     public init(
         file: String?, idl: [String], listen: [String], route: [String], rpcbind: String?, logLevel: String?,
-        exec: [String] = []
+        exec: [String] = [], control: ControlPolicy = ControlPolicy()
     ) throws(ConfigurationError) {
         if let file {
             try self.init(contentsOfTOMLFile: file)
         } else {
             self.init()
         }
-        var flags = BrokerConfiguration(idlPaths: idl)
+        var flags = BrokerConfiguration(idlPaths: idl, control: control)
         for text in listen { flags.listeners.append(try Listener(parsing: text)) }
         var activations = try Activation.parsingFlags(exec)
         for text in route {

@@ -11,15 +11,32 @@ extension BrokerConfiguration {
     /// log-level = "info"                  # optional
     /// call-timeout = 5.0                  # seconds, optional
     ///
+    /// [control]                           # optional: who may register routes
+    /// allow-uids = [1000, "alice"]        # besides root and the broker's user
+    /// allow-gids = ["crossbit"]
+    /// allow-remote-targets = false        # registered routes lead to this host only
+    ///
     /// [[listen]]
     /// layout = "ilp32"
     /// url = "tcp://127.0.0.1:7000"
+    /// allow-from = ["127.0.0.0/8", "::1"] # optional: TCP callers by source address
+    ///
+    /// [[listen]]
+    /// layout = "lp64"
+    /// url = "unix:///run/crossbit/lp64.sock"
+    /// mode = "0660"                       # optional, the default
+    /// group = "crossbit"                  # optional
     ///
     /// [[route]]
     /// program = "CROSSBIT_SAMPLE"          # or a number
     /// version = 1                         # or the version's IDL name
     /// layout = "lp64"
     /// url = "tcp://127.0.0.1:7100"
+    /// allow-uids = [1000]                 # optional: who may call it (unix endpoints)
+    /// allow-gids = ["staff"]
+    /// allow-from = ["10.0.0.0/8"]         # optional: who may call it (TCP callers)
+    /// relax = ["enums"]                   # optional: enums, unions, bounds, bools
+    /// trailing-bytes = "refuse"           # optional: "ignore" (the default) or "refuse"
     ///
     /// [[route]]                           # a server the broker starts on demand
     /// program = "LEGACY_PROG"
@@ -54,11 +71,17 @@ extension BrokerConfiguration {
         if let seconds = try reader.number("call-timeout") {
             callTimeout = .milliseconds(Int64((seconds * 1000).rounded()))
         }
+        if var table = try reader.table("control") {
+            control = try table.controlPolicy()
+            try table.finish()
+        }
         for (index, var entry) in try reader.tables("listen").enumerated() {
             let what = "\(file): listen #\(index + 1)"
             let layout = try parseLayout(try entry.requiredString("layout"), what: what)
             let url = try parseAddress(try entry.requiredString("url"), what: what)
-            listeners.append(try Listener(validating: layout, url))
+            var listener = try Listener(validating: layout, url)
+            try entry.readAccess(of: &listener)
+            listeners.append(listener)
             try entry.finish()
         }
         for var entry in try reader.tables("route") {
@@ -74,7 +97,9 @@ extension BrokerConfiguration {
                 try parseLayout(try entry.requiredString("layout"), what: entry.context)
             }
             let url = try parseAddress(try entry.requiredString("url"), what: entry.context)
-            routes.append(Route(program: program, version: version, layout: layout, url: url, activation: activation))
+            var route = Route(program: program, version: version, layout: layout, url: url, activation: activation)
+            try entry.readAccess(of: &route)
+            routes.append(route)
             try entry.finish()
         }
         try reader.finish()
@@ -101,7 +126,7 @@ private struct TableReader {
         self.context = context
     }
 
-    private mutating func value(_ key: String) -> TOMLValueConvertible? {
+    mutating func value(_ key: String) -> TOMLValueConvertible? {
         used.insert(key)
         return table[key]
     }
@@ -153,6 +178,99 @@ private struct TableReader {
             readers.append(TableReader(table: table, context: "\(context): \(key) #\(index + 1)"))
         }
         return readers
+    }
+
+    /// A table (`[key]`) with its own reader.
+    mutating func table(_ key: String) throws(ConfigurationError) -> TableReader? {
+        guard let value = value(key) else { return nil }
+        guard let table = value.table else { throw wrongType(key, "a table ([\(key)])") }
+        return TableReader(table: table, context: "\(context): \(key)")
+    }
+
+    mutating func bool(_ key: String) throws(ConfigurationError) -> Bool? {
+        guard let value = value(key) else { return nil }
+        guard let bool = value.bool else { throw wrongType(key, "true or false") }
+        return bool
+    }
+
+    /// A list of user or group ids, each a number or a name.
+    mutating func ids(
+        _ key: String, _ parse: (String, String) throws(ConfigurationError) -> UInt32
+    ) throws(ConfigurationError) -> Set<UInt32> {
+        guard let value = value(key) else { return [] }
+        guard let array = value.array else { throw wrongType(key, "a list of ids or names") }
+        var ids = Set<UInt32>()
+        for element in array {
+            if let int = element.int, let id = UInt32(exactly: int) {
+                ids.insert(id)
+            } else if let name = element.string {
+                ids.insert(try parse(name, "\(context): '\(key)'"))
+            } else {
+                throw wrongType(key, "a list of ids or names")
+            }
+        }
+        return ids
+    }
+
+    /// A list of CIDR blocks.
+    mutating func networks(_ key: String) throws(ConfigurationError) -> [IPNetwork] {
+        var networks: [IPNetwork] = []
+        for text in try strings(key) { networks.append(try parseNetwork(text, what: "\(context): '\(key)'")) }
+        return networks
+    }
+
+    /// The `[control]` table.
+    mutating func controlPolicy() throws(ConfigurationError) -> ControlPolicy {
+        ControlPolicy(
+            allowUIDs: try ids("allow-uids", parseUser), allowGIDs: try ids("allow-gids", parseGroup),
+            allowRemoteTargets: try bool("allow-remote-targets") ?? false)
+    }
+
+    /// A `[[listen]]` entry's `allow-from`, `mode` and `group`.
+    mutating func readAccess(of listener: inout BrokerConfiguration.Listener) throws(ConfigurationError) {
+        listener.allowFrom = try networks("allow-from")
+        if let mode = try string("mode") { listener.socketPermissions.mode = try parseMode(mode, what: context) }
+        if let group = value("group") {
+            if let id = group.int.flatMap(UInt32.init(exactly:)) {
+                listener.socketPermissions.group = id
+            } else if let name = group.string {
+                listener.socketPermissions.group = try parseGroup(name, what: "\(context): 'group'")
+            } else {
+                throw wrongType("group", "a group id or name")
+            }
+        }
+        guard case .unix = listener.url else {
+            if has("mode") || has("group") {
+                throw ConfigurationError("\(context): 'mode' and 'group' are for unix:// endpoints")
+            }
+            return
+        }
+        if !listener.allowFrom.isEmpty {
+            throw ConfigurationError(
+                "\(context): 'allow-from' is for tcp:// endpoints;"
+                    + " a unix socket's 'mode' and 'group' say who may connect")
+        }
+    }
+
+    /// A `[[route]]` entry's access lists, relaxed checks and trailing-bytes policy.
+    mutating func readAccess(of route: inout BrokerConfiguration.Route) throws(ConfigurationError) {
+        route.policy.access = PeerAccess(
+            uids: try ids("allow-uids", parseUser), gids: try ids("allow-gids", parseGroup),
+            networks: try networks("allow-from"))
+        for name in try strings("relax") {
+            guard let check = ValidationChecks.names.first(where: { $0.0 == name })?.1 else {
+                let names = ValidationChecks.names.map(\.0).joined(separator: ", ")
+                throw ConfigurationError("\(context): 'relax' names an unknown check '\(name)': expected \(names)")
+            }
+            route.policy.checks.remove(check)
+        }
+        if let policy = try string("trailing-bytes") {
+            guard let parsed = TrailingBytesPolicy(rawValue: policy) else {
+                throw ConfigurationError(
+                    "\(context): 'trailing-bytes' must be \"ignore\" or \"refuse\", not '\(policy)'")
+            }
+            route.policy.trailingBytes = parsed
+        }
     }
 
     mutating func numberOrName(_ key: String) throws(ConfigurationError) -> BrokerConfiguration.NumberOrName {

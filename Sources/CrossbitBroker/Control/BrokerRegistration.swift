@@ -7,13 +7,15 @@ import CrossbitTransport
 /// ```swift
 /// let bound = try await server.listeningEndpoints[0]
 /// try await BrokerRegistration.register(
-///     program: 0x20001001, version: 1, at: bound, withBroker: .unix(path: "/run/crossbitd.sock"))
+///     program: 0x20001001, version: 1, at: bound, withBroker: .unix(path: "/run/crossbit/control.sock"))
 /// ```
 public enum BrokerRegistration {
     /// Routes calls to `program`/`version` through the broker to `endpoint`
     /// (an endpoint of this server as bound, with its layout), replacing a
     /// previous route. Throws when the broker refuses (no IDL of the program
-    /// loaded, a bad address) or cannot be reached.
+    /// loaded, a bad address: `.invalidArgument`; a caller or route it may
+    /// not change: `.authenticationError`) or cannot be reached. Only a
+    /// unix-socket endpoint of the broker takes registrations (docs/security.md).
     public static func register(
         program: UInt32, version: UInt32, at endpoint: ServerEndpoint, withBroker broker: RPCAddress,
         options: CallOptions = .defaults
@@ -39,7 +41,8 @@ public enum BrokerRegistration {
 
     private static func check(_ reply: BrokerControl.BrokerReply) throws(RPCError) {
         guard reply.status == .ok else {
-            throw RPCError(code: .invalidArgument, message: "the broker refused: \(reply.status): \(reply.message)")
+            let code: RPCError.Code = reply.status == .errDenied ? .authenticationError : .invalidArgument
+            throw RPCError(code: code, message: "the broker refused: \(reply.status): \(reply.message)")
         }
     }
 }

@@ -48,7 +48,8 @@ struct PlanCompiler {
 
     private mutating func plan(of type: TypeSpecifier) -> PlanNode {
         switch type {
-        case .int, .unsignedInt, .float, .bool: .copy(4)
+        case .int, .unsignedInt, .float: .copy(4)
+        case .bool: .bool
         case .hyper, .unsignedHyper, .double: .copy(8)
         case .quadruple: .copy(16)
         case .widthDependent(let type): .widthDependent(type)
@@ -68,7 +69,10 @@ struct PlanCompiler {
         let node: PlanNode
         switch module.definition(ofType: name) {
         case .typedef(let definition): node = plan(of: definition.declaration.kind)
-        case .enum: node = .copy(4)
+        case .enum(let definition):
+            node = .enumeration(EnumPlan(
+                name: definition.name,
+                values: Set(definition.cases.map { Int32(truncatingIfNeeded: module.value(of: $0.value)) })))
         case .struct(let definition):
             node = sequence(definition.fields.map { named($0.name, plan(of: $0.kind)) })
         case .union(let definition): node = plan(ofUnion: definition)
@@ -97,13 +101,7 @@ struct PlanCompiler {
             }
         }
         let defaultArm = definition.defaultArm.map { named($0.name, plan(of: $0.kind)) }
-        // A union whose arms are all the same bytes in both layouts is copied.
-        let sizes = Set((Array(arms.values) + (defaultArm.map { [$0] } ?? [])).map { node -> Int? in
-            if case .copy(let size) = node { size } else { nil }
-        })
-        if sizes.count == 1, let size = sizes.first ?? nil {
-            return .copy(4 + size)
-        }
+        // Never one copy, even when every arm is: the discriminant must have an arm.
         return .union(UnionPlan(name: definition.name, discriminant: discriminant, arms: arms, defaultArm: defaultArm))
     }
 

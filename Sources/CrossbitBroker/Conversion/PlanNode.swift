@@ -6,8 +6,12 @@ import CrossbitCore
 /// Plans are built once per procedure when the broker starts and then only
 /// read, from any thread.
 indirect enum PlanNode: Sendable {
-    /// Bytes that are the same in both layouts (a multiple of 4).
+    /// Bytes that are the same in both layouts and need no check (a multiple of 4).
     case copy(Int)
+    /// An enum: its value must be one the IDL declares.
+    case enumeration(EnumPlan)
+    /// A bool: 0 or 1.
+    case bool
     /// One width-dependent value, widened or narrowed by SPEC §2.
     case widthDependent(WidthDependentType)
     /// Values one after the other (struct fields, procedure arguments).
@@ -31,13 +35,19 @@ indirect enum PlanNode: Sendable {
     var minimumSize: Int {
         switch self {
         case .copy(let count): count
-        case .widthDependent: 4
+        case .widthDependent, .enumeration, .bool: 4
         case .sequence(let nodes): nodes.reduce(0) { $0 + $1.minimumSize }
         case .field(_, let node): node.minimumSize
         case .fixedArray(let count, let element): count * element.minimumSize
         case .variableArray, .variableBytes, .optional, .union, .reference: 4
         }
     }
+}
+
+/// The plan of an enum: the values it declares.
+struct EnumPlan: Sendable {
+    var name: String
+    var values: Set<Int32>
 }
 
 /// The plan of a union: which arm follows which discriminant.

@@ -18,21 +18,26 @@ extension PlanNode {
         case element(Int)
     }
 
-    /// Reads one value in the reader's layout and writes it in the writer's,
-    /// widening or narrowing each width-dependent value by the XDR runtime's
-    /// rules. Errors carry the field path of the value that failed.
+    /// Reads one value in the reader's layout and hands it to `sink`: an
+    /// ``XDRWriter`` of the other layout re-encodes it, widening or narrowing
+    /// each width-dependent value by the XDR runtime's rules; a
+    /// ``ValidationScan`` only checks it. Either way `checks` decide what is
+    /// checked beyond what reading needs. Errors carry the field path of the
+    /// value that failed.
     ///
     /// The walk keeps its own stack instead of recursing, so that a long
     /// linked list cannot exhaust the thread's stack; the reader bounds how
     /// deeply optional data nests.
-    func convert(from reader: inout XDRReader, to writer: inout XDRWriter) throws(XDRError) {
+    func walk<Sink: PlanSink>(
+        from reader: inout XDRReader, into sink: inout Sink, checks: ValidationChecks
+    ) throws(XDRError) {
         var steps: [Step] = [.node(self)]
         var path: [PathComponent] = []
         do {
             while let step = steps.popLast() {
                 switch step {
                 case .node(let node):
-                    try node.convertOne(from: &reader, to: &writer, steps: &steps, path: &path)
+                    try node.walkOne(from: &reader, into: &sink, checks: checks, steps: &steps, path: &path)
                 case .elements(let element, let index, let count):
                     if index + 1 < count { steps.append(.elements(element, index: index + 1, count: count)) }
                     path.append(.element(index))
@@ -56,15 +61,28 @@ extension PlanNode {
         }
     }
 
-    /// Converts what this node converts by itself and pushes the rest.
-    private func convertOne(
-        from reader: inout XDRReader, to writer: inout XDRWriter, steps: inout [Step], path: inout [PathComponent]
+    /// Walks what this node holds by itself and pushes the rest.
+    private func walkOne<Sink: PlanSink>(
+        from reader: inout XDRReader, into sink: inout Sink, checks: ValidationChecks, steps: inout [Step],
+        path: inout [PathComponent]
     ) throws(XDRError) {
         switch self {
         case .copy(let count):
-            if count > 0 { try writer.writeFixedOpaque(reader.readFixedOpaque(count: count), count: count) }
+            if count > 0 { try sink.copy(count, from: &reader) }
+        case .enumeration(let plan):
+            let start = reader.offset
+            let value = try reader.readInt32()
+            if checks.contains(.enumValues), !plan.values.contains(value) {
+                throw XDRError(.invalidEnumValue(type: plan.name, value: value), offset: start)
+            }
+            sink.word(UInt32(bitPattern: value))
+        case .bool:
+            let start = reader.offset
+            let value = try reader.readUInt32()
+            if checks.contains(.bools), value > 1 { throw XDRError(.invalidBool(value), offset: start) }
+            sink.word(value)
         case .widthDependent(let type):
-            try Self.convert(type, from: &reader, to: &writer)
+            try sink.widthDependent(type, from: &reader)
         case .sequence(let nodes):
             steps.append(contentsOf: nodes.reversed().lazy.map { .node($0) })
         case .field(let name, let node):
@@ -74,56 +92,46 @@ extension PlanNode {
         case .fixedArray(let count, let element):
             if count > 0 { steps.append(.elements(element, index: 0, count: count)) }
         case .variableArray(let maximum, let element):
-            let count = try reader.readLength(maximum: maximum, minimumElementSize: Swift.max(element.minimumSize, 1))
-            try writer.writeLength(count, maximum: maximum)
+            let bound = checks.contains(.bounds) ? maximum : nil
+            let count = try reader.readLength(maximum: bound, minimumElementSize: Swift.max(element.minimumSize, 1))
+            try sink.length(count, maximum: bound)
             if count > 0 { steps.append(.elements(element, index: 0, count: count)) }
         case .variableBytes(let maximum):
-            try writer.writeOpaque(reader.readOpaque(maximum: maximum), maximum: maximum)
+            try sink.bytes(maximum: checks.contains(.bounds) ? maximum : nil, from: &reader)
         case .optional(let node):
             let present = try reader.beginOptional()
-            writer.writeBool(present)
+            sink.word(present ? 1 : 0)
             if present {
                 steps.append(.endOptional)
                 steps.append(.node(node))
             }
         case .union(let plan):
-            let value: Int64
-            switch plan.discriminant {
-            case .signed:
-                let signed = try reader.readInt32()
-                writer.writeInt32(signed)
-                value = Int64(signed)
-            case .unsigned:
-                let unsigned = try reader.readUInt32()
-                writer.writeUInt32(unsigned)
-                value = Int64(unsigned)
-            }
-            guard let arm = plan.arms[value] ?? plan.defaultArm else {
-                throw reader.invalidDiscriminant(value, union: plan.name)
-            }
-            steps.append(.node(arm))
+            try Self.walkUnion(plan, from: &reader, into: &sink, checks: checks, steps: &steps)
         case .reference(let reference):
             steps.append(.node(reference.node))
         }
     }
 
-    private static func convert(
-        _ type: WidthDependentType, from reader: inout XDRReader, to writer: inout XDRWriter
+    /// Reads a union's discriminant and pushes its arm. A discriminant with
+    /// no arm is an error, unless union checks are relaxed and the sink
+    /// forwards bytes as they came: then the rest is taken unchecked.
+    private static func walkUnion<Sink: PlanSink>(
+        _ plan: UnionPlan, from reader: inout XDRReader, into sink: inout Sink, checks: ValidationChecks,
+        steps: inout [Step]
     ) throws(XDRError) {
-        let offset = reader.offset
-        do {
-            switch type {
-            case .sizeT, .uintptrT:
-                try writer.writeUnsigned(reader.readUnsigned(as: type), as: type)
-            case .ssizeT, .intptrT, .timeT:
-                try writer.writeSigned(reader.readSigned(as: type), as: type)
-            case .handleT:
-                writer.writeHandle(try reader.readHandle())
-            }
-        } catch {
-            var located = error
-            located.offset = located.offset ?? offset
-            throw located
+        let value: Int64
+        switch plan.discriminant {
+        case .signed: value = Int64(try reader.readInt32())
+        case .unsigned: value = Int64(try reader.readUInt32())
+        }
+        sink.word(UInt32(truncatingIfNeeded: value))
+        if let arm = plan.arms[value] ?? plan.defaultArm {
+            steps.append(.node(arm))
+        } else if !checks.contains(.unionArms) && Sink.forwardsAsReceived {
+            reader.skipRemaining()
+            steps.removeAll()
+        } else {
+            throw reader.invalidDiscriminant(value, union: plan.name)
         }
     }
 
@@ -135,7 +143,7 @@ extension PlanNode {
 
     private func containsWidthDependent(visited: inout Set<ObjectIdentifier>) -> Bool {
         switch self {
-        case .copy, .variableBytes: false
+        case .copy, .variableBytes, .enumeration, .bool: false
         case .widthDependent: true
         case .sequence(let nodes): nodes.contains { $0.containsWidthDependent(visited: &visited) }
         case .field(_, let node), .fixedArray(_, let node), .variableArray(_, let node), .optional(let node):
@@ -148,5 +156,83 @@ extension PlanNode {
             visited.insert(ObjectIdentifier(reference)).inserted
                 && reference.node.containsWidthDependent(visited: &visited)
         }
+    }
+}
+
+/// Where a plan's walk hands the values it reads (``PlanNode/walk(from:into:checks:)``).
+protocol PlanSink {
+    /// Whether the walk's input goes on as it came (so that bytes the walk
+    /// cannot check may still be forwarded unchanged).
+    static var forwardsAsReceived: Bool { get }
+    /// `count` bytes that are the same in both layouts.
+    mutating func copy(_ count: Int, from reader: inout XDRReader) throws(XDRError)
+    /// An enum, bool, discriminant or optional-data flag already read.
+    mutating func word(_ value: UInt32)
+    /// One width-dependent value, still to be read.
+    mutating func widthDependent(_ type: WidthDependentType, from reader: inout XDRReader) throws(XDRError)
+    /// The count of a variable-length array already read.
+    mutating func length(_ count: Int, maximum: UInt32?) throws(XDRError)
+    /// An `opaque<N>` or `string<N>`, still to be read.
+    mutating func bytes(maximum: UInt32?, from reader: inout XDRReader) throws(XDRError)
+}
+
+/// Re-encodes in the writer's layout: the broker's conversion.
+extension XDRWriter: PlanSink {
+    static var forwardsAsReceived: Bool { false }
+
+    mutating func copy(_ count: Int, from reader: inout XDRReader) throws(XDRError) {
+        try writeFixedOpaque(reader.readFixedOpaque(count: count), count: count)
+    }
+
+    mutating func word(_ value: UInt32) {
+        writeUInt32(value)
+    }
+
+    mutating func widthDependent(_ type: WidthDependentType, from reader: inout XDRReader) throws(XDRError) {
+        let offset = reader.offset
+        do {
+            switch type {
+            case .sizeT, .uintptrT:
+                try writeUnsigned(reader.readUnsigned(as: type), as: type)
+            case .ssizeT, .intptrT, .timeT:
+                try writeSigned(reader.readSigned(as: type), as: type)
+            case .handleT:
+                writeHandle(try reader.readHandle())
+            }
+        } catch {
+            var located = error
+            located.offset = located.offset ?? offset
+            throw located
+        }
+    }
+
+    mutating func length(_ count: Int, maximum: UInt32?) throws(XDRError) {
+        try writeLength(count, maximum: maximum)
+    }
+
+    mutating func bytes(maximum: UInt32?, from reader: inout XDRReader) throws(XDRError) {
+        try writeOpaque(reader.readOpaque(maximum: maximum), maximum: maximum)
+    }
+}
+
+/// Checks a value where it lies and copies nothing: the broker's
+/// validation of what it forwards unconverted (docs/security.md).
+struct ValidationScan: PlanSink {
+    static var forwardsAsReceived: Bool { true }
+
+    mutating func copy(_ count: Int, from reader: inout XDRReader) throws(XDRError) {
+        try reader.skip(count)
+    }
+
+    mutating func word(_ value: UInt32) {}
+
+    mutating func widthDependent(_ type: WidthDependentType, from reader: inout XDRReader) throws(XDRError) {
+        try reader.skip(reader.layout.widthDependentSize)
+    }
+
+    mutating func length(_ count: Int, maximum: UInt32?) throws(XDRError) {}
+
+    mutating func bytes(maximum: UInt32?, from reader: inout XDRReader) throws(XDRError) {
+        try reader.skip(reader.readLength(maximum: maximum, minimumElementSize: 1))
     }
 }

@@ -92,8 +92,9 @@ final class BrokerRouter: RPCCompletionRouter {
             logger.notice("unknown procedure: PROC_UNAVAIL", metadata: ["call": "\(procedure)"])
             throw failure(.procedureUnavailable, "procedure \(procedure) is not in the IDL", .procedureUnavailable)
         }
-        let converts = context.layout != route.layout && !plan.passesThrough
-        let call = converts ? try convert(arguments, plan, procedure, from: context.layout, to: route.layout) : arguments
+        try authorize(context.peer, plan, route)
+        let converts = plan.converts(from: context.layout, to: route.layout)
+        let call = try carry(arguments, plan, procedure, from: context.layout, to: route.layout, route.policy)
         logger.trace("forwarding", metadata: [
             "call": "\(plan.program).\(plan.version).\(plan.name)",
             "from": "\(context.layout)", "to": "\(route.layout)@\(route.url)", "converted": "\(converts)",
@@ -102,6 +103,18 @@ final class BrokerRouter: RPCCompletionRouter {
             procedure: procedure, route: route, activated: activator.server(for: route), plan: plan,
             callerLayout: context.layout, converts: converts,
             arguments: call, receivedCount: arguments.count, start: start)
+    }
+
+    /// Refuses a caller the route's access rule does not let in: AUTH_TOOWEAK,
+    /// and the server never hears of the call.
+    private func authorize(_ peer: RPCPeer, _ plan: ProcedurePlan, _ route: ServerRoute) throws(RPCError) {
+        guard !route.policy.access.allows(peer) else { return }
+        logger.warning("call denied: the route does not let this peer in", metadata: [
+            "peer": "\(peer)", "call": "\(plan.program).\(plan.version).\(plan.name)",
+            "allowed": "\(route.policy.access)",
+        ])
+        metrics.recordDenial(.call)
+        throw RPCError(code: .authenticationError, message: "\(peer) may not call \(plan.program).\(plan.version)")
     }
 
     /// Forwards a prepared call, starting its server first when the broker activates it.
@@ -128,11 +141,9 @@ final class BrokerRouter: RPCCompletionRouter {
         let result: [UInt8]
         do throws(RPCError) {
             let reply = try reply.mapError { forwardingFailure($0, forwarding.procedure, forwarding.route) }.get()
-            result = forwarding.converts
-                ? try convert(
-                    reply, forwarding.plan, forwarding.procedure, from: forwarding.route.layout, to: forwarding.callerLayout,
-                    isResult: true)
-                : reply
+            result = try carry(
+                reply, forwarding.plan, forwarding.procedure,
+                from: forwarding.route.layout, to: forwarding.callerLayout, forwarding.route.policy, isResult: true)
         } catch {
             return .failure(error)
         }
@@ -142,33 +153,56 @@ final class BrokerRouter: RPCCompletionRouter {
         return .success(result)
     }
 
-    /// Converts arguments or a result; failures become the reply the caller gets.
-    private func convert(
+    /// Checks arguments or a result, and converts them where the layouts
+    /// differ; drops and counts the bytes after the value unless the route
+    /// refuses them. Failures become the reply the caller gets.
+    private func carry(
         _ bytes: [UInt8], _ plan: ProcedurePlan, _ procedure: ProcedureID,
-        from source: WireLayout, to target: WireLayout, isResult: Bool = false
+        from source: WireLayout, to target: WireLayout, _ policy: RoutePolicy, isResult: Bool = false
     ) throws(RPCError) -> [UInt8] {
-        do {
-            return isResult
-                ? try plan.convertResult(bytes, from: source, to: target)
-                : try plan.convertArguments(bytes, from: source, to: target)
+        do throws(XDRError) {
+            let carried = isResult
+                ? try plan.carryResult(bytes, from: source, to: target, checks: policy.checks)
+                : try plan.carryArguments(bytes, from: source, to: target, checks: policy.checks)
+            guard carried.trailingBytes > 0 else { return carried.bytes }
+            guard policy.trailingBytes == .ignore else {
+                let count = carried.trailingBytes
+                throw XDRError(.trailingBytes(count: count), offset: bytes.count - count)
+            }
+            metrics.recordTrailingBytes()
+            logger.debug("ignored bytes after a value", metadata: [
+                "call": "\(procedure)", "what": "\(isResult ? "result" : "arguments")",
+                "bytes": "\(carried.trailingBytes)",
+            ])
+            return carried.bytes
         } catch {
-            let metadata: Logger.Metadata = [
-                "program": "\(plan.program)", "version": "\(plan.version)", "procedure": "\(plan.name)",
-                "call": "\(procedure)", "path": "\(error.pathDescription)", "from": "\(source)", "to": "\(target)",
-            ]
-            if case .narrowingOverflow(_, let value, _) = error.kind {
-                logger.error(
-                    "\(isResult ? "result" : "argument") does not fit the \(target) layout: SYSTEM_ERR",
-                    metadata: metadata.merging(["value": "\(value)"]) { $1 })
-                throw failure(.systemError, "\(plan.program).\(plan.version).\(plan.name): \(error)", .narrowing)
-            }
-            if isResult {
-                logger.error("the server's result does not decode: SYSTEM_ERR", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-                throw failure(.systemError, "result of \(plan.name): \(error)", .systemError)
-            }
-            logger.notice("arguments do not decode: GARBAGE_ARGS", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-            throw failure(.garbageArguments, "arguments of \(plan.name): \(error)", .garbageArguments)
+            throw carryFailure(error, plan, procedure, from: source, to: target, isResult: isResult)
         }
+    }
+
+    /// The error a caller gets for a value that did not carry, logged and counted.
+    private func carryFailure(
+        _ error: XDRError, _ plan: ProcedurePlan, _ procedure: ProcedureID,
+        from source: WireLayout, to target: WireLayout, isResult: Bool
+    ) -> RPCError {
+        let metadata: Logger.Metadata = [
+            "program": "\(plan.program)", "version": "\(plan.version)", "procedure": "\(plan.name)",
+            "call": "\(procedure)", "path": "\(error.pathDescription)", "from": "\(source)", "to": "\(target)",
+        ]
+        if case .narrowingOverflow(_, let value, _) = error.kind {
+            logger.error(
+                "\(isResult ? "result" : "argument") does not fit the \(target) layout: SYSTEM_ERR",
+                metadata: metadata.merging(["value": "\(value)"]) { $1 })
+            return failure(.systemError, "\(plan.program).\(plan.version).\(plan.name): \(error)", .narrowing)
+        }
+        metrics.recordInvalidMessage()
+        if isResult {
+            logger.error(
+                "the server's result is not valid: SYSTEM_ERR", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            return failure(.systemError, "result of \(plan.name): \(error)", .systemError)
+        }
+        logger.notice("arguments are not valid: GARBAGE_ARGS", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+        return failure(.garbageArguments, "arguments of \(plan.name): \(error)", .garbageArguments)
     }
 
     /// The reply for a call the server did not answer with a result: its own

@@ -18,16 +18,44 @@ public struct ServerRoute: Sendable, Hashable, CustomStringConvertible {
     public var layout: WireLayout
     public var url: RPCAddress
     public var origin: Origin
+    /// Who may call, what is checked, what happens to trailing bytes.
+    public var policy: RoutePolicy
+    /// The user that registered the route (nil for the configuration's):
+    /// only that user or root may replace or remove it.
+    public var owner: UInt32?
 
-    public init(program: UInt32, version: UInt32, layout: WireLayout, url: RPCAddress, origin: Origin) {
+    public init(
+        program: UInt32, version: UInt32, layout: WireLayout, url: RPCAddress, origin: Origin,
+        policy: RoutePolicy = RoutePolicy(), owner: UInt32? = nil
+    ) {
         self.program = program
         self.version = version
         self.layout = layout
         self.url = url
         self.origin = origin
+        self.policy = policy
+        self.owner = owner
     }
 
     public var description: String { "\(program).\(version) → \(layout)@\(url) (\(origin.rawValue))" }
+}
+
+/// The rules a route applies to the calls it forwards (docs/security.md).
+public struct RoutePolicy: Sendable, Hashable {
+    /// Who may call; others get AUTH_TOOWEAK and never reach the server.
+    public var access: PeerAccess
+    /// What is checked in calls and replies on top of what decoding needs.
+    public var checks: ValidationChecks
+    /// What happens to bytes after a complete call or reply.
+    public var trailingBytes: TrailingBytesPolicy
+
+    public init(
+        access: PeerAccess = .anyone, checks: ValidationChecks = .all, trailingBytes: TrailingBytesPolicy = .ignore
+    ) {
+        self.access = access
+        self.checks = checks
+        self.trailingBytes = trailingBytes
+    }
 }
 
 /// The result of looking up a call's (program, version).
@@ -60,22 +88,32 @@ public final class RouteTable: Sendable {
         }
     }
 
-    /// Adds or replaces the route of `route.program`, `route.version`;
-    /// returns the route it replaced, if any.
-    @discardableResult
-    public func register(_ route: ServerRoute) -> ServerRoute? {
+    /// Adds or replaces the route of `route.program`, `route.version`
+    /// unless `refusal` gives a reason not to replace the one there
+    /// (checked and changed under one lock, so that no registration slips
+    /// in between); returns the route it replaced, if any.
+    public func register(
+        _ route: ServerRoute, unless refusal: (ServerRoute) -> String?
+    ) -> Result<ServerRoute?, RouteChangeRefused> {
         routes.withLock { routes in
-            routes[route.program, default: [:]].updateValue(route, forKey: route.version)
+            if let existing = routes[route.program]?[route.version], let reason = refusal(existing) {
+                return .failure(RouteChangeRefused(reason: reason))
+            }
+            return .success(routes[route.program, default: [:]].updateValue(route, forKey: route.version))
         }
     }
 
-    /// Removes a route; returns it, or nil when there was none.
-    @discardableResult
-    public func unregister(program: UInt32, version: UInt32) -> ServerRoute? {
+    /// Removes a route unless `refusal` gives a reason not to; returns it,
+    /// or nil when there was none.
+    public func unregister(
+        program: UInt32, version: UInt32, unless refusal: (ServerRoute) -> String?
+    ) -> Result<ServerRoute?, RouteChangeRefused> {
         routes.withLock { routes in
-            let removed = routes[program]?.removeValue(forKey: version)
+            guard let existing = routes[program]?[version] else { return .success(nil) }
+            if let reason = refusal(existing) { return .failure(RouteChangeRefused(reason: reason)) }
+            routes[program]?[version] = nil
             if routes[program]?.isEmpty == true { routes[program] = nil }
-            return removed
+            return .success(existing)
         }
     }
 
@@ -84,5 +122,14 @@ public final class RouteTable: Sendable {
         routes.withLock { routes in
             routes.values.flatMap(\.values).sorted { ($0.program, $0.version) < ($1.program, $1.version) }
         }
+    }
+}
+
+/// Why a route may not be replaced or removed by the caller who asked.
+public struct RouteChangeRefused: Error, Sendable, Hashable {
+    public var reason: String
+
+    public init(reason: String) {
+        self.reason = reason
     }
 }

@@ -10,6 +10,12 @@ public struct AnyRPCClientTransport: RPCClientTransport {
 
     public var layout: WireLayout { base.layout }
 
+    public var trailingBytes: TrailingBytesPolicy { base.trailingBytes }
+
+    public func ignoredTrailingBytes(_ count: Int, after procedure: ProcedureID) {
+        base.ignoredTrailingBytes(count, after: procedure)
+    }
+
     nonisolated(nonsending) public func call(
         _ procedure: ProcedureID, arguments: [UInt8], options: CallOptions
     ) async throws(RPCError) -> [UInt8] {

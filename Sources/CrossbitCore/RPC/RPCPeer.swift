@@ -172,3 +172,50 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(address)/\(prefixLength)" }
 }
+
+/// Which peers may make a call: by the kernel's identity of the caller,
+/// never by what it wrote in its credentials (docs/security.md).
+///
+/// An empty rule lets everyone in. Once any list is set, only a peer that
+/// one of them names is let in: a local peer by its uid or its primary gid,
+/// a network peer by its source address; a peer of another kind is not.
+public struct PeerAccess: Sendable, Hashable, CustomStringConvertible {
+    /// Local (unix-socket) callers let in by user id.
+    public var uids: Set<UInt32>
+    /// Local callers let in by their primary group id (`SO_PEERCRED`'s).
+    public var gids: Set<UInt32>
+    /// TCP and UDP callers let in by source address.
+    public var networks: [IPNetwork]
+
+    public init(uids: Set<UInt32> = [], gids: Set<UInt32> = [], networks: [IPNetwork] = []) {
+        self.uids = uids
+        self.gids = gids
+        self.networks = networks
+    }
+
+    /// The rule that lets everyone in.
+    public static let anyone = PeerAccess()
+
+    /// Whether this rule lets everyone in.
+    public var isOpen: Bool { uids.isEmpty && gids.isEmpty && networks.isEmpty }
+
+    /// Whether `peer` may call.
+    public func allows(_ peer: RPCPeer) -> Bool {
+        if isOpen { return true }
+        switch peer {
+        case .local(let credentials): return uids.contains(credentials.uid) || gids.contains(credentials.gid)
+        case .network(let address, _): return networks.contains { $0.contains(address) }
+        case .unknown: return false
+        }
+    }
+
+    public var description: String {
+        if isOpen { return "anyone" }
+        let parts = [
+            uids.isEmpty ? nil : "uids " + uids.sorted().map(String.init).joined(separator: ","),
+            gids.isEmpty ? nil : "gids " + gids.sorted().map(String.init).joined(separator: ","),
+            networks.isEmpty ? nil : "from " + networks.map(\.description).joined(separator: ","),
+        ]
+        return parts.compactMap { $0 }.joined(separator: "; ")
+    }
+}

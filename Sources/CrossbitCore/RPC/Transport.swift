@@ -41,6 +41,20 @@ public protocol RPCClientTransport: Sendable {
     nonisolated(nonsending) func call(
         _ procedure: ProcedureID, arguments: [UInt8], options: CallOptions
     ) async throws(RPCError) -> [UInt8]
+
+    /// What generated clients do with bytes after a complete result
+    /// (``TrailingBytesPolicy/ignore`` unless the transport says otherwise).
+    var trailingBytes: TrailingBytesPolicy { get }
+
+    /// Told of a reply whose result was followed by `count` ignored bytes,
+    /// so that the transport can count them.
+    func ignoredTrailingBytes(_ count: Int, after procedure: ProcedureID)
+}
+
+extension RPCClientTransport {
+    public var trailingBytes: TrailingBytesPolicy { .ignore }
+
+    public func ignoredTrailingBytes(_ count: Int, after procedure: ProcedureID) {}
 }
 
 /// What a server knows about a call besides its arguments.

@@ -5,7 +5,9 @@ extension RPCClientTransport {
     /// decodes the whole reply.
     ///
     /// A narrowing failure while encoding is `.narrowingOverflow` (nothing is
-    /// sent); a reply that does not decode is `.decodingFailed`.
+    /// sent); a reply that does not decode is `.decodingFailed`. Bytes after
+    /// the result are ignored (and reported to the transport), as rpcgen's
+    /// clients ignore them, unless the transport's ``RPCClientTransport/trailingBytes`` refuses them.
     @inlinable
     nonisolated(nonsending) public func xdrCall<Result>(
         _ procedure: ProcedureID, name: String, options: CallOptions,
@@ -22,7 +24,10 @@ extension RPCClientTransport {
         var reader = XDRReader(bytes: reply, layout: layout)
         do {
             let result = try decode(&reader)
-            try reader.finish()
+            if reader.remaining > 0 {
+                if trailingBytes == .refuse { try reader.finish() }
+                ignoredTrailingBytes(reader.remaining, after: procedure)
+            }
             return result
         } catch {
             throw RPCError(error, code: .decodingFailed, context: "\(name) result")

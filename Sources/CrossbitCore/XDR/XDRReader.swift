@@ -189,6 +189,20 @@ public struct XDRReader: Sendable {
         }
     }
 
+    /// Passes over `length` bytes and their padding without copying them
+    /// (a validation scan reads what it forwards as it came).
+    @inlinable @inline(__always)
+    public mutating func skip(_ length: Int) throws(XDRError) {
+        let padded = (length + 3) & ~3
+        try need(padded)
+        position += padded
+    }
+
+    /// Passes over every byte left: what follows cannot be checked, and is taken as it is.
+    public mutating func skipRemaining() {
+        position = bytes.count
+    }
+
     /// Reads `opaque[N]`.
     @inlinable @inline(__always)
     public mutating func readFixedOpaque(count: Int) throws(XDRError) -> [UInt8] {

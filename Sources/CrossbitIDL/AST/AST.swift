@@ -5,10 +5,14 @@ public struct Specification: Sendable, Hashable {
     /// The path the file was read from, as given to the front end.
     public var file: String
     public var definitions: [Definition]
+    /// The comments at the top of the file that a blank line separates from
+    /// the first definition: what the file is, its copyright.
+    public var comment: String?
 
-    public init(file: String, definitions: [Definition]) {
+    public init(file: String, definitions: [Definition], comment: String? = nil) {
         self.file = file
         self.definitions = definitions
+        self.comment = comment
     }
 }
 

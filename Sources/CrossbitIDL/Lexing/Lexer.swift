@@ -31,7 +31,12 @@ struct Lexer {
     private var inComment = false
     private var commentStart = SourceLocation(file: "", line: 0, column: 0)
     private var commentText: [UInt8] = []
+    /// Whether the comment being read began on the line of the last token.
+    private var commentIsTrailing = false
     private var pendingComment: String?
+    /// The comments before the file's first token that a blank line
+    /// separates from what follows: they document the file, not a definition.
+    private(set) var fileComment: String?
     private var expandingMacros: [String] = []
     private var macroTokenBudget = Lexer.maximumMacroTokens
     private var macroBudgetReported = false
@@ -120,7 +125,11 @@ struct Lexer {
     private mutating func processLine(_ bytes: [UInt8], _ start: Int, _ end: Int) {
         if !inComment {
             var first = start
-            while first < end, bytes[first] == 0x20 || bytes[first] == 0x09 { first += 1 }
+            while first < end, bytes[first] == 0x20 || bytes[first] == 0x09 || bytes[first] == 0x0D { first += 1 }
+            if first == end {
+                detachPendingComment()
+                return
+            }
             if first < end, bytes[first] == UInt8(ascii: "#") {
                 directive(bytes, hash: first, column: first - start + 1, end: end)
                 return
@@ -192,10 +201,12 @@ struct Lexer {
             case UInt8(ascii: "/") where next == UInt8(ascii: "*"):
                 inComment = true
                 commentStart = location(column)
+                commentIsTrailing = followsTokenOnItsLine
                 commentText = []
                 i += 2
             case UInt8(ascii: "/") where next == UInt8(ascii: "/"):
                 if emitting {
+                    commentIsTrailing = followsTokenOnItsLine
                     commentText = Array(bytes[(i + 2)..<end])
                     finishComment(emitting: true)
                 }
@@ -254,14 +265,34 @@ struct Lexer {
             || c == 0x2D || c == 0x22
     }
 
+    /// Whether a comment starting here follows a token on the same line
+    /// (with no comment of its own before it): then it is that token's.
+    private var followsTokenOnItsLine: Bool {
+        guard let last = tokens.last, last.kind != .passThrough, pendingComment == nil else { return false }
+        let here = location(1)
+        return last.location.file == here.file && last.location.line == here.line
+    }
+
+    /// A blank line after a comment: the comment documents nothing below
+    /// it; before the main file's first token, it documents the file.
+    private mutating func detachPendingComment() {
+        if let pending = pendingComment, sources.count == 1, !tokens.contains(where: { $0.kind != .passThrough }) {
+            fileComment = fileComment.map { $0 + "\n\n" + pending } ?? pending
+        }
+        pendingComment = nil
+    }
+
     private mutating func finishComment(emitting: Bool) {
         inComment = false
         guard emitting else { return }
         let text = Self.cleanComment(String(decoding: commentText, as: UTF8.self))
-        if !text.isEmpty {
+        commentText = []
+        guard !text.isEmpty else { return }
+        if commentIsTrailing, let last = tokens.indices.last {
+            tokens[last].trailingComment = tokens[last].trailingComment.map { $0 + "\n" + text } ?? text
+        } else {
             pendingComment = pendingComment.map { $0 + "\n" + text } ?? text
         }
-        commentText = []
     }
 
     /// Comment text without the decoration of `/* … */` blocks.

@@ -15,8 +15,12 @@ struct Token: Sendable {
     var kind: Kind
     var text: String
     var location: SourceLocation
-    /// The comment between the previous token and this one, if any.
+    /// The comment between the previous token and this one, if any, when
+    /// no blank line follows it: it documents what this token begins.
     var comment: String?
+    /// A comment that begins after this token on the same line: it
+    /// documents what this token ends (`int count; /* of items */`).
+    var trailingComment: String?
     /// For a `%` line inside a conditional on rpcgen's pass symbols (`RPC_XDR`, …):
     /// the C preprocessor condition under which rpcgen sees it.
     var passCondition: String?

@@ -177,8 +177,8 @@ struct Parser {
         case "typedef":
             advance()
             let declaration = try self.declaration(context: "typedef")
-            try expect(";", "after typedef '\(declaration.name)'")
-            return .typedef(TypedefDefinition(declaration: declaration, comment: token.comment))
+            let end = try expect(";", "after typedef '\(declaration.name)'")
+            return .typedef(TypedefDefinition(declaration: declaration, comment: token.comment ?? end.trailingComment))
         case "enum": return .enum(try enumDefinition())
         case "struct": return .struct(try structDefinition())
         case "union": return .union(try unionDefinition())
@@ -196,14 +196,15 @@ struct Parser {
         try expect("=", "after constant name '\(name.text)'")
         // rpcgen also allows a string literal; it is kept, quotes included, as a name.
         let value = peek().kind == .string ? Value.name(advance().text) : try value("a value for constant '\(name.text)'")
-        try expect(";", "after constant '\(name.text)'")
-        return ConstantDefinition(name: name.text, value: value, location: name.location, comment: keyword.comment)
+        let end = try expect(";", "after constant '\(name.text)'")
+        return ConstantDefinition(
+            name: name.text, value: value, location: name.location, comment: keyword.comment ?? end.trailingComment)
     }
 
     private mutating func enumDefinition() throws(Failure) -> EnumDefinition {
         let keyword = advance()
         let name = try identifier("an enum name after 'enum'")
-        try expect("{", "to open enum '\(name.text)'")
+        let open = try expect("{", "to open enum '\(name.text)'")
         let depth = braceDepth
         var cases: [EnumDefinition.Case] = []
         repeat {
@@ -214,10 +215,12 @@ struct Parser {
                     advance()
                     value = try self.value("a value for enum case '\(caseName.text)'")
                 }
+                let next = peek()
+                let trailing = tokens[index - 1].trailingComment ?? (next.isSymbol(",") ? next.trailingComment : nil)
                 cases.append(
                     EnumDefinition.Case(
-                        name: caseName.text, value: value, location: caseName.location, comment: caseName.comment))
-                let next = peek()
+                        name: caseName.text, value: value, location: caseName.location,
+                        comment: caseName.comment ?? trailing))
                 guard next.isSymbol(",") || next.isSymbol("}") else {
                     throw fail("expected ',' or '}' after enum case '\(caseName.text)', found \(next.shown)", at: next)
                 }
@@ -227,16 +230,18 @@ struct Parser {
         } while peek().isSymbol(",") && advance().kind == .symbol
         try expect("}", "to close enum '\(name.text)'")
         try expect(";", "after enum '\(name.text)'")
-        return EnumDefinition(name: name.text, cases: cases, location: name.location, comment: keyword.comment)
+        return EnumDefinition(
+            name: name.text, cases: cases, location: name.location, comment: keyword.comment ?? open.trailingComment)
     }
 
     private mutating func structDefinition() throws(Failure) -> StructDefinition {
         let keyword = advance()
         let name = try identifier("a struct name after 'struct'")
-        try expect("{", "to open struct '\(name.text)'")
+        let open = try expect("{", "to open struct '\(name.text)'")
         let (fields, failed) = body { parser throws(Failure) in
-            let field = try parser.declaration(context: "struct field")
-            try parser.expect(";", "after field '\(field.name)' of struct '\(name.text)'")
+            var field = try parser.declaration(context: "struct field")
+            let end = try parser.expect(";", "after field '\(field.name)' of struct '\(name.text)'")
+            field.comment = field.comment ?? end.trailingComment
             return field
         }
         try expect("}", "to close struct '\(name.text)'")
@@ -244,7 +249,8 @@ struct Parser {
         if fields.isEmpty && !failed {
             diagnostics.error("struct '\(name.text)' has no fields", at: name.location)
         }
-        return StructDefinition(name: name.text, fields: fields, location: name.location, comment: keyword.comment)
+        return StructDefinition(
+            name: name.text, fields: fields, location: name.location, comment: keyword.comment ?? open.trailingComment)
     }
 
     private mutating func unionDefinition() throws(Failure) -> UnionDefinition {
@@ -254,15 +260,16 @@ struct Parser {
         try expect("(", "after 'switch'")
         let discriminant = try declaration(context: "union discriminant")
         try expect(")", "after the discriminant of union '\(name.text)'")
-        try expect("{", "to open union '\(name.text)'")
+        let open = try expect("{", "to open union '\(name.text)'")
         var defaultArm: Declaration?
         let (arms, failed) = body { parser throws(Failure) -> UnionDefinition.Arm? in
             let start = parser.peek()
             if start.isKeyword("default") {
                 parser.advance()
                 try parser.expect(":", "after 'default'")
-                let declaration = try parser.declaration(context: "union arm")
-                try parser.expect(";", "after the default arm of union '\(name.text)'")
+                var declaration = try parser.declaration(context: "union arm")
+                let end = try parser.expect(";", "after the default arm of union '\(name.text)'")
+                declaration.comment = declaration.comment ?? end.trailingComment
                 if defaultArm != nil {
                     parser.diagnostics.error("union '\(name.text)' has more than one default arm", at: start.location)
                 }
@@ -278,8 +285,9 @@ struct Parser {
             if values.isEmpty {
                 throw parser.fail("expected 'case', 'default' or '}' in union '\(name.text)', found \(start.shown)", at: start)
             }
-            let declaration = try parser.declaration(context: "union arm")
-            try parser.expect(";", "after union arm '\(declaration.name)'")
+            var declaration = try parser.declaration(context: "union arm")
+            let end = try parser.expect(";", "after union arm '\(declaration.name)'")
+            declaration.comment = declaration.comment ?? end.trailingComment
             return UnionDefinition.Arm(values: values, declaration: declaration, location: start.location)
         }
         try expect("}", "to close union '\(name.text)'")
@@ -289,35 +297,38 @@ struct Parser {
         }
         return UnionDefinition(
             name: name.text, discriminant: discriminant, arms: arms, defaultArm: defaultArm, location: name.location,
-            comment: keyword.comment)
+            comment: keyword.comment ?? open.trailingComment)
     }
 
     private mutating func program() throws(Failure) -> ProgramDefinition {
         let keyword = advance()
-        let (name, versions, number) = try numberedBlock("program", of: "versions") { parser, program throws(Failure) in
-            try parser.version(in: program)
+        let (name, versions, number, trailing) = try numberedBlock("program", of: "versions") {
+            parser, program throws(Failure) in try parser.version(in: program)
         }
         return ProgramDefinition(
-            name: name.text, number: number, versions: versions, location: name.location, comment: keyword.comment)
+            name: name.text, number: number, versions: versions, location: name.location,
+            comment: keyword.comment ?? trailing)
     }
 
     private mutating func version(in program: String) throws(Failure) -> VersionDefinition {
         let keyword = peek()
         try expectKeyword("version", "in program '\(program)'")
-        let (name, procedures, number) = try numberedBlock("version", of: "procedures") { parser, _ throws(Failure) in
-            try parser.procedure()
+        let (name, procedures, number, trailing) = try numberedBlock("version", of: "procedures") {
+            parser, _ throws(Failure) in try parser.procedure()
         }
         return VersionDefinition(
-            name: name.text, number: number, procedures: procedures, location: name.location, comment: keyword.comment)
+            name: name.text, number: number, procedures: procedures, location: name.location,
+            comment: keyword.comment ?? trailing)
     }
 
     /// `NAME { ITEM... } = NUMBER;` after the keyword `kind` (`program` or
-    /// `version`); an empty body that parsed cleanly is an error.
+    /// `version`); an empty body that parsed cleanly is an error. Also gives
+    /// a comment after the `{` on its line, which documents the block.
     private mutating func numberedBlock<Item>(
         _ kind: String, of items: String, _ parseItem: (inout Parser, String) throws(Failure) -> Item?
-    ) throws(Failure) -> (name: Token, items: [Item], number: Value) {
+    ) throws(Failure) -> (name: Token, items: [Item], number: Value, trailingComment: String?) {
         let name = try identifier("a \(kind) name after '\(kind)'")
-        try expect("{", "to open \(kind) '\(name.text)'")
+        let open = try expect("{", "to open \(kind) '\(name.text)'")
         let (parsed, failed) = body { parser throws(Failure) in try parseItem(&parser, name.text) }
         try expect("}", "to close \(kind) '\(name.text)'")
         try expect("=", "and a \(kind) number after \(kind) '\(name.text)'")
@@ -326,7 +337,7 @@ struct Parser {
         if parsed.isEmpty && !failed {
             diagnostics.error("\(kind) '\(name.text)' has no \(items)", at: name.location)
         }
-        return (name, parsed, number)
+        return (name, parsed, number, open.trailingComment)
     }
 
     private mutating func procedure() throws(Failure) -> ProcedureDefinition {
@@ -348,10 +359,10 @@ struct Parser {
         try expect(")", "after the arguments of procedure '\(name.text)'")
         try expect("=", "and a procedure number after procedure '\(name.text)'")
         let number = try value("a procedure number")
-        try expect(";", "after the number of procedure '\(name.text)'")
+        let end = try expect(";", "after the number of procedure '\(name.text)'")
         return ProcedureDefinition(
             name: name.text, number: number, result: result, arguments: arguments, location: name.location,
-            comment: first.comment)
+            comment: first.comment ?? end.trailingComment)
     }
 
     /// A procedure argument or result: `void`, `T`, `string` or `string<N>`,

@@ -1,0 +1,78 @@
+import ArgumentParser
+import CrossbitBroker
+import CrossbitCore
+import CrossbitDynamic
+import CrossbitTransport
+
+/// `crossbit register`: adds or replaces a broker route at run time, as a
+/// server does with `BrokerRegistration` (over a unix endpoint of the broker:
+/// docs/security.md says who may).
+struct Register: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Route a program version through a broker to a server (over the broker's unix endpoint).")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: ArgumentHelp("PROGRAM:VERSION as numbers (decimal or 0x hex).", valueName: "program:version"))
+    var key: String
+
+    @Argument(help: ArgumentHelp(
+        "The server: its layout and address, e.g. lp64@tcp://127.0.0.1:7100 or ilp32@unix:///run/legacy.sock.",
+        valueName: "layout@address"))
+    var server: String
+
+    func run() async throws {
+        let (program, version) = try routeKey(key)
+        guard let at = server.firstIndex(of: "@"), let layout = WireLayout(rawValue: String(server[..<at])) else {
+            throw Failure.usage("'\(server)' is not LAYOUT@ADDRESS (ilp32 or lp64, then @ and the server's address)")
+        }
+        let route = BrokerControl.BrokerRoute(
+            prog: program, vers: version, layout: .init(layout), address: String(server[server.index(after: at)...]))
+        try await printAnswer(connection) { try await $0.register(route) }
+    }
+}
+
+/// `crossbit unregister`: removes a route registered at run time.
+struct Unregister: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Remove a route registered at run time from a broker (over the broker's unix endpoint).")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: ArgumentHelp("PROGRAM:VERSION as numbers (decimal or 0x hex).", valueName: "program:version"))
+    var key: String
+
+    func run() async throws {
+        let (program, version) = try routeKey(key)
+        let key = BrokerControl.BrokerRouteKey(prog: program, vers: version)
+        try await printAnswer(connection) { try await $0.unregister(key) }
+    }
+}
+
+/// Parses `PROGRAM:VERSION`.
+private func routeKey(_ text: String) throws(Failure) -> (UInt32, UInt32) {
+    let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+    guard parts.count == 2, let program = DynamicProcedure.number(parts[0]).flatMap(UInt32.init(exactly:)),
+        let version = DynamicProcedure.number(parts[1]).flatMap(UInt32.init(exactly:))
+    else { throw Failure.usage("'\(text)' is not PROGRAM:VERSION (numbers)") }
+    return (program, version)
+}
+
+/// Makes a control call and prints the broker's answer; a refusal is a failure (exit status 1).
+private func printAnswer(
+    _ connection: ConnectionOptions,
+    _ call: (BrokerControl.CrossbitBrokerV1Client<RPCClient>) async throws -> BrokerControl.BrokerReply
+) async throws {
+    let client = try connection.client(layout: .native)
+    defer { client.close() }
+    let reply: BrokerControl.BrokerReply
+    do {
+        reply = try await call(BrokerControl.CrossbitBrokerV1Client(transport: client))
+    } catch let error as RPCError {
+        throw Failure.call(error)
+    }
+    guard reply.status == .ok else {
+        throw Failure(message: "\(reply.status): \(reply.message)", status: Failure.callStatus)
+    }
+    print(reply.message)
+}
