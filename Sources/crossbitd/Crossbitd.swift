@@ -1,6 +1,7 @@
 import ArgumentParser
 import CrossbitBroker
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 import ServiceLifecycle
 
@@ -84,7 +85,9 @@ struct Crossbitd: AsyncParsableCommand {
 
     /// A configuration the broker cannot start with: the message, then exit 2.
     private static func fail(_ error: ConfigurationError) -> Never {
-        FileHandle.standardError.write(Data("crossbitd: error: \(error.message)\n".utf8))
-        Foundation.exit(2)
+        let line = Array("crossbitd: error: \(error.message)\n".utf8)
+        // Nothing is left to do if standard error is gone: the exit status still says it.
+        _ = line.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        Glibc.exit(2)
     }
 }

@@ -1,5 +1,5 @@
 import CrossbitCore
-import Foundation
+import FoundationEssentials
 
 extension BrokerConfiguration {
     /// How the broker starts a route's server on demand ("activation").
