@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all deps build release test examples demo bench clean
+.PHONY: all deps build release test examples demo bench docs clean
 
 all: build
 
@@ -24,6 +24,8 @@ test: deps
 	# show; serial costs seconds, since the suites wait on real processes.
 	bash scripts/with-rpcbind.sh $(SWIFT) test --skip-build --no-parallel $(SWIFT_BUILD_FLAGS)
 	BIN="$$($(SWIFT) build --show-bin-path $(SWIFT_BUILD_FLAGS))" SWIFT=$(SWIFT) bash scripts/run-examples.sh
+	# README.md's tutorial, run as written in a new folder (about 3 minutes: it builds its own package).
+	bash scripts/with-rpcbind.sh bash scripts/run-tutorial.sh
 
 # Builds the C sides of Examples/ and runs every example (also part of `make test`).
 examples: build
@@ -41,6 +43,16 @@ bench: deps
 	$(SWIFT) build -c release --product crossbit-idl $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) build -c release --package-path Benchmarks
 	Benchmarks/.build/release/crossbit-bench run --products "$$($(SWIFT) build -c release --show-bin-path $(SWIFT_BUILD_FLAGS))"
+
+# DocC archives of the library modules in .build/docs/MODULE.doccarchive; a warning (a broken
+# symbol link, a missing article) fails it.
+DOC_MODULES = CrossbitCore CrossbitIDL CrossbitCodeGen CrossbitTransport CrossbitBrokerControl CrossbitELF \
+	CrossbitBroker CrossbitDynamic
+docs: deps
+	@set -e; mkdir -p .build/docs; for module in $(DOC_MODULES); do \
+	  $(SWIFT) package --allow-writing-to-directory .build/docs generate-documentation --target $$module \
+	    --warnings-as-errors --output-path .build/docs/$$module.doccarchive $(SWIFT_BUILD_FLAGS); \
+	done
 
 clean:
 	rm -rf .build

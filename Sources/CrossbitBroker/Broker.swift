@@ -1,4 +1,6 @@
+import CrossbitBrokerControl
 import CrossbitCore
+import CrossbitIDL
 import CrossbitTransport
 import Glibc
 import Logging
@@ -56,17 +58,32 @@ public final class Broker: Service, Sendable {
         metrics.countEndpointDenials { [weak server] in server?.deniedCallCount ?? 0 }
     }
 
-    /// A configured route with its program and version resolved through the IDL.
+    /// A configured route with its program and version resolved through the
+    /// IDL. An unknown name gets a close match and the known names; numbers
+    /// are echoed as written.
     static func resolve(_ route: BrokerConfiguration.Route, in catalog: IDLCatalog) throws(ConfigurationError) -> ServerRoute {
+        guard !catalog.isEmpty else {
+            throw ConfigurationError("route \(route): no IDL loaded: give it with --idl (or idl = in the config file)")
+        }
+        let programs = "known programs: \(catalog.programList)"
         guard let program = catalog.programNumber(route.program) else {
-            throw ConfigurationError("route \(route): no loaded IDL defines a program named '\(route.program)'")
-        }
-        guard let version = catalog.versionNumber(route.version, program: program) else {
-            throw ConfigurationError("route \(route): program \(route.program) has no version named '\(route.version)'")
-        }
-        guard catalog.defines(program: program, version: version) else {
+            let guess = CloseMatch.didYouMean(route.program.description, among: catalog.programNames)
             throw ConfigurationError(
-                "route \(route): no IDL loaded for program \(program) version \(version): give its .x file with --idl")
+                "route \(route): no loaded IDL defines a program named '\(route.program)'\(guess); \(programs)")
+        }
+        guard catalog.defines(program: program) else {
+            throw ConfigurationError(
+                "route \(route): no loaded IDL defines program \(route.program): give its .x file with --idl; "
+                    + programs)
+        }
+        let versions = "known versions: \(catalog.versionList(program: program))"
+        guard let version = catalog.versionNumber(route.version, program: program),
+            catalog.defines(program: program, version: version)
+        else {
+            let guess = CloseMatch.didYouMean(route.version.description, among: catalog.versionNames(program: program))
+            let named = route.version.number == nil ? "named '\(route.version)'" : "\(route.version)"
+            throw ConfigurationError(
+                "route \(route): program \(catalog.programName(program)) has no version \(named)\(guess); \(versions)")
         }
         return ServerRoute(
             program: program, version: version, layout: route.layout, url: route.url, origin: .configuration,
@@ -99,7 +116,7 @@ public final class Broker: Service, Sendable {
             server.shutdown()
         }
         forwarder.closeAll()
-        await activator.shutDown()
+        await activator.shutDown(logger: logger)
         logger.info("crossbitd stopped")
     }
 }

@@ -4,7 +4,7 @@ import CrossbitIDL
 
 /// Prints a checked IDL module as plain RPC language for rpcgen, with every
 /// width-dependent type lowered to the XDR type of one layout: `int`/`unsigned int`
-/// for ``WireLayout/ilp32``, `hyper`/`unsigned hyper` for ``WireLayout/lp64``.
+/// for `WireLayout.ilp32`, `hyper`/`unsigned hyper` for `WireLayout.lp64`.
 ///
 /// Everything else is kept as written — `%` lines (inside their `#if RPC_XDR`-style
 /// conditions), C spellings like `long` or `u_int`, constant names, comments — so

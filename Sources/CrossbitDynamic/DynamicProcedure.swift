@@ -25,11 +25,11 @@ public struct DynamicProcedure: Sendable, Hashable, CustomStringConvertible {
             if case .program(let program) = definition { program } else { nil }
         }
         let program = try Self.find(parts[0], "program", in: programs, file: module.specification.file,
-                                    name: \.name, number: { module.value(of: $0.number) })
+                                    name: \.name, number: \.number, module: module)
         let version = try Self.find(parts[1], "version", in: program.versions, file: program.name,
-                                    name: \.name, number: { module.value(of: $0.number) })
+                                    name: \.name, number: \.number, module: module)
         let procedure = try Self.find(parts[2], "procedure", in: version.procedures, file: version.name,
-                                      name: \.name, number: { module.value(of: $0.number) })
+                                      name: \.name, number: \.number, module: module)
         id = ProcedureID(
             program: UInt32(truncatingIfNeeded: module.value(of: program.number)),
             version: UInt32(truncatingIfNeeded: module.value(of: version.number)),
@@ -41,21 +41,25 @@ public struct DynamicProcedure: Sendable, Hashable, CustomStringConvertible {
         result = procedure.result
     }
 
-    /// The element of `candidates` that `text` names or numbers.
+    /// The element of `candidates` that `text` names or numbers. When there
+    /// is none, the error echoes `text` as written, suggests a close name and
+    /// lists the known ones with their numbers as the IDL writes them.
     private static func find<T>(
         _ text: String, _ what: String, in candidates: [T], file: String, name: KeyPath<T, String>,
-        number: (T) -> Int128
+        number: KeyPath<T, Value>, module: IDLModule
     ) throws(DynamicCodecError) -> T {
         let wanted = Self.number(text)
         if let match = candidates.first(where: { $0[keyPath: name] == text })
             ?? candidates.first(where: { $0[keyPath: name].lowercased() == text.lowercased() })
-            ?? candidates.first(where: { wanted != nil && number($0) == wanted })
+            ?? candidates.first(where: { wanted != nil && module.value(of: $0[keyPath: number]) == wanted })
         {
             return match
         }
-        let known = candidates.map { "\($0[keyPath: name]) (\(number($0)))" }.joined(separator: ", ")
+        let names = candidates.map { $0[keyPath: name] }
+        let suggestion = wanted == nil ? CloseMatch.didYouMean(text, among: names) : ""
+        let known = candidates.map { "\($0[keyPath: name]) (\($0[keyPath: number]))" }.joined(separator: ", ")
         throw DynamicCodecError(.idl(
-            "no \(what) '\(text)' in \(file); known: \(known.isEmpty ? "none" : known)"))
+            "no \(what) '\(text)' in \(file)\(suggestion); known: \(known.isEmpty ? "none" : known)"))
     }
 
     /// Parses a program, version or procedure number: decimal or `0x` hexadecimal.

@@ -50,15 +50,22 @@ public final class RPCClient: RPCClientTransport {
         /// What generated clients do with bytes after a complete result:
         /// ignore and count them (``RPCClient/ignoredTrailingByteReplies``), as rpcgen's clients do, or refuse them.
         public var trailingBytes: TrailingBytesPolicy
+        /// Before the first call, ask the broker endpoint which layout it
+        /// speaks (BROKER_LAYOUT of IDL/crossbit_broker.x) and fail every
+        /// call with `.layoutMismatch` when it is not this client's, instead
+        /// of sending arguments the endpoint would misread.
+        public var checksEndpointLayout: Bool
 
         public init(
             defaultTimeout: Duration = .seconds(25), credentials: Credentials = .none,
-            maximumMessageSize: Int = 16 << 20, trailingBytes: TrailingBytesPolicy = .ignore
+            maximumMessageSize: Int = 16 << 20, trailingBytes: TrailingBytesPolicy = .ignore,
+            checksEndpointLayout: Bool = false
         ) {
             self.defaultTimeout = defaultTimeout
             self.credentials = credentials
             self.maximumMessageSize = maximumMessageSize
             self.trailingBytes = trailingBytes
+            self.checksEndpointLayout = checksEndpointLayout
         }
     }
 
@@ -79,6 +86,8 @@ public final class RPCClient: RPCClientTransport {
     public func ignoredTrailingBytes(_ count: Int, after procedure: ProcedureID) {
         trailingByteReplies.add(1, ordering: .relaxed)
     }
+    /// The outcome of the endpoint layout check, once known (``Options/checksEndpointLayout``).
+    let layoutCheck = Mutex<Result<Void, RPCError>?>(nil)
 
     private enum Entry {
         case ready(ClientConnection)
@@ -97,7 +106,7 @@ public final class RPCClient: RPCClientTransport {
     }
 
     /// A client whose connections are read by the thread behind `eventLoop`
-    /// instead of one of NIO's shared loops: the ``RPCCallContext/executor`` of a
+    /// instead of one of NIO's shared loops: the `RPCCallContext.executor` of a
     /// call an ``RPCServer`` serves, or another client's ``executor``.
     ///
     /// A task on that thread (a call being served, with that executor as its
@@ -163,6 +172,14 @@ public final class RPCClient: RPCClientTransport {
     nonisolated(nonsending) public func call(
         _ procedure: ProcedureID, arguments: [UInt8], options callOptions: CallOptions
     ) async throws(RPCError) -> [UInt8] {
+        if options.checksEndpointLayout { try await checkEndpointLayout() }
+        return try await send(procedure, arguments: arguments, options: callOptions)
+    }
+
+    /// Sends a call and waits for its reply (no layout check).
+    nonisolated(nonsending) func send(
+        _ procedure: ProcedureID, arguments: [UInt8], options callOptions: CallOptions
+    ) async throws(RPCError) -> [UInt8] {
         guard arguments.count <= options.maximumMessageSize else {
             throw RPCError(
                 code: .invalidArgument,
@@ -191,7 +208,9 @@ public final class RPCClient: RPCClientTransport {
         _ procedure: ProcedureID, arguments: [UInt8], options callOptions: CallOptions,
         completion: @escaping @Sendable (Result<[UInt8], RPCError>) -> Void
     ) {
-        guard arguments.count <= options.maximumMessageSize, let connection = readyConnection(for: procedure) else {
+        guard arguments.count <= options.maximumMessageSize, !options.checksEndpointLayout || layoutChecked,
+            let connection = readyConnection(for: procedure)
+        else {
             return callOnTask(procedure, arguments: arguments, options: callOptions, completion: completion)
         }
         connection.start(

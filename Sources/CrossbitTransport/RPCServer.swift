@@ -5,7 +5,7 @@ import NIOCore
 import Synchronization
 
 /// An ONC RPC server: serves program versions (generated services, adapted
-/// to ``RPCServiceDispatcher``) on one or more endpoints, one layout each.
+/// to `RPCServiceDispatcher`) on one or more endpoints, one layout each.
 ///
 /// Calls run concurrently, pipelined calls on one connection included; see
 /// docs/server-concurrency.md for why Crossbit serves on SwiftNIO instead

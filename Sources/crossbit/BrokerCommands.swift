@@ -1,5 +1,5 @@
 import ArgumentParser
-import CrossbitBroker
+import CrossbitBrokerControl
 import CrossbitCore
 import CrossbitDynamic
 import CrossbitTransport
@@ -31,7 +31,7 @@ struct Ping: AsyncParsableCommand {
                 guard parts.count == 2, let number = DynamicProcedure.number(parts[0]).flatMap(UInt32.init(exactly:)),
                     let version = DynamicProcedure.number(parts[1]).flatMap(UInt32.init(exactly:))
                 else { throw Failure.usage("'\(program)' is not PROGRAM.VERSION (numbers)") }
-                target = "program \(number) version \(version)"
+                target = "program \(parts[0]) version \(parts[1])"  // as written: 0x20001001 stays hex
                 _ = try await client.call(
                     ProcedureID(program: number, version: version, procedure: 0), arguments: [], options: .defaults)
             } else {

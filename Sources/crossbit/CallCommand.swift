@@ -19,8 +19,10 @@ struct Call: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The .x file that defines the program.", valueName: "file"))
     var idl: String
 
-    @Option(help: ArgumentHelp("The server's wire layout: ilp32 or lp64.", valueName: "layout"))
-    var layout: WireLayout
+    @Option(help: ArgumentHelp(
+        "The server's wire layout: ilp32 or lp64; when left out, a broker endpoint is asked its own.",
+        valueName: "layout"))
+    var layout: WireLayout?
 
     @Option(name: .customShort("I"), help: ArgumentHelp("A folder to search for #include (repeatable).", valueName: "dir"))
     var includePaths: [String] = []
@@ -68,10 +70,13 @@ struct Call: AsyncParsableCommand {
         } catch {
             throw Failure.usage(error.description)
         }
+        let layout: WireLayout
+        if let written = self.layout { layout = written } else { layout = try await connection.brokerLayout() }
+        let text = argumentText()
         do {
-            encoded = try codec.encodeArguments(try JSONValue(parsing: argumentText()), of: target, layout: layout)
+            encoded = try codec.encodeArguments(try JSONValue(parsing: text), of: target, layout: layout)
         } catch {
-            throw Failure.usage("the arguments of \(target.name): \(error)")
+            throw Failure.usage("the arguments of \(target.name): \(error)\(Self.quotingHint(text))")
         }
         let client = try connection.client(layout: layout)
         defer { client.close() }
@@ -91,6 +96,17 @@ struct Call: AsyncParsableCommand {
         } catch {
             throw Failure(message: "the result of \(target) does not decode: \(error)", status: Failure.callStatus)
         }
+    }
+
+    /// For arguments that start like a bare word (the shell removed the
+    /// quotes of `"hi"`): how to quote a string so that it stays JSON.
+    static func quotingHint(_ text: String) -> String {
+        guard let first = text.first, first.isLetter || first == "_",
+            !["true", "false", "null"].contains(where: text.hasPrefix)
+        else { return "" }
+        let word = text.prefix { !$0.isWhitespace && $0 != "," && $0 != "]" && $0 != "}" }
+        return "; a string must be JSON-quoted: write '\"\(word)\"' "
+            + "(the single quotes keep the double ones from the shell)"
     }
 
     /// The JSON text: the argument, standard input for -, null when there is none.

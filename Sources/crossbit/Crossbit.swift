@@ -1,4 +1,5 @@
 import ArgumentParser
+import CrossbitBrokerControl
 import CrossbitCore
 import CrossbitTransport
 import Foundation
@@ -79,6 +80,23 @@ struct ConnectionOptions: ParsableArguments {
                 options: RPCClient.Options(defaultTimeout: .milliseconds(Int64(timeout * 1000))))
         } catch {
             throw Failure.usage(error.message)
+        }
+    }
+}
+
+extension ConnectionOptions {
+    /// The layout of the broker endpoint at the address, from its control
+    /// program's BROKER_LAYOUT: what `crossbit call` speaks without --layout.
+    func brokerLayout() async throws(Failure) -> WireLayout {
+        let client = try client(layout: .native)
+        defer { client.close() }
+        do {
+            return try await BrokerControl.CrossbitBrokerV1Client(transport: client).layout().wireLayout
+        } catch {
+            throw Failure(
+                message: "cannot ask \(address) for its layout (\(error)): give --layout ilp32 or --layout lp64 "
+                    + "(only a Crossbit broker endpoint answers it)",
+                status: Failure.callStatus)
         }
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import CrossbitBroker
+import CrossbitBrokerControl
 import CrossbitCore
 import CrossbitDynamic
 import CrossbitTransport

@@ -1,5 +1,7 @@
 @testable import CrossbitBroker
+import CrossbitBrokerControl
 import CrossbitCore
+import CrossbitELF
 import CrossbitTestSupport
 import CrossbitTransport
 import Foundation

@@ -1,4 +1,5 @@
 import CrossbitBroker
+import CrossbitBrokerControl
 import CrossbitCore
 import CrossbitTestSupport
 import CrossbitTransport
@@ -342,7 +343,9 @@ struct BrokerProcessTests {
     }
 
     @Test("a bad configuration is a clear error and exit status 2", arguments: [
-        (["--listen", "ilp32=tcp://127.0.0.1:0", "--route", "0x20005555:1=lp64@tcp://127.0.0.1:1"], "no IDL loaded for program 536892757 version 1"),
+        (["--listen", "ilp32=tcp://127.0.0.1:0", "--route", "0x20005555:1=lp64@tcp://127.0.0.1:1"], 
+         "crossbitd: error: route 0x20005555:1=lp64@tcp://127.0.0.1:1: no loaded IDL defines program 0x20005555: "
+            + "give its .x file with --idl; known programs: BROKER_TEST (0x20001099)\n"),
         (["--listen", "ilp32=tcp:/127.0.0.1:0"], "invalid address"),
         (["--listen", "ilp32=tcp://127.0.0.1:0", "--route", "NOPE:1=lp64@tcp://127.0.0.1:1"], "no loaded IDL defines a program named 'NOPE'"),
         (["--listen", "x86=tcp://127.0.0.1:0"], "unknown layout"),

@@ -1,6 +1,8 @@
 import CrossbitBroker
 import CrossbitCore
 import CrossbitTransport
+import CrossbitTestSupport
+import Foundation
 import Testing
 
 @Suite struct ConfigurationTests {
@@ -246,5 +248,37 @@ import Testing
         #expect(table.unregister(program: sample.program, version: sample.version, unless: refusal)
             == .failure(RouteChangeRefused(reason: "configured")))
         #expect(table.all == [sample])
+    }
+
+    @Test("relative idl and exec paths in a TOML file are taken from the file's folder, not the working directory")
+    func tomlPathsRelativeToFile() throws {
+        let directory = try Paths.temporaryDirectory("toml-relative").path
+        try FileManager.default.createDirectory(atPath: directory + "/idl", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory + "/bin", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Paths.testIDL, toPath: directory + "/idl/broker_test.x")
+        try FileManager.default.copyItem(atPath: "/bin/true", toPath: directory + "/bin/server")
+        try """
+            idl = "idl/broker_test.x"
+            [[listen]]
+            layout = "ilp32"
+            url = "tcp://127.0.0.1:0"
+            [[route]]
+            program = "BROKER_TEST"
+            version = 1
+            url = "tcp://127.0.0.1:1"
+            exec = "bin/server"
+            [[route]]
+            program = "BROKER_TEST"
+            version = 1
+            layout = "lp64"
+            url = "tcp://127.0.0.1:2"
+            exec = "/bin/true"
+            """.write(toFile: directory + "/crossbitd.toml", atomically: true, encoding: .utf8)
+        // The working directory is the tests' own, where neither relative path exists.
+        let configuration = try BrokerConfiguration(contentsOfTOMLFile: directory + "/crossbitd.toml")
+        #expect(configuration.idlPaths == [directory + "/idl/broker_test.x"])
+        #expect(configuration.routes.map { $0.activation?.executable } == [directory + "/bin/server", "/bin/true"])
+        #expect(configuration.routes.first?.layout == WireLayout.native)
+        _ = try IDLCatalog(paths: configuration.idlPaths)
     }
 }

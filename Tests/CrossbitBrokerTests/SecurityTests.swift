@@ -1,4 +1,5 @@
 import CrossbitBroker
+import CrossbitBrokerControl
 import CrossbitCore
 import CrossbitTestSupport
 import CrossbitTransport

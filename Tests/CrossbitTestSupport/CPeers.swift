@@ -49,13 +49,4 @@ public actor CPeers {
                 server: SamplePeerSources.server, client: SamplePeerSources.client)
         }
     }
-
-    /// The ELF class (1 = 32-bit, 2 = 64-bit) and machine (3 = i386, 62 = x86-64) of an executable.
-    public static func elfClassAndMachine(_ path: String) throws -> (UInt8, UInt16) {
-        let header = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)).prefix(20))
-        guard header.count == 20, header.starts(with: [0x7F, 0x45, 0x4C, 0x46]) else {
-            throw ProcessFailure(description: "\(path) is not an ELF file")
-        }
-        return (header[4], UInt16(header[18]) | UInt16(header[19]) << 8)
-    }
 }

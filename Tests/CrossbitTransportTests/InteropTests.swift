@@ -1,4 +1,5 @@
 import CrossbitCore
+import CrossbitELF
 import CrossbitTransport
 import Foundation
 import Testing
@@ -14,8 +15,9 @@ struct InteropTests {
         try await withServer(endpoints) { _, bound in
             for endpoint in bound {
                 let client = try await CPeers.shared.build(endpoint.layout).client
-                let (elfClass, machine) = try CPeers.elfClassAndMachine(client)
-                #expect(endpoint.layout == .ilp32 ? (elfClass, machine) == (1, 3) : (elfClass, machine) == (2, 62))
+                let elf = try ELFHeader(contentsOf: client)
+                #expect(elf.layout == endpoint.layout)
+                #expect(elf.machineName == (endpoint.layout == .ilp32 ? "i386" : "x86-64"))
                 let result = try await runTool(client, endpoint.cClientArguments, timeout: .seconds(30), expectSuccess: false)
                 #expect(result.status == 0, "\(endpoint): \(result.output)\(result.error)")
                 #expect(result.output.hasSuffix("ALL PASSED\n"))

@@ -1,4 +1,5 @@
 import CrossbitCore
+import CrossbitELF
 import CrossbitTransport
 import Foundation
 import Testing
@@ -16,8 +17,7 @@ struct SampleInteropTests {
             for endpoint in bound {
                 guard case .tcp(let host, let port) = endpoint.transport else { continue }
                 let client = try await CPeers.shared.build(endpoint.layout, .sample).client
-                let (elfClass, _) = try CPeers.elfClassAndMachine(client)
-                #expect(elfClass == (endpoint.layout == .ilp32 ? 1 : 2))
+                #expect(try ELFHeader(contentsOf: client).layout == endpoint.layout)
                 let result = try await runTool(client, [host, String(port)], expectSuccess: false)
                 #expect(result.status == 0, "\(endpoint): \(result.output)\(result.error)")
                 #expect(result.output.hasSuffix("ALL PASSED\n"))

@@ -1,4 +1,4 @@
-import CrossbitBroker
+import CrossbitELF
 import CrossbitCore
 import CrossbitTransport
 import Foundation

@@ -1,4 +1,6 @@
+import CrossbitBrokerControl
 import CrossbitCore
+import CrossbitELF
 import CrossbitTransport
 import Logging
 import Synchronization
@@ -95,8 +97,8 @@ final class ActivatedServer: Sendable {
             activation.executable, arguments: activation.arguments,
             environment: ["CROSSBIT_LISTEN": "\(route.url)", "CROSSBIT_LAYOUT": route.layout.rawValue],
             logger: logger
-        ) { [weak self] pid, how in
-            self?.exited(pid, how)
+        ) { [weak self] pid, how, output in
+            self?.exited(pid, how, output: output)
         }
         let stillWanted = state.withLock { state in
             state.lastStart = .now
@@ -109,7 +111,9 @@ final class ActivatedServer: Sendable {
             throw RPCError(code: .systemError, message: "the broker is shutting down")
         }
         let elf = (try? ELFHeader(contentsOf: activation.executable)).map { ", \($0)" } ?? ""
-        logger.info("started \(activation) as pid \(process.pid)\(elf); waiting until it answers at \(route.url)")
+        let output = process.output.map { "; its output goes to \($0.path)" } ?? ""
+        logger.info(
+            "started \(activation) as pid \(process.pid)\(elf); waiting until it answers at \(route.url)\(output)")
         do {
             try await waitUntilReady(process)
         } catch {
@@ -131,7 +135,8 @@ final class ActivatedServer: Sendable {
         var lastError: RPCError?
         while ContinuousClock.now < deadline {
             guard state.withLock({ $0.process === process }) else {
-                throw RPCError(code: .systemError, message: "it exited before it was ready")
+                let last = process.output?.lastErrorLine.map { ": \($0)" } ?? ""
+                throw RPCError(code: .systemError, message: "it exited before it was ready\(last)")
             }
             do {
                 let client = try RPCClient(address: route.url, layout: route.layout, options: .init(defaultTimeout: .seconds(1)))
@@ -148,8 +153,11 @@ final class ActivatedServer: Sendable {
             message: "no answer at \(route.url) within \(activation.readyTimeout)\(lastError.map { ": \($0.message)" } ?? "")")
     }
 
-    /// Called once when a process has exited, whether stopped or crashed.
-    private func exited(_ pid: Int32, _ how: String) {
+    /// Called once when a process has exited, whether stopped or crashed,
+    /// with its output complete. A crash is logged with the server's last
+    /// error line and the file that keeps all of its output; the output of
+    /// a server the broker stopped is removed.
+    private func exited(_ pid: Int32, _ how: String, output: ServerOutput?) {
         let crashed = state.withLock { state -> SupervisedProcess? in
             // Only the process recorded as running has crashed: a stopped one was removed first.
             guard let process = state.process, process.pid == pid, !state.shutDown else { return nil }
@@ -159,7 +167,15 @@ final class ActivatedServer: Sendable {
             return process
         }
         if let crashed {
-            logger.warning("pid \(crashed.pid) exited unexpectedly (\(how)); the next call starts it again")
+            let last = output?.lastErrorLine.map { ": \($0)" } ?? ""
+            let file = output.flatMap { $0.isEmpty ? nil : "; its whole output is in \($0.path)" } ?? ""
+            logger.warning(
+                "pid \(crashed.pid) exited unexpectedly (\(how))\(last)\(file); the next call starts it again")
+        }
+        do {
+            try output?.close(keep: crashed != nil)
+        } catch {
+            logger.warning("cannot close or remove the output of pid \(pid): \(error)")
         }
     }
 

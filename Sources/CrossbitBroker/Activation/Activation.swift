@@ -1,4 +1,5 @@
 import CrossbitCore
+import CrossbitELF
 import FoundationEssentials
 
 extension BrokerConfiguration {

@@ -29,11 +29,16 @@ final class Activator: Sendable {
     }
 
     /// Stops every server (at broker shutdown).
-    func shutDown() async {
+    func shutDown(logger: Logger) async {
         await withTaskGroup(of: Void.self) { group in
             for server in servers.values {
                 group.addTask { await server.shutDown() }
             }
+        }
+        do {
+            try ServerOutput.removeDirectoryIfEmpty()
+        } catch {
+            logger.warning("cannot remove the folder of the servers' output files: \(error)")
         }
     }
 }

@@ -10,16 +10,22 @@ import SystemPackage
 #endif
 
 /// One run of an activated server's executable, through swift-subprocess.
-/// Its standard output and error go to the broker's log, line by line;
-/// their end means the process is gone, which `onExit` is told.
+/// Its standard output and error go to a file of its own (``ServerOutput``)
+/// and to the broker's log at debug level, line by line; their end means the
+/// process is gone, which `onExit` is told.
 final class SupervisedProcess: Sendable {
     /// The process id.
     let pid: Int32
+    /// Its output, nil when no file could be made for it (its lines are then logged at info level).
+    let output: ServerOutput?
     private let stopRequests: AsyncStream<Void>.Continuation
     private let run: Task<Void, Never>
 
-    private init(pid: Int32, stopRequests: AsyncStream<Void>.Continuation, run: Task<Void, Never>) {
+    private init(
+        pid: Int32, output: ServerOutput?, stopRequests: AsyncStream<Void>.Continuation, run: Task<Void, Never>
+    ) {
         self.pid = pid
+        self.output = output
         self.stopRequests = stopRequests
         self.run = run
     }
@@ -49,10 +55,10 @@ final class SupervisedProcess: Sendable {
     /// when it has exited, with its pid and how it ended, e.g. `exited(0)`.
     static func start(
         _ executable: String, arguments: [String], environment: [String: String], logger: Logger,
-        onExit: @escaping @Sendable (_ pid: Int32, _ how: String) -> Void
+        onExit: @escaping @Sendable (_ pid: Int32, _ how: String, _ output: ServerOutput?) -> Void
     ) async throws -> SupervisedProcess {
         let (stops, stopRequests) = AsyncStream<Void>.makeStream()
-        let (pids, pidSink) = AsyncThrowingStream<Int32, any Error>.makeStream()
+        let (pids, pidSink) = AsyncThrowingStream<(Int32, ServerOutput?), any Error>.makeStream()
         var options = PlatformOptions()
         // Its own process group: a Ctrl-C in the broker's terminal is the
         // broker's to handle, which then stops its servers.
@@ -70,46 +76,71 @@ final class SupervisedProcess: Sendable {
                     input: .none, output: .sequence, error: .sequence
                 ) { execution in
                     let pid = execution.processIdentifier.value
-                    pidSink.yield(pid)
+                    let output = Self.output(of: executable, pid: pid, logger: logger)
+                    pidSink.yield((pid, output))
                     pidSink.finish()
                     var serverLog = logger
                     serverLog[metadataKey: "pid"] = "\(pid)"
-                    let log = serverLog
-                    await withTaskGroup(of: Bool.self) { group in
-                        for stream in [execution.standardOutput, execution.standardError] {
-                            group.addTask {
-                                do {
-                                    for try await line in stream.strings() { log.info("\(line)") }
-                                } catch {}
-                                return true
-                            }
-                        }
-                        group.addTask {
-                            for await _ in stops {
-                                await execution.teardown(using: [.gracefulShutDown(allowedDurationToNextStep: gracePeriod)])
-                                break
-                            }
-                            return false
-                        }
-                        // Both outputs ended: the process is gone.
-                        var ended = 0
-                        while ended < 2, let isOutput = await group.next() {
-                            if isOutput { ended += 1 }
-                        }
-                        group.cancelAll()
-                    }
+                    await relay(execution, to: output, log: serverLog, stops: stops)
+                    return output
                 }
-                onExit(result.processIdentifier.value, "\(result.terminationStatus)")
+                onExit(result.processIdentifier.value, "\(result.terminationStatus)", result.closureResult)
             } catch {
                 // Not started, or lost: a process this broker does not know of.
                 pidSink.finish(throwing: error)
             }
         }
         var iterator = pids.makeAsyncIterator()
-        guard let pid = try await iterator.next() else {
+        guard let (pid, output) = try await iterator.next() else {
             throw CancellationError()
         }
-        return SupervisedProcess(pid: pid, stopRequests: stopRequests, run: run)
+        return SupervisedProcess(pid: pid, output: output, stopRequests: stopRequests, run: run)
+    }
+
+    /// Copies the process's output lines to `output` and `log` until both
+    /// streams end (the process is gone); tears it down on a stop request.
+    private static func relay(
+        _ execution: Execution<NoInput, SequenceOutput, SequenceOutput>, to output: ServerOutput?, log: Logger,
+        stops: AsyncStream<Void>
+    ) async {
+        await withTaskGroup(of: Bool.self) { group in
+            for stream in [execution.standardOutput, execution.standardError] {
+                group.addTask {
+                    do {
+                        for try await line in stream.strings() {
+                            output?.append(line)
+                            log.log(level: output == nil ? .info : .debug, "\(line)")
+                        }
+                    } catch {}
+                    return true
+                }
+            }
+            group.addTask {
+                for await _ in stops {
+                    await execution.teardown(using: [.gracefulShutDown(allowedDurationToNextStep: gracePeriod)])
+                    break
+                }
+                return false
+            }
+            // Both outputs ended: the process is gone.
+            var ended = 0
+            while ended < 2, let isOutput = await group.next() {
+                if isOutput { ended += 1 }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// The file for the output of `executable`'s process `pid`; nil, with a
+    /// warning, when it cannot be made.
+    private static func output(of executable: String, pid: Int32, logger: Logger) -> ServerOutput? {
+        let name = executable.split(separator: "/").last.map(String.init) ?? "server"
+        do {
+            return try ServerOutput(name: name, pid: pid)
+        } catch {
+            logger.warning("cannot keep the output of pid \(pid) in a file (\(error)): its lines go to this log")
+            return nil
+        }
     }
 
     /// Stops the process (SIGTERM, SIGKILL after ``gracePeriod``) and waits until it is gone.

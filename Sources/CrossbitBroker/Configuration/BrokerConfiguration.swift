@@ -138,14 +138,36 @@ public struct BrokerConfiguration: Sendable, Hashable {
 
     /// A program or version as a number (decimal or `0x` hex) or as its IDL name.
     public enum NumberOrName: Sendable, Hashable, CustomStringConvertible {
-        case number(UInt32)
+        /// A number, with its text as the user wrote it (messages echo
+        /// `0x20000999`, not `536873369`); equal numbers are equal however written.
+        case number(UInt32, written: String? = nil)
         case name(String)
+
+        /// The number, when this is one.
+        public var number: UInt32? {
+            if case .number(let number, _) = self { number } else { nil }
+        }
+
+        public static func == (lhs: NumberOrName, rhs: NumberOrName) -> Bool {
+            switch (lhs, rhs) {
+            case (.number(let left, _), .number(let right, _)): left == right
+            case (.name(let left), .name(let right)): left == right
+            default: false
+            }
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            switch self {
+            case .number(let number, _): hasher.combine(number)
+            case .name(let name): hasher.combine(name)
+            }
+        }
 
         /// Parses a number or a name; `what` names the setting in errors.
         public init(parsing text: String, what: String) throws(ConfigurationError) {
             let text = text.trimmingWhitespace()
             if let number = parseNumber(text) {
-                self = .number(number)
+                self = .number(number, written: text)
             } else if let first = text.first, first.isLetter || first == "_",
                 text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
             {
@@ -157,7 +179,7 @@ public struct BrokerConfiguration: Sendable, Hashable {
 
         public var description: String {
             switch self {
-            case .number(let number): "\(number)"
+            case .number(let number, let written): written ?? "\(number)"
             case .name(let name): name
             }
         }

@@ -49,7 +49,11 @@ extension BrokerConfiguration {
     /// ```
     ///
     /// Unknown keys and values of the wrong kind are errors naming the key.
-    public init(toml text: String, file: String) throws(ConfigurationError) {
+    /// Relative `idl` and `exec` paths are taken from `directory` (the
+    /// folder of the file that names them), not from the broker's working
+    /// directory, so that a configuration means the same wherever the
+    /// broker is started; nil leaves them as written.
+    public init(toml text: String, file: String, relativeTo directory: String? = nil) throws(ConfigurationError) {
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)
@@ -61,7 +65,8 @@ extension BrokerConfiguration {
         }
         var reader = TableReader(table: root, context: file)
         self.init()
-        idlPaths = try reader.strings("idl")
+        let resolve = { (path: String) in Self.path(path, relativeTo: directory) }
+        idlPaths = try reader.strings("idl").map(resolve)
         if let layout = try reader.string("rpcbind") {
             rpcbindLayout = try parseLayout(layout, what: "\(file): rpcbind")
         }
@@ -89,7 +94,7 @@ extension BrokerConfiguration {
             let version = try entry.numberOrName("version")
             var activation: Activation?
             if let executable = try entry.string("exec") {
-                activation = Activation(executable: executable, arguments: try entry.strings("arguments"))
+                activation = Activation(executable: resolve(executable), arguments: try entry.strings("arguments"))
                 activation?.idleTimeout = try entry.number("idle-timeout").map(Duration.init(configurationSeconds:))
                 if let ready = try entry.number("ready-timeout") { activation?.readyTimeout = .init(configurationSeconds: ready) }
             }
@@ -110,7 +115,14 @@ extension BrokerConfiguration {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ConfigurationError("cannot read config file '\(path)'")
         }
-        try self.init(toml: text, file: path)
+        try self.init(toml: text, file: path, relativeTo: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+    }
+
+    /// `path` taken from `directory` when it is relative.
+    static func path(_ path: String, relativeTo directory: String?) -> String {
+        guard let directory, !path.hasPrefix("/") else { return path }
+        return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: directory, isDirectory: true))
+            .standardizedFileURL.path
     }
 }
 

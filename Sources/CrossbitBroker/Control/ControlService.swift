@@ -1,3 +1,4 @@
+import CrossbitBrokerControl
 import CrossbitCore
 import CrossbitTransport
 import Logging
@@ -184,24 +185,6 @@ final class OwnAddresses: Sendable {
 
     var all: [RPCAddress] {
         addresses.withLock { $0.sorted { $0.description < $1.description } }
-    }
-}
-
-extension BrokerControl.BrokerLayout {
-    /// The layout of the control program's enum.
-    public init(_ layout: WireLayout) {
-        switch layout {
-        case .ilp32: self = .ilp32
-        case .lp64: self = .lp64
-        }
-    }
-
-    /// The runtime's layout of this enum value.
-    public var wireLayout: WireLayout {
-        switch self {
-        case .ilp32: .ilp32
-        case .lp64: .lp64
-        }
     }
 }
 

@@ -77,7 +77,7 @@ public struct IDLCatalog: Sendable {
     /// The number of a program given by number or IDL name.
     public func programNumber(_ program: BrokerConfiguration.NumberOrName) -> UInt32? {
         switch program {
-        case .number(let number): number
+        case .number(let number, _): number
         case .name(let name): programNumbers[name]
         }
     }
@@ -85,9 +85,38 @@ public struct IDLCatalog: Sendable {
     /// The number of a version of `program` given by number or IDL name.
     public func versionNumber(_ version: BrokerConfiguration.NumberOrName, program: UInt32) -> UInt32? {
         switch version {
-        case .number(let number): number
+        case .number(let number, _): number
         case .name(let name): versionNumbers[program]?[name]
         }
+    }
+
+    /// Whether no program is loaded at all.
+    public var isEmpty: Bool { versions.isEmpty }
+
+    /// Whether the IDL defines any version of this program.
+    public func defines(program: UInt32) -> Bool { versionNumbers[program] != nil }
+
+    /// The names of the loaded programs, sorted.
+    public var programNames: [String] { programNumbers.keys.sorted() }
+
+    /// The name of a loaded program, or its number.
+    func programName(_ program: UInt32) -> String {
+        programNumbers.first { $0.value == program }?.key ?? "\(program)"
+    }
+
+    /// The names of the versions of `program`, sorted by number.
+    func versionNames(program: UInt32) -> [String] {
+        (versionNumbers[program] ?? [:]).sorted { $0.value < $1.value }.map(\.key)
+    }
+
+    /// "HELLO_PROG (0x20000123), …": the loaded programs with their numbers, for messages.
+    var programList: String {
+        programNames.map { "\($0) (0x\(String(programNumbers[$0] ?? 0, radix: 16)))" }.joined(separator: ", ")
+    }
+
+    /// "HELLO_V1 (1), …": the versions of `program` with their numbers, for messages.
+    func versionList(program: UInt32) -> String {
+        versionNames(program: program).map { "\($0) (\(versionNumbers[program]?[$0] ?? 0))" }.joined(separator: ", ")
     }
 
     /// The `.x` files named by `paths`, folders expanded (sorted by name), each once.

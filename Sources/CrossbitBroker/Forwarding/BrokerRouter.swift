@@ -165,7 +165,10 @@ final class BrokerRouter: RPCCompletionRouter {
                 ? try plan.carryResult(bytes, from: source, to: target, checks: policy.checks)
                 : try plan.carryArguments(bytes, from: source, to: target, checks: policy.checks)
             guard carried.trailingBytes > 0 else { return carried.bytes }
-            guard policy.trailingBytes == .ignore else {
+            // Arguments that are whole in the other layout are not a word a legacy peer appended but a caller
+            // of the wrong layout, whose values would be misread (an LP64 size_t's high word taken for it).
+            let wrongLayout = !isResult && Self.layoutHint(bytes, plan, endpoint: source) != nil
+            guard policy.trailingBytes == .ignore, !wrongLayout else {
                 let count = carried.trailingBytes
                 throw XDRError(.trailingBytes(count: count), offset: bytes.count - count)
             }
@@ -176,14 +179,14 @@ final class BrokerRouter: RPCCompletionRouter {
             ])
             return carried.bytes
         } catch {
-            throw carryFailure(error, plan, procedure, from: source, to: target, isResult: isResult)
+            throw carryFailure(error, plan, procedure, from: source, to: target, isResult: isResult, bytes: bytes)
         }
     }
 
-    /// The error a caller gets for a value that did not carry, logged and counted.
+    /// The error a caller gets for a value that did not carry (`bytes`), logged and counted.
     private func carryFailure(
         _ error: XDRError, _ plan: ProcedurePlan, _ procedure: ProcedureID,
-        from source: WireLayout, to target: WireLayout, isResult: Bool
+        from source: WireLayout, to target: WireLayout, isResult: Bool, bytes: [UInt8]
     ) -> RPCError {
         let metadata: Logger.Metadata = [
             "program": "\(plan.program)", "version": "\(plan.version)", "procedure": "\(plan.name)",
@@ -201,8 +204,22 @@ final class BrokerRouter: RPCCompletionRouter {
                 "the server's result is not valid: SYSTEM_ERR", metadata: metadata.merging(["error": "\(error)"]) { $1 })
             return failure(.systemError, "result of \(plan.name): \(error)", .systemError)
         }
-        logger.notice("arguments are not valid: GARBAGE_ARGS", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-        return failure(.garbageArguments, "arguments of \(plan.name): \(error)", .garbageArguments)
+        let hint = Self.layoutHint(bytes, plan, endpoint: source).map { "; \($0)" } ?? ""
+        logger.notice(
+            "arguments are not valid: GARBAGE_ARGS\(hint)", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+        return failure(.garbageArguments, "arguments of \(plan.name): \(error)\(hint)", .garbageArguments)
+    }
+
+    /// "they decode in the lp64 layout: this looks like an LP64 caller on an
+    /// ILP32 endpoint" when arguments that did not decode in the layout of the
+    /// endpoint they reached decode whole in the other; nil otherwise.
+    static func layoutHint(_ arguments: [UInt8], _ plan: ProcedurePlan, endpoint: WireLayout) -> String? {
+        // Read and written in the same layout: a check that never narrows.
+        guard let carried = try? plan.carryArguments(arguments, from: endpoint.other, to: endpoint.other),
+            carried.trailingBytes == 0
+        else { return nil }
+        return "they decode in the \(endpoint.other) layout: "
+            + WireLayout.mismatchHint(caller: endpoint.other, endpoint: endpoint)
     }
 
     /// The reply for a call the server did not answer with a result: its own

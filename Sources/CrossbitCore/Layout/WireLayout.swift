@@ -24,3 +24,19 @@ public enum WireLayout: String, Sendable, Hashable, CaseIterable, CustomStringCo
 
     public var description: String { rawValue }
 }
+
+extension WireLayout {
+    /// The layout that is not this one.
+    public var other: WireLayout { self == .ilp32 ? .lp64 : .ilp32 }
+
+    /// What to tell someone whose bytes did not decode in the layout the
+    /// endpoint speaks but do in the other: the most common mistake with two
+    /// layouts is a peer built for the other one, and a bare decode error
+    /// ("truncated data") does not point at it.
+    ///
+    /// `caller` is the layout the bytes decode in, `endpoint` the one they
+    /// were expected in: "this looks like an LP64 caller on an ILP32 endpoint".
+    public static func mismatchHint(caller: WireLayout, endpoint: WireLayout) -> String {
+        "this looks like an \(caller.rawValue.uppercased()) caller on an \(endpoint.rawValue.uppercased()) endpoint"
+    }
+}

@@ -19,6 +19,7 @@ public struct RPCError: Error, Sendable, CustomStringConvertible {
             case decodingFailed = "decoding failed"
             case narrowingOverflow = "narrowing overflow"
             case invalidArgument = "invalid argument"
+            case layoutMismatch = "layout mismatch"
         }
 
         private let wrapped: Wrapped
@@ -48,6 +49,9 @@ public struct RPCError: Error, Sendable, CustomStringConvertible {
         public static let narrowingOverflow = Code(.narrowingOverflow)
         /// The caller passed something unusable (a bad address, say).
         public static let invalidArgument = Code(.invalidArgument)
+        /// The endpoint speaks the other wire layout than the client (its
+        /// ``RPCError/cause`` is a ``LayoutMismatch`` naming both).
+        public static let layoutMismatch = Code(.layoutMismatch)
 
         public var description: String { wrapped.rawValue }
     }
@@ -71,4 +75,20 @@ public struct RPCError: Error, Sendable, CustomStringConvertible {
         }
         return "\(code): \(message)"
     }
+}
+
+/// A client and the endpoint it reached speak different wire layouts: the
+/// cause of an ``RPCError`` with code ``RPCError/Code/layoutMismatch``.
+public struct LayoutMismatch: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The layout the client speaks.
+    public var client: WireLayout
+    /// The layout the endpoint speaks.
+    public var endpoint: WireLayout
+
+    public init(client: WireLayout, endpoint: WireLayout) {
+        self.client = client
+        self.endpoint = endpoint
+    }
+
+    public var description: String { "the endpoint speaks \(endpoint), the client \(client)" }
 }

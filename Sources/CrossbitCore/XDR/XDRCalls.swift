@@ -30,7 +30,12 @@ extension RPCClientTransport {
             }
             return result
         } catch {
-            throw RPCError(error, code: .decodingFailed, context: "\(name) result")
+            var failure = RPCError(error, code: .decodingFailed, context: "\(name) result")
+            if XDRReader.decodesWhole(reply, layout: layout.other, decode) {
+                failure.message += "; it decodes in the \(layout.other) layout: "
+                    + WireLayout.mismatchHint(caller: layout, endpoint: layout.other)
+            }
+            throw failure
         }
     }
 }
@@ -43,13 +48,15 @@ public enum XDRDispatch {
         _ bytes: [UInt8], context: RPCCallContext, name: String,
         _ decode: (inout XDRReader) throws(XDRError) -> Arguments
     ) throws(RPCError) -> Arguments {
-        var reader = XDRReader(bytes: bytes, layout: context.layout)
         do {
-            let arguments = try decode(&reader)
-            try reader.finish()
-            return arguments
+            return try XDRReader.decodeWhole(bytes, layout: context.layout, decode)
         } catch {
-            throw RPCError(code: .garbageArguments, message: "\(name) arguments: \(error)", cause: error)
+            var message = "\(name) arguments: \(error)"
+            if XDRReader.decodesWhole(bytes, layout: context.layout.other, decode) {
+                message += "; they decode in the \(context.layout.other) layout: "
+                    + WireLayout.mismatchHint(caller: context.layout.other, endpoint: context.layout)
+            }
+            throw RPCError(code: .garbageArguments, message: message, cause: error)
         }
     }
 
@@ -89,5 +96,27 @@ public enum XDRDispatch {
         RPCError(
             code: .procedureUnavailable,
             message: "program \(program) version \(version) has no procedure \(procedure)")
+    }
+}
+
+extension XDRReader {
+    /// A value decoded from `bytes` in `layout` that uses every byte.
+    @inlinable
+    public static func decodeWhole<Value>(
+        _ bytes: [UInt8], layout: WireLayout, _ decode: (inout XDRReader) throws(XDRError) -> Value
+    ) throws(XDRError) -> Value {
+        var reader = XDRReader(bytes: bytes, layout: layout)
+        let value = try decode(&reader)
+        try reader.finish()
+        return value
+    }
+
+    /// Whether `bytes` decode whole in `layout` (asked only after they failed
+    /// in the other, to tell a peer of the wrong layout from bad data).
+    @inlinable
+    public static func decodesWhole<Value>(
+        _ bytes: [UInt8], layout: WireLayout, _ decode: (inout XDRReader) throws(XDRError) -> Value
+    ) -> Bool {
+        (try? decodeWhole(bytes, layout: layout, decode)) != nil
     }
 }

@@ -265,8 +265,13 @@ struct Checker {
         if valueDefinitions[name] != nil {
             diagnostics.error("'\(name)' is a constant, not a type", at: location)
         } else {
-            diagnostics.error("undefined type '\(name)'", at: location)
+            diagnostics.error("undefined type '\(name)'\(CloseMatch.didYouMean(name, among: typeNames))", at: location)
         }
+    }
+
+    /// Every type name a declaration may use: the built-in ones, then the defined ones (sorted, for stable output).
+    private var typeNames: [String] {
+        Parser.typeKeywords + types.keys.sorted()
     }
 
     private mutating func checkDeclaration(_ declaration: Declaration, in context: String) {

@@ -16,6 +16,12 @@ struct Parser {
         "double", "quadruple", "__int3264",
     ]).union(WidthDependentType.allCases.map(\.idlName))
 
+    /// The keywords that name a type (suggested for a misspelt type name).
+    static let typeKeywords: [String] = [
+        "string", "opaque", "int", "unsigned", "hyper", "bool", "float", "double", "quadruple", "void", "long",
+        "short", "char",
+    ] + WidthDependentType.allCases.map(\.idlName)
+
     private static let definitionKeywords: Set<String> = ["const", "typedef", "enum", "struct", "union", "program"]
 
     private let tokens: [Token]
