@@ -1,9 +1,17 @@
 import CrossbitCore
 import Glibc
+import NIOCore
 import Synchronization
 
 /// The text of an errno value.
 func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
+
+/// What a NIO error says, for a message: the system's text for a failed
+/// system call ("Address already in use"), else the error's own description.
+func systemText(of error: any Error) -> String {
+    if let error = error as? IOError { return errnoText(error.errnoCode) }
+    return "\(error)"
+}
 
 /// Starts a detached POSIX thread: Crossbit's blocking I/O never runs on
 /// Swift's cooperative pool.

@@ -363,7 +363,8 @@ public final class RPCClient: RPCClientTransport {
         } catch ChannelError.connectTimeout {
             throw RPCError(code: .timeout, message: "connecting to \(address.text) took longer than the deadline")
         } catch {
-            throw RPCError(code: .transportFailure, message: "cannot connect to \(address.text): \(error)")
+            throw RPCError(
+                code: .transportFailure, message: "cannot connect to \(address.text): \(systemText(of: error))")
         }
     }
 

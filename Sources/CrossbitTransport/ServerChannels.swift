@@ -165,8 +165,11 @@ extension RPCServer {
         do {
             if endpoint.isDatagram { return try await bindDatagram(index, at: address, on: loops).get() }
             return try await bindStream(index, at: address, on: loops).get()
+        } catch let error as RPCError {
+            throw error  // a unix socket's own binding names what failed
         } catch {
-            throw RPCError(code: .transportFailure, message: "cannot listen on \(address.text): \(error)")
+            throw RPCError(
+                code: .transportFailure, message: "cannot listen on \(address.text): \(systemText(of: error))")
         }
     }
 
@@ -202,7 +205,8 @@ extension RPCServer {
         }
         guard case .unix = endpoint.transport else { return bootstrap.bind(to: address) }
         do {
-            return bootstrap.withBoundSocket(try Self.boundUnixSocket(at: address, permissions: endpoint.socketPermissions))
+            let socket = try Self.boundUnixSocket(at: address, permissions: endpoint.socketPermissions)
+            return bootstrap.withBoundSocket(socket)
         } catch {
             return loops.group.next().makeFailedFuture(error)
         }
