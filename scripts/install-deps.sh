@@ -8,8 +8,13 @@ set -u
 
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in libtirpc-dev rpcbind rpcsvc-proto gcc-multilib libtirpc-dev:i386 pkg-config \
-  rstat-client:i386 rusers:i386 rstatd rusersd; do
+for p in libtirpc-dev rpcbind rpcsvc-proto gcc-multilib libtirpc-dev:i386 pkg-config; do
+  have "$p" || need+=("$p")
+done
+# Only the tests need these (README's tutorial does not): Debian's 32-bit UDP
+# clients rup and rusers, and the 64-bit daemons they call.
+for_tests=(rstat-client:i386 rusers:i386 rstatd rusersd)
+for p in "${for_tests[@]}"; do
   have "$p" || need+=("$p")
 done
 [ ${#need[@]} -eq 0 ] && exit 0
@@ -35,5 +40,4 @@ if [ -n "$v" ] && [ "$v" != "(none)" ]; then
 fi
 
 apt-get install -y -q --no-install-recommends "${ssl[@]}" \
-  libtirpc-dev rpcbind rpcsvc-proto gcc-multilib libtirpc-dev:i386 pkg-config \
-  rstat-client:i386 rusers:i386 rstatd rusersd
+  libtirpc-dev rpcbind rpcsvc-proto gcc-multilib libtirpc-dev:i386 pkg-config "${for_tests[@]}"
