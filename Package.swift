@@ -48,13 +48,15 @@ let package = Package(
             providers: [.apt(["libtirpc-dev"])]
         ),
         .target(name: "CCrossbitShim", dependencies: ["CTIRPC"]),
-        // ONC RPC clients and servers: own event loops and record marking,
-        // libtirpc for rpcbind (docs/server-concurrency.md says why).
+        // ONC RPC clients and servers on SwiftNIO: record marking as a NIO
+        // decoder, libtirpc for rpcbind (docs/server-concurrency.md says why).
         .target(
             name: "CrossbitTransport",
             dependencies: [
                 "CrossbitCore", "CCrossbitShim",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -178,7 +180,11 @@ let package = Package(
         ),
         .testTarget(
             name: "CrossbitTransportTests",
-            dependencies: ["CrossbitCore", "CrossbitELF", "CrossbitTransport", "CrossbitTestSupport"]
+            dependencies: [
+                "CrossbitCore", "CrossbitELF", "CrossbitTransport", "CrossbitTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "CrossbitDynamicTests",

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Crossbit needs: libtirpc (both architectures),
-# rpcbind, rpcgen and a multilib gcc for real 32-bit C peers; man-db for
-# `man -l` of the pages `make install` generates (scripts/test-install.sh);
-# prometheus for `promtool check metrics` (Debian ships promtool only in the
-# full package: 19 MB to fetch, 96 MB installed) and curl to scrape.
+# rpcbind, rpcgen and a multilib gcc for real 32-bit C peers. For the tests
+# only: man-db for `man -l` of the pages `make install` generates
+# (scripts/test-install.sh); prometheus for `promtool check metrics` (Debian
+# ships promtool only in the full package: 19 MB to fetch, 96 MB installed)
+# and curl to scrape; Debian's 32-bit rup and rusers with the 64-bit
+# rpc.rstatd and rpc.rusersd (the broker's UDP test).
 # Idempotent: does nothing when everything is present.
 set -u
 
@@ -13,7 +15,7 @@ for p in libtirpc-dev rpcbind rpcsvc-proto gcc-multilib libtirpc-dev:i386 pkg-co
   have "$p" || need+=("$p")
 done
 # Only `make test` needs these (README.md's prerequisites name the list above).
-test_only=(man-db prometheus curl)
+test_only=(man-db prometheus curl rstat-client:i386 rusers:i386 rstatd rusersd)
 for p in "${test_only[@]}"; do
   have "$p" || need+=("$p")
 done

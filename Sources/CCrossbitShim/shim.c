@@ -3,6 +3,7 @@
 
 #include <sys/socket.h>
 
+#include <stddef.h>
 #include <string.h>
 #include <rpc/rpc.h>
 #include <rpc/rpcb_clnt.h>
@@ -50,13 +51,8 @@ const char *crossbit_rpc_status_text(int status) {
     return clnt_sperrno((enum clnt_stat)status);
 }
 
-int crossbit_peer_credentials(int fd, uint32_t *uid, uint32_t *gid, int32_t *pid) {
-    struct ucred credentials;
-    socklen_t length = sizeof credentials;
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0)
-        return -1;
-    *uid = credentials.uid;
-    *gid = credentials.gid;
-    *pid = credentials.pid;
-    return 0;
-}
+/* crossbit_ucred must read what the kernel writes for SO_PEERCRED. */
+_Static_assert(sizeof(crossbit_ucred) == sizeof(struct ucred), "crossbit_ucred's size is struct ucred's");
+_Static_assert(offsetof(crossbit_ucred, pid) == offsetof(struct ucred, pid), "pid where struct ucred has it");
+_Static_assert(offsetof(crossbit_ucred, uid) == offsetof(struct ucred, uid), "uid where struct ucred has it");
+_Static_assert(offsetof(crossbit_ucred, gid) == offsetof(struct ucred, gid), "gid where struct ucred has it");

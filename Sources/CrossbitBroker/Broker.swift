@@ -43,9 +43,8 @@ public final class Broker: Service, Sendable {
         self.reloadSource = reloadSource
         routes = RouteTable(configured.routing(replacing: nil, logger: logger))
         forwarder = Forwarder(callTimeout: configuration.callTimeout ?? BrokerConfiguration.defaultCallTimeout)
-        rpcbind = configuration.rpcbindTCPListener.map {
-            RPCBindRegistrar(endpoint: $0.serverEndpoint, logger: logger)
-        }
+        let registered = configuration.rpcbindListeners.map(\.serverEndpoint)
+        rpcbind = registered.isEmpty ? nil : RPCBindRegistrar(endpoints: registered, logger: logger)
         let metrics = BrokerMetrics()
         self.metrics = metrics
         let ownAddresses = OwnAddresses()

@@ -1,5 +1,6 @@
 import CrossbitCore
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The identity of an ELF executable, read from its header: 32- or 64-bit
 /// class, byte order, file type and machine. It tells the broker which
@@ -73,18 +74,24 @@ public struct ELFHeader: Sendable, Hashable, CustomStringConvertible {
 
     /// Reads the header of the file at `path`.
     public init(contentsOf path: String) throws(ELFError) {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let reason = errno == ENOENT ? "does not exist" : "cannot be read"
             throw ELFError(path: path, reason: reason)
         }
-        defer { try? handle.close() }
-        let bytes: Data
-        do {
-            bytes = try handle.read(upToCount: 20) ?? Data()
-        } catch {
-            throw ELFError(path: path, reason: "cannot be read: \(error.localizedDescription)")
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 20)
+        var count = 0
+        while count < bytes.count {
+            let read = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, $0.count - count) }
+            if read < 0 && errno == EINTR { continue }
+            guard read >= 0 else {
+                throw ELFError(path: path, reason: "cannot be read: \(String(cString: strerror(errno)))")
+            }
+            if read == 0 { break }
+            count += read
         }
-        try self.init(bytes: bytes, path: path)
+        try self.init(bytes: bytes[..<count], path: path)
     }
 }
 

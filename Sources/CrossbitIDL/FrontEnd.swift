@@ -1,5 +1,5 @@
 import CrossbitCore
-import Foundation
+import FoundationEssentials
 
 /// Options of the front end.
 public struct FrontEndOptions: Sendable {
@@ -19,11 +19,11 @@ public struct FrontEndOptions: Sendable {
 public enum IDLFrontEnd {
     /// Reads, preprocesses, parses and checks a file.
     public static func load(path: String, options: FrontEndOptions = .init()) throws(DiagnosticsError) -> IDLModule {
-        var isDirectory: ObjCBool = false
+        var isDirectory = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw Self.failure(path, "cannot read file: no such file")
         }
-        guard !isDirectory.boolValue else { throw Self.failure(path, "cannot read file: it is a directory") }
+        guard !isDirectory else { throw Self.failure(path, "cannot read file: it is a directory") }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw Self.failure(path, "cannot read file: permission denied or I/O error")
         }
@@ -75,12 +75,12 @@ public enum IDLFrontEnd {
         var types: [String: TypeDefinition] = [:]
         var values: [String: Int128] = [:]
         guard importing.count <= 8 else { return (types, values) }
-        let folder = (file as NSString).deletingLastPathComponent
+        let folder = Path.directory(of: file)
         for definition in definitions {
             guard case .passThrough(let text, _) = definition else { continue }
             let words = text.split(whereSeparator: { " \t<>\"".contains($0) })
             guard words.count == 2, words[0] == "#include", words[1].hasSuffix(".h") else { continue }
-            let name = (String(words[1].dropLast(2)) as NSString).lastPathComponent + ".x"
+            let name = Path.lastComponent(of: String(words[1].dropLast(2))) + ".x"
             let candidates = ([folder.isEmpty ? "." : folder] + options.includePaths).map { $0 + "/" + name }
             guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }),
                 !importing.contains(path), let data = FileManager.default.contents(atPath: path),

@@ -1,15 +1,17 @@
 import CrossbitCore
+import NIOCore
 import Synchronization
 
 /// One connection (or connected UDP socket) of a client, shared by all its
-/// calls: each call is sent from the caller's thread with a fresh xid, and
-/// the channel's event loop matches replies to callers by xid, so calls on one
-/// connection run concurrently and pipelined. Deadlines and UDP
-/// retransmission are timers of that loop.
-final class ClientConnection: ChannelHandler {
+/// calls: each call is sent with a fresh xid, and the channel's event loop
+/// matches replies to callers by xid, so calls on one connection run
+/// concurrently and pipelined. Deadlines and UDP retransmission share one
+/// timer of that loop, set for the earliest of them.
+final class ClientConnection: Sendable {
     typealias Reply = Result<[UInt8], RPCError>
 
-    let channel: Channel
+    let channel: any Channel
+    let isDatagram: Bool
     let address: SocketAddress
     private let onClose: @Sendable (ClientConnection) -> Void
     private let nextXid: Atomic<UInt32>
@@ -36,21 +38,56 @@ final class ClientConnection: ChannelHandler {
         var datagram: OutgoingMessage?
         var retransmitAt: Int64
         var retransmitInterval: Int64
+
+        var due: Int64 { min(deadline, retransmitAt) }
     }
 
     private struct State {
         var pending: [UInt32: Pending] = [:]
         var failure: RPCError?
+        /// The loop's timer, and when it fires (monotonic ns).
+        var timer: (at: Int64, task: Scheduled<Void>)?
     }
 
     /// The first interval between UDP retransmissions; it doubles up to 4 s.
     private static let firstRetransmitInterval: Int64 = 500_000_000
 
-    init(channel: Channel, address: SocketAddress, onClose: @escaping @Sendable (ClientConnection) -> Void) {
+    init(channel: any Channel, isDatagram: Bool, address: SocketAddress,
+         onClose: @escaping @Sendable (ClientConnection) -> Void) {
         self.channel = channel
+        self.isDatagram = isDatagram
         self.address = address
         self.onClose = onClose
         nextXid = Atomic(UInt32(truncatingIfNeeded: monotonicNanoseconds() / 1000))
+    }
+
+    /// A connection on `channel`, once its handlers are in place (a record
+    /// decoder bounded by `maximumMessageSize` on a stream).
+    static func adopt(
+        _ channel: any Channel, datagram: Bool, address: SocketAddress, maximumMessageSize: Int,
+        onClose: @escaping @Sendable (ClientConnection) -> Void
+    ) async throws(RPCError) -> ClientConnection {
+        let connection = ClientConnection(channel: channel, isDatagram: datagram, address: address, onClose: onClose)
+        do {
+            try await channel.eventLoop.submit {
+                let pipeline = channel.pipeline.syncOperations
+                if datagram {
+                    try pipeline.addHandler(ClientReplyHandler<AddressedEnvelope<ByteBuffer>>(connection) {
+                        Array($0.data.readableBytesView)
+                    })
+                } else {
+                    try pipeline.addHandler(ByteToMessageHandler(RecordDecoder(maximumMessageSize: maximumMessageSize)))
+                    try pipeline.addHandler(ClientReplyHandler<[UInt8]>(connection) { $0 })
+                }
+                // Closed before the handler could see it go.
+                if !channel.isActive { connection.closed(error: nil) }
+            }.get()
+        } catch {
+            channel.close(promise: nil)
+            throw RPCError(
+                code: .transportFailure, message: "cannot set up the connection to \(address.text): \(error)")
+        }
+        return connection
     }
 
     /// Sends a call and waits for its reply message (not yet decoded); nil
@@ -72,39 +109,26 @@ final class ClientConnection: ChannelHandler {
     ) {
         let xid = nextXid.add(1, ordering: .relaxed).newValue
         let message = CallMessage.encode(
-            xid: xid, procedure: procedure, credentialFlavor: credentialFlavor, credentials: credentials, arguments: arguments)
+            xid: xid, procedure: procedure, credentialFlavor: credentialFlavor, credentials: credentials,
+            arguments: arguments)
         let now = monotonicNanoseconds()
-        let deadline = deadline(after: timeout, from: now)
         let pending = Pending(
-            waiter: waiter, procedure: procedure, deadline: deadline,
-            datagram: channel.isDatagram ? message : nil,
-            retransmitAt: channel.isDatagram ? now + Self.firstRetransmitInterval : .max,
+            waiter: waiter, procedure: procedure, deadline: deadline(after: timeout, from: now),
+            datagram: isDatagram ? message : nil,
+            retransmitAt: isDatagram ? now + Self.firstRetransmitInterval : .max,
             retransmitInterval: Self.firstRetransmitInterval)
-        let failure = state.withLock { state -> RPCError? in
-            if let failure = state.failure { return failure }
+        let open = state.withLock { state in
+            guard state.failure == nil else { return false }
             state.pending[xid] = pending
-            return nil
+            armTimer(&state, at: pending.due)
+            return true
         }
-        if failure != nil {
-            waiter.resume(returning: nil)
-            return
-        }
-        do throws(RPCError) {
-            if try channel.sendIfOpen(message) {
-                channel.loop.wake(before: min(deadline, pending.retransmitAt))
-            } else {
-                onClose(self)
-                finish(xid, with: nil)
-            }
-        } catch {
-            // The call may be partly sent: it fails, and the connection is given up at once.
-            onClose(self)
-            channel.abort()
-            finish(xid, with: .failure(error))
-        }
+        guard open else { return waiter.resume(returning: nil) }
+        // A write that fails closes the channel, and channelInactive fails the call.
+        channel.writeAndFlush(message.buffer(framed: !isDatagram, allocator: channel.allocator), promise: nil)
     }
 
-    func close() { channel.close() }
+    func close() { channel.close(promise: nil) }
 
     /// Whether the connection has closed (its calls fail at once).
     var hasFailed: Bool { state.withLock { $0.failure != nil } }
@@ -113,52 +137,95 @@ final class ClientConnection: ChannelHandler {
         state.withLock { $0.pending.removeValue(forKey: xid) }?.waiter.resume(returning: reply)
     }
 
-    // MARK: ChannelHandler
-
-    func received(_ message: [UInt8], from peer: SocketAddress?, on channel: Channel) {
-        guard let xid = ReplyMessage.xid(of: message) else { return }
-        finish(xid, with: .success(message))
+    /// Sets the loop's timer to fire at `due` unless it fires sooner.
+    private func armTimer(_ state: inout State, at due: Int64) {
+        guard due != .max, state.timer.map({ due < $0.at }) ?? true else { return }
+        state.timer?.task.cancel()
+        let delay = TimeAmount.nanoseconds(max(0, due - monotonicNanoseconds()))
+        state.timer = (due, channel.eventLoop.scheduleTask(in: delay) { [weak self] in self?.tick() })
     }
 
-    func nextTick() -> Int64? {
-        state.withLock { state in
-            state.pending.values.lazy.map { min($0.deadline, $0.retransmitAt) }.min()
-        }
-    }
-
-    func tick(now: Int64, on channel: Channel) {
+    /// Fails the calls past their deadline and sends again the datagrams due (on the loop).
+    private func tick() {
+        let now = monotonicNanoseconds()
         var expired: [Pending] = []
         var resend: [OutgoingMessage] = []
         state.withLock { state in
+            state.timer = nil
+            var next = Int64.max
             for (xid, pending) in state.pending {
                 if pending.deadline <= now {
                     expired.append(pending)
                     state.pending[xid] = nil
-                } else if pending.retransmitAt <= now, let datagram = pending.datagram {
+                    continue
+                }
+                if pending.retransmitAt <= now, let datagram = pending.datagram {
                     resend.append(datagram)
                     let interval = min(pending.retransmitInterval * 2, 4_000_000_000)
                     state.pending[xid]?.retransmitInterval = interval
                     state.pending[xid]?.retransmitAt = now + interval
                 }
+                next = min(next, state.pending[xid]?.due ?? .max)
             }
+            armTimer(&state, at: next)
         }
         for pending in expired {
             pending.waiter.resume(returning: .failure(RPCError(
-                code: .timeout, message: "no reply to \(pending.procedure) from \(address) before the deadline")))
+                code: .timeout, message: "no reply to \(pending.procedure) from \(address.text) before the deadline")))
         }
-        for datagram in resend { try? channel.send(datagram) }
+        for datagram in resend {
+            channel.writeAndFlush(datagram.buffer(framed: false, allocator: channel.allocator), promise: nil)
+        }
     }
 
-    func closed(_ channel: Channel, error: RPCError?) {
+    /// A reply arrived (on the loop).
+    func received(_ message: [UInt8]) {
+        guard let xid = ReplyMessage.xid(of: message) else { return }
+        finish(xid, with: .success(message))
+    }
+
+    /// The channel closed (on the loop); `error` says why when it was not asked to.
+    func closed(error: (any Error)?) {
         let failure = RPCError(
             code: .transportFailure,
-            message: "the connection to \(address) is closed" + (error.map { ": \($0.message)" } ?? ""))
+            message: "the connection to \(address.text) is closed" + (error.map { ": \($0)" } ?? ""))
         let pending = state.withLock { state in
-            state.failure = failure
+            if state.failure == nil { state.failure = failure }
+            state.timer?.task.cancel()
+            state.timer = nil
             defer { state.pending = [:] }
             return Array(state.pending.values)
         }
         onClose(self)  // before resuming anyone, so that a retry opens a new connection
         for call in pending { call.waiter.resume(returning: .failure(failure)) }
+    }
+}
+
+/// Hands a client channel's replies and its end to its ``ClientConnection``:
+/// records from the ``RecordDecoder`` on a stream, datagrams on UDP.
+final class ClientReplyHandler<Message>: ChannelInboundHandler {
+    typealias InboundIn = Message
+
+    private let connection: ClientConnection
+    private let bytes: (Message) -> [UInt8]
+    private var error: (any Error)?
+
+    init(_ connection: ClientConnection, bytes: @escaping (Message) -> [UInt8]) {
+        self.connection = connection
+        self.bytes = bytes
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        connection.received(bytes(unwrapInboundIn(data)))
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if self.error == nil { self.error = error }
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        connection.closed(error: error)
+        context.fireChannelInactive()
     }
 }

@@ -1,4 +1,5 @@
 import CrossbitCore
+import NIOCore
 import Synchronization
 
 /// The replies to a server's recent UDP calls, by socket, caller, xid and

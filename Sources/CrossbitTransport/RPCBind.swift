@@ -1,6 +1,7 @@
 import CCrossbitShim
 import CrossbitCore
 import Glibc
+import NIOCore
 
 /// rpcbind through libtirpc (`rpcb_getaddr`, `rpcb_set`, `rpcb_unset`).
 /// Every function blocks: call them off the cooperative pool.
@@ -19,19 +20,35 @@ enum RPCBind {
             let why = String(cString: crossbit_rpc_status_text(status))
             throw RPCError(code: .transportFailure, message: "cannot ask rpcbind on \(host) for program \(program): \(why)")
         }
-        return SocketAddress(bytes: Array(storage.prefix(Int(length))))
+        return try SocketAddress(sockaddrBytes: Array(storage.prefix(Int(length))))
+    }
+
+    /// The address of the program version that rpcbind on `host` has for
+    /// `transport` (TCP first, for `.any`), and whether it is UDP.
+    static func lookUp(
+        _ program: UInt32, _ version: UInt32, host: String, transport: RPCAddress.RPCBindTransport
+    ) throws(RPCError) -> ([SocketAddress], Bool) {
+        if transport != .udp {
+            do { return ([try lookUp(program, version, netid: "tcp", host: host)], false) } catch {
+                guard transport == .any, error.code == .programUnavailable else { throw error }
+            }
+        }
+        do { return ([try lookUp(program, version, netid: "udp", host: host)], true) } catch {
+            guard transport == .any, error.code == .programUnavailable else { throw error }
+            throw RPCError(
+                code: .programUnavailable,
+                message: "rpcbind on \(host) has no tcp or udp address for program \(program) version \(version)")
+        }
     }
 
     /// Registers the program version at `address` on `netid`, replacing a previous registration.
     static func register(_ program: UInt32, _ version: UInt32, netid: String, address: SocketAddress) throws(RPCError) {
         _ = crossbit_rpcb_unset(program, version, netid)
-        let registered = address.bytes.withUnsafeBytes {
-            crossbit_rpcb_set(program, version, netid, $0.baseAddress, UInt32($0.count))
-        }
+        let registered = address.withSockAddr { crossbit_rpcb_set(program, version, netid, $0, UInt32($1)) }
         guard registered == 1 else {
             throw RPCError(
                 code: .transportFailure,
-                message: "rpcbind refused to register program \(program) version \(version) on \(netid) at \(address) (is rpcbind running?)")
+                message: "rpcbind refused to register program \(program) version \(version) on \(netid) at \(address.text) (is rpcbind running?)")
         }
     }
 

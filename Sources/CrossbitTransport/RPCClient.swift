@@ -1,6 +1,8 @@
 import CCrossbitShim
 import CrossbitCore
 import Glibc
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// An ONC RPC client transport: generated clients call through it.
@@ -8,9 +10,10 @@ import Synchronization
 /// One client holds one connection per server address (TCP, unix socket or
 /// UDP), opened on first use and again after it fails. Calls from many
 /// tasks share it concurrently: each is sent with its own xid and its reply
-/// is matched by xid, so no call waits behind another. Blocking work
-/// (connecting, rpcbind look-ups, waiting for replies) runs on Crossbit's
-/// own threads, never on Swift's cooperative pool.
+/// is matched by xid, so no call waits behind another. Connections are
+/// SwiftNIO channels, on one of NIO's shared event loops unless the client
+/// is made on a server connection's loop; name and rpcbind look-ups run on
+/// threads of their own, never on Swift's cooperative pool.
 ///
 /// ```swift
 /// let client = try RPCClient(address: "tcp://127.0.0.1:2049", layout: .lp64)
@@ -69,9 +72,7 @@ public final class RPCClient: RPCClientTransport {
     public let address: RPCAddress
     public let layout: WireLayout
     public let options: Options
-    private let loop: EventLoop
-    /// Whether the loop is this client's own (else it belongs to a server connection or another client).
-    private let ownsLoop: Bool
+    private let loop: EventLoopExecutor
     private let credentialFlavor: UInt32
     private let credentialBody: [UInt8]
     private let state = Mutex(State())
@@ -101,11 +102,11 @@ public final class RPCClient: RPCClientTransport {
 
     /// A client of the server at `address`, speaking `layout`.
     public convenience init(address: RPCAddress, layout: WireLayout, options: Options = Options()) throws(RPCError) {
-        try self.init(address: address, layout: layout, options: options, loop: try EventLoop(), ownsLoop: true)
+        self.init(address: address, layout: layout, options: options, loop: EventLoopExecutor.nextSharedExecutor())
     }
 
     /// A client whose connections are read by the thread behind `eventLoop`
-    /// instead of a thread of its own: the `RPCCallContext.executor` of a
+    /// instead of one of NIO's shared loops: the `RPCCallContext.executor` of a
     /// call an ``RPCServer`` serves, or another client's ``executor``.
     ///
     /// A task on that thread (a call being served, with that executor as its
@@ -120,17 +121,14 @@ public final class RPCClient: RPCClientTransport {
     public convenience init(
         address: RPCAddress, layout: WireLayout, options: Options = Options(), eventLoop: any TaskExecutor
     ) throws(RPCError) {
-        guard let loop = eventLoop as? EventLoop else {
+        guard let loop = eventLoop as? EventLoopExecutor else {
             throw RPCError(code: .invalidArgument, message: "\(type(of: eventLoop)) is not a Crossbit event loop")
         }
-        try self.init(address: address, layout: layout, options: options, loop: loop, ownsLoop: false)
+        self.init(address: address, layout: layout, options: options, loop: loop)
     }
 
-    private init(
-        address: RPCAddress, layout: WireLayout, options: Options, loop: EventLoop, ownsLoop: Bool
-    ) throws(RPCError) {
+    private init(address: RPCAddress, layout: WireLayout, options: Options, loop: EventLoopExecutor) {
         self.loop = loop
-        self.ownsLoop = ownsLoop
         self.address = address
         self.layout = layout
         self.options = options
@@ -252,7 +250,6 @@ public final class RPCClient: RPCClientTransport {
             return Array(state.entries.values)
         }
         for case .ready(let connection) in entries { connection.close() }
-        if ownsLoop { loop.stop() }
     }
 
     /// The connection for `procedure`, opened (within `timeout`, in ns) if there is none.
@@ -315,37 +312,82 @@ public final class RPCClient: RPCClientTransport {
     }
 
     private static func connect(
-        to address: RPCAddress, for procedure: ProcedureID, maximumMessageSize: Int, loop: EventLoop,
+        to address: RPCAddress, for procedure: ProcedureID, maximumMessageSize: Int, loop: EventLoopExecutor,
         timeout: Int64, onClose: @escaping @Sendable (ClientConnection) -> Void
     ) async throws(RPCError) -> ClientConnection {
+        guard !loop.hasStopped else {
+            throw RPCError(code: .transportFailure, message: "the event loop of this client to \(address) has stopped")
+        }
         let deadline = deadline(after: timeout, from: monotonicNanoseconds())
-        let opened: (Int32, SocketAddress, Bool)
+        let resolved: ([SocketAddress], Bool)
         do {
-            opened = try await runBlocking(until: deadline, { () throws(RPCError) in
-                let (addresses, datagram) = try resolve(address, for: procedure)
-                let (fd, connected) = try Socket.connect(to: addresses, datagram: datagram, deadline: deadline)
-                return (fd, connected, datagram)
-            }, abandoned: { Glibc.close($0.0) })
+            resolved = try await runBlocking(until: deadline, { () throws(RPCError) in
+                try resolve(address, for: procedure)
+            }, abandoned: { _ in })
         } catch where error.code == .timeout {
             throw RPCError(code: .timeout, message: "no connection to \(address) before the deadline of \(procedure)")
         }
-        let (fd, socketAddress, datagram) = opened
-        let channel = Channel(fd: fd, isDatagram: datagram, maximumRecordSize: maximumMessageSize, loop: loop)
-        let connection = ClientConnection(channel: channel, address: socketAddress, onClose: onClose)
-        guard loop.add(channel, handler: connection) else {
-            Glibc.close(fd)
-            throw RPCError(code: .transportFailure, message: "the event loop of this client to \(address) has stopped")
+        var failure = RPCError(code: .transportFailure, message: "no address to connect to")
+        for socketAddress in resolved.0 {
+            let left = deadline - monotonicNanoseconds()
+            guard left > 0 else { break }
+            do {
+                let channel = try await open(socketAddress, datagram: resolved.1, on: loop.loop, within: left)
+                return try await ClientConnection.adopt(
+                    channel, datagram: resolved.1, address: socketAddress, maximumMessageSize: maximumMessageSize,
+                    onClose: onClose)
+            } catch {
+                failure = error
+                if error.code == .timeout { break }
+            }
         }
-        return connection
+        if failure.code == .timeout || deadline <= monotonicNanoseconds() {
+            throw RPCError(code: .timeout, message: "no connection to \(address) before the deadline of \(procedure)")
+        }
+        throw failure
+    }
+
+    /// A channel connected to `address` within `nanoseconds`: TCP or unix stream, or connected UDP.
+    private static func open(
+        _ address: SocketAddress, datagram: Bool, on loop: any EventLoop, within nanoseconds: Int64
+    ) async throws(RPCError) -> any Channel {
+        do {
+            if datagram {
+                return try await DatagramBootstrap(group: loop)
+                    .channelOption(
+                        .recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: maximumDatagramSize))
+                    .connect(to: address).get()
+            }
+            return try await ClientBootstrap(group: loop).connectTimeout(.nanoseconds(nanoseconds))
+                .connect(to: address).get()
+        } catch ChannelError.connectTimeout {
+            throw RPCError(code: .timeout, message: "connecting to \(address.text) took longer than the deadline")
+        } catch {
+            throw RPCError(
+                code: .transportFailure, message: "cannot connect to \(address.text): \(systemText(of: error))")
+        }
     }
 
     /// The socket addresses of `address` (blocking: DNS, rpcbind), and whether it is UDP.
-    private static func resolve(_ address: RPCAddress, for procedure: ProcedureID) throws(RPCError) -> ([SocketAddress], Bool) {
+    private static func resolve(
+        _ address: RPCAddress, for procedure: ProcedureID
+    ) throws(RPCError) -> ([SocketAddress], Bool) {
         switch address {
         case .tcp(let host, let port): (try SocketAddress.resolve(host: host, port: port, datagram: false), false)
         case .udp(let host, let port): (try SocketAddress.resolve(host: host, port: port, datagram: true), true)
-        case .unix(let path): ([SocketAddress(unixPath: path)], false)
-        case .rpcbind(let host): ([try RPCBind.lookUp(procedure.program, procedure.version, netid: "tcp", host: host)], false)
+        case .unix(let path): ([try unixAddress(path)], false)
+        case .rpcbind(let host, let transport):
+            try RPCBind.lookUp(procedure.program, procedure.version, host: host, transport: transport)
         }
+    }
+}
+
+/// The largest datagram read whole: what a UDP message can carry.
+let maximumDatagramSize = 65536
+
+/// The address of the unix socket at `path`.
+func unixAddress(_ path: String) throws(RPCError) -> SocketAddress {
+    do { return try SocketAddress(unixDomainSocketPath: path) } catch {
+        throw RPCError(code: .invalidArgument, message: "the unix socket path '\(path)' is too long")
     }
 }

@@ -120,7 +120,7 @@ enum CallMessage {
     static func encode(
         xid: UInt32, procedure: ProcedureID, credentialFlavor: UInt32, credentials: [UInt8], arguments: [UInt8]
     ) -> OutgoingMessage {
-        var writer = MessageWriter(capacity: 40 + credentials.count + OutgoingMessage.inlinedCount(of: arguments))
+        var writer = MessageWriter(capacity: 40 + credentials.count)
         writer.word(xid)
         writer.word(0)  // CALL
         writer.word(2)  // RPC version
@@ -171,7 +171,7 @@ enum ReplyMessage {
     static func encode(xid: UInt32, _ status: ReplyStatus) -> OutgoingMessage {
         var results: [UInt8] = []
         if case .success(let body) = status { results = body }
-        var writer = MessageWriter(capacity: 32 + OutgoingMessage.inlinedCount(of: results))
+        var writer = MessageWriter(capacity: 32)
         writer.word(xid)
         writer.word(1)  // REPLY
         switch status {

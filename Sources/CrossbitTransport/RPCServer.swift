@@ -1,14 +1,15 @@
 import CrossbitCore
 import Glibc
 import Logging
+import NIOCore
 import Synchronization
 
 /// An ONC RPC server: serves program versions (generated services, adapted
 /// to `RPCServiceDispatcher`) on one or more endpoints, one layout each.
 ///
 /// Calls run concurrently, pipelined calls on one connection included; see
-/// docs/server-concurrency.md for why Crossbit reads and writes its own
-/// sockets instead of libtirpc's `svc_*` layer.
+/// docs/server-concurrency.md for why Crossbit serves on SwiftNIO instead
+/// of libtirpc's `svc_*` layer.
 ///
 /// ```swift
 /// let server = RPCServer(services: [service], endpoints: [.tcp(port: 0, layout: .lp64)], logger: logger)
@@ -19,19 +20,43 @@ import Synchronization
 /// try await serving
 /// ```
 public final class RPCServer: Sendable {
-    /// Options of a server.
+    /// Options of a server: its threads and the limits that keep one peer
+    /// from taking what the others need (docs/server-concurrency.md).
     public struct Options: Sendable, Hashable {
         /// The largest call accepted on a stream, in bytes; a connection
-        /// sending a larger record is closed.
+        /// sending a larger record is closed as soon as its record mark arrives.
         public var maximumMessageSize: Int
-        /// How many event-loop threads serve the connections (at least one);
-        /// accepted connections are spread over them in turn. By default the
-        /// number of active processors, at least 2.
+        /// How many event-loop threads (a NIO group of the server's own) serve
+        /// the connections (at least one); accepted connections are spread
+        /// over them. By default the number of active processors, at least 2.
         public var eventLoopCount: Int
+        /// Open connections per TCP or unix endpoint; one more is closed as
+        /// soon as it is accepted.
+        public var maximumConnectionsPerEndpoint: Int
+        /// Open connections per peer: per source address (any port) over TCP,
+        /// per uid over a unix socket; one more is closed as soon as it is accepted.
+        public var maximumConnectionsPerPeer: Int
+        /// Calls one connection may have running; at this many the server
+        /// stops reading the connection (so its peer's writes block) until
+        /// one ends. Calls already read when it stops (at most one read's
+        /// worth, 64 KiB) still run.
+        public var maximumCallsInFlightPerConnection: Int
+        /// How long a record may stay incomplete once its first byte arrived;
+        /// past it the connection is closed (a slow or stalled sender).
+        public var incompleteRecordTimeout: Duration
 
-        public init(maximumMessageSize: Int = 16 << 20, eventLoopCount: Int = max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))) {
+        public init(
+            maximumMessageSize: Int = 16 << 20,
+            eventLoopCount: Int = max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))),
+            maximumConnectionsPerEndpoint: Int = 16_384, maximumConnectionsPerPeer: Int = 1_024,
+            maximumCallsInFlightPerConnection: Int = 64, incompleteRecordTimeout: Duration = .seconds(30)
+        ) {
             self.maximumMessageSize = maximumMessageSize
             self.eventLoopCount = eventLoopCount
+            self.maximumConnectionsPerEndpoint = maximumConnectionsPerEndpoint
+            self.maximumConnectionsPerPeer = maximumConnectionsPerPeer
+            self.maximumCallsInFlightPerConnection = maximumCallsInFlightPerConnection
+            self.incompleteRecordTimeout = incompleteRecordTimeout
         }
     }
 
@@ -47,8 +72,8 @@ public final class RPCServer: Sendable {
     private let state = Mutex(State())
     /// The replies to recent UDP calls, so that a retransmitted call runs once.
     private let duplicateRequests = DuplicateRequestCache()
-    /// Counts the channels given a loop, to spread them in turn.
-    private let assigned = Atomic(0)
+    /// The limits hit, counted and logged.
+    let limits: LimitMonitor
     /// Calls refused because their endpoint's ``ServerEndpoint/access`` does not let their peer in.
     private let deniedCalls = Atomic<UInt64>(0)
 
@@ -62,14 +87,18 @@ public final class RPCServer: Sendable {
         var phase = Phase.idle
         var bound: Result<[ServerEndpoint], RPCError>?
         var addressWaiters: [UnsafeContinuation<Result<[ServerEndpoint], RPCError>, Never>] = []
-        var listeners: [Listener] = []
+        /// The listening sockets of TCP and unix endpoints (a UDP socket is among `channels`).
+        var listeners: [any Channel] = []
         /// Every bound endpoint (as configured, as bound) and its address; kept after shutdown.
         var boundAddresses: [(configured: ServerEndpoint, bound: ServerEndpoint, address: SocketAddress)] = []
         /// Registrations made with ``RPCServer/registerWithRPCBind(program:version:on:)``.
         var routedRegistrations: [(UInt32, UInt32, String)] = []
-        var channels: [ObjectIdentifier: Channel] = [:]
+        var channels: [ObjectIdentifier: ServerConnection] = [:]
+        /// Open connections by endpoint (its index in `endpoints`) and by peer.
+        var connectionsByEndpoint: [Int: Int] = [:]
+        var connectionsByPeer: [PeerKey: Int] = [:]
         /// The threads serving the channels, from start until `run()` returns.
-        var loops: [EventLoop] = []
+        var loops: ServerLoops?
         var callsInFlight = 0
         var stopped: UnsafeContinuation<Void, Never>?
     }
@@ -84,6 +113,7 @@ public final class RPCServer: Sendable {
         self.endpoints = endpoints
         self.options = options
         self.logger = logger
+        limits = LimitMonitor(logger: logger)
         self.services = Dictionary(grouping: services, by: \.program).mapValues {
             Dictionary($0.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
         }
@@ -116,17 +146,17 @@ public final class RPCServer: Sendable {
         var registrations: [(UInt32, UInt32, String)] = []
         let started: Result<[ServerEndpoint], RPCError>
         do throws(RPCError) {
-            let (listeners, bound, registered) = try await start()
+            let (listeners, addresses, registered) = try await start()
             registrations = registered
             let serving = state.withLock { state in
                 guard state.phase == .starting else { return false }
                 state.phase = .serving
                 state.listeners = listeners
-                state.boundAddresses = listeners.map { ($0.endpoint, $0.endpoint.bound(to: $0.address), $0.address) }
+                state.boundAddresses = zip(endpoints, addresses).map { ($0, $0.bound(to: $1), $1) }
                 return true
             }
-            if !serving { listeners.forEach { $0.stop() } }
-            started = .success(bound)
+            if !serving { listeners.forEach { $0.close(promise: nil) } }
+            started = .success(zip(endpoints, addresses).map { $0.bound(to: $1) })
         } catch {
             started = .failure(error)
         }
@@ -147,15 +177,7 @@ public final class RPCServer: Sendable {
                 shutdown()
             }
         }
-        let leftovers = state.withLock { state in
-            defer { state.channels = [:] }
-            return Array(state.channels.values)
-        }
-        leftovers.forEach { $0.close() }
-        state.withLock { state in
-            defer { state.loops = [] }
-            return state.loops
-        }.forEach { $0.stop() }
+        await stopLoops()
         await unregister(registrations + state.withLock { state in
             defer { state.routedRegistrations = [] }
             return state.routedRegistrations
@@ -169,7 +191,7 @@ public final class RPCServer: Sendable {
     /// lets the calls in flight finish and send their replies, then makes
     /// ``run()`` return.
     public func shutdown() {
-        let listeners = state.withLock { state -> [Listener] in
+        let listeners = state.withLock { state -> [any Channel] in
             switch state.phase {
             case .starting, .serving: state.phase = .draining
             case .idle: state.phase = .stopped
@@ -178,50 +200,63 @@ public final class RPCServer: Sendable {
             defer { state.listeners = [] }
             return state.listeners
         }
-        listeners.forEach { $0.stop() }
+        listeners.forEach { $0.close(promise: nil) }
         finishIfDrained()
     }
 
     // MARK: Starting and stopping
 
-    private func start() async throws(RPCError) -> ([Listener], [ServerEndpoint], [(UInt32, UInt32, String)]) {
-        var listeners: [Listener] = []
-        var bound: [ServerEndpoint] = []
+    /// Binds every endpoint (each serves from then on) and registers those
+    /// that ask for it; the listening channels and every endpoint's address.
+    private func start() async throws(RPCError) -> ([any Channel], [SocketAddress], [(UInt32, UInt32, String)]) {
+        let loops = ServerLoops(count: options.eventLoopCount)
+        state.withLock { $0.loops = loops }  // stopped by run() whatever happens next
+        var listeners: [any Channel] = []
+        var addresses: [SocketAddress] = []
         var registrations: [(UInt32, UInt32, String)] = []
         do throws(RPCError) {
-            for _ in 0..<max(1, options.eventLoopCount) {
-                let loop = try EventLoop()
-                state.withLock { $0.loops.append(loop) }  // stopped by run() whatever happens next
-            }
-            for endpoint in endpoints {
-                let listener = try await Listener.bind(endpoint, server: self)
-                listeners.append(listener)
-                bound.append(endpoint.bound(to: listener.address))
-                if endpoint.registerWithRPCBind {
-                    let netid = endpoint.netid(for: listener.address)
-                    let address = listener.address
-                    let entries = services.values.flatMap(\.values).map { ($0.program, $0.version, netid) }
-                    registrations += entries
-                    try await runBlocking { () throws(RPCError) in
-                        for (program, version, netid) in entries {
-                            try RPCBind.register(program, version, netid: netid, address: address)
-                        }
+            for (index, endpoint) in endpoints.enumerated() {
+                let channel = try await bind(index, on: loops)
+                if !endpoint.isDatagram { listeners.append(channel) }
+                // A unix socket bound before NIO adopted it has its path, not a cached local address.
+                let unixPath: SocketAddress? = if case .unix(let path) = endpoint.transport {
+                    try unixAddress(path)
+                } else { nil }
+                guard let address = channel.localAddress ?? unixPath else {
+                    throw RPCError(code: .transportFailure, message: "\(endpoint) has no local address once bound")
+                }
+                addresses.append(address)
+                guard endpoint.registerWithRPCBind else { continue }
+                let netid = endpoint.netid(for: address)
+                let entries = services.values.flatMap(\.values).map { ($0.program, $0.version, netid) }
+                registrations += entries
+                try await runBlocking { () throws(RPCError) in
+                    for (program, version, netid) in entries {
+                        try RPCBind.register(program, version, netid: netid, address: address)
                     }
                 }
             }
-            for (index, listener) in listeners.enumerated() {
-                do { try listener.start() } catch {
-                    listeners[(index + 1)...].forEach { $0.stop() }
-                    listeners.removeSubrange(index...)  // the failed one has closed its socket
-                    throw error
-                }
-            }
         } catch {
-            listeners.forEach { $0.stop() }
+            listeners.forEach { $0.close(promise: nil) }
             await unregister(registrations)
             throw error
         }
-        return (listeners, bound, registrations)
+        return (listeners, addresses, registrations)
+    }
+
+    /// Closes what is still open, waits (briefly) for the last replies to
+    /// go out, and stops the event loops.
+    private func stopLoops() async {
+        let (leftovers, loops) = state.withLock { state in
+            defer {
+                state.channels = [:]
+                state.loops = nil
+            }
+            return (Array(state.channels.values), state.loops)
+        }
+        leftovers.forEach { $0.closeAfterWrites() }
+        for connection in leftovers { try? await connection.channel.closeFuture.get() }
+        await loops?.shutdown()
     }
 
     private func unregister(_ registrations: [(UInt32, UInt32, String)]) async {
@@ -233,35 +268,56 @@ public final class RPCServer: Sendable {
 
     /// Closes every channel and resumes `run()` once draining and no call is in flight.
     private func finishIfDrained() {
-        let (channels, stopped) = state.withLock { state -> ([Channel], UnsafeContinuation<Void, Never>?) in
+        let (channels, stopped) = state.withLock { state -> ([ServerConnection], UnsafeContinuation<Void, Never>?) in
             guard state.phase == .draining || state.phase == .stopped, state.callsInFlight == 0,
                   let stopped = state.stopped else { return ([], nil) }
             state.stopped = nil
             defer { state.channels = [:] }
             return (Array(state.channels.values), stopped)
         }
-        channels.forEach { $0.close() }
+        channels.forEach { $0.closeAfterWrites() }
         stopped?.resume()
     }
 
-    /// The event loop for a new channel (the loops take turns); nil when the server has stopped.
-    func nextLoop() -> EventLoop? {
-        let turn = assigned.add(1, ordering: .relaxed).oldValue
-        return state.withLock { $0.loops.isEmpty ? nil : $0.loops[turn % $0.loops.count] }
+    /// Adopts a new channel (an accepted connection, a UDP socket) unless
+    /// the server is shutting down or a connection limit is reached; false
+    /// when the channel is to be closed.
+    func adopt(_ connection: ServerConnection) -> Bool {
+        let refused = state.withLock { state -> Limit?? in
+            guard state.phase == .serving || state.phase == .starting else { return .some(nil) }
+            if !connection.isDatagram {
+                let peer = PeerKey(connection.peer)
+                if state.connectionsByEndpoint[connection.endpoint, default: 0] >= options.maximumConnectionsPerEndpoint {
+                    return .connectionsPerEndpoint
+                }
+                if peer != .unknown, state.connectionsByPeer[peer, default: 0] >= options.maximumConnectionsPerPeer {
+                    return .connectionsPerPeer
+                }
+                state.connectionsByEndpoint[connection.endpoint, default: 0] += 1
+                state.connectionsByPeer[peer, default: 0] += 1
+            }
+            state.channels[ObjectIdentifier(connection.channel)] = connection
+            return nil
+        }
+        guard let refused else { return true }
+        if let limit = refused { limits.hit(limit, by: connection.peer, on: endpoints[connection.endpoint]) }
+        return false
     }
 
-    /// Adopts a new channel (an accepted connection, a UDP socket); false when shutting down.
-    func adopt(_ channel: Channel) -> Bool {
+    func release(_ channel: any Channel) {
         state.withLock { state in
-            guard state.phase == .serving || state.phase == .starting else { return false }
-            state.channels[ObjectIdentifier(channel)] = channel
-            return true
+            guard let connection = state.channels.removeValue(forKey: ObjectIdentifier(channel)),
+                  !connection.isDatagram else { return }
+            state.connectionsByEndpoint[connection.endpoint, default: 1] -= 1
+            let peer = PeerKey(connection.peer)
+            state.connectionsByPeer[peer, default: 1] -= 1
+            if state.connectionsByPeer[peer] == 0 { state.connectionsByPeer[peer] = nil }
         }
     }
 
-    func release(_ channel: Channel) {
-        _ = state.withLock { $0.channels.removeValue(forKey: ObjectIdentifier(channel)) }
-    }
+    /// How often each limit of ``Options`` was hit since the server started
+    /// (a connection refused, a connection paused, a connection closed).
+    public var limitsHit: [Limit: Int] { limits.counts }
 
     // MARK: Calls
 
@@ -269,20 +325,24 @@ public final class RPCServer: Sendable {
     /// that need no handler are sent at once; a handler runs as a task
     /// started immediately on this thread, so it runs to its first
     /// suspension without a thread switch, and the thread reads on after that.
+    /// A stream's call was counted by its ``CallFlow`` (`began()`); it ends
+    /// when the reply is sent or the connection is given up.
     func handle(
-        _ message: [UInt8], from peer: SocketAddress?, on channel: Channel, layout: WireLayout, access: PeerAccess
+        _ message: [UInt8], from peer: SocketAddress?, on channel: ServerConnection, layout: WireLayout,
+        access: PeerAccess
     ) {
         var reader = MessageReader(message)
         guard let header = CallMessage.decodeHeader(&reader) else {
             logger.debug("dropping a message that is not an ONC RPC call", metadata: ["bytes": "\(message.count)"])
-            if !channel.isDatagram { channel.close() }
-            return
+            if !channel.isDatagram { channel.channel.close(promise: nil) }
+            return channel.flow?.ended() ?? ()
         }
         let xid = header.xid
         let procedure = header.procedure
         var cacheKey: DuplicateRequestCache.Key?
         if channel.isDatagram, let peer {
-            let key = DuplicateRequestCache.Key(channel: ObjectIdentifier(channel), peer: peer, xid: xid, procedure: procedure)
+            let key = DuplicateRequestCache.Key(
+                channel: ObjectIdentifier(channel.channel), peer: peer, xid: xid, procedure: procedure)
             switch duplicateRequests.begin(key) {
             case .run: cacheKey = key
             case .drop: return
@@ -293,17 +353,17 @@ public final class RPCServer: Sendable {
         let duplicateRequests = self.duplicateRequests
         let reply = { @Sendable [cacheKey] (status: ReplyStatus) in
             var message = ReplyMessage.encode(xid: xid, status)
-            do { try channel.send(message, to: peer) } catch {
-                // On a stream: the caller has gone. On UDP: most likely a result too large for
-                // a datagram, so the caller gets SYSTEM_ERR rather than silence.
-                guard channel.isDatagram else { return }
-                logger.warning("cannot send a reply", metadata: ["procedure": "\(procedure)", "error": "\(error)"])
+            do throws(RPCError) { try channel.send(message, to: peer) } catch {
+                // Only a result too large for a datagram fails here: the caller gets SYSTEM_ERR, not silence.
+                logger.warning("refusing a reply too large for UDP", metadata: [
+                    "procedure": "\(procedure)", "peer": "\(peer?.text ?? "?")", "error": "\(error.message)"])
                 if case .success = status {
                     message = ReplyMessage.encode(xid: xid, .systemError)
                     try? channel.send(message, to: peer)
                 }
             }
             if let cacheKey { duplicateRequests.answer(cacheKey, with: message) }
+            channel.flow?.ended()
         }
         guard header.rpcVersion == 2 else { return reply(.rpcMismatch(low: 2, high: 2)) }
         var credentials: UnixCredentials?
@@ -318,7 +378,7 @@ public final class RPCServer: Sendable {
         }
         let context = RPCCallContext(
             layout: layout, peer: channel.isDatagram ? peer?.rpcPeer ?? .unknown : channel.peer,
-            credentials: credentials, executor: channel.loop)
+            credentials: credentials, executor: channel.executor)
         guard access.allows(context.peer) else {
             deniedCalls.add(1, ordering: .relaxed)
             logger.warning("call denied: the endpoint does not let this peer in", metadata: [
@@ -340,7 +400,7 @@ public final class RPCServer: Sendable {
                 try await dispatcher.dispatch(procedure: procedure.procedure, arguments: arguments, context: context)
             }
         } else if let completionRouter {
-            guard beginCall() else { return }
+            guard beginCall() else { return channel.flow?.ended() ?? () }
             completionRouter.route(procedure, arguments: reader.rest(), context: context) { result in
                 self.finish(procedure, result, logsFailures: false, reply: reply)
             }
@@ -354,7 +414,7 @@ public final class RPCServer: Sendable {
         } else {
             return reply(.programUnavailable)
         }
-        guard beginCall() else { return }
+        guard beginCall() else { return channel.flow?.ended() ?? () }
         let arguments = reader.rest()
         Task.immediate(executorPreference: preference) {
             let result: Result<[UInt8], RPCError>

@@ -1,26 +1,27 @@
 import CrossbitCore
+import NIOCore
 
 /// A message to send: its header, with the record mark in front, and its
-/// body (arguments or results). A large body is kept apart, so that it is
-/// sent as it is rather than copied behind the header; a small one is part
-/// of the header (one buffer costs the kernel less than two).
+/// body (arguments or results), kept apart so that both are copied once,
+/// straight into the buffer that goes to the socket (``buffer(framed:allocator:)``).
 struct OutgoingMessage: Sendable {
-    /// Bodies up to this size are copied into the header.
-    private static let inlineBodyLimit = 4096
-
-    /// Whether `body` is copied into the header.
-    static func inlines(_ body: [UInt8]) -> Bool { body.count <= inlineBodyLimit }
-
-    /// How many bytes of `body` go into the header (to size it): all or none.
-    static func inlinedCount(of body: [UInt8]) -> Int { inlines(body) ? body.count : 0 }
-
     var head: [UInt8]
     var body: [UInt8]
 
     var count: Int { head.count + body.count }
 
-    /// The whole message in one buffer, record mark included.
+    /// The whole message in one array, record mark included.
     var bytes: [UInt8] { head + body }
+
+    /// The message in one buffer: with its record mark for a stream, without
+    /// it for a datagram.
+    func buffer(framed: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let skipped = framed ? 0 : recordMarkSize
+        var buffer = allocator.buffer(capacity: count - skipped)
+        _ = head.withUnsafeBytes { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: $0[skipped...])) }
+        buffer.writeBytes(body)
+        return buffer
+    }
 }
 
 extension MessageWriter {
@@ -28,11 +29,6 @@ extension MessageWriter {
     /// record mark of one last fragment that covers `body` too, and `body`.
     /// The writer is left empty.
     mutating func framed(body: [UInt8] = []) -> OutgoingMessage {
-        var body = body
-        if OutgoingMessage.inlines(body) {
-            raw(body)
-            body = []
-        }
         var head = takeBytes()
         let length = UInt32(head.count - recordMarkSize + body.count) | 0x8000_0000
         head[0] = UInt8(truncatingIfNeeded: length >> 24)
@@ -43,77 +39,91 @@ extension MessageWriter {
     }
 }
 
-/// Reassembles records (RFC 5531 §11) from stream bytes, bounding every
-/// record by the maximum message size before allocating for it.
-struct RecordAssembler {
+/// Reassembles records (RFC 5531 §11) from stream bytes, as a NIO decoder:
+/// every fragment's length is checked against the maximum message size as
+/// soon as its mark arrives, before its bytes are waited for, so an
+/// oversized record fails the connection after at most one read, not after
+/// buffering it.
+struct RecordDecoder: ByteToMessageDecoder {
+    typealias InboundOut = [UInt8]
+
     let maximumMessageSize: Int
-    private var message: [UInt8] = []
-    private var header: UInt32 = 0
-    private var headerBytes = 0
-    private var fragmentRemaining = 0
-    private var lastFragment = false
+    /// How long a record may stay incomplete; nil for as long as it takes.
+    let incompleteRecordTimeout: TimeAmount?
+    /// The fragments so far of a record sent in several.
+    private var fragments: [UInt8] = []
+    /// Fails the channel when the record under way is still incomplete.
+    private var deadline: Scheduled<Void>?
 
-    init(maximumMessageSize: Int) { self.maximumMessageSize = maximumMessageSize }
+    init(maximumMessageSize: Int, incompleteRecordTimeout: Duration? = nil) {
+        self.maximumMessageSize = maximumMessageSize
+        self.incompleteRecordTimeout = incompleteRecordTimeout.map { .nanoseconds($0.nanoseconds) }
+    }
 
-    /// Records from this size on get a buffer of at least ``largeRecordBuffer`` bytes.
-    private static let largeRecord = 128 << 10
-    /// The smallest buffer of a large record. glibc serves a block this large
-    /// with a fresh `mmap`; freeing it raises malloc's dynamic mmap and trim
-    /// thresholds above it, so that the copies a large call goes on to make
-    /// (arguments, decoded values, the reply) reuse heap memory instead of
-    /// faulting in fresh pages every call. Measured: a Swift server echoing
-    /// 1 MiB from a Swift client took 1,250 page faults and 2.8 ms of CPU per
-    /// call with exact-size buffers, 13 and 0.4 ms with these. Untouched
-    /// capacity costs no memory.
-    private static let largeRecordBuffer = 4 << 20
-
-    /// Feeds received bytes; calls `emit` with every completed record.
-    mutating func feed(_ input: UnsafeRawBufferPointer, emit: ([UInt8]) -> Void) throws(RPCError) {
-        var index = 0
-        // Whole single-fragment records, the usual case, are copied out at once.
-        while headerBytes == 0, message.isEmpty, input.count - index >= 4 {
-            let mark = UInt32(bigEndian: input.loadUnaligned(fromByteOffset: index, as: UInt32.self))
-            let length = Int(mark & 0x7FFF_FFFF)
-            guard mark & 0x8000_0000 != 0, length <= maximumMessageSize, input.count - index - 4 >= length else { break }
-            emit(Array(UnsafeRawBufferPointer(rebasing: input[index + 4..<index + 4 + length])))
-            index += 4 + length
+    mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let record = try next(from: &buffer) else {
+            watch(partial: buffer.readableBytes > 0 || !fragments.isEmpty, channel: context.channel)
+            return .needMoreData
         }
-        while index < input.count {
-            if headerBytes < 4 {
-                header = header << 8 | UInt32(input[index])
-                headerBytes += 1
-                index += 1
-                guard headerBytes == 4 else { continue }
-                fragmentRemaining = Int(header & 0x7FFF_FFFF)
-                lastFragment = header & 0x8000_0000 != 0
-                guard message.count + fragmentRemaining <= maximumMessageSize else {
-                    throw RPCError(
-                        code: .transportFailure,
-                        message: "a record of more than \(maximumMessageSize) bytes (the maximum message size) arrived")
-                }
-                let needed = message.count + fragmentRemaining
-                if message.capacity < needed {
-                    // A small one-fragment record gets its exact size. A record of several
-                    // fragments (libtirpc writes 64 KiB ones) grows in large steps, so that it
-                    // is not copied again and again.
-                    let step = lastFragment && message.isEmpty && needed < Self.largeRecord
-                        ? needed : max(needed, message.capacity * 2, Self.largeRecordBuffer)
-                    message.reserveCapacity(min(step, max(needed, maximumMessageSize)))
-                }
-            } else {
-                let count = min(fragmentRemaining, input.count - index)
-                message.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[index..<index + count]))
-                index += count
-                fragmentRemaining -= count
-            }
-            if headerBytes == 4 && fragmentRemaining == 0 {
-                headerBytes = 0
-                header = 0
-                if lastFragment {
-                    emit(message)
-                    message = []
-                }
-            }
+        context.fireChannelRead(wrapInboundOut(record))
+        return .continue
+    }
+
+    /// Starts the incomplete-record deadline when a record is under way, and
+    /// ends it when none is (the usual case: nothing to schedule).
+    private mutating func watch(partial: Bool, channel: any Channel) {
+        guard partial else {
+            deadline?.cancel()
+            deadline = nil
+            return
+        }
+        guard deadline == nil, let timeout = incompleteRecordTimeout else { return }
+        deadline = channel.eventLoop.scheduleTask(in: timeout) {
+            channel.pipeline.fireErrorCaught(LimitExceeded(
+                limit: .incompleteRecord,
+                message: "a record stayed incomplete for \(timeout.nanoseconds / 1_000_000) ms"))
         }
     }
+
+    /// A partial record at the end of the stream is dropped with it.
+    mutating func decodeLast(
+        context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool
+    ) throws -> DecodingState {
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        watch(partial: false, channel: context.channel)
+        return .needMoreData
+    }
+
+    /// Takes one fragment off `buffer` when it is all there; the record when
+    /// that fragment was its last.
+    mutating func next(from buffer: inout ByteBuffer) throws(LimitExceeded) -> [UInt8]? {
+        while let mark = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) {
+            let length = Int(mark & 0x7FFF_FFFF)
+            guard fragments.count + length <= maximumMessageSize else {
+                throw LimitExceeded(
+                    limit: .messageSize,
+                    message: "a record of more than \(maximumMessageSize) bytes (the maximum message size) arrived")
+            }
+            guard buffer.readableBytes - recordMarkSize >= length else { return nil }
+            buffer.moveReaderIndex(forwardBy: recordMarkSize)
+            let last = mark & 0x8000_0000 != 0
+            if last && fragments.isEmpty { return buffer.readBytes(length: length) }
+            fragments.append(contentsOf: buffer.readableBytesView.prefix(length))
+            buffer.moveReaderIndex(forwardBy: length)
+            if last {
+                defer { fragments = [] }
+                return fragments
+            }
+        }
+        return nil
+    }
+}
+
+/// A connection went past a limit of ``RPCServer/Options``: it is closed,
+/// and the limit counted.
+struct LimitExceeded: Error, CustomStringConvertible {
+    var limit: RPCServer.Limit
+    var message: String
+
+    var description: String { message }
 }

@@ -1,5 +1,5 @@
 import CrossbitCore
-import Glibc
+import NIOCore
 
 /// Where a server listens, and the wire layout its callers speak there.
 public struct ServerEndpoint: Sendable, Hashable, CustomStringConvertible {
@@ -97,8 +97,8 @@ public struct ServerEndpoint: Sendable, Hashable, CustomStringConvertible {
     func netid(for address: SocketAddress) -> String {
         switch transport {
         case .unix: "local"
-        case .tcp: address.family == AF_INET6 ? "tcp6" : "tcp"
-        case .udp: address.family == AF_INET6 ? "udp6" : "udp"
+        case .tcp: address.protocol == .inet6 ? "tcp6" : "tcp"
+        case .udp: address.protocol == .inet6 ? "udp6" : "udp"
         }
     }
 
@@ -106,8 +106,8 @@ public struct ServerEndpoint: Sendable, Hashable, CustomStringConvertible {
     func bound(to address: SocketAddress) -> ServerEndpoint {
         var endpoint = self
         switch transport {
-        case .tcp(let host, _): endpoint.transport = .tcp(host: host, port: address.port)
-        case .udp(let host, _): endpoint.transport = .udp(host: host, port: address.port)
+        case .tcp(let host, _): endpoint.transport = .tcp(host: host, port: UInt16(clamping: address.port ?? 0))
+        case .udp(let host, _): endpoint.transport = .udp(host: host, port: UInt16(clamping: address.port ?? 0))
         case .unix: break
         }
         return endpoint

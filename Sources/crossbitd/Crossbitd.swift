@@ -1,6 +1,7 @@
 import ArgumentParser
 import CrossbitBroker
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 import Metrics
 import Prometheus
@@ -135,7 +136,7 @@ struct Crossbitd: AsyncParsableCommand {
                 _ = try MetricsEndpoint(url: url, registry: registry, logger: Logger(label: "check")) {}
             }
             print("crossbitd: \(file): ok: \(configuration.listeners.count) endpoint(s), \(routing.summary)")
-            Foundation.exit(0)
+            Glibc.exit(0)
         } catch {
             fail(error)
         }
@@ -143,7 +144,9 @@ struct Crossbitd: AsyncParsableCommand {
 
     /// A configuration the broker cannot start with: the message, then exit 2.
     private static func fail(_ error: ConfigurationError) -> Never {
-        FileHandle.standardError.write(Data("crossbitd: error: \(error.message)\n".utf8))
-        Foundation.exit(2)
+        let line = Array("crossbitd: error: \(error.message)\n".utf8)
+        // Nothing is left to do if standard error is gone: the exit status still says it.
+        _ = line.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        Glibc.exit(2)
     }
 }

@@ -20,7 +20,7 @@ import Testing
         ("ilp16=tcp://127.0.0.1:1", "unknown layout 'ilp16'"),
         ("ilp32=tcp://127.0.0.1", "HOST:PORT"),
         ("ilp32=tcp://127.0.0.1:70000", "port"),
-        ("lp64=udp://127.0.0.1:1", "tcp:// and unix:// only"),
+        ("lp64=rpcbind://127.0.0.1", "listens on tcp://, udp:// and unix://"),
         ("lp64=http://x:1", "unknown scheme"),
     ])
     func rejectsBadListenFlags(text: String, message: String) {
@@ -103,7 +103,7 @@ import Testing
                   url: .unix(path: "/tmp/server.sock")),
         ])
         try configuration.validate()
-        #expect(configuration.rpcbindTCPListener?.url == .tcp(host: "127.0.0.1", port: 7000))
+        #expect(configuration.rpcbindListeners.map(\.url) == [.tcp(host: "127.0.0.1", port: 7000)])
     }
 
     @Test(arguments: [
@@ -189,7 +189,7 @@ import Testing
         #expect(configuration.rpcbindLayout == .lp64)
         #expect(configuration.logLevel == .error)
         #expect(configuration.callTimeout == .milliseconds(2500))
-        #expect(configuration.rpcbindTCPListener?.url == .tcp(host: "127.0.0.1", port: 7001))
+        #expect(configuration.rpcbindListeners.map(\.url) == [.tcp(host: "127.0.0.1", port: 7001)])
     }
 
     @Test func validationNamesTheProblem() {
@@ -205,7 +205,7 @@ import Testing
             try loop.validate()
         }
         let rpcbindWithoutTCP = BrokerConfiguration(listeners: [listener], rpcbindLayout: .lp64)
-        #expect(throws: ConfigurationError("--rpcbind lp64 needs a tcp:// endpoint of layout lp64")) {
+        #expect(throws: ConfigurationError("--rpcbind lp64 needs a tcp:// or udp:// endpoint of layout lp64")) {
             try rpcbindWithoutTCP.validate()
         }
     }

@@ -10,6 +10,8 @@ struct AddressTests {
         ("tcp://[::1]:8080", .tcp(host: "::1", port: 8080)),
         ("unix:///run/crossbit.sock", .unix(path: "/run/crossbit.sock")),
         ("rpcbind://127.0.0.1", .rpcbind(host: "127.0.0.1")),
+        ("rpcbind+udp://127.0.0.1", .rpcbind(host: "127.0.0.1", transport: .udp)),
+        ("rpcbind+tcp://[::1]", .rpcbind(host: "::1", transport: .tcp)),
     ])
     func valid(text: String, address: RPCAddress) throws {
         #expect(try RPCAddress(parsing: text) == address)
@@ -18,7 +20,7 @@ struct AddressTests {
 
     @Test(arguments: [
         "127.0.0.1:2049", "http://x:1", "tcp://127.0.0.1", "tcp://:80", "tcp://h:65536", "tcp://h:port",
-        "unix://relative.sock", "rpcbind://", "unix:///" + String(repeating: "x", count: 200),
+        "unix://relative.sock", "rpcbind://", "rpcbind+sctp://h", "unix:///" + String(repeating: "x", count: 200),
     ])
     func invalid(text: String) {
         #expect {

@@ -1,27 +1,11 @@
 import CrossbitCore
 import CrossbitTestSupport
 import Foundation
+import NIOCore
 import Synchronization
 import Testing
 
 @testable import CrossbitTransport
-
-/// A socket of `type` connected to 127.0.0.1:`port`, to send the server raw bytes.
-private func connectedSocket(_ type: __socket_type, toLoopbackPort port: UInt16) throws -> Int32 {
-    let fd = socket(AF_INET, Int32(type.rawValue), 0)
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = port.bigEndian
-    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard fd >= 0, connected == 0 else {
-        close(fd)
-        throw ProcessFailure(description: "cannot connect to 127.0.0.1:\(port): errno \(errno)")
-    }
-    return fd
-}
 
 @Suite("Server behaviour", .timeLimit(.minutes(1)))
 struct ServerBehaviourTests {
@@ -94,10 +78,42 @@ struct ServerBehaviourTests {
         }
     }
 
+    /// Answers every call with `size` zero bytes.
+    struct LargeResults: RPCServiceDispatcher {
+        var program = CPeerSources.program
+        var version = CPeerSources.version
+        let size: Int
+
+        func dispatch(
+            procedure: UInt32, arguments: [UInt8], context: RPCCallContext
+        ) async throws(RPCError) -> [UInt8] {
+            [UInt8](repeating: 0, count: size)
+        }
+    }
+
+    @Test("UDP: a result larger than a datagram is refused with SYSTEM_ERR, and the server serves on")
+    func resultTooLargeForUDP() async throws {
+        let udp: [ServerEndpoint] = [.udp(host: "127.0.0.1", layout: .lp64)]
+        try await withServer(udp, services: [LargeResults(size: 70_000)]) { _, bound in
+            let transport = try RPCClient(address: bound[0].address, layout: .lp64)
+            let procedure = ProcedureID(program: CPeerSources.program, version: CPeerSources.version, procedure: 1)
+            for _ in 0..<2 {
+                await expectRPCError(.systemError) { () throws(RPCError) in
+                    _ = try await transport.call(procedure, arguments: [], options: CallOptions(timeout: .seconds(5)))
+                }
+            }
+        }
+        try await withServer(udp, services: [LargeResults(size: 65_000)]) { _, bound in
+            let transport = try RPCClient(address: bound[0].address, layout: .lp64)
+            let procedure = ProcedureID(program: CPeerSources.program, version: CPeerSources.version, procedure: 1)
+            #expect(try await transport.call(procedure, arguments: [], options: .defaults).count == 65_000)
+        }
+    }
+
     @Test("the duplicate-request cache forgets its oldest entries first")
     func duplicateRequestCacheEviction() throws {
         let cache = DuplicateRequestCache(capacity: 2)
-        let peer = SocketAddress(bytes: [2, 0, 0, 9, 127, 0, 0, 1])
+        let peer = try SocketAddress(ipAddress: "127.0.0.1", port: 9)
         func key(_ xid: UInt32) -> DuplicateRequestCache.Key {
             .init(channel: ObjectIdentifier(cache), peer: peer, xid: xid, procedure: ProcedureID(program: 1, version: 1, procedure: 1))
         }
@@ -191,6 +207,7 @@ struct ServerBehaviourTests {
             do { _ = try await client.blob([UInt8](repeating: 7, count: 2 << 20)) } catch let error as RPCError { throw error } catch {}
         }
         #expect(try await client.add(1, 2) == 3)  // a new connection is served
+        #expect(server.limitsHit[.messageSize] == 1)
         server.shutdown()
         try await running
     }
@@ -214,33 +231,11 @@ struct ServerBehaviourTests {
         }
     }
 
-    /// Sends one framed call on a fresh TCP connection and returns the reply record.
+    /// Sends one framed call on a fresh TCP connection and returns the reply record (one fragment).
     func exchange(_ call: [UInt8], with endpoint: ServerEndpoint) async throws -> [UInt8] {
-        try await readOnThread { () -> Result<[UInt8], RPCError> in
-            Result { () throws(RPCError) -> [UInt8] in
-                guard case .tcp(let host, let port) = endpoint.transport else { return [] }
-                let fd = try Socket.connect(to: SocketAddress.resolve(host: host, port: port, datagram: false)[0], datagram: false)
-                defer { close(fd) }
-                var pollEntry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                _ = poll(&pollEntry, 1, 5000)
-                _ = call.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-                var assembler = RecordAssembler(maximumMessageSize: 1 << 16)
-                var reply: [UInt8]?
-                var buffer = [UInt8](repeating: 0, count: 4096)
-                while reply == nil {
-                    pollEntry.events = Int16(POLLIN)
-                    guard poll(&pollEntry, 1, 5000) == 1 else { throw RPCError(code: .timeout, message: "no reply") }
-                    let count = recv(fd, &buffer, buffer.count, 0)
-                    guard count > 0 else { throw RPCError(code: .transportFailure, message: "closed") }
-                    let fed = buffer.withUnsafeBytes { raw in
-                        Result { () throws(RPCError) in
-                            try assembler.feed(UnsafeRawBufferPointer(rebasing: raw[..<count])) { reply = $0 }
-                        }
-                    }
-                    try fed.get()
-                }
-                return reply ?? []
-            }
-        }.get()
+        guard case .tcp(_, let port) = endpoint.transport else { return [] }
+        let fd = try connectedSocket(SOCK_STREAM, toLoopbackPort: port)
+        defer { close(fd) }
+        return try await CrossbitTransportTests.exchange(call, on: fd)
     }
 }

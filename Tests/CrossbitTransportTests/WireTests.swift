@@ -1,24 +1,24 @@
 import CrossbitCore
 import Foundation
+import NIOCore
+import NIOEmbedded
 import Testing
 
 @testable import CrossbitTransport
 
-/// The ONC RPC message and record-marking layer, without sockets.
+/// The ONC RPC message and record-marking layer, without sockets (the
+/// record decoder in NIO's `EmbeddedChannel`).
 @Suite("Wire format")
 struct WireTests {
-    func records(_ input: [UInt8], chunk: Int, maximum: Int = 1 << 20) throws(RPCError) -> [[UInt8]] {
-        var assembler = RecordAssembler(maximumMessageSize: maximum)
+    /// The records the decoder makes of `input` arriving `chunk` bytes at a time.
+    func records(_ input: [UInt8], chunk: Int, maximum: Int = 1 << 20) throws -> [[UInt8]] {
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(RecordDecoder(maximumMessageSize: maximum)))
         var output: [[UInt8]] = []
-        var index = 0
-        while index < input.count {
-            let end = min(index + chunk, input.count)
-            let failure = input[index..<end].withUnsafeBytes { raw in
-                Result { () throws(RPCError) in try assembler.feed(raw) { output.append($0) } }
-            }
-            try failure.get()
-            index = end
+        for start in stride(from: 0, to: input.count, by: chunk) {
+            try channel.writeInbound(ByteBuffer(bytes: input[start..<min(start + chunk, input.count)]))
+            while let record = try channel.readInbound(as: [UInt8].self) { output.append(record) }
         }
+        _ = try channel.finish()
         return output
     }
 
@@ -35,11 +35,12 @@ struct WireTests {
             == [[1, 2, 3, 4, 5, 6, 7, 8], [9, 9, 9, 9], [], [1, 2, 3, 4, 5, 6, 7, 8]])
     }
 
-    @Test("a record over the maximum is refused before anything is allocated for it")
+    @Test("a record over the maximum is refused as soon as its mark arrives, before its bytes are waited for")
     func oversized() {
-        #expect(throws: RPCError.self) { _ = try records(mark(0x7FFF_FFFF, last: true), chunk: 4, maximum: 1024) }
+        #expect(throws: LimitExceeded.self) { _ = try records(mark(0x7FFF_FFFF, last: true), chunk: 4, maximum: 1024) }
         let creeping = mark(600, last: false) + [UInt8](repeating: 0, count: 600) + mark(600, last: true)
-        #expect(throws: RPCError.self) { _ = try records(creeping, chunk: 100, maximum: 1024) }
+        #expect(throws: LimitExceeded.self) { _ = try records(creeping, chunk: 100, maximum: 1024) }
+        #expect(throws: LimitExceeded.self) { _ = try records(mark(1025, last: true) + [1, 2], chunk: 6, maximum: 1024) }
     }
 
     static let credentials = UnixCredentials(stamp: 7, machineName: "host", uid: 1000, gid: 100, gids: [1, 2, 3])

@@ -11,8 +11,8 @@ struct BenchSettings {
     var runs = 5
     /// The file the table is written to.
     var output: String
-    /// The sections to run (`--sections 5,7`), nil for all.
-    var sections: Set<Int>?
+    /// The groups of rows to run (`--only codec,latency,broker,one-cpu`); nil for all.
+    var only: Set<String>?
     /// This executable, started again for the Swift server and client processes.
     let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
 
@@ -28,20 +28,28 @@ struct BenchSettings {
             case "--repository": repository = value
             case "--products": products = value
             case "--output": output = value
-            case "--sections":
-                let numbers = value.split(separator: ",").compactMap { Int($0) }
-                guard !numbers.isEmpty else { throw BenchFailure("--sections needs numbers like 5,7") }
-                sections = Set(numbers)
+            case "--only":
+                let groups = Set(value.split(separator: ",").map(String.init))
+                let unknown = groups.subtracting(Self.groups)
+                guard unknown.isEmpty else {
+                    throw BenchFailure("--only: unknown group \(unknown.sorted()) (groups: \(Self.groups.sorted()))")
+                }
+                only = groups
             case "--runs":
                 guard let runs = Int(value), runs > 0 else { throw BenchFailure("--runs needs a positive number") }
                 self.runs = runs
             default:
                 throw BenchFailure(
-                    "unknown option \(flag) (--repository DIR, --products DIR, --runs N, --output FILE, "
-                        + "--sections N,M)")
+                    "unknown option \(flag) (--repository DIR, --products DIR, --runs N, --output FILE, --only GROUPS)")
             }
         }
     }
+
+    /// The groups of rows `--only` names.
+    static let groups: Set<String> = ["codec", "latency", "broker", "one-cpu", "idle", "shm"]
+
+    /// Whether the rows of `group` run.
+    func runs(_ group: String) -> Bool { only?.contains(group) ?? true }
 }
 
 func median(_ values: [Double]) -> Double {
@@ -72,13 +80,12 @@ struct Benchmark {
     }
 
     mutating func runAll() {
-        let sections = settings.sections
-        let wanted = { (section: Int) in sections?.contains(section) ?? true }
-        if wanted(1) { codecRows() }
-        if wanted(2) { latencyRows(oneCPU: false) }
-        if wanted(3) || wanted(4) || wanted(5) || wanted(6) { brokerRows() }
-        if wanted(2) || wanted(3) { oneCPURows() }
-        if wanted(7) { sharedRegionRows() }
+        if settings.runs("codec") { codecRows() }
+        if settings.runs("latency") { latencyRows(oneCPU: false) }
+        if settings.runs("broker") { brokerRows() }
+        if settings.runs("one-cpu") { oneCPURows() }
+        if settings.runs("idle") { idleRows() }
+        if settings.runs("shm") { sharedRegionRows() }
         // Each section's rows next to the others of their number, in the order they were measured.
         func section(_ row: Row) -> Int { Int(row.name.prefix { $0 != " " }) ?? 0 }
         rows = rows.enumerated().sorted { (section($0.element), $0.offset) < (section($1.element), $1.offset) }.map(\.element)

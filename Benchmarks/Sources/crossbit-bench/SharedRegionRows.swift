@@ -12,7 +12,7 @@ extension Benchmark {
     /// the 32-bit C server. Calls carry at most 4 MiB (`BENCH_PAYLOAD_MAX`),
     /// so 64 MiB go by RPC as 16 calls.
     mutating func sharedRegionRows() {
-        let names = ["7 1 MiB handed over: shared region vs", "7 64 MiB handed over: shared region vs"]
+        let names = ["8 1 MiB handed over: shared region vs", "8 64 MiB handed over: shared region vs"]
         var children: [Child] = []
         defer { children.forEach { $0.stop() } }
         let broker: Server

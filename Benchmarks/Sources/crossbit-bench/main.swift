@@ -1,8 +1,8 @@
 import CrossbitCore
 import Foundation
 
-// crossbit-bench [run [--runs N] [--products DIR] [--repository DIR] [--output FILE]]
-//   runs every row, prints the table and writes it to BENCHMARKS.md;
+// crossbit-bench [run [--runs N] [--products DIR] [--repository DIR] [--output FILE] [--only GROUP,…]]
+//   runs every row (or those of the groups named: codec, latency, broker, one-cpu, idle), prints the table and writes it to BENCHMARKS.md;
 // crossbit-bench serve … / client …: the Swift server and client processes it starts;
 // crossbit-bench codec flat|batch|payload ilp32|lp64 SECONDS: one codec row's Swift side alone (for profiling).
 

@@ -3,7 +3,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/eventfd.h> /* the event loops' wake-up descriptor */
 
 /*
  * The few libtirpc calls Crossbit makes, with plain C types so that Swift
@@ -29,10 +28,15 @@ int crossbit_rpcb_set(uint32_t program, uint32_t version, const char *netid,
  * Returns 1 on success, 0 on failure. */
 int crossbit_rpcb_unset(uint32_t program, uint32_t version, const char *netid);
 
-/* The credentials the kernel recorded for the peer of the connected unix
- * socket FD (SO_PEERCRED, whose struct ucred needs _GNU_SOURCE, hence here).
- * Returns 0, or -1 with errno set. */
-int crossbit_peer_credentials(int fd, uint32_t *uid, uint32_t *gid, int32_t *pid);
+/* The credentials the kernel records for the peer of a connected unix
+ * socket, as getsockopt(SO_PEERCRED) writes them: struct ucred, which
+ * Swift's Glibc module does not export without _GNU_SOURCE (shim.c checks
+ * that the two have the same layout). */
+typedef struct {
+    int32_t pid;
+    uint32_t uid;
+    uint32_t gid;
+} crossbit_ucred;
 
 /* libtirpc's text for a clnt_stat (clnt_sperrno); a static string. */
 const char *crossbit_rpc_status_text(int status);

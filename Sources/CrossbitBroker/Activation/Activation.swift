@@ -1,6 +1,6 @@
 import CrossbitCore
 import CrossbitELF
-import Foundation
+import FoundationEssentials
 
 extension BrokerConfiguration {
     /// How the broker starts a route's server on demand ("activation").

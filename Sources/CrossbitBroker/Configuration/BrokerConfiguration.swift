@@ -70,9 +70,9 @@ public struct BrokerConfiguration: Sendable, Hashable {
 
         init(validating layout: WireLayout, _ url: RPCAddress) throws(ConfigurationError) {
             switch url {
-            case .tcp, .unix: break
-            case .udp, .rpcbind:
-                throw ConfigurationError("cannot listen on '\(url)': the broker listens on tcp:// and unix:// only")
+            case .tcp, .udp, .unix: break
+            case .rpcbind:
+                throw ConfigurationError("cannot listen on '\(url)': the broker listens on tcp://, udp:// and unix://")
             }
             self.init(layout: layout, url: url)
         }
@@ -215,20 +215,22 @@ public struct BrokerConfiguration: Sendable, Hashable {
             throw ConfigurationError("route \(route) points at the broker's own endpoint: its calls would loop")
         }
         for route in routes { try route.activation?.validate() }
-        if let rpcbindLayout, rpcbindTCPListener == nil {
-            throw ConfigurationError("--rpcbind \(rpcbindLayout) needs a tcp:// endpoint of layout \(rpcbindLayout)")
+        if let rpcbindLayout, rpcbindListeners.isEmpty {
+            throw ConfigurationError(
+                "--rpcbind \(rpcbindLayout) needs a tcp:// or udp:// endpoint of layout \(rpcbindLayout)")
         }
         if let callTimeout, callTimeout <= .zero {
             throw ConfigurationError("call-timeout must be positive")
         }
     }
 
-    /// The TCP endpoint registered with rpcbind, when `rpcbindLayout` is set.
-    public var rpcbindTCPListener: Listener? {
-        listeners.first { listener in
-            guard listener.layout == rpcbindLayout, case .tcp = listener.url else { return false }
-            return true
-        }
+    /// The endpoints registered with rpcbind, each under its protocol, when
+    /// `rpcbindLayout` is set: the first TCP and the first UDP one of that layout.
+    public var rpcbindListeners: [Listener] {
+        let ofLayout = listeners.filter { $0.layout == rpcbindLayout }
+        let tcp = ofLayout.first { if case .tcp = $0.url { true } else { false } }
+        let udp = ofLayout.first { if case .udp = $0.url { true } else { false } }
+        return [tcp, udp].compactMap { $0 }
     }
 }
 

@@ -1,5 +1,5 @@
 import CrossbitCore
-import Foundation
+import FoundationEssentials
 import TOMLKit
 
 extension BrokerConfiguration {

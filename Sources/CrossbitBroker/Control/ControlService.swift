@@ -197,7 +197,7 @@ extension RPCAddress {
     var isOnThisHost: Bool {
         switch self {
         case .unix: true
-        case .tcp(let host, _), .udp(let host, _), .rpcbind(let host):
+        case .tcp(let host, _), .udp(let host, _), .rpcbind(let host, _):
             host == "localhost" || IPAddress(host)?.isLoopback == true
         }
     }

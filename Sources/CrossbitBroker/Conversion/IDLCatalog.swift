@@ -1,6 +1,6 @@
 import CrossbitCore
 import CrossbitIDL
-import Foundation
+import FoundationEssentials
 
 /// The programs the broker knows from IDL: their names and numbers, and a
 /// conversion plan for every procedure, built once at start.
@@ -129,11 +129,11 @@ public struct IDLCatalog: Sendable {
     static func idlFiles(_ paths: [String]) throws(ConfigurationError) -> [String] {
         var files: [String] = []
         for path in paths {
-            var isDirectory: ObjCBool = false
+            var isDirectory = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw ConfigurationError("IDL path '\(path)' does not exist")
             }
-            guard isDirectory.boolValue else {
+            guard isDirectory else {
                 files.append(path)
                 continue
             }

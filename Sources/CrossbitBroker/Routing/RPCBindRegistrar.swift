@@ -4,21 +4,21 @@ import Logging
 import Synchronization
 
 /// Registers routed program versions with the local rpcbind at the
-/// broker's TCP endpoint of one layout, so that legacy clients calling
-/// `clnt_create(host, PROG, VERS, "tcp")` reach the broker; unregisters
-/// them again at shutdown.
+/// broker's TCP and UDP endpoints of one layout, each under its protocol, so
+/// that legacy clients calling `clnt_create(host, PROG, VERS, "tcp")` or
+/// `"udp"` (`callrpc`, `rup`) reach the broker; unregisters them again at shutdown.
 final class RPCBindRegistrar: Sendable {
     private struct Key: Hashable {
         var program: UInt32
         var version: UInt32
     }
 
-    let endpoint: ServerEndpoint
+    let endpoints: [ServerEndpoint]
     private let logger: Logger
     private let state = Mutex<(server: RPCServer?, registered: Set<Key>)>((nil, []))
 
-    init(endpoint: ServerEndpoint, logger: Logger) {
-        self.endpoint = endpoint
+    init(endpoints: [ServerEndpoint], logger: Logger) {
+        self.endpoints = endpoints
         self.logger = logger
     }
 
@@ -29,15 +29,21 @@ final class RPCBindRegistrar: Sendable {
 
     func register(program: UInt32, version: UInt32) async throws(RPCError) {
         guard let server = state.withLock({ $0.server }) else { return }
-        try await server.registerWithRPCBind(program: program, version: version, on: endpoint)
-        state.withLock { _ = $0.registered.insert(Key(program: program, version: version)) }
-        logger.info("registered with rpcbind", metadata: ["program": "\(program)", "version": "\(version)", "endpoint": "\(endpoint)"])
+        for endpoint in endpoints {
+            try await server.registerWithRPCBind(program: program, version: version, on: endpoint)
+            state.withLock { _ = $0.registered.insert(Key(program: program, version: version)) }
+            logger.info("registered with rpcbind", metadata: [
+                "program": "\(program)", "version": "\(version)", "endpoint": "\(endpoint)",
+            ])
+        }
     }
 
     func unregister(program: UInt32, version: UInt32) async {
         let key = Key(program: program, version: version)
         guard let server = state.withLock({ $0.registered.remove(key) != nil ? $0.server : nil }) else { return }
-        await server.unregisterFromRPCBind(program: program, version: version, on: endpoint)
+        for endpoint in endpoints {
+            await server.unregisterFromRPCBind(program: program, version: version, on: endpoint)
+        }
         logger.info("unregistered from rpcbind", metadata: ["program": "\(program)", "version": "\(version)"])
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Turns an IDL file (and the files it includes) into tokens, running the
 /// built-in ``Preprocessor`` on the way.
@@ -163,7 +163,7 @@ struct Lexer {
             return
         }
         let current = sources[sources.count - 1].path
-        let directory = (current as NSString).deletingLastPathComponent
+        let directory = Path.directory(of: current)
         var candidates = request.isQuoted ? [(directory.isEmpty ? "." : directory) + "/" + request.path] : []
         if request.path.hasPrefix("/") { candidates = [request.path] }
         candidates += includePaths.map { $0 + "/" + request.path }

@@ -49,10 +49,12 @@ struct Daemon {
     var log: String { process.output }
 }
 
-/// Runs `body` with a broker started from `arguments`; stops it with SIGTERM
-/// afterwards and expects it to exit 0.
-func withDaemon<T>(_ arguments: [String], _ body: (Daemon) async throws -> T) async throws -> T {
-    let daemon = try await Daemon.start(arguments + ["--log-level", "debug"])
+/// Runs `body` with a broker started from `arguments` (logging at
+/// `logLevel`); stops it with SIGTERM afterwards and expects it to exit 0.
+func withDaemon<T>(
+    _ arguments: [String], logLevel: String = "debug", _ body: (Daemon) async throws -> T
+) async throws -> T {
+    let daemon = try await Daemon.start(arguments + ["--log-level", logLevel])
     do {
         let result = try await body(daemon)
         let status = await daemon.process.stop()
