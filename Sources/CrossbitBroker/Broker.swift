@@ -88,9 +88,11 @@ public final class Broker: Service, Sendable {
                 try await rpcbind?.register(program: route.program, version: route.version)
             }
             let listening = bound.map { "\($0.layout)=\($0.address)" }.joined(separator: " ")
+            let registrations = Task { await rpcbind?.keepRegistered() }
             logger.info("crossbitd ready: \(listening)")
             try? await gracefulShutdown()
             logger.info("shutting down: finishing the calls in flight")
+            registrations.cancel()
             await rpcbind?.unregisterAll()
             server.shutdown()
         }
