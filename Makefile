@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SWIFT_BUILD_FLAGS ?=
 
-.PHONY: all deps build release test examples demo bench clean
+.PHONY: all deps build release test examples demo bench fuzz clean
 
 all: build
 
@@ -41,6 +41,12 @@ bench: deps
 	$(SWIFT) build -c release --product crossbit-idl $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) build -c release --package-path Benchmarks
 	Benchmarks/.build/release/crossbit-bench run --products "$$($(SWIFT) build -c release --show-bin-path $(SWIFT_BUILD_FLAGS))"
+
+# Builds Fuzz/ with AddressSanitizer and libFuzzer, runs every target FUZZ_SECONDS (default 60) from its
+# committed seeds and prints executions, corpus size and crashes per target (Fuzz/README.md).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
 
 clean:
 	rm -rf .build

@@ -9,6 +9,9 @@ let package = Package(
         .library(name: "CrossbitIDL", targets: ["CrossbitIDL"]),
         .library(name: "CrossbitCodeGen", targets: ["CrossbitCodeGen"]),
         .library(name: "CrossbitTransport", targets: ["CrossbitTransport"]),
+        // For the Fuzz/ package's targets (the conversion plans, the JSON of `crossbit call`).
+        .library(name: "CrossbitBroker", targets: ["CrossbitBroker"]),
+        .library(name: "CrossbitDynamic", targets: ["CrossbitDynamic"]),
         .executable(name: "crossbit-idl", targets: ["crossbit-idl"]),
         .executable(name: "crossbitd", targets: ["crossbitd"]),
         .executable(name: "crossbit", targets: ["crossbit"]),
