@@ -18,9 +18,10 @@ struct FaultInjectionTests {
         ip link set lo up || exit 11
         mkdir -p /run/rpcbind
         rpcbind= broker=
-        trap 'kill $broker $rpcbind 2>/dev/null; wait' EXIT
+        trap 'kill -9 $broker $rpcbind 2>/dev/null; wait' EXIT
         start_rpcbind() {
-          /usr/sbin/rpcbind -f -w & rpcbind=$!
+          # Not on the script's output, which the test reads to its end.
+          /usr/sbin/rpcbind -f -w </dev/null >/dev/null 2>&1 & rpcbind=$!
           for _ in $(seq 50); do rpcinfo -p 127.0.0.1 >/dev/null 2>&1 && return 0; sleep 0.1; done
           echo "rpcbind did not start"; exit 12
         }

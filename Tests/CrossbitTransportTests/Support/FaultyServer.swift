@@ -8,7 +8,7 @@ enum FaultyServer {
     enum Mode: String, CaseIterable, Sendable {
         /// Never answers, keeps the connection open.
         case silent
-        /// A record with the call's xid and then bytes that are no reply.
+        /// A record with the call's xid and then bytes that are no reply (message type 7).
         case garbage
         /// A well-formed success reply to another xid, then nothing.
         case wrongXID = "wrong-xid"
