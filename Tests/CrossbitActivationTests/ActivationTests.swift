@@ -191,7 +191,8 @@ struct ActivationTests {
         let starts = directory.appending(path: "starts").path
         let script = "echo start >> \(starts); exit 3"
         let toml = routeTOML(
-            idl: idl, executable: "/bin/sh", extra: "arguments = [\"-c\", \"\(script)\"]\nready-timeout = 2.0\nlayout = \"ilp32\"")
+            idl: idl, executable: "/bin/sh",
+            extra: "arguments = [\"-c\", \"\(script)\"]\nready-timeout = 2.0\nlayout = \"ilp32\"")
         var calls = 0
         try await withBroker(toml) { broker in
             let end = ContinuousClock.now + .seconds(4)

@@ -7,7 +7,9 @@ import Testing
 @Suite struct FuzzReplayTests {
     @Test func jsonCorpusParsesAndEncodesStably() throws {
         let codec = DynamicCodec(module: try IDLFrontEnd.load(path: Paths.sampleIDL))
-        let failures = try Paths.replayFuzzCorpus("fuzz-json") { JSONCheck.check($0, codec: codec, types: JSONCheck.sampleTypes) }
+        let failures = try Paths.replayFuzzCorpus("fuzz-json") {
+            JSONCheck.check($0, codec: codec, types: JSONCheck.sampleTypes)
+        }
         #expect(failures.isEmpty, "\(failures)")
     }
 }

@@ -19,14 +19,19 @@ struct FaultInjectionTests {
         }
     }
 
-    @Test("a server that never answers, answers garbage, another xid or half a record", arguments: FaultyServer.Mode.allCases)
+    @Test(
+        "a server that never answers, answers garbage, another xid or half a record",
+        arguments: FaultyServer.Mode.allCases)
     func misbehavingServer(mode: FaultyServer.Mode) async throws {
         let path = Paths.temporarySocket("faulty")
         defer { unlink(path) }
-        try await withBackgroundProcess(try await FaultyServer.build(), [mode.rawValue, path]) { (_: String) async throws in
+        let server = try await FaultyServer.build()
+        try await withBackgroundProcess(server, [mode.rawValue, path]) { (_: String) async throws in
             let client = TestClient(transport: try RPCClient(address: "unix://\(path)", layout: .lp64))
             let started = ContinuousClock.now
-            let error = await #expect(throws: RPCError.self) { try await client.sleep(milliseconds: 1, timeout: Self.deadline) }
+            let error = await #expect(throws: RPCError.self) {
+                try await client.sleep(milliseconds: 1, timeout: Self.deadline)
+            }
             let elapsed = ContinuousClock.now - started
             #expect(error?.code == Self.expectedCode(mode), "\(mode): \(String(describing: error))")
             #expect(elapsed < Self.deadline + .seconds(1), "\(mode): the error came after \(elapsed)")
@@ -49,7 +54,9 @@ struct FaultInjectionTests {
             first.kill(SIGKILL)
         }
         let started = ContinuousClock.now
-        let error = await #expect(throws: RPCError.self) { try await client.sleep(milliseconds: 20_000, timeout: .seconds(10)) }
+        let error = await #expect(throws: RPCError.self) {
+            try await client.sleep(milliseconds: 20_000, timeout: .seconds(10))
+        }
         #expect(error?.code == .transportFailure, "\(String(describing: error))")
         #expect(ContinuousClock.now - started < .seconds(5))
         try await killer.value

@@ -24,7 +24,9 @@ enum DifferentialCheck {
             guard let cEncoded = c.encoded else { return "C decodes what it cannot encode again (\(what))" }
             guard swift.consumed == c.consumed else { return "C and Swift read different lengths (\(what))" }
             guard swift.encoded != cEncoded else { return nil }
-            guard cEncoded != Array(pick.body.prefix(c.consumed)) else { return "C and Swift encode differently (\(what))" }
+            guard cEncoded != Array(pick.body.prefix(c.consumed)) else {
+                return "C and Swift encode differently (\(what))"
+            }
             // C cut a string at a zero byte: on C's own encoding (which C reads back as it is), both must agree.
             return check(Array(bytes.prefix(2)) + cEncoded)
         }
@@ -49,6 +51,7 @@ enum DifferentialCheck {
             }
         }
         guard consumed != -1 else { return nil }
-        return DecoderCheck.RoundTrip(consumed: Int(consumed), encoded: consumed == -2 ? nil : Array(output.prefix(written)))
+        let encoded = consumed == -2 ? nil : Array(output.prefix(written))
+        return DecoderCheck.RoundTrip(consumed: Int(consumed), encoded: encoded)
     }
 }

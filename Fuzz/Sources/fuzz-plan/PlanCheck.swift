@@ -14,7 +14,9 @@ enum PlanCheck {
         let target: WireLayout = source == .ilp32 ? .lp64 : .ilp32
         let body = Array(bytes.dropFirst(2))
         let convert = { (input: [UInt8], from: WireLayout, to: WireLayout) throws(XDRError) -> [UInt8] in
-            results ? try plan.convertResult(input, from: from, to: to) : try plan.convertArguments(input, from: from, to: to)
+            results
+                ? try plan.convertResult(input, from: from, to: to)
+                : try plan.convertArguments(input, from: from, to: to)
         }
         guard let converted = try? convert(body, source, target) else { return nil }
         let part = "\(plan.program).\(plan.version).\(plan.name) \(results ? "result" : "arguments") \(body)"

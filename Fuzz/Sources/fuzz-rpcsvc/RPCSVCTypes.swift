@@ -1,6 +1,7 @@
 import CrossbitCore
 
-/// Every type generated from /usr/include/rpcsvc/*.x but nis*.x, for the decoder check (from `scripts/list-types.sh fuzz-rpcsvc`).
+/// Every type generated from /usr/include/rpcsvc/*.x but nis*.x, for the decoder check
+/// (from `scripts/list-types.sh fuzz-rpcsvc`).
 enum RPCSVCTypes {
     static var all: [any XDRCodable.Type] {
         [

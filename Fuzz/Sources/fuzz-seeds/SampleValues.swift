@@ -30,7 +30,10 @@ enum SampleValues {
             S.SampleResult.resource(resource), S.SampleResult.count(3), S.SampleResult.error("no such file"),
             S.SampleResult.case3, S.SampleResult.default(discriminant: 9, -5),
         ],
-        [S.SampleValue.file(12), S.SampleValue.socket(0xFFFF_FFFF), S.SampleValue.window(Handle(widening: 0x8000_0000))],
+        [
+            S.SampleValue.file(12), S.SampleValue.socket(0xFFFF_FFFF),
+            S.SampleValue.window(Handle(widening: 0x8000_0000)),
+        ],
     ] }
 
     /// Every procedure's arguments and result values (procedures 0 to 17), each part encoded in turn.

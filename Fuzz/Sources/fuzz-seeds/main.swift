@@ -86,7 +86,8 @@ func writeZeroSeeds(_ target: String, _ count: Int) throws {
 
 /// How many types a target's list (Sources/TARGET/FILE) holds: one `NAME.self,` line each.
 func typeCount(_ target: String, _ file: String) throws -> Int {
-    let text = try String(contentsOf: corpus.deletingLastPathComponent().appending(path: "Sources/\(target)/\(file)"), encoding: .utf8)
+    let source = corpus.deletingLastPathComponent().appending(path: "Sources/\(target)/\(file)")
+    let text = try String(contentsOf: source, encoding: .utf8)
     return text.split(separator: "\n").filter { $0.hasSuffix(".self,") }.count
 }
 
