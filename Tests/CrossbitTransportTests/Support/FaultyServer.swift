@@ -75,7 +75,8 @@ enum FaultyServer {
     private static let built = Task {
         let directory = try Paths.temporaryDirectory("faulty").path
         try source.write(toFile: "\(directory)/faulty.c", atomically: true, encoding: .utf8)
-        try await runTool("/usr/bin/gcc", ["-O1", "-Wall", "-Werror", "-o", "\(directory)/faulty", "\(directory)/faulty.c"])
+        try await runTool(
+            "/usr/bin/gcc", ["-O1", "-Wall", "-Werror", "-o", "\(directory)/faulty", "\(directory)/faulty.c"])
         return "\(directory)/faulty"
     }
 }
