@@ -9,7 +9,7 @@ DESTDIR ?=
 SYSCONFDIR ?= /etc
 CONFIGURATION ?= release
 
-.PHONY: all deps build release test examples demo bench docs clean install uninstall
+.PHONY: all deps build release test examples demo bench fuzz docs clean install uninstall
 
 all: build
 
@@ -68,6 +68,12 @@ docs: deps
 	  $(SWIFT) package --allow-writing-to-directory .build/docs generate-documentation --target $$module \
 	    --warnings-as-errors --output-path .build/docs/$$module.doccarchive $(SWIFT_BUILD_FLAGS); \
 	done
+
+# Builds Fuzz/ with AddressSanitizer and libFuzzer, runs every target FUZZ_SECONDS (default 60) from its
+# committed seeds and prints executions, corpus size and crashes per target (Fuzz/README.md).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
 
 clean:
 	rm -rf .build

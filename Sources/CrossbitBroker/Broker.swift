@@ -85,6 +85,7 @@ public final class Broker: Service, Sendable {
             try await announce(routes.all)
             warnAboutOpenEndpoints()
             let listening = bound.map { "\($0.layout)=\($0.address)" }.joined(separator: " ")
+            let registrations = Task { await rpcbind?.keepRegistered() }
             logger.info("crossbitd ready: \(listening)")
             notifier?.send(.ready)
             await withDiscardingTaskGroup { chores in
@@ -95,6 +96,7 @@ public final class Broker: Service, Sendable {
             }
             notifier?.send(.stopping)
             logger.info("shutting down: finishing the calls in flight")
+            registrations.cancel()
             await rpcbind?.unregisterAll()
             server.shutdown()
         }

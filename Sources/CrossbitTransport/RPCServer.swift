@@ -486,7 +486,27 @@ extension RPCServer {
         try await runBlocking { () throws(RPCError) in
             try RPCBind.register(program, version, netid: netid, address: address)
         }
-        state.withLock { $0.routedRegistrations.append((program, version, netid)) }
+        state.withLock { state in
+            // Registered again (after rpcbind restarted): still one entry to remove at shutdown.
+            if !state.routedRegistrations.contains(where: { $0 == (program, version, netid) }) {
+                state.routedRegistrations.append((program, version, netid))
+            }
+        }
+    }
+
+    /// Whether rpcbind answers and has no address for the program version on the endpoint's netid: true after
+    /// rpcbind restarted and forgot the registrations made before (false also when rpcbind does not answer, since
+    /// registering again could not succeed then).
+    public func isMissingFromRPCBind(program: UInt32, version: UInt32, on endpoint: ServerEndpoint) async -> Bool {
+        guard let (netid, _) = try? boundAddress(of: endpoint) else { return false }
+        do {
+            _ = try await runBlocking { () throws(RPCError) in
+                try RPCBind.lookUp(program, version, netid: netid, host: "127.0.0.1")
+            }
+            return false
+        } catch {
+            return error.code == .programUnavailable
+        }
     }
 
     /// Removes a registration made by ``registerWithRPCBind(program:version:on:)``.

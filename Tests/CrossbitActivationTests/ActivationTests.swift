@@ -184,6 +184,31 @@ struct ActivationTests {
         let sleepers = try await runTool("/usr/bin/pgrep", ["-f", "^/bin/sleep 30$"], expectSuccess: false)
         #expect(sleepers.output.isEmpty, "no /bin/sleep left: \(sleepers.output)")
     }
+
+    @Test("a server that crashes at every start: calls fail with SYSTEM_ERR, restarts back off instead of storming")
+    func crashLoop() async throws {
+        let (idl, _) = try await LegacyServer.build()
+        let directory = try Paths.temporaryDirectory("crash-loop")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let starts = directory.appending(path: "starts").path
+        let script = "echo start >> \(starts); exit 3"
+        let toml = routeTOML(
+            idl: idl, executable: "/bin/sh",
+            extra: "arguments = [\"-c\", \"\(script)\"]\nready-timeout = 2.0\nlayout = \"ilp32\"")
+        var calls = 0
+        try await withBroker(toml) { broker in
+            let end = ContinuousClock.now + .seconds(4)
+            while ContinuousClock.now < end {
+                let error = await #expect(throws: RPCError.self) { try await broker.call(.echoSize, encodeUInt64(1)) }
+                #expect(error?.code == .systemError, "\(String(describing: error))")
+                calls += 1
+            }
+        }
+        let started = (try String(contentsOfFile: starts, encoding: .utf8)).split(separator: "\n").count
+        // Back-off of 0.1 s doubling: at most 6 starts fit 4 s, however many calls came.
+        #expect(started >= 3 && started <= 7, "\(started) starts for \(calls) calls")
+        #expect(calls >= started)
+    }
 }
 
 @Suite("ELF header")

@@ -61,6 +61,19 @@ import Testing
         }
     }
 
+    /// Found by make fuzz (fuzz-sample, fuzz-rpcsvc, fuzz-plan): nonzero padding was accepted, and the value then
+    /// encoded to other bytes than it was read from.
+    @Test func nonzeroPaddingIsRefused() {
+        var reader = XDRReader(bytes: [0, 0, 0, 5, 1, 2, 3, 4, 5, 0, 0, 16], layout: .ilp32)
+        #expect(throws: XDRError(.nonzeroPadding, offset: 11)) { try reader.readOpaque(maximum: nil) }
+        reader = XDRReader(bytes: [0, 0, 0, 1, 0x61, 73, 0, 0], layout: .lp64)
+        #expect(throws: XDRError(.nonzeroPadding, offset: 5)) { try reader.readString(maximum: nil) }
+        reader = XDRReader(bytes: [1, 2, 0, 3], layout: .ilp32)
+        #expect(throws: XDRError(.nonzeroPadding, offset: 3)) { try reader.readFixedOpaque(count: 2) }
+        reader = XDRReader(bytes: [0, 0, 0, 2, 0x61, 0x62, 0, 0], layout: .ilp32)
+        #expect((try? reader.readString(maximum: nil)) == "ab")
+    }
+
     @Test func invalidValuesAreTypedErrors() throws {
         var reader = XDRReader(bytes: [0, 0, 0, 2], layout: .ilp32)
         #expect(throws: XDRError(.invalidBool(2), offset: 0)) { try reader.readBool() }

@@ -27,6 +27,17 @@ public enum Paths {
         return path
     }
 
+    /// Replays the committed inputs of a fuzz target (`Fuzz/Corpus/TARGET`) through the target's check: the
+    /// failures, each as `FILE: what went wrong`. Throws when the folder is missing or empty.
+    public static func replayFuzzCorpus(_ target: String, _ check: ([UInt8]) -> String?) throws -> [String] {
+        let folder = URL(fileURLWithPath: repositoryRoot + "/Fuzz/Corpus/" + target)
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        guard !names.isEmpty else { throw ProcessFailure(description: "\(folder.path) holds no inputs") }
+        return try names.compactMap { name in
+            check([UInt8](try Data(contentsOf: folder.appending(path: name)))).map { "\(name): \($0)" }
+        }
+    }
+
     /// A fresh path for a unix socket in /tmp (short enough for `sun_path`), its name containing `name`.
     public static func temporarySocket(_ name: String) -> String {
         "/tmp/crossbit-\(getpid())-\(name)-\(UInt32.random(in: 0...UInt32.max)).sock"

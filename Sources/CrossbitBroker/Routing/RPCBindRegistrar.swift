@@ -47,6 +47,35 @@ final class RPCBindRegistrar: Sendable {
         logger.info("unregistered from rpcbind", metadata: ["program": "\(program)", "version": "\(version)"])
     }
 
+    /// How often ``keepRegistered()`` asks rpcbind for the registrations.
+    static let checkInterval = Duration.seconds(2)
+
+    /// Registers again, until cancelled, whatever rpcbind has forgotten: an rpcbind restarted while the broker
+    /// runs starts empty (its warm-start file is written only at a clean exit, and not by every rpcbind), and
+    /// legacy clients would not find the broker again until it restarted too.
+    func keepRegistered() async {
+        while (try? await Task.sleep(for: Self.checkInterval)) != nil {
+            guard let server = state.withLock({ $0.server }) else { continue }
+            for key in state.withLock({ Array($0.registered) }) {
+                for endpoint in endpoints
+                where await server.isMissingFromRPCBind(program: key.program, version: key.version, on: endpoint) {
+                    await registerAgain(key, on: endpoint, with: server)
+                }
+            }
+        }
+    }
+
+    private func registerAgain(_ key: Key, on endpoint: ServerEndpoint, with server: RPCServer) async {
+        do {
+            try await server.registerWithRPCBind(program: key.program, version: key.version, on: endpoint)
+            logger.notice(
+                "registered with rpcbind again (rpcbind had forgotten it)",
+                metadata: ["program": "\(key.program)", "version": "\(key.version)", "endpoint": "\(endpoint)"])
+        } catch {
+            logger.warning("cannot register with rpcbind again", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// Removes every registration (at shutdown).
     func unregisterAll() async {
         for key in state.withLock({ Array($0.registered) }) {

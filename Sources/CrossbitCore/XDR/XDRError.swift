@@ -20,6 +20,9 @@ public struct XDRError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidBool(UInt32)
         /// A string whose bytes are not valid UTF-8.
         case invalidUTF8
+        /// Padding after opaque data or a string that is not zero (RFC 4506 §4.9-4.11): refused, since the
+        /// value would encode to other bytes than it was read from.
+        case nonzeroPadding
         /// A width-dependent value that does not fit the layout's width.
         case narrowingOverflow(type: WidthDependentType, value: String, layout: WireLayout)
         /// Optional data nested deeper than the reader allows.
@@ -85,6 +88,8 @@ public struct XDRError: Error, Sendable, Hashable, CustomStringConvertible {
             text = "invalid bool \(value)"
         case .invalidUTF8:
             text = "string is not valid UTF-8"
+        case .nonzeroPadding:
+            text = "padding bytes are not zero"
         case .narrowingOverflow(let type, let value, let layout):
             text = "\(type) value \(value) does not fit the \(layout) layout"
         case .nestingTooDeep(let maximum):

@@ -225,6 +225,7 @@ public struct XDRReader: Sendable {
             Self.string(UnsafeBufferPointer(rebasing: buffer[start..<(start + length)]))
         }
         guard let string else { throw XDRError(.invalidUTF8, offset: start) }
+        try checkPadding(after: start + length)
         position = start + ((length + 3) & ~3)
         return string
     }
@@ -253,11 +254,22 @@ public struct XDRReader: Sendable {
         return high & 0x8080_8080_8080_8080 == 0
     }
 
+    /// Throws unless the padding from `end` to the next multiple of four is zero (the caller checked it is there).
+    @inlinable @inline(__always)
+    func checkPadding(after end: Int) throws(XDRError) {
+        var index = end
+        while index & 3 != 0 {
+            guard bytes[index] == 0 else { throw XDRError(.nonzeroPadding, offset: index) }
+            index += 1
+        }
+    }
+
     @inlinable @inline(__always)
     mutating func readPadded(_ length: Int) throws(XDRError) -> [UInt8] {
         let padded = (length + 3) & ~3
         try need(padded)
         let start = position
+        try checkPadding(after: start + length)
         position = start + padded
         // Copying from a buffer pointer is the quickest way to a new array.
         return bytes.withUnsafeBufferPointer { source in

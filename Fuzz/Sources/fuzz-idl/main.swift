@@ -1,0 +1,5 @@
+import FuzzDriver
+
+FuzzDriver.run { data, count in
+    FuzzDriver.verdict(IDLCheck.check(FuzzDriver.bytes(data, count)))
+}
