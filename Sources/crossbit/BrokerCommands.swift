@@ -27,13 +27,11 @@ struct Ping: AsyncParsableCommand {
         let target: String
         do {
             if let program {
-                let parts = program.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-                guard parts.count == 2, let number = DynamicProcedure.number(parts[0]).flatMap(UInt32.init(exactly:)),
-                    let version = DynamicProcedure.number(parts[1]).flatMap(UInt32.init(exactly:))
-                else { throw Failure.usage("'\(program)' is not PROGRAM.VERSION (numbers)") }
-                target = "program \(parts[0]) version \(parts[1])"  // as written: 0x20001001 stays hex
+                let key = try programVersion(program, separator: ".")
+                target = "program \(key.written[0]) version \(key.written[1])"  // as written: 0x20001001 stays hex
                 _ = try await client.call(
-                    ProcedureID(program: number, version: version, procedure: 0), arguments: [], options: .defaults)
+                    ProcedureID(program: key.program, version: key.version, procedure: 0), arguments: [],
+                    options: .defaults)
             } else {
                 target = "broker"
                 try await BrokerControl.CrossbitBrokerV1Client(transport: client).ping()

@@ -51,11 +51,20 @@ struct Unregister: AsyncParsableCommand {
 
 /// Parses `PROGRAM:VERSION`.
 private func routeKey(_ text: String) throws(Failure) -> (UInt32, UInt32) {
-    let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+    let key = try programVersion(text, separator: ":")
+    return (key.program, key.version)
+}
+
+/// Parses PROGRAM, `separator`, VERSION, each a decimal or `0x` number; also
+/// gives them as written, for messages that echo the user's spelling.
+func programVersion(
+    _ text: String, separator: Character
+) throws(Failure) -> (program: UInt32, version: UInt32, written: [String]) {
+    let parts = text.split(separator: separator, omittingEmptySubsequences: false).map(String.init)
     guard parts.count == 2, let program = DynamicProcedure.number(parts[0]).flatMap(UInt32.init(exactly:)),
         let version = DynamicProcedure.number(parts[1]).flatMap(UInt32.init(exactly:))
-    else { throw Failure.usage("'\(text)' is not PROGRAM:VERSION (numbers)") }
-    return (program, version)
+    else { throw Failure.usage("'\(text)' is not PROGRAM\(separator)VERSION (numbers)") }
+    return (program, version, parts)
 }
 
 /// Makes a control call and prints the broker's answer; a refusal is a failure (exit status 1).
