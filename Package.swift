@@ -59,10 +59,15 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // How the three executables report errors and exit (ArgumentParser's way, Crossbit's statuses).
+        .target(
+            name: "CrossbitCommandLine",
+            dependencies: ["CrossbitCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(
             name: "crossbit-idl",
             dependencies: [
-                "CrossbitIDL", "CrossbitCodeGen",
+                "CrossbitCore", "CrossbitIDL", "CrossbitCodeGen", "CrossbitCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -91,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "crossbitd",
             dependencies: [
-                "CrossbitBroker",
+                "CrossbitBroker", "CrossbitCommandLine", "CrossbitCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -109,6 +114,7 @@ let package = Package(
             name: "crossbit",
             dependencies: [
                 "CrossbitCore", "CrossbitIDL", "CrossbitDynamic", "CrossbitTransport", "CrossbitBrokerControl",
+                "CrossbitCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
