@@ -146,7 +146,7 @@ let package = Package(
             // Generates Swift from IDL/*.x (links to Tests/IDL and IDL) at build time.
             plugins: [.plugin(name: "CrossbitIDLPlugin")]
         ),
-        // Helpers shared by the test targets: processes, rpcgen-built C peers, the
+        // Helpers shared by the test targets: processes (crossbitd among them), rpcgen-built C peers, the
         // sample service (Swift generated from crossbit_sample.x, a link to IDL/).
         .target(
             name: "CrossbitTestSupport",
