@@ -82,6 +82,10 @@ public final class Broker: Service, Sendable {
             group.addTask { try await self.server.run() }
             let bound = try await server.listeningEndpoints
             ownAddresses.set(bound.map(\.address))
+            for listener in configuration.listeners {
+                guard let passed = listener.passedSocket else { continue }
+                logger.info("endpoint \(listener) serves on \(passed), passed by systemd")
+            }
             try await announce(routes.all)
             warnAboutOpenEndpoints()
             let listening = bound.map { "\($0.layout)=\($0.address)" }.joined(separator: " ")
@@ -146,7 +150,9 @@ extension BrokerConfiguration.Listener {
         case .unix(let path): transport = .unix(path: path)
         case .rpcbind: transport = .tcp(host: "127.0.0.1", port: 0)  // rejected by validation
         }
-        return ServerEndpoint(
+        var endpoint = ServerEndpoint(
             transport, layout: layout, access: PeerAccess(networks: allowFrom), socketPermissions: socketPermissions)
+        endpoint.boundSocket = passedSocket
+        return endpoint
     }
 }
