@@ -19,6 +19,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public var control: ControlPolicy
     /// Where Prometheus scrapes the metrics (`http://HOST:PORT/PATH`), if anywhere.
     public var metricsURL: String?
+    /// The transport's limits on every endpoint (the `[limits]` table); nil: ``RPCServer/Options``'s defaults.
+    public var serverOptions: RPCServer.Options?
 
     public init(
         idlPaths: [String] = [], listeners: [Listener] = [], routes: [Route] = [],
@@ -200,6 +202,7 @@ public struct BrokerConfiguration: Sendable, Hashable {
         callTimeout = other.callTimeout ?? callTimeout
         control.merge(other.control)
         metricsURL = other.metricsURL ?? metricsURL
+        serverOptions = other.serverOptions ?? serverOptions
     }
 
     /// Checks what can be checked without the IDL: at least one listener,
