@@ -19,7 +19,7 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public var control: ControlPolicy
     /// Where Prometheus scrapes the metrics (`http://HOST:PORT/PATH`), if anywhere.
     public var metricsURL: String?
-    /// The transport's limits on every endpoint (the `[limits]` table); nil: ``RPCServer/Options``'s defaults.
+    /// The transport's limits on every endpoint (the `[limits]` table); nil: the defaults of `RPCServer.Options`.
     public var serverOptions: RPCServer.Options?
 
     public init(

@@ -253,7 +253,7 @@ private struct TableReader {
             allowRemoteTargets: try bool("allow-remote-targets") ?? false)
     }
 
-    /// The `[limits]` table: ``RPCServer/Options`` with the limits it sets, the defaults for the others.
+    /// The `[limits]` table: `RPCServer.Options` with the limits it sets, the defaults for the others.
     mutating func serverOptions() throws(ConfigurationError) -> RPCServer.Options {
         var options = RPCServer.Options()
         let counts: [(String, WritableKeyPath<RPCServer.Options, Int>, Int)] = [

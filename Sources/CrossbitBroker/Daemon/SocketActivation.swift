@@ -11,12 +11,22 @@ import Glibc
 public struct PassedSockets: Sendable, Hashable {
     /// One passed socket and its name (`FileDescriptorName=`, `--fdname`), if it has one.
     public struct Socket: Sendable, Hashable {
+        /// The descriptor and the address it is bound to.
         public var socket: BoundSocket
+        /// Its name in `LISTEN_FDNAMES`; nil when it has none. A layout's name (`ilp32`, `lp64`) says what a
+        /// socket no endpoint lists serves.
         public var name: String?
+
+        public init(socket: BoundSocket, name: String?) {
+            self.socket = socket
+            self.name = name
+        }
     }
 
+    /// The sockets in descriptor order (3 upward).
     public var sockets: [Socket] = []
 
+    /// No sockets: a broker that binds all its endpoints itself.
     public init() {}
 
     /// The first descriptor systemd passes (SD_LISTEN_FDS_START).
