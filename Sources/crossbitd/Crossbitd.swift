@@ -70,8 +70,10 @@ struct Crossbitd: AsyncParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         if let checkConfig { Self.check(checkConfig, with: self) }
         let configuration: BrokerConfiguration
+        let passed: PassedSockets
         do {
-            configuration = try readConfiguration(file: config)
+            passed = try PassedSockets.fromEnvironment()
+            configuration = try readConfiguration(file: config, passed: passed)
         } catch {
             Self.fail(error)
         }
@@ -88,7 +90,7 @@ struct Crossbitd: AsyncParsableCommand {
             // SIGHUP reads the same file with the same flags again.
             let options = self
             broker = try Broker(configuration: configuration, logger: logger, notifier: notifier) {
-                () throws(ConfigurationError) in try options.readConfiguration(file: options.config)
+                () throws(ConfigurationError) in try options.readConfiguration(file: options.config, passed: passed)
             }
         } catch let error as NotifyError {
             Self.fail(ConfigurationError(error.message))
@@ -116,13 +118,16 @@ struct Crossbitd: AsyncParsableCommand {
         try await group.run()
     }
 
-    /// The configuration file `file` (if any) with the command line's flags added, validated.
-    func readConfiguration(file: String?) throws(ConfigurationError) -> BrokerConfiguration {
+    /// The configuration file `file` (if any) with the command line's flags added and the sockets systemd
+    /// `passed` adopted, validated.
+    func readConfiguration(
+        file: String?, passed: PassedSockets = PassedSockets()
+    ) throws(ConfigurationError) -> BrokerConfiguration {
         let control = try ControlPolicy(
             allowUsers: controlAllowUid, allowGroups: controlAllowGid, allowRemoteTargets: allowRemoteTargets)
         return try BrokerConfiguration(
             file: file, idl: idl, listen: listen, route: route, rpcbind: rpcbind, logLevel: logLevel, exec: exec,
-            control: control, metrics: metrics)
+            control: control, metrics: metrics, passed: passed)
     }
 
     /// `--check-config`: reads `file` and its IDL as a start or a reload

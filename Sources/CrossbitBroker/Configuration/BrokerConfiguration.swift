@@ -19,6 +19,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public var control: ControlPolicy
     /// Where Prometheus scrapes the metrics (`http://HOST:PORT/PATH`), if anywhere.
     public var metricsURL: String?
+    /// The transport's limits on every endpoint (the `[limits]` table); nil: the defaults of `RPCServer.Options`.
+    public var serverOptions: RPCServer.Options?
 
     public init(
         idlPaths: [String] = [], listeners: [Listener] = [], routes: [Route] = [],
@@ -47,6 +49,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
         public var allowFrom: [IPNetwork]
         /// The mode and group of a unix socket's file.
         public var socketPermissions: ServerEndpoint.SocketPermissions
+        /// The socket systemd passed bound to `url` (``BrokerConfiguration/adopt(_:)``), served instead of binding.
+        public var passedSocket: BoundSocket?
 
         public init(
             layout: WireLayout, url: RPCAddress, allowFrom: [IPNetwork] = [],
@@ -198,6 +202,7 @@ public struct BrokerConfiguration: Sendable, Hashable {
         callTimeout = other.callTimeout ?? callTimeout
         control.merge(other.control)
         metricsURL = other.metricsURL ?? metricsURL
+        serverOptions = other.serverOptions ?? serverOptions
     }
 
     /// Checks what can be checked without the IDL: at least one listener,
@@ -288,10 +293,11 @@ extension String {
 
 extension BrokerConfiguration {
     /// The configuration `crossbitd` runs with: the TOML file, if any, with
-    /// the command line's flags added, validated.
+    /// the command line's flags added, the sockets systemd passed adopted, validated.
     public init(
         file: String?, idl: [String], listen: [String], route: [String], rpcbind: String?, logLevel: String?,
-        exec: [String] = [], control: ControlPolicy = ControlPolicy(), metrics: String? = nil
+        exec: [String] = [], control: ControlPolicy = ControlPolicy(), metrics: String? = nil,
+        passed: PassedSockets = PassedSockets()
     ) throws(ConfigurationError) {
         if let file {
             try self.init(contentsOfTOMLFile: file)
@@ -312,6 +318,7 @@ extension BrokerConfiguration {
         if let logLevel { flags.logLevel = try parseLogLevel(logLevel) }
         flags.metricsURL = metrics
         merge(flags)
+        try adopt(passed)
         try validate()
     }
 }
