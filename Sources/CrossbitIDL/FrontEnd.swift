@@ -179,10 +179,6 @@ public struct IDLModule: Sendable {
     /// (built in) and types imported from the `.x` file of a `%#include`d header.
     public func definition(ofType name: String) -> TypeDefinition? { types[name] }
 
-    /// Follows typedefs of plain types (`typedef int count;`) to the type they
-    /// name; stops at a typedef of an array, string, opaque or optional.
-    public func resolve(_ type: TypeSpecifier) -> TypeSpecifier { resolver.resolved(type) }
-
     /// The C preprocessor condition under which rpcgen sees the `%` line at
     /// `location` (for lines inside `#ifdef RPC_XDR` and the like), nil if always.
     public func passThroughCondition(at location: SourceLocation) -> String? { passConditions[location] }
