@@ -168,9 +168,7 @@ public struct IDLModule: Sendable {
     /// The text of a string constant (`const NAME = "text";`), without quotes.
     public func stringValue(ofConstant name: String) -> String? {
         for case .constant(let constant) in specification.definitions where constant.name == name {
-            if case .name(let text) = constant.value, text.hasPrefix("\""), text.count >= 2 {
-                return String(text.dropFirst().dropLast())
-            }
+            if let text = constant.value.stringLiteral { return text }
         }
         return nil
     }

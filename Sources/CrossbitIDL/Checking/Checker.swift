@@ -190,9 +190,7 @@ struct Checker {
 
     private mutating func defineValue(_ name: String, _ value: Value, at location: SourceLocation) {
         if externalValues.remove(name) != nil { resolvedValues[name] = nil }
-        if case .name(let text) = value, text.hasPrefix("\"") {
-            stringConstants.insert(name)
-        }
+        if value.stringLiteral != nil { stringConstants.insert(name) }
         if let previous = valueDefinitions[name] {
             diagnostics.error(
                 "duplicate name '\(name)' (first defined at \(previous.location))", at: location)
