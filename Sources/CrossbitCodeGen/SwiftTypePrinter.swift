@@ -108,7 +108,8 @@ struct SwiftFilePrinter {
         for enumCase in enumeration.cases {
             let value = try symbols.value(of: enumCase.value, at: enumCase.location)
             guard value >= Int128(Int32.min), value <= Int128(Int32.max) else {
-                throw SwiftGeneratorError(location: enumCase.location, message: "enum value \(value) is not a 32-bit int")
+                throw SwiftGeneratorError(
+                    location: enumCase.location, message: "enum value \(value) is not a 32-bit int")
             }
             let swiftCase = SwiftNaming.escaped(
                 symbols.enumCases[enumCase.name]?.swiftName ?? SwiftNaming.lowerCamel(enumCase.name))
@@ -131,14 +132,10 @@ struct SwiftFilePrinter {
                 for (alias, original) in aliases {
                     code.line("\(access)static var \(alias): Self { .\(original) }")
                 }
-                code.line()
-                try code.block("\(access)init(xdr reader: inout XDRReader) throws(XDRError)") {
-                    (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
-                    code.line("self = try reader.readEnum(Self.self, name: \(SwiftCodecEmitter.literal(enumeration.name)))")
-                }
-                code.line()
-                try code.block("\(access)func encode(xdr writer: inout XDRWriter)") {
-                    (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
+                let idlName = SwiftCodecEmitter.literal(enumeration.name)
+                try Self.renderCodable(access: access, encodeThrows: false, into: &code) { code in
+                    code.line("self = try reader.readEnum(Self.self, name: \(idlName))")
+                } encoder: { code in
                     code.line("writer.writeInt32(rawValue)")
                 }
             }
@@ -164,19 +161,14 @@ struct SwiftFilePrinter {
                 try code.block("\(access)init(\(parameters.joined(separator: ", ")))") {
                     (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
                     for field in model.fields {
-                        let stored = field.boxed ? "self._\(field.label)" : "self.\(field.name)"
-                        code.line(field.boxed ? "\(stored) = XDRIndirect(\(field.local))" : "\(stored) = \(field.local)")
+                        let value = field.boxed ? "XDRIndirect(\(field.local))" : field.local
+                        code.line("\(field.boxed ? "self._\(field.label)" : "self.\(field.name)") = \(value)")
                     }
                 }
-                code.line()
-                try code.block("\(access)init(xdr reader: inout XDRReader) throws(XDRError)") {
+                try Self.renderCodable(access: access, encodeThrows: model.encodeThrows, into: &code) {
                     (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
                     try Self.renderStructDecoder(model, codec: codec, into: &code)
-                }
-                code.line()
-                let throwsClause = model.encodeThrows ? " throws(XDRError)" : ""
-                try code.block("\(access)func encode(xdr writer: inout XDRWriter)\(throwsClause)") {
-                    (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
+                } encoder: { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
                     for field in model.fields {
                         try codec.encodeWithPath(field.declaration, value: "self.\(field.name)", into: &code)
                     }
@@ -184,6 +176,19 @@ struct SwiftFilePrinter {
             }
         }
         if let plan = views.plan(structure.name) { try printView(plan) }
+    }
+
+    /// `init(xdr:)` and `encode(xdr:)` of a generated type, each after a blank line.
+    static func renderCodable(
+        access: String, encodeThrows: Bool, into code: inout SwiftCodeBuilder,
+        decoder: (inout SwiftCodeBuilder) throws(SwiftGeneratorError) -> Void,
+        encoder: (inout SwiftCodeBuilder) throws(SwiftGeneratorError) -> Void
+    ) throws(SwiftGeneratorError) {
+        code.line()
+        try code.block("\(access)init(xdr reader: inout XDRReader) throws(XDRError)", decoder)
+        code.line()
+        let throwsClause = encodeThrows ? " throws(XDRError)" : ""
+        try code.block("\(access)func encode(xdr writer: inout XDRWriter)\(throwsClause)", encoder)
     }
 
     /// A stored property per field; a boxed one behind a computed property of the field's type.

@@ -18,15 +18,10 @@ extension SwiftFilePrinter {
                     let keyword = unionCase.indirect ? "indirect case" : "case"
                     code.line("\(keyword) \(unionCase.name)\(Self.tuple(payload))")
                 }
-                code.line()
-                try code.block("\(access)init(xdr reader: inout XDRReader) throws(XDRError)") {
+                try Self.renderCodable(access: access, encodeThrows: model.encodeThrows, into: &code) {
                     (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
                     try Self.renderUnionDecoder(model, codec: codec, into: &code)
-                }
-                code.line()
-                let throwsClause = model.encodeThrows ? " throws(XDRError)" : ""
-                try code.block("\(access)func encode(xdr writer: inout XDRWriter)\(throwsClause)") {
-                    (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
+                } encoder: { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
                     try Self.renderUnionEncoder(model, codec: codec, into: &code)
                 }
             }
