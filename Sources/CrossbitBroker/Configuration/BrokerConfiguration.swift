@@ -1,4 +1,5 @@
 import CrossbitCore
+import CrossbitIDL
 import CrossbitTransport
 import Logging
 
@@ -172,7 +173,7 @@ public struct BrokerConfiguration: Sendable, Hashable {
         /// Parses a number or a name; `what` names the setting in errors.
         public init(parsing text: String, what: String) throws(ConfigurationError) {
             let text = text.trimmingWhitespace()
-            if let number = parseNumber(text) {
+            if let number = IntegerLiteral.parse(text).flatMap(UInt32.init(exactly:)) {
                 self = .number(number, written: text)
             } else if let first = text.first, first.isLetter || first == "_",
                 text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
@@ -276,13 +277,6 @@ func parseLogLevel(_ text: String) throws(ConfigurationError) -> Logger.Level {
         throw ConfigurationError("unknown log level '\(text)': expected one of \(names)")
     }
     return level
-}
-
-/// Parses a decimal or `0x`-hex 32-bit number.
-func parseNumber(_ text: String) -> UInt32? {
-    let lower = text.lowercased()
-    if lower.hasPrefix("0x") { return UInt32(lower.dropFirst(2), radix: 16) }
-    return UInt32(lower)
 }
 
 extension String {
