@@ -5,7 +5,9 @@
 # (scripts/test-install.sh); prometheus for `promtool check metrics` (Debian
 # ships promtool only in the full package: 19 MB to fetch, 96 MB installed)
 # and curl to scrape; Debian's 32-bit rup and rusers with the 64-bit
-# rpc.rstatd and rpc.rusersd (the broker's UDP test).
+# rpc.rstatd and rpc.rusersd (the broker's UDP test); systemd for
+# systemd-socket-activate (crossbitd's socket activation test) and
+# systemd-analyze (scripts/test-install.sh checks the unit files).
 # Idempotent: does nothing when everything is present.
 set -u
 
@@ -15,7 +17,7 @@ for p in libtirpc-dev rpcbind rpcsvc-proto gcc-multilib libtirpc-dev:i386 pkg-co
   have "$p" || need+=("$p")
 done
 # Only `make test` needs these (README.md's prerequisites name the list above).
-test_only=(man-db prometheus curl rstat-client:i386 rusers:i386 rstatd rusersd)
+test_only=(man-db prometheus curl rstat-client:i386 rusers:i386 rstatd rusersd systemd)
 for p in "${test_only[@]}"; do
   have "$p" || need+=("$p")
 done

@@ -28,6 +28,7 @@ installed_files() {
     echo "share/fish/vendor_completions.d/$tool.fish"
   done
   echo "lib/systemd/system/crossbitd.service"
+  echo "lib/systemd/system/crossbitd.socket"
   echo "lib/sysusers.d/crossbit.conf"
 }
 
@@ -58,5 +59,6 @@ for tool in "${tools[@]}"; do
 done
 sed -e "s|@BINDIR@|$PREFIX/bin|g" -e "s|@SYSCONFDIR@|$SYSCONFDIR|g" dist/systemd/crossbitd.service \
   >"$root/lib/systemd/system/crossbitd.service"
+install -m 0644 dist/systemd/crossbitd.socket "$root/lib/systemd/system/crossbitd.socket"
 install -m 0644 dist/systemd/crossbit.sysusers.conf "$root/lib/sysusers.d/crossbit.conf"
 echo "install: crossbit ($CONFIGURATION build) installed in $root"

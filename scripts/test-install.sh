@@ -24,6 +24,13 @@ bash -c "source '$root/share/bash-completion/completions/crossbitd' && complete 
   || fail "the bash completion of crossbitd does not load"
 grep -q "ExecStart=$prefix/bin/crossbitd --config /etc/crossbit/crossbitd.toml" "$root/lib/systemd/system/crossbitd.service" \
   || fail "crossbitd.service does not start the installed crossbitd"
+grep -q "^Service=crossbitd.service" "$root/lib/systemd/system/crossbitd.socket" \
+  || fail "crossbitd.socket is not installed, or passes its sockets to another service"
+if command -v systemd-analyze >/dev/null; then
+  # Both units as systemd reads them: an unknown key is only a warning, so any output fails.
+  verify=$(systemd-analyze verify --man=no "$root/lib/systemd/system/crossbitd.socket" 2>&1) && [ -z "$verify" ] \
+    || fail "systemd-analyze verify crossbitd.socket: $verify"
+fi
 
 make --no-print-directory uninstall DESTDIR="$destdir" PREFIX="$prefix" >/dev/null
 left=$(find "$destdir" -type f)

@@ -26,6 +26,8 @@ public final class Broker: Service, Sendable {
     /// Servers whose route a reload removed, stopping once their calls finish.
     let retiring = Mutex<[Task<Void, Never>]>([])
     let metrics: BrokerMetrics
+    /// The endpoints as bound, once they are (for the metrics, read while a scrape waits on no task).
+    private let boundEndpoints = Mutex<[ServerEndpoint]>([])
     let logger: Logger
 
     /// Prepares a broker: reads the IDL of its routes and resolves them.
@@ -55,7 +57,8 @@ public final class Broker: Service, Sendable {
         let router = BrokerRouter(routes: routes, forwarder: forwarder, metrics: metrics, logger: logger)
         server = RPCServer(
             services: [BrokerControl.CrossbitBrokerV1Dispatcher(service: control)], router: router,
-            endpoints: configuration.listeners.map(\.serverEndpoint), logger: logger)
+            endpoints: configuration.listeners.map(\.serverEndpoint),
+            options: configuration.serverOptions ?? RPCServer.Options(), logger: logger)
         rpcbind?.attach(server)
         metrics.countEndpointDenials { [weak server] in server?.deniedCallCount ?? 0 }
     }
@@ -67,6 +70,7 @@ public final class Broker: Service, Sendable {
     /// servers' state); the metrics endpoint calls it before each scrape.
     public func updateScrapedGauges() {
         metrics.recordServers(of: routes.current)
+        metrics.recordEndpoints(of: server, bound: boundEndpoints.withLock { $0 })
     }
 
     /// The endpoints as bound (ports chosen for port 0), once ``run()`` bound them.
@@ -82,6 +86,11 @@ public final class Broker: Service, Sendable {
             group.addTask { try await self.server.run() }
             let bound = try await server.listeningEndpoints
             ownAddresses.set(bound.map(\.address))
+            boundEndpoints.withLock { $0 = bound }
+            for listener in configuration.listeners {
+                guard let passed = listener.passedSocket else { continue }
+                logger.info("endpoint \(listener) serves on \(passed), passed by systemd")
+            }
             try await announce(routes.all)
             warnAboutOpenEndpoints()
             let listening = bound.map { "\($0.layout)=\($0.address)" }.joined(separator: " ")
@@ -146,7 +155,9 @@ extension BrokerConfiguration.Listener {
         case .unix(let path): transport = .unix(path: path)
         case .rpcbind: transport = .tcp(host: "127.0.0.1", port: 0)  // rejected by validation
         }
-        return ServerEndpoint(
+        var endpoint = ServerEndpoint(
             transport, layout: layout, access: PeerAccess(networks: allowFrom), socketPermissions: socketPermissions)
+        endpoint.boundSocket = passedSocket
+        return endpoint
     }
 }

@@ -70,6 +70,7 @@ extension Broker {
         if old.callTimeout != new.callTimeout { changed.append("call-timeout") }
         if old.logLevel != new.logLevel { changed.append("log-level") }
         if old.metricsURL != new.metricsURL { changed.append("metrics") }
+        if old.serverOptions != new.serverOptions { changed.append("[limits]") }
         guard !changed.isEmpty else { return }
         let names = changed.joined(separator: ", ")
         logger.warning("reload: \(names) changed; that needs a restart of crossbitd, and the running values stay")

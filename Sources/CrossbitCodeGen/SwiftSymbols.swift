@@ -25,14 +25,12 @@ struct SwiftSymbols {
     struct EnumCase {
         var enumName: String
         var swiftName: String
-        var value: Int128
     }
 
     /// Types by IDL name, first per namespace (a file's own and imported
     /// types), then across all input files.
     private var namespaces: [String: [String: TypeEntry]] = [:]
     private var global: [String: TypeEntry] = [:]
-    private var constantValues: [String: Value] = [:]
     private var modules: [String: IDLModule] = [:]
     private(set) var enumCases: [String: EnumCase] = [:]
     /// Types a file uses from a `%#include`d `.x` file that is not among the
@@ -41,19 +39,21 @@ struct SwiftSymbols {
     /// The namespace being generated: names from it are not qualified.
     var currentNamespace = ""
 
+    /// The front end's resolved types of the file being generated (with those it imports): what a typedef names,
+    /// what a value is, a union's discriminant kind. Swift names and qualification stay here.
+    var resolver: TypeResolver { modules[currentNamespace]?.resolver ?? TypeResolver(types: [:], values: [:]) }
+
     init(modules: [IDLModule]) throws(SwiftGeneratorError) {
         for module in modules {
             let namespace = Self.namespace(forFile: module.specification.file)
             self.modules[namespace] = module
             for definition in module.specification.definitions {
                 switch definition {
-                case .constant(let constant):
-                    constantValues[constant.name] = constantValues[constant.name] ?? constant.value
                 case .typedef(let typedef): add(.typedef(typedef), namespace)
                 case .enum(let enumeration): add(.enum(enumeration), namespace)
                 case .struct(let structure): add(.struct(structure), namespace)
                 case .union(let union): add(.union(union), namespace)
-                case .program, .passThrough: break
+                case .constant, .program, .passThrough: break
                 }
             }
         }
@@ -74,9 +74,7 @@ struct SwiftSymbols {
             else { continue }
             let names = SwiftNaming.strippingCommonPrefix(enumeration.cases.map(\.name))
             for (enumCase, name) in zip(enumeration.cases, names) {
-                enumCases[enumCase.name] = EnumCase(
-                    enumName: enumeration.name, swiftName: SwiftNaming.lowerCamel(name),
-                    value: try value(of: enumCase.value, at: enumCase.location))
+                enumCases[enumCase.name] = EnumCase(enumName: enumeration.name, swiftName: SwiftNaming.lowerCamel(name))
             }
         }
     }
@@ -148,27 +146,10 @@ struct SwiftSymbols {
     // MARK: Values
 
     func value(of value: Value, at location: SourceLocation) throws(SwiftGeneratorError) -> Int128 {
-        var seen: Set<String> = []
-        return try evaluate(value, at: location, seen: &seen)
-    }
-
-    private func evaluate(_ value: Value, at location: SourceLocation, seen: inout Set<String>)
-        throws(SwiftGeneratorError) -> Int128
-    {
-        switch value {
-        case .literal(let number, _):
-            return number
-        case .name(let name):
-            if let enumCase = enumCases[name] { return enumCase.value }
-            if let constant = constantValues[name], seen.insert(name).inserted {
-                return try evaluate(constant, at: location, seen: &seen)
-            }
-            if name == "TRUE" { return 1 }
-            if name == "FALSE" { return 0 }
-            // A constant of a `%#include`d file, which the checked module resolved.
-            if let module = modules[currentNamespace] { return module.value(of: value) }
-            throw SwiftGeneratorError(location: location, message: "undefined constant '\(name)'")
+        guard let number = resolver.value(of: value) else {
+            throw SwiftGeneratorError(location: location, message: "undefined constant '\(value)'")
         }
+        return number
     }
 
     /// A length bound as a Swift literal (`nil` when unbounded).
@@ -192,21 +173,7 @@ struct SwiftSymbols {
     // MARK: Type facts
 
     /// The declaration kind with typedef names replaced by what they name.
-    func resolved(_ kind: Declaration.Kind) -> Declaration.Kind {
-        var kind = kind
-        var hops = 0
-        while case .plain(.named(let name)) = kind, case .typedef(let typedef)? = definition(name), hops < 64 {
-            kind = typedef.declaration.kind
-            hops += 1
-        }
-        return kind
-    }
-
-    /// The type a typedef chain ends in, for a type specifier.
-    func resolved(_ type: TypeSpecifier) -> TypeSpecifier {
-        if case .plain(let base) = resolved(.plain(type)) { return base }
-        return type
-    }
+    func resolved(_ kind: Declaration.Kind) -> Declaration.Kind { resolver.resolved(kind) }
 
     /// Whether encoding can fail: narrowing, or a length or count to check.
     func encodeThrows(_ kind: Declaration.Kind) -> Bool {

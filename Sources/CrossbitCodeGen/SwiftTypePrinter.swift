@@ -49,15 +49,15 @@ struct SwiftFilePrinter {
         let (symbols, access) = (symbols, access)
         try code.block("\(access)enum \(namespace)") { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
             for constant in constants {
-                if case .name(let text) = constant.value, text.hasPrefix("\"") {
-                    code.documentation(constant.comment)
-                    code.line("\(access)static let \(SwiftNaming.escaped(SwiftNaming.lowerCamel(constant.name))) = \(text)")
+                let name = SwiftNaming.escaped(SwiftNaming.lowerCamel(constant.name))
+                code.documentation(constant.comment)
+                if constant.value.stringLiteral != nil {
+                    // The IDL's string literal, quotes and escapes as written, is a Swift one too.
+                    code.line("\(access)static let \(name) = \(constant.value)")
                     continue
                 }
                 let number = try symbols.value(of: constant.value, at: constant.location)
                 let type = number >= Int128(Int64.min) && number <= Int128(Int64.max) ? "" : ": UInt64"
-                code.documentation(constant.comment)
-                let name = SwiftNaming.escaped(SwiftNaming.lowerCamel(constant.name))
                 code.line("\(access)static let \(name)\(type) = \(number)")
             }
         }
@@ -108,7 +108,8 @@ struct SwiftFilePrinter {
         for enumCase in enumeration.cases {
             let value = try symbols.value(of: enumCase.value, at: enumCase.location)
             guard value >= Int128(Int32.min), value <= Int128(Int32.max) else {
-                throw SwiftGeneratorError(location: enumCase.location, message: "enum value \(value) is not a 32-bit int")
+                throw SwiftGeneratorError(
+                    location: enumCase.location, message: "enum value \(value) is not a 32-bit int")
             }
             let swiftCase = SwiftNaming.escaped(
                 symbols.enumCases[enumCase.name]?.swiftName ?? SwiftNaming.lowerCamel(enumCase.name))
@@ -131,14 +132,10 @@ struct SwiftFilePrinter {
                 for (alias, original) in aliases {
                     code.line("\(access)static var \(alias): Self { .\(original) }")
                 }
-                code.line()
-                try code.block("\(access)init(xdr reader: inout XDRReader) throws(XDRError)") {
-                    (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
-                    code.line("self = try reader.readEnum(Self.self, name: \(SwiftCodecEmitter.literal(enumeration.name)))")
-                }
-                code.line()
-                try code.block("\(access)func encode(xdr writer: inout XDRWriter)") {
-                    (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
+                let idlName = SwiftCodecEmitter.literal(enumeration.name)
+                try Self.renderCodable(access: access, encodeThrows: false, into: &code) { code in
+                    code.line("self = try reader.readEnum(Self.self, name: \(idlName))")
+                } encoder: { code in
                     code.line("writer.writeInt32(rawValue)")
                 }
             }
@@ -147,96 +144,85 @@ struct SwiftFilePrinter {
 
     // MARK: Structs
 
-    struct Field {
-        var declaration: Declaration
-        var name: String
-        /// The local variable it is decoded into.
-        var local: String
-        var type: String
-        /// Stored in an `XDRIndirect` box: the field contains its own struct.
-        var boxed: Bool
-
-        /// The name as an argument label, which needs no backticks.
-        var label: String { name.filter { $0 != "`" } }
-    }
-
+    /// Renders a ``SwiftStructModel``: stored properties, the memberwise initializer, decoder and encoder; then
+    /// the struct's C memory view, if it has one.
     mutating func printStruct(_ structure: StructDefinition) throws(SwiftGeneratorError) {
-        let name = try symbols.swiftName(structure.name, at: structure.location)
-        var fields: [Field] = []
-        for declaration in structure.fields {
-            let swiftName = SwiftNaming.lowerCamel(declaration.name)
-            // Locals and parameters never shadow `self`, the coder or a keyword.
-            let local = ["reader", "writer", "error"].contains(swiftName) || SwiftNaming.keywords.contains(swiftName)
-                ? swiftName + "_" : swiftName
-            let boxed: Bool
-            switch symbols.resolved(declaration.kind) {
-            case .optional: boxed = symbols.contains(declaration.kind, type: structure.name)
-            default: boxed = false
-            }
-            fields.append(Field(
-                declaration: declaration, name: SwiftNaming.escaped(swiftName), local: local,
-                type: try codec.swiftType(declaration.kind, at: declaration.location), boxed: boxed))
-        }
-        let encodeThrows = structure.fields.contains { symbols.encodeThrows($0.kind) }
-        let access = access
-        let codec = codec
+        let model = try structModel(structure)
+        let (access, codec) = (access, codec)
         try inNamespace { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
-            code.documentation(structure.comment)
-            try code.block("\(access)struct \(name): Sendable, Hashable, XDRCodable") {
+            code.documentation(model.comment)
+            try code.block("\(access)struct \(model.name): Sendable, Hashable, XDRCodable") {
                 (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
-                for field in fields {
-                    code.documentation(field.declaration.comment)
-                    if field.boxed {
-                        try code.block("\(access)var \(field.name): \(field.type)") {
-                            (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
-                            code.line("get { _\(field.label).wrapped }")
-                            code.line("set { _\(field.label) = XDRIndirect(newValue) }")
-                        }
-                        code.line("private var _\(field.label): XDRIndirect<\(field.type)>")
-                    } else {
-                        code.line("\(access)var \(field.name): \(field.type)")
-                    }
-                }
+                try Self.renderProperties(model, access: access, into: &code)
                 code.line()
-                let parameters = fields.map { field in
-                    field.label == field.local ? "\(field.local): \(field.type)" : "\(field.label) \(field.local): \(field.type)"
-                }.joined(separator: ", ")
-                try code.block("\(access)init(\(parameters))") { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
-                    for field in fields {
-                        if field.boxed {
-                            code.line("self._\(field.label) = XDRIndirect(\(field.local))")
-                        } else {
-                            code.line("self.\(field.name) = \(field.local)")
-                        }
-                    }
+                let parameters = model.fields.map { field in
+                    (field.label == field.local ? "" : field.label + " ") + "\(field.local): \(field.type)"
                 }
-                code.line()
-                try code.block("\(access)init(xdr reader: inout XDRReader) throws(XDRError)") {
+                try code.block("\(access)init(\(parameters.joined(separator: ", ")))") {
                     (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
-                    for field in fields {
-                        code.line("let \(field.local): \(field.type)")
-                        try codec.withPath(SwiftCodecEmitter.field(field.declaration.name), into: &code) {
-                            (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
-                            try codec.decode(
-                                field.declaration.kind, into: field.local, at: field.declaration.location, depth: 1,
-                                into: &code)
-                        }
+                    for field in model.fields {
+                        let value = field.boxed ? "XDRIndirect(\(field.local))" : field.local
+                        code.line("\(field.boxed ? "self._\(field.label)" : "self.\(field.name)") = \(value)")
                     }
-                    let arguments = fields.map { "\($0.label): \($0.local)" }.joined(separator: ", ")
-                    code.line("self.init(\(arguments))")
                 }
-                code.line()
-                let throwsClause = encodeThrows ? " throws(XDRError)" : ""
-                try code.block("\(access)func encode(xdr writer: inout XDRWriter)\(throwsClause)") {
+                try Self.renderCodable(access: access, encodeThrows: model.encodeThrows, into: &code) {
                     (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
-                    for field in fields {
-                        let value = "self.\(field.name)"
-                        try codec.encodeWithPath(field.declaration, value: value, into: &code)
+                    try Self.renderStructDecoder(model, codec: codec, into: &code)
+                } encoder: { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
+                    for field in model.fields {
+                        try codec.encodeWithPath(field.declaration, value: "self.\(field.name)", into: &code)
                     }
                 }
             }
         }
         if let plan = views.plan(structure.name) { try printView(plan) }
+    }
+
+    /// `init(xdr:)` and `encode(xdr:)` of a generated type, each after a blank line.
+    static func renderCodable(
+        access: String, encodeThrows: Bool, into code: inout SwiftCodeBuilder,
+        decoder: (inout SwiftCodeBuilder) throws(SwiftGeneratorError) -> Void,
+        encoder: (inout SwiftCodeBuilder) throws(SwiftGeneratorError) -> Void
+    ) throws(SwiftGeneratorError) {
+        code.line()
+        try code.block("\(access)init(xdr reader: inout XDRReader) throws(XDRError)", decoder)
+        code.line()
+        let throwsClause = encodeThrows ? " throws(XDRError)" : ""
+        try code.block("\(access)func encode(xdr writer: inout XDRWriter)\(throwsClause)", encoder)
+    }
+
+    /// A stored property per field; a boxed one behind a computed property of the field's type.
+    private static func renderProperties(
+        _ model: SwiftStructModel, access: String, into code: inout SwiftCodeBuilder
+    ) throws(SwiftGeneratorError) {
+        for field in model.fields {
+            code.documentation(field.declaration.comment)
+            guard field.boxed else {
+                code.line("\(access)var \(field.name): \(field.type)")
+                continue
+            }
+            try code.block("\(access)var \(field.name): \(field.type)") {
+                (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
+                code.line("get { _\(field.label).wrapped }")
+                code.line("set { _\(field.label) = XDRIndirect(newValue) }")
+            }
+            code.line("private var _\(field.label): XDRIndirect<\(field.type)>")
+        }
+    }
+
+    /// Decodes each field into a local, then calls the memberwise initializer.
+    private static func renderStructDecoder(
+        _ model: SwiftStructModel, codec: SwiftCodecEmitter, into code: inout SwiftCodeBuilder
+    ) throws(SwiftGeneratorError) {
+        for field in model.fields {
+            let declaration = field.declaration
+            code.line("let \(field.local): \(field.type)")
+            try codec.withPath(SwiftCodecEmitter.field(declaration.name), into: &code) {
+                (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
+                try codec.decode(declaration.kind, into: field.local, at: declaration.location, depth: 1, into: &code)
+            }
+        }
+        code.line("self.init(\(model.fields.map { "\($0.label): \($0.local)" }.joined(separator: ", ")))")
     }
 
     // MARK: IDL spelling for documentation

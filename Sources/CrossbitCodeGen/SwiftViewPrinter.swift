@@ -16,7 +16,7 @@ extension SwiftFilePrinter {
                 code.line("\(access)static let fingerprint: UInt64 = 0x\(String(plan.fingerprint, radix: 16))")
                 code.line("\(access)let memory: CMemory")
                 code.line()
-                let (size, alignment) = (Self.pick(plan.size, "layout"), Self.pick(plan.alignment, "layout"))
+                let (size, alignment) = (Self.pick(plan.size, .layout), Self.pick(plan.alignment, .layout))
                 code.line("\(access)static func size(_ layout: WireLayout) -> Int { \(size) }")
                 code.line("\(access)static func alignment(_ layout: WireLayout) -> Int { \(alignment) }")
                 code.line("\(access)init(unchecked memory: CMemory) { self.memory = memory }")
@@ -30,19 +30,24 @@ extension SwiftFilePrinter {
         }
     }
 
+    /// Where a view's code finds the layout it reads: a `layout` parameter (static members) or its `memory`.
+    enum LayoutSource { case layout, memory }
+
     /// `4` when both layouts agree, else `layout == .ilp32 ? 4 : 8` (or `memory.at(4, 8)`).
-    static func pick(_ values: (ilp32: Int, lp64: Int), _ layout: String) -> String {
+    static func pick(_ values: (ilp32: Int, lp64: Int), _ source: LayoutSource) -> String {
         if values.ilp32 == values.lp64 { return "\(values.ilp32)" }
-        return layout == "layout"
-            ? "layout == .ilp32 ? \(values.ilp32) : \(values.lp64)" : "memory.at(\(values.ilp32), \(values.lp64))"
+        return switch source {
+        case .layout: "layout == .ilp32 ? \(values.ilp32) : \(values.lp64)"
+        case .memory: "memory.at(\(values.ilp32), \(values.lp64))"
+        }
     }
 
     private static func accessors(
         _ member: SwiftViewPlan.Member, access: String, into code: inout SwiftCodeBuilder
     ) throws(SwiftGeneratorError) {
         let name = SwiftCodecEmitter.literal(member.idlName)
-        let offset = pick(member.offset, "memory")
-        let stride = pick(member.stride, "memory")
+        let offset = pick(member.offset, .memory)
+        let stride = pick(member.stride, .memory)
         let getter = "\(access)func \(member.getter)() throws(CViewError) -> "
         let setter = "\(access)func \(member.setter)(_ value: "
         switch member.kind {

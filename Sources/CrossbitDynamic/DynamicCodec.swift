@@ -70,6 +70,17 @@ public struct DynamicCodec: Sendable {
         return value
     }
 
+    /// Whether a value of this declaration is a JSON array: a fixed or variable array, possibly through
+    /// typedefs or optional data.
+    private func isArrayShaped(_ kind: Declaration.Kind) -> Bool {
+        var kind = module.resolver.resolved(kind)
+        if case .optional(let type) = kind { kind = module.resolver.resolved(.plain(type)) }
+        switch kind {
+        case .fixedArray, .variableArray: return true
+        default: return false
+        }
+    }
+
     /// One JSON value per argument.
     private func argumentList(
         _ arguments: JSONValue, of procedure: DynamicProcedure
@@ -78,7 +89,7 @@ public struct DynamicCodec: Sendable {
         switch (expected, arguments) {
         case (0, .null):
             return []
-        case (1, .array(let elements)) where elements.count == 1 && !module.isArrayShaped(procedure.arguments[0].kind):
+        case (1, .array(let elements)) where elements.count == 1 && !isArrayShaped(procedure.arguments[0].kind):
             return elements
         case (1, _):
             return [arguments]

@@ -48,7 +48,7 @@ public struct DynamicProcedure: Sendable, Hashable, CustomStringConvertible {
         _ text: String, _ what: String, in candidates: [T], file: String, name: KeyPath<T, String>,
         number: KeyPath<T, Value>, module: IDLModule
     ) throws(DynamicCodecError) -> T {
-        let wanted = Self.number(text)
+        let wanted = IntegerLiteral.parse(text)
         if let match = candidates.first(where: { $0[keyPath: name] == text })
             ?? candidates.first(where: { $0[keyPath: name].lowercased() == text.lowercased() })
             ?? candidates.first(where: { wanted != nil && module.value(of: $0[keyPath: number]) == wanted })
@@ -60,12 +60,6 @@ public struct DynamicProcedure: Sendable, Hashable, CustomStringConvertible {
         let known = candidates.map { "\($0[keyPath: name]) (\($0[keyPath: number]))" }.joined(separator: ", ")
         throw DynamicCodecError(.idl(
             "no \(what) '\(text)' in \(file)\(suggestion); known: \(known.isEmpty ? "none" : known)"))
-    }
-
-    /// Parses a program, version or procedure number: decimal or `0x` hexadecimal.
-    public static func number(_ text: String) -> Int128? {
-        let lower = text.lowercased()
-        return lower.hasPrefix("0x") ? Int128(lower.dropFirst(2), radix: 16) : Int128(lower)
     }
 
     public var description: String { "\(programName).\(versionName).\(name) (\(id))" }

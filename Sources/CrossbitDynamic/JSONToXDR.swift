@@ -42,25 +42,25 @@ struct JSONToXDR {
             try encode(value, type)
         case .fixedArray(let type, let count):
             let elements = try array(value)
-            let expected = module.count(count)
+            let expected = module.resolver.count(count)
             try write { writer throws(XDRError) in try writer.checkFixedCount(elements.count, expected: expected) }
             for (index, element) in elements.enumerated() { try encode(element, .plain(type), at: "[\(index)]") }
         case .variableArray(let type, let maximum):
             let elements = try array(value)
-            let bound = module.bound(maximum)
+            let bound = module.resolver.bound(maximum)
             try write { writer throws(XDRError) in try writer.writeLength(elements.count, maximum: bound) }
             for (index, element) in elements.enumerated() { try encode(element, .plain(type), at: "[\(index)]") }
         case .fixedOpaque(let count):
             let bytes = try opaque(value)
-            let expected = module.count(count)
+            let expected = module.resolver.count(count)
             try write { writer throws(XDRError) in try writer.writeFixedOpaque(bytes, count: expected) }
         case .variableOpaque(let maximum):
             let bytes = try opaque(value)
-            let bound = module.bound(maximum)
+            let bound = module.resolver.bound(maximum)
             try write { writer throws(XDRError) in try writer.writeOpaque(bytes, maximum: bound) }
         case .string(let maximum):
             guard case .string(let text) = value else { throw mismatch("a string", value) }
-            let bound = module.bound(maximum)
+            let bound = module.resolver.bound(maximum)
             try write { writer throws(XDRError) in try writer.writeString(text, maximum: bound) }
         case .optional(let type):
             writer.writeBool(value != .null)
@@ -156,9 +156,10 @@ struct JSONToXDR {
         guard let discriminant = members.first(where: { $0.key == discriminantName })?.value else {
             throw error(.missingField(discriminantName))
         }
+        let union = try XDRToJSON.resolved(definition, in: module)
         path.append(discriminantName)
         let number: Int128
-        switch module.discriminantType(of: definition) {
+        switch union.discriminant {
         case .int:
             let value = try integer(discriminant, Int32.self, "int")
             writer.writeInt32(value)
@@ -177,7 +178,7 @@ struct JSONToXDR {
             number = Int128(value)
         }
         path.removeLast()
-        guard let arm = module.arm(of: definition, for: number) else {
+        guard let arm = union.arm(for: number) else {
             throw error(.unknownUnionArm(type: definition.name, discriminant: discriminant.text(pretty: false)))
         }
         let others = members.filter { $0.key != discriminantName }
@@ -217,7 +218,7 @@ struct JSONToXDR {
             return Int32(truncatingIfNeeded: module.value(of: match.value))
         case .number(let text):
             let number = try integer(value, Int32.self, "enum \(definition.name)")
-            guard allowingUnknown || module.enumCase(of: definition, value: Int128(number)) != nil else {
+            guard allowingUnknown || module.resolver.enumCase(of: definition, value: Int128(number)) != nil else {
                 throw error(.unknownEnumCase(type: definition.name, value: text))
             }
             return number

@@ -37,23 +37,23 @@ struct XDRToJSON {
         case .plain(let type):
             return try decode(type)
         case .fixedArray(let type, let count):
-            let count = module.count(count)
+            let count = module.resolver.count(count)
             try read { reader throws(XDRError) in try reader.checkRemaining(count: count, minimumElementSize: 4) }
             return try elements(count, of: type)
         case .variableArray(let type, let maximum):
-            let bound = module.bound(maximum)
+            let bound = module.resolver.bound(maximum)
             let count = try read { reader throws(XDRError) in try reader.readLength(maximum: bound) }
             return try elements(count, of: type)
         case .fixedOpaque(let count):
-            let count = module.count(count)
+            let count = module.resolver.count(count)
             let bytes = try read { reader throws(XDRError) in try reader.readFixedOpaque(count: count) }
             return .string(Data(bytes).base64EncodedString())
         case .variableOpaque(let maximum):
-            let bound = module.bound(maximum)
+            let bound = module.resolver.bound(maximum)
             let bytes = try read { reader throws(XDRError) in try reader.readOpaque(maximum: bound) }
             return .string(Data(bytes).base64EncodedString())
         case .string(let maximum):
-            let bound = module.bound(maximum)
+            let bound = module.resolver.bound(maximum)
             return .string(try read { reader throws(XDRError) in try reader.readString(maximum: bound) })
         case .optional(let type):
             guard try read({ reader throws(XDRError) in try reader.beginOptional() }) else { return .null }
@@ -105,7 +105,7 @@ struct XDRToJSON {
         case .enum(let definition):
             let offset = reader.offset
             let value = try read { reader throws(XDRError) in try reader.readInt32() }
-            guard let match = module.enumCase(of: definition, value: Int128(value)) else {
+            guard let match = module.resolver.enumCase(of: definition, value: Int128(value)) else {
                 throw DynamicCodecError(XDRError(.invalidEnumValue(type: name, value: value), offset: offset), path: path)
             }
             return .string(match.name)
@@ -125,8 +125,9 @@ struct XDRToJSON {
     mutating func decode(_ definition: UnionDefinition) throws(DynamicCodecError) -> JSONValue {
         let name = definition.discriminant.name
         path.append(name)
+        let union = try Self.resolved(definition, in: module)
         let number: Int128, discriminant: JSONValue
-        switch module.discriminantType(of: definition) {
+        switch union.discriminant {
         case .int:
             let value = try read { reader throws(XDRError) in try reader.readInt32() }
             (number, discriminant) = (Int128(value), .integer(value))
@@ -140,10 +141,11 @@ struct XDRToJSON {
             let value = try read { reader throws(XDRError) in try reader.readInt32() }
             number = Int128(value)
             // A value that is no case (taken by a default arm) stays a number.
-            discriminant = module.enumCase(of: enumeration, value: number).map { .string($0.name) } ?? .integer(value)
+            let match = module.resolver.enumCase(of: enumeration, value: number)
+            discriminant = match.map { .string($0.name) } ?? .integer(value)
         }
         path.removeLast()
-        guard let arm = module.arm(of: definition, for: number) else {
+        guard let arm = union.arm(for: number) else {
             let error = reader.invalidDiscriminant(Int64(truncatingIfNeeded: number), union: definition.name)
             throw DynamicCodecError(error, path: path + [name])
         }
@@ -151,6 +153,14 @@ struct XDRToJSON {
         if case .void = arm.kind { return .object(members) }
         members.append(JSONValue.Member(arm.name, try decode(arm.kind, at: arm.name)))
         return .object(members)
+    }
+
+    /// The union's discriminant kind and case values (a checked module always has them).
+    static func resolved(_ definition: UnionDefinition, in module: IDLModule) throws(DynamicCodecError) -> ResolvedUnion {
+        guard let union = module.resolver.union(definition) else {
+            throw DynamicCodecError(.idl("union \(definition.name) has no int, unsigned int, bool or enum discriminant"))
+        }
+        return union
     }
 
     /// A float or double as a JSON number; NaN and infinities as strings.

@@ -141,6 +141,9 @@ public struct IDLModule: Sendable {
     public let warnings: [Diagnostic]
     /// The width-dependent layout of every type and procedure.
     public let layout: LayoutModel
+    /// The file's types resolved: typedefs followed, values, bounds, union discriminants. The Swift generator,
+    /// the dynamic codec and the broker's plan compiler read their types through it.
+    public let resolver: TypeResolver
 
     private let types: [String: TypeDefinition]
     private let values: [String: Int128]
@@ -152,26 +155,20 @@ public struct IDLModule: Sendable {
         values = checker.resolvedValues
         self.passConditions = passConditions
         self.warnings = warnings
-        layout = LayoutModel(specification: checker.specification, types: checker.types, values: checker.resolvedValues)
+        resolver = TypeResolver(types: checker.types, values: checker.resolvedValues)
+        layout = LayoutModel(specification: checker.specification, types: checker.types, resolver: resolver)
     }
 
     var allTypes: [String: TypeDefinition] { types }
     var allValues: [String: Int128] { values }
 
     /// The value of a literal, constant or enum case (`TRUE` is 1, `FALSE` 0).
-    public func value(of value: Value) -> Int128 {
-        switch value {
-        case .literal(let number, _): number
-        case .name(let name): values[name] ?? 0
-        }
-    }
+    public func value(of value: Value) -> Int128 { resolver.value(of: value) ?? 0 }
 
     /// The text of a string constant (`const NAME = "text";`), without quotes.
     public func stringValue(ofConstant name: String) -> String? {
         for case .constant(let constant) in specification.definitions where constant.name == name {
-            if case .name(let text) = constant.value, text.hasPrefix("\""), text.count >= 2 {
-                return String(text.dropFirst().dropLast())
-            }
+            if let text = constant.value.stringLiteral { return text }
         }
         return nil
     }
@@ -179,10 +176,6 @@ public struct IDLModule: Sendable {
     /// The typedef, enum, struct or union of that name, including `netobj`
     /// (built in) and types imported from the `.x` file of a `%#include`d header.
     public func definition(ofType name: String) -> TypeDefinition? { types[name] }
-
-    /// Follows typedefs of plain types (`typedef int count;`) to the type they
-    /// name; stops at a typedef of an array, string, opaque or optional.
-    public func resolve(_ type: TypeSpecifier) -> TypeSpecifier { Checker.resolvePlain(type, in: types) }
 
     /// The C preprocessor condition under which rpcgen sees the `%` line at
     /// `location` (for lines inside `#ifdef RPC_XDR` and the like), nil if always.

@@ -44,12 +44,17 @@ public final class RPCServer: Sendable {
         /// How long a record may stay incomplete once its first byte arrived;
         /// past it the connection is closed (a slow or stalled sender).
         public var incompleteRecordTimeout: Duration
+        /// Calls one UDP endpoint may have running, from all its peers
+        /// together; a datagram past it is dropped unread (counted as
+        /// ``Limit/callsInFlightPerUDPEndpoint``), and its client retransmits.
+        public var maximumCallsInFlightPerUDPEndpoint: Int
 
         public init(
             maximumMessageSize: Int = 16 << 20,
             eventLoopCount: Int = max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))),
             maximumConnectionsPerEndpoint: Int = 16_384, maximumConnectionsPerPeer: Int = 1_024,
-            maximumCallsInFlightPerConnection: Int = 64, incompleteRecordTimeout: Duration = .seconds(30)
+            maximumCallsInFlightPerConnection: Int = 64, incompleteRecordTimeout: Duration = .seconds(30),
+            maximumCallsInFlightPerUDPEndpoint: Int = 1_024
         ) {
             self.maximumMessageSize = maximumMessageSize
             self.eventLoopCount = eventLoopCount
@@ -57,6 +62,7 @@ public final class RPCServer: Sendable {
             self.maximumConnectionsPerPeer = maximumConnectionsPerPeer
             self.maximumCallsInFlightPerConnection = maximumCallsInFlightPerConnection
             self.incompleteRecordTimeout = incompleteRecordTimeout
+            self.maximumCallsInFlightPerUDPEndpoint = maximumCallsInFlightPerUDPEndpoint
         }
     }
 
@@ -113,7 +119,7 @@ public final class RPCServer: Sendable {
         self.endpoints = endpoints
         self.options = options
         self.logger = logger
-        limits = LimitMonitor(logger: logger)
+        limits = LimitMonitor(endpoints: endpoints, logger: logger)
         self.services = Dictionary(grouping: services, by: \.program).mapValues {
             Dictionary($0.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
         }
@@ -182,7 +188,10 @@ public final class RPCServer: Sendable {
             defer { state.routedRegistrations = [] }
             return state.routedRegistrations
         })
-        for endpoint in endpoints { if case .unix(let path) = endpoint.transport { unlink(path) } }
+        // A socket handed over already bound stays where its owner (systemd) keeps it.
+        for endpoint in endpoints where endpoint.boundSocket == nil {
+            if case .unix(let path) = endpoint.transport { unlink(path) }
+        }
         state.withLock { $0.phase = .stopped }
         try started.map { _ in () }.get()
     }
@@ -300,7 +309,7 @@ public final class RPCServer: Sendable {
             return nil
         }
         guard let refused else { return true }
-        if let limit = refused { limits.hit(limit, by: connection.peer, on: endpoints[connection.endpoint]) }
+        if let limit = refused { limits.hit(limit, by: connection.peer, on: connection.endpoint) }
         return false
     }
 
@@ -319,13 +328,21 @@ public final class RPCServer: Sendable {
     /// (a connection refused, a connection paused, a connection closed).
     public var limitsHit: [Limit: Int] { limits.counts }
 
+    /// How often each limit was hit on the endpoint of index `endpoint` in ``endpoints``.
+    public func limitsHit(onEndpoint endpoint: Int) -> [Limit: Int] { limits.counts(on: endpoint) }
+
+    /// The connections open now on the TCP or unix endpoint of index `endpoint` in ``endpoints`` (0 for UDP).
+    public func openConnections(onEndpoint endpoint: Int) -> Int {
+        state.withLock { $0.connectionsByEndpoint[endpoint] ?? 0 }
+    }
+
     // MARK: Calls
 
     /// Handles one received call message on the channel's event-loop thread. Replies
     /// that need no handler are sent at once; a handler runs as a task
     /// started immediately on this thread, so it runs to its first
     /// suspension without a thread switch, and the thread reads on after that.
-    /// A stream's call was counted by its ``CallFlow`` (`began()`); it ends
+    /// The call was counted by its channel's ``CallFlow`` (`began()`); it ends
     /// when the reply is sent or the connection is given up.
     func handle(
         _ message: [UInt8], from peer: SocketAddress?, on channel: ServerConnection, layout: WireLayout,
@@ -335,7 +352,7 @@ public final class RPCServer: Sendable {
         guard let header = CallMessage.decodeHeader(&reader) else {
             logger.debug("dropping a message that is not an ONC RPC call", metadata: ["bytes": "\(message.count)"])
             if !channel.isDatagram { channel.channel.close(promise: nil) }
-            return channel.flow?.ended() ?? ()
+            return channel.flow.ended()
         }
         let xid = header.xid
         let procedure = header.procedure
@@ -345,8 +362,10 @@ public final class RPCServer: Sendable {
                 channel: ObjectIdentifier(channel.channel), peer: peer, xid: xid, procedure: procedure)
             switch duplicateRequests.begin(key) {
             case .run: cacheKey = key
-            case .drop: return
-            case .resend(let message): try? channel.send(message, to: peer); return
+            case .drop: return channel.flow.ended()
+            case .resend(let message):
+                try? channel.send(message, to: peer)
+                return channel.flow.ended()
             }
         }
         let logger = self.logger
@@ -363,7 +382,7 @@ public final class RPCServer: Sendable {
                 }
             }
             if let cacheKey { duplicateRequests.answer(cacheKey, with: message) }
-            channel.flow?.ended()
+            channel.flow.ended()
         }
         guard header.rpcVersion == 2 else { return reply(.rpcMismatch(low: 2, high: 2)) }
         var credentials: UnixCredentials?
@@ -400,7 +419,7 @@ public final class RPCServer: Sendable {
                 try await dispatcher.dispatch(procedure: procedure.procedure, arguments: arguments, context: context)
             }
         } else if let completionRouter {
-            guard beginCall() else { return channel.flow?.ended() ?? () }
+            guard beginCall() else { return channel.flow.ended() }
             completionRouter.route(procedure, arguments: reader.rest(), context: context) { result in
                 self.finish(procedure, result, logsFailures: false, reply: reply)
             }
@@ -414,7 +433,7 @@ public final class RPCServer: Sendable {
         } else {
             return reply(.programUnavailable)
         }
-        guard beginCall() else { return channel.flow?.ended() ?? () }
+        guard beginCall() else { return channel.flow.ended() }
         let arguments = reader.rest()
         Task.immediate(executorPreference: preference) {
             let result: Result<[UInt8], RPCError>

@@ -40,8 +40,8 @@ struct ServerConnection: Sendable {
     let executor: EventLoopExecutor
     /// The endpoint's index in ``RPCServer/endpoints``.
     let endpoint: Int
-    /// The calls running on a connection, against its limit; nil for UDP.
-    let flow: CallFlow?
+    /// The calls running on a connection or UDP socket, against its limit.
+    let flow: CallFlow
 
     /// The largest UDP payload over IPv4 (65,535 bytes less the IP and UDP headers).
     static let maximumDatagramPayload = 65_507
@@ -100,16 +100,17 @@ final class ServerCallHandler<Message>: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let (bytes, peer) = message(unwrapInboundIn(data))
-        guard let flow = connection.flow else {
-            return server.handle(bytes, from: peer, on: connection, layout: layout, access: access)
+        let flow = connection.flow
+        if connection.isDatagram && flow.isFull {
+            let sender = peer?.rpcPeer ?? .unknown
+            return server.limits.hit(.callsInFlightPerUDPEndpoint, by: sender, on: connection.endpoint)
         }
         guard flow.isFull || !held.isEmpty else {
             flow.began()
             return server.handle(bytes, from: peer, on: connection, layout: layout, access: access)
         }
         if held.isEmpty {
-            let endpoint = server.endpoints[connection.endpoint]
-            server.limits.hit(.callsInFlightPerConnection, by: connection.peer, on: endpoint)
+            server.limits.hit(.callsInFlightPerConnection, by: connection.peer, on: connection.endpoint)
             Self.setReading(context.channel, false)
         }
         held.append(bytes)
@@ -117,7 +118,7 @@ final class ServerCallHandler<Message>: ChannelInboundHandler {
 
     /// Runs held calls while there is room, and reads again once none is held (on the loop).
     func resume(_ channel: any Channel) {
-        guard let flow = connection.flow else { return }
+        let flow = connection.flow
         while !flow.isFull, let bytes = held.popFirst() {
             flow.began()
             server.handle(bytes, from: nil, on: connection, layout: layout, access: access)
@@ -133,7 +134,7 @@ final class ServerCallHandler<Message>: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let exceeded = error as? LimitExceeded {
-            server.limits.hit(exceeded.limit, by: connection.peer, on: server.endpoints[connection.endpoint])
+            server.limits.hit(exceeded.limit, by: connection.peer, on: connection.endpoint)
         }
         server.logger.debug("connection closed", metadata: ["peer": "\(connection.peer)", "reason": "\(error)"])
         context.close(promise: nil)
@@ -146,11 +147,22 @@ final class ServerCallHandler<Message>: ChannelInboundHandler {
 }
 
 extension RPCServer {
-    /// Binds an endpoint's channel on `loops`: a listening socket whose
-    /// connections each get a record decoder and a call handler, or a UDP
-    /// socket with a call handler. It serves from now on.
+    /// Binds an endpoint's channel on `loops` (or serves on its
+    /// ``ServerEndpoint/boundSocket``): a listening socket whose connections
+    /// each get a record decoder and a call handler, or a UDP socket with a
+    /// call handler. It serves from now on.
     func bind(_ index: Int, on loops: ServerLoops) async throws(RPCError) -> any Channel {
         let endpoint = endpoints[index]
+        if let passed = endpoint.boundSocket {
+            do {
+                if endpoint.isDatagram {
+                    return try await datagramBootstrap(index, on: loops).withBoundSocket(passed.descriptor).get()
+                }
+                return try await streamBootstrap(index, on: loops).withBoundSocket(passed.descriptor).get()
+            } catch {
+                throw RPCError(code: .transportFailure, message: "cannot serve on \(passed): \(systemText(of: error))")
+            }
+        }
         let address: SocketAddress
         switch endpoint.transport {
         case .tcp(let host, let port), .udp(let host, let port):
@@ -163,7 +175,7 @@ extension RPCServer {
             unlink(path)
         }
         do {
-            if endpoint.isDatagram { return try await bindDatagram(index, at: address, on: loops).get() }
+            if endpoint.isDatagram { return try await datagramBootstrap(index, on: loops).bind(to: address).get() }
             return try await bindStream(index, at: address, on: loops).get()
         } catch let error as RPCError {
             throw error  // a unix socket's own binding names what failed
@@ -177,39 +189,46 @@ extension RPCServer {
         _ index: Int, at address: SocketAddress, on loops: ServerLoops
     ) -> EventLoopFuture<any Channel> {
         let endpoint = endpoints[index]
-        var bootstrap = ServerBootstrap(group: loops.group).serverChannelOption(.backlog, value: Int32(SOMAXCONN))
-        if case .unix = endpoint.transport {} else {
-            bootstrap = bootstrap.serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        let bootstrap = streamBootstrap(index, on: loops)
+        guard case .unix = endpoint.transport else {
+            return bootstrap.serverChannelOption(.socketOption(.so_reuseaddr), value: 1).bind(to: address)
         }
-        bootstrap = bootstrap.childChannelInitializer { channel in
-            Self.peer(of: channel, unix: address.protocol == .unix).flatMapThrowing { peer in
-                // Rare (only after the connection reached its limit), so the handler is looked up then.
-                let flow = CallFlow(limit: self.options.maximumCallsInFlightPerConnection) {
-                    channel.eventLoop.execute {
-                        let pipeline = channel.pipeline.syncOperations
-                        (try? pipeline.handler(type: ServerCallHandler<[UInt8]>.self))?.resume(channel)
-                    }
-                }
-                let connection = ServerConnection(
-                    channel: channel, isDatagram: false, peer: peer, executor: loops.executor(for: channel.eventLoop),
-                    endpoint: index, flow: flow)
-                let pipeline = channel.pipeline.syncOperations
-                let decoder = RecordDecoder(
-                    maximumMessageSize: self.options.maximumMessageSize,
-                    incompleteRecordTimeout: self.options.incompleteRecordTimeout)
-                try pipeline.addHandler(ByteToMessageHandler(decoder))
-                try pipeline.addHandler(ServerCallHandler<[UInt8]>(
-                    server: self, endpoint: endpoint, connection: connection) { ($0, nil) })
-                if !self.adopt(connection) { channel.close(promise: nil) }
-            }
-        }
-        guard case .unix = endpoint.transport else { return bootstrap.bind(to: address) }
         do {
             let socket = try Self.boundUnixSocket(at: address, permissions: endpoint.socketPermissions)
             return bootstrap.withBoundSocket(socket)
         } catch {
             return loops.group.next().makeFailedFuture(error)
         }
+    }
+
+    /// How a stream endpoint's connections are served: each gets a record
+    /// decoder and a call handler, unless a connection limit refuses it.
+    private func streamBootstrap(_ index: Int, on loops: ServerLoops) -> ServerBootstrap {
+        let endpoint = endpoints[index]
+        let unix = if case .unix = endpoint.transport { true } else { false }
+        return ServerBootstrap(group: loops.group).serverChannelOption(.backlog, value: Int32(SOMAXCONN))
+            .childChannelInitializer { channel in
+                Self.peer(of: channel, unix: unix).flatMapThrowing { peer in
+                    // Rare (only after the connection reached its limit), so the handler is looked up then.
+                    let flow = CallFlow(limit: self.options.maximumCallsInFlightPerConnection) {
+                        channel.eventLoop.execute {
+                            let pipeline = channel.pipeline.syncOperations
+                            (try? pipeline.handler(type: ServerCallHandler<[UInt8]>.self))?.resume(channel)
+                        }
+                    }
+                    let connection = ServerConnection(
+                        channel: channel, isDatagram: false, peer: peer,
+                        executor: loops.executor(for: channel.eventLoop), endpoint: index, flow: flow)
+                    let pipeline = channel.pipeline.syncOperations
+                    let decoder = RecordDecoder(
+                        maximumMessageSize: self.options.maximumMessageSize,
+                        incompleteRecordTimeout: self.options.incompleteRecordTimeout)
+                    try pipeline.addHandler(ByteToMessageHandler(decoder))
+                    try pipeline.addHandler(ServerCallHandler<[UInt8]>(
+                        server: self, endpoint: endpoint, connection: connection) { ($0, nil) })
+                    if !self.adopt(connection) { channel.close(promise: nil) }
+                }
+            }
     }
 
     /// A unix stream socket bound to `address`, its file given `permissions`
@@ -239,25 +258,25 @@ extension RPCServer {
         return fd
     }
 
-    private func bindDatagram(
-        _ index: Int, at address: SocketAddress, on loops: ServerLoops
-    ) -> EventLoopFuture<any Channel> {
+    /// How a UDP endpoint's socket is served: one call handler for every peer.
+    private func datagramBootstrap(_ index: Int, on loops: ServerLoops) -> DatagramBootstrap {
         let endpoint = endpoints[index]
         return DatagramBootstrap(group: loops.group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: maximumDatagramSize))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // Never paused (its peers share it): nothing to resume.
+                    let flow = CallFlow(limit: self.options.maximumCallsInFlightPerUDPEndpoint) {}
                     let connection = ServerConnection(
                         channel: channel, isDatagram: true, peer: .unknown,
-                        executor: loops.executor(for: channel.eventLoop), endpoint: index, flow: nil)
+                        executor: loops.executor(for: channel.eventLoop), endpoint: index, flow: flow)
                     try channel.pipeline.syncOperations.addHandler(ServerCallHandler<AddressedEnvelope<ByteBuffer>>(
                         server: self, endpoint: endpoint, connection: connection
                     ) { (Array($0.data.readableBytesView), $0.remoteAddress) })
                     if !self.adopt(connection) { channel.close(promise: nil) }
                 }
             }
-            .bind(to: address)
     }
 
     /// Who is on the other end of an accepted connection: the kernel's

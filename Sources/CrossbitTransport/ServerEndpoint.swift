@@ -24,6 +24,11 @@ public struct ServerEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// The mode and group of a unix socket's file, set before it listens:
     /// connecting needs write permission on it.
     public var socketPermissions: SocketPermissions
+    /// A socket handed to the process already bound to `transport`'s
+    /// address (systemd's socket activation): the server serves on it
+    /// instead of binding, and leaves a unix socket's file as its owner made
+    /// it (mode, group, and in place after the server stops).
+    public var boundSocket: BoundSocket?
 
     public init(
         _ transport: Transport, layout: WireLayout, registerWithRPCBind: Bool = false, access: PeerAccess = .anyone,
@@ -62,6 +67,13 @@ public struct ServerEndpoint: Sendable, Hashable, CustomStringConvertible {
         case .rpcbind:
             throw RPCError(code: .invalidArgument, message: "'\(address)' is no address to listen on: use tcp://, udp:// or unix://")
         }
+    }
+
+    /// An endpoint serving on a socket the process was handed already bound, at that socket's address.
+    public init(boundSocket: BoundSocket, layout: WireLayout, access: PeerAccess = .anyone) throws(RPCError) {
+        try self.init(address: boundSocket.address, layout: layout)
+        self.access = access
+        self.boundSocket = boundSocket
     }
 
     public static func tcp(

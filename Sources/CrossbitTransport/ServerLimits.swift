@@ -16,6 +16,9 @@ extension RPCServer {
         case incompleteRecord
         /// A connection was closed: it sent a record over `maximumMessageSize`.
         case messageSize
+        /// A datagram was dropped: its UDP endpoint had `maximumCallsInFlightPerUDPEndpoint` calls running
+        /// (the client sends it again after its retransmission interval).
+        case callsInFlightPerUDPEndpoint
 
         public var description: String { rawValue }
     }
@@ -47,7 +50,8 @@ final class LimitMonitor: Sendable {
     }
 
     private struct State {
-        var counts: [RPCServer.Limit: Int] = [:]
+        /// Hits by endpoint (its index in ``RPCServer/endpoints``), then limit.
+        var counts: [Int: [RPCServer.Limit: Int]] = [:]
         /// When each limit was last logged for each peer (monotonic ns).
         var logged: [Key: Int64] = [:]
     }
@@ -57,18 +61,29 @@ final class LimitMonitor: Sendable {
     private static let remembered = 4096
 
     private let state = Mutex(State())
+    private let endpoints: [ServerEndpoint]
     private let logger: Logger
 
-    init(logger: Logger) { self.logger = logger }
+    init(endpoints: [ServerEndpoint], logger: Logger) {
+        self.endpoints = endpoints
+        self.logger = logger
+    }
 
-    var counts: [RPCServer.Limit: Int] { state.withLock { $0.counts } }
+    /// Hits on every endpoint together.
+    var counts: [RPCServer.Limit: Int] {
+        state.withLock { $0.counts.values.reduce(into: [:]) { $0.merge($1, uniquingKeysWith: +) } }
+    }
 
-    /// Counts one hit of `limit` by `peer`, and logs it unless it was logged for that peer within a minute.
-    func hit(_ limit: RPCServer.Limit, by peer: RPCPeer, on endpoint: ServerEndpoint) {
+    /// Hits on the endpoint of index `endpoint`.
+    func counts(on endpoint: Int) -> [RPCServer.Limit: Int] { state.withLock { $0.counts[endpoint] ?? [:] } }
+
+    /// Counts one hit of `limit` by `peer` on the endpoint of index
+    /// `endpoint`, and logs it unless it was logged for that peer within a minute.
+    func hit(_ limit: RPCServer.Limit, by peer: RPCPeer, on endpoint: Int) {
         let now = monotonicNanoseconds()
         let key = Key(limit: limit, peer: PeerKey(peer))
         let logs = state.withLock { state -> Bool in
-            state.counts[limit, default: 0] += 1
+            state.counts[endpoint, default: [:]][limit, default: 0] += 1
             if let last = state.logged[key], now - last < Self.logInterval { return false }
             if state.logged.count >= Self.remembered {
                 state.logged = state.logged.filter { now - $0.value < Self.logInterval }
@@ -78,15 +93,17 @@ final class LimitMonitor: Sendable {
         }
         guard logs else { return }
         logger.warning("limit reached (logged once a minute per peer; counted every time)", metadata: [
-            "limit": "\(limit)", "peer": "\(peer)", "endpoint": "\(endpoint)",
+            "limit": "\(limit)", "peer": "\(peer)", "endpoint": "\(endpoints[endpoint])",
         ])
     }
 }
 
-/// The calls running on one connection, against its limit. Its call
-/// handler stops reading the connection at the limit and holds the calls
-/// already read (at most one read's worth) until `resume` says one ended:
-/// back-pressure through the socket, not an unbounded queue.
+/// The calls running on one connection or UDP socket, against its limit.
+/// A connection's call handler stops reading the connection at the limit
+/// and holds the calls already read (at most one read's worth) until
+/// `resume` says one ended: back-pressure through the socket, not an
+/// unbounded queue. A UDP socket is shared by all its peers, so it is never
+/// paused: a datagram past the limit is dropped, and its client retransmits.
 final class CallFlow: Sendable {
     let limit: Int
     private let running = Atomic(0)

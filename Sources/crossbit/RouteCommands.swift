@@ -2,6 +2,7 @@ import ArgumentParser
 import CrossbitBrokerControl
 import CrossbitCore
 import CrossbitDynamic
+import CrossbitIDL
 import CrossbitTransport
 
 /// `crossbit register`: adds or replaces a broker route at run time, as a
@@ -62,8 +63,8 @@ func programVersion(
     _ text: String, separator: Character
 ) throws(RuntimeError) -> (program: UInt32, version: UInt32, written: [String]) {
     let parts = text.split(separator: separator, omittingEmptySubsequences: false).map(String.init)
-    guard parts.count == 2, let program = DynamicProcedure.number(parts[0]).flatMap(UInt32.init(exactly:)),
-        let version = DynamicProcedure.number(parts[1]).flatMap(UInt32.init(exactly:))
+    guard parts.count == 2, let program = IntegerLiteral.parse(parts[0]).flatMap(UInt32.init(exactly:)),
+        let version = IntegerLiteral.parse(parts[1]).flatMap(UInt32.init(exactly:))
     else { throw RuntimeError.usage("'\(text)' is not PROGRAM\(separator)VERSION (numbers)") }
     return (program, version, parts)
 }

@@ -76,7 +76,8 @@ struct Crossbitd: CrossbitCommand {
         // A peer that goes away must cost a failed write, not the daemon.
         signal(SIGPIPE, SIG_IGN)
         if let checkConfig { return try check(checkConfig) }
-        let configuration = try readConfiguration(file: config)
+        let passed = try PassedSockets.fromEnvironment()
+        let configuration = try readConfiguration(file: config, passed: passed)
         let level = configuration.logLevel ?? .info
         let format = logFormat
         LoggingSystem.bootstrap { label in format.handler(label: label, level: level) }
@@ -88,7 +89,7 @@ struct Crossbitd: CrossbitCommand {
         // SIGHUP reads the same file with the same flags again.
         let options = self
         let broker = try Broker(configuration: configuration, logger: logger, notifier: notifier) {
-            () throws(ConfigurationError) in try options.readConfiguration(file: options.config)
+            () throws(ConfigurationError) in try options.readConfiguration(file: options.config, passed: passed)
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: broker)]
         if let url = configuration.metricsURL {
@@ -107,13 +108,16 @@ struct Crossbitd: CrossbitCommand {
         try await group.run()
     }
 
-    /// The configuration file `file` (if any) with the command line's flags added, validated.
-    func readConfiguration(file: String?) throws(ConfigurationError) -> BrokerConfiguration {
+    /// The configuration file `file` (if any) with the command line's flags added and the sockets systemd
+    /// `passed` adopted, validated.
+    func readConfiguration(
+        file: String?, passed: PassedSockets = PassedSockets()
+    ) throws(ConfigurationError) -> BrokerConfiguration {
         let control = try ControlPolicy(
             allowUsers: controlAllowUid, allowGroups: controlAllowGid, allowRemoteTargets: allowRemoteTargets)
         return try BrokerConfiguration(
             file: file, idl: idl, listen: listen, route: route, rpcbind: rpcbind, logLevel: logLevel, exec: exec,
-            control: control, metrics: metrics)
+            control: control, metrics: metrics, passed: passed)
     }
 
     /// `--check-config`: reads `file` and its IDL as a start or a reload

@@ -131,6 +131,16 @@ import Testing
          "test.toml: route #1: 'relax' names an unknown check 'enum': expected enums, unions, bounds, bools"),
         ("[[route]]\nprogram = 1\nversion = 1\nlayout = \"lp64\"\nurl = \"tcp://h:1\"\ntrailing-bytes = \"drop\"",
          "'trailing-bytes' must be \"ignore\" or \"refuse\", not 'drop'"),
+        ("[limits]\nconnections-per-peer = 0",
+         "test.toml: limits: 'connections-per-peer' must be a whole number of at least 1"),
+        ("[limits]\ncalls-in-flight-per-connection = 2.5",
+         "test.toml: limits: 'calls-in-flight-per-connection' must be a whole number of at least 1"),
+        ("[limits]\nmax-message-size = 100",
+         "test.toml: limits: 'max-message-size' must be a whole number of at least 1024"),
+        ("[limits]\nincomplete-record-timeout = 0",
+         "test.toml: limits: 'incomplete-record-timeout' must be a positive number of seconds"),
+        ("[limits]\nconnections = 5", "test.toml: limits: unknown key 'connections'"),
+        ("limits = 5", "test.toml: 'limits' must be a table ([limits])"),
     ])
     func rejectsBadTOML(text: String, message: String) {
         #expect {
@@ -138,6 +148,26 @@ import Testing
         } throws: { error in
             (error as? ConfigurationError)?.message.contains(message) == true
         }
+    }
+
+    @Test("[limits] sets the transport's limits; the keys left out keep their defaults")
+    func readsLimits() throws {
+        let text = """
+            [limits]
+            connections-per-endpoint = 100
+            connections-per-peer = 10
+            calls-in-flight-per-connection = 4
+            calls-in-flight-per-udp-endpoint = 32
+            incomplete-record-timeout = 2.5
+            """
+        let options = try #require(try BrokerConfiguration(toml: text, file: "test.toml").serverOptions)
+        var expected = RPCServer.Options(
+            maximumConnectionsPerEndpoint: 100, maximumConnectionsPerPeer: 10, maximumCallsInFlightPerConnection: 4,
+            incompleteRecordTimeout: .milliseconds(2500), maximumCallsInFlightPerUDPEndpoint: 32)
+        expected.eventLoopCount = options.eventLoopCount
+        #expect(options == expected)
+        #expect(options.maximumMessageSize == RPCServer.Options().maximumMessageSize)
+        #expect(try BrokerConfiguration(toml: "", file: "test.toml").serverOptions == nil)
     }
 
     @Test("access settings: [control], endpoint allow-from, socket mode and group, per-route rules")

@@ -228,9 +228,7 @@ struct PrometheusTests {
                 for value: UInt in [1, 2, 3] { #expect(try await client.echoSize(value) == value) }
                 #expect(try await client.greet("metrics") == "hello, metrics")
                 await #expect(throws: RPCError.self) { try await client.echoSize(1 << 32) }  // does not fit ilp32
-                let line = try await daemon.process.line(containing: "metrics at ")
-                let url = String(line.split(separator: " ").last ?? "")
-                let text = try await runTool("curl", ["--silent", "--show-error", "--fail", url]).output
+                let (url, text) = try await scrape(daemon)
                 try text.write(toFile: directory + "/metrics.txt", atomically: true, encoding: .utf8)
                 let check = try await runTool("/bin/sh", ["-c", "promtool check metrics < metrics.txt"], in: directory,
                                               expectSuccess: false)
@@ -253,6 +251,54 @@ struct PrometheusTests {
                 #expect(missing.output == "404")
             }
         }
+    }
+
+    @Test("[limits] in the TOML: a connection past connections-per-peer is closed, and the endpoint's series say so")
+    func countsLimitHits() async throws {
+        let file = try Paths.temporaryDirectory("limits").path + "/crossbitd.toml"
+        let sample = Sample.CrossbitSampleV1Dispatcher(service: SampleService(observations: Observations()))
+        try await withSwiftServer([sample]) { server in
+            try """
+                idl = "\(Paths.sampleIDL)"
+                metrics = "http://127.0.0.1:0/metrics"
+
+                [limits]
+                connections-per-peer = 2
+
+                [[listen]]
+                layout = "lp64"
+                url = "tcp://127.0.0.1:0"
+
+                [[route]]
+                program = "CROSSBIT_SAMPLE"
+                version = "CROSSBIT_SAMPLE_V1"
+                layout = "lp64"
+                url = "\(server)"
+                """.write(toFile: file, atomically: true, encoding: .utf8)
+            try await withDaemon(["--config", file]) { daemon in
+                let address = daemon.address(.lp64)
+                let clients = try (0..<3).map { _ in
+                    SampleClient(transport: try RPCClient(address: address, layout: .lp64))
+                }
+                for client in clients.prefix(2) { #expect(try await client.greet("in") == "hello, in") }
+                await #expect(throws: RPCError.self) { try await clients[2].greet("out") }
+                let endpoint = "endpoint=\"\(address)\""
+                let limit = "limit=\"connections_per_peer\""
+                let (_, text) = try await scrape(daemon)
+                #expect(value(in: text, "crossbit_broker_endpoint_limit_hits_total", endpoint, limit) == 1, "\(text)")
+                #expect(value(in: text, "crossbit_broker_endpoint_limit_hits_total", endpoint,
+                              "limit=\"connections_per_endpoint\"") == 0)
+                #expect(value(in: text, "crossbit_broker_endpoint_connections", endpoint) == 2)
+                #expect(daemon.log.contains("limit reached"), "\(daemon.log)")
+            }
+        }
+    }
+
+    /// The broker's metrics URL, from its log, and what it serves there now.
+    func scrape(_ daemon: Daemon) async throws -> (url: String, text: String) {
+        let line = try await daemon.process.line(containing: "metrics at ")
+        let url = String(line.split(separator: " ").last ?? "")
+        return (url, try await runTool("curl", ["--silent", "--show-error", "--fail", url]).output)
     }
 
     /// The value of the series `name` whose labels include every one of `labels`.

@@ -40,8 +40,8 @@ struct FrontEndTests {
                 struct s { count c; legacy l; struct s *next; u_char b; };
                 """,
             file: "t.x")
-        #expect(module.resolve(.named("count")) == .unsignedInt)
-        #expect(module.resolve(.named("legacy")) == .widthDependent(.intptrT))
+        #expect(module.resolver.resolved(.named("count")) == .unsignedInt)
+        #expect(module.resolver.resolved(.named("legacy")) == .widthDependent(.intptrT))
         guard case .struct(let s)? = module.definition(ofType: "s") else {
             Issue.record("struct s missing")
             return
@@ -50,6 +50,63 @@ struct FrontEndTests {
         guard case .typedef(let ul)? = module.definition(ofType: "ul") else { return }
         #expect(ul.declaration.spelling == "unsigned long")
         #expect(module.definition(ofType: "netobj") != nil, "libtirpc's netobj is built in")
+    }
+
+    @Test("the resolver: typedefs through arrays, discriminant kinds, case values, bounds")
+    func resolver() throws {
+        let module = try IDLFrontEnd.load(
+            source: """
+                const MAX = 0x10;
+                enum color { RED = 1, GREEN = 2 };
+                typedef unsigned int word;
+                typedef color shade;
+                typedef int list<MAX>;
+                typedef list lists;
+                union by_word switch (word w) { case 0: void; case 7: int x; };
+                union by_shade switch (shade s) { case RED: case GREEN: int y; default: void; };
+                union by_flag switch (bool b) { case TRUE: int z; };
+                union by_int switch (int i) { case -1: void; };
+                """,
+            file: "r.x")
+        let resolver = module.resolver
+        #expect(resolver.resolved(.plain(.named("lists"))) == .variableArray(.int, maximum: .name("MAX")))
+        #expect(resolver.bound(.name("MAX")) == 16)
+        #expect(resolver.bound(nil) == nil)
+        #expect(resolver.count(.literal(Int128(UInt64.max) + 1, text: "")) == Int.max, "clamped, not trapped")
+        func union(_ name: String) throws -> ResolvedUnion {
+            guard case .union(let definition)? = module.definition(ofType: name),
+                let union = resolver.union(definition)
+            else { throw DiagnosticsError(diagnostics: []) }
+            return union
+        }
+        #expect(try union("by_word").discriminant == .unsignedInt)
+        #expect(try !union("by_word").discriminant.isSigned)
+        #expect(try union("by_word").arm(for: 7)?.name == "x")
+        #expect(try union("by_word").arm(for: 8) == nil)
+        let byShade = try union("by_shade")
+        guard case .enumeration(let color) = byShade.discriminant else {
+            Issue.record("shade is not an enum discriminant")
+            return
+        }
+        #expect(color.name == "color" && byShade.discriminant.isSigned)
+        #expect(byShade.cases.map(\.value) == [1, 2])
+        #expect(byShade.arm(for: 99) == byShade.definition.defaultArm)
+        #expect(try union("by_flag").discriminant == .bool)
+        #expect(try union("by_flag").discriminant.caseRange == 0...1)
+        #expect(try union("by_int").cases.map(\.value) == [-1])
+    }
+
+    @Test("integer literals: decimal, hex, C's octal only where asked")
+    func integerLiterals() {
+        #expect(IntegerLiteral.parse("0x1F") == 31)
+        #expect(IntegerLiteral.parse("0X1f") == 31)
+        #expect(IntegerLiteral.parse("-12") == -12)
+        #expect(IntegerLiteral.parse("010") == 10)
+        #expect(IntegerLiteral.parse("010", octal: true) == 8)
+        #expect(IntegerLiteral.parse("0", octal: true) == 0)
+        #expect(IntegerLiteral.parse("0x") == nil)
+        #expect(IntegerLiteral.parse("12a") == nil)
+        #expect(IntegerLiteral.parse(String(repeating: "9", count: 41)) == nil)
     }
 
     @Test("procedures with several arguments, void and names")

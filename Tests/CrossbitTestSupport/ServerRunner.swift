@@ -5,11 +5,11 @@ import Logging
 /// Runs an ``RPCServer`` of `services` for the duration of `body`, then shuts
 /// it down gracefully and waits for `run()` to return.
 public func withServer<T>(
-    _ endpoints: [ServerEndpoint], services: [any RPCServiceDispatcher],
+    _ endpoints: [ServerEndpoint], services: [any RPCServiceDispatcher], options: RPCServer.Options = .init(),
     _ body: (_ server: RPCServer, _ bound: [ServerEndpoint]) async throws -> T
 ) async throws -> T {
     let logger = Logger(label: "crossbit.tests") { _ in SwiftLogNoOpLogHandler() }
-    let server = RPCServer(services: services, endpoints: endpoints, logger: logger)
+    let server = RPCServer(services: services, endpoints: endpoints, options: options, logger: logger)
     let running = Task { try await server.run() }
     do {
         let result = try await body(server, try await server.listeningEndpoints)

@@ -1,4 +1,5 @@
 import CrossbitCore
+import CrossbitTestSupport
 import CrossbitTransport
 import Foundation
 import Testing
@@ -97,17 +98,12 @@ struct ErrorMappingTests {
     @Test("connecting to a server that does not accept ends at the deadline")
     func unansweredConnect() async throws {
         // A listener that never accepts, its accept queue filled: further SYNs go unanswered.
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (listener, port) = try boundLoopbackSocket(SOCK_STREAM)
+        #expect(listen(listener, 0) == 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, length) == 0 && listen(listener, 0) == 0 && getsockname(listener, $0, &length) == 0
-            }
-        }
-        #expect(bound)
+        address.sin_port = port.bigEndian
         let fillers = (0..<4).map { _ in
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
             _ = withUnsafePointer(to: &address) {
@@ -116,7 +112,7 @@ struct ErrorMappingTests {
             return fd
         }
         defer { (fillers + [listener]).forEach { close($0) } }
-        let client = try RPCClient(address: "tcp://127.0.0.1:\(UInt16(bigEndian: address.sin_port))", layout: .lp64)
+        let client = try RPCClient(address: "tcp://127.0.0.1:\(port)", layout: .lp64)
         let started = ContinuousClock.now
         await expectRPCError(.timeout) { () throws(RPCError) in
             _ = try await client.call(ProcedureID(program: 1, version: 1, procedure: 0), arguments: [],

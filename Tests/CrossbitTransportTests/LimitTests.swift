@@ -111,4 +111,19 @@ struct LimitTests {
             #expect((server.limitsHit[.callsInFlightPerConnection] ?? 0) >= 1)
         }
     }
+
+    @Test("calls in flight per UDP endpoint: a datagram past the limit is dropped, counted, answered when sent again")
+    func udpCallsInFlight() async throws {
+        let options = RPCServer.Options(maximumCallsInFlightPerUDPEndpoint: 1)
+        let endpoint = ServerEndpoint(.loopback("udp"), layout: .lp64)
+        try await withServer([endpoint], services: [TestService()], options: options) { server, bound in
+            let client = TestClient(transport: try RPCClient(address: bound[0].address, layout: .lp64))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<3 { group.addTask { try await client.sleep(milliseconds: 200) } }
+                try await group.waitForAll()
+            }
+            #expect((server.limitsHit[.callsInFlightPerUDPEndpoint] ?? 0) >= 2, "\(server.limitsHit)")
+            #expect(server.limitsHit(onEndpoint: 0) == server.limitsHit)
+        }
+    }
 }

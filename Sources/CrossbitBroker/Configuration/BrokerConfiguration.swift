@@ -1,4 +1,5 @@
 import CrossbitCore
+import CrossbitIDL
 import CrossbitTransport
 import Logging
 
@@ -19,6 +20,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public var control: ControlPolicy
     /// Where Prometheus scrapes the metrics (`http://HOST:PORT/PATH`), if anywhere.
     public var metricsURL: String?
+    /// The transport's limits on every endpoint (the `[limits]` table); nil: the defaults of `RPCServer.Options`.
+    public var serverOptions: RPCServer.Options?
 
     public init(
         idlPaths: [String] = [], listeners: [Listener] = [], routes: [Route] = [],
@@ -47,6 +50,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
         public var allowFrom: [IPNetwork]
         /// The mode and group of a unix socket's file.
         public var socketPermissions: ServerEndpoint.SocketPermissions
+        /// The socket systemd passed bound to `url` (``BrokerConfiguration/adopt(_:)``), served instead of binding.
+        public var passedSocket: BoundSocket?
 
         public init(
             layout: WireLayout, url: RPCAddress, allowFrom: [IPNetwork] = [],
@@ -168,7 +173,7 @@ public struct BrokerConfiguration: Sendable, Hashable {
         /// Parses a number or a name; `what` names the setting in errors.
         public init(parsing text: String, what: String) throws(ConfigurationError) {
             let text = text.trimmingWhitespace()
-            if let number = parseNumber(text) {
+            if let number = IntegerLiteral.parse(text).flatMap(UInt32.init(exactly:)) {
                 self = .number(number, written: text)
             } else if let first = text.first, first.isLetter || first == "_",
                 text.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
@@ -198,6 +203,7 @@ public struct BrokerConfiguration: Sendable, Hashable {
         callTimeout = other.callTimeout ?? callTimeout
         control.merge(other.control)
         metricsURL = other.metricsURL ?? metricsURL
+        serverOptions = other.serverOptions ?? serverOptions
     }
 
     /// Checks what can be checked without the IDL: at least one listener,
@@ -273,13 +279,6 @@ func parseLogLevel(_ text: String) throws(ConfigurationError) -> Logger.Level {
     return level
 }
 
-/// Parses a decimal or `0x`-hex 32-bit number.
-func parseNumber(_ text: String) -> UInt32? {
-    let lower = text.lowercased()
-    if lower.hasPrefix("0x") { return UInt32(lower.dropFirst(2), radix: 16) }
-    return UInt32(lower)
-}
-
 extension String {
     func trimmingWhitespace() -> String {
         String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
@@ -288,10 +287,11 @@ extension String {
 
 extension BrokerConfiguration {
     /// The configuration `crossbitd` runs with: the TOML file, if any, with
-    /// the command line's flags added, validated.
+    /// the command line's flags added, the sockets systemd passed adopted, validated.
     public init(
         file: String?, idl: [String], listen: [String], route: [String], rpcbind: String?, logLevel: String?,
-        exec: [String] = [], control: ControlPolicy = ControlPolicy(), metrics: String? = nil
+        exec: [String] = [], control: ControlPolicy = ControlPolicy(), metrics: String? = nil,
+        passed: PassedSockets = PassedSockets()
     ) throws(ConfigurationError) {
         if let file {
             try self.init(contentsOfTOMLFile: file)
@@ -312,6 +312,7 @@ extension BrokerConfiguration {
         if let logLevel { flags.logLevel = try parseLogLevel(logLevel) }
         flags.metricsURL = metrics
         merge(flags)
+        try adopt(passed)
         try validate()
     }
 }

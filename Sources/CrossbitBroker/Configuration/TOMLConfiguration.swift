@@ -1,4 +1,5 @@
 import CrossbitCore
+import CrossbitTransport
 import FoundationEssentials
 import TOMLKit
 
@@ -16,6 +17,14 @@ extension BrokerConfiguration {
     /// allow-uids = [1000, "alice"]        # besides root and the broker's user
     /// allow-gids = ["crossbit"]
     /// allow-remote-targets = false        # registered routes lead to this host only
+    ///
+    /// [limits]                            # optional, on every endpoint; the defaults:
+    /// connections-per-endpoint = 16384    # TCP and unix: one more is closed at once
+    /// connections-per-peer = 1024         # per source address (TCP), per uid (unix)
+    /// calls-in-flight-per-connection = 64 # past it the connection is not read
+    /// calls-in-flight-per-udp-endpoint = 1024  # past it a datagram is dropped
+    /// incomplete-record-timeout = 30.0    # seconds a record may stay incomplete
+    /// max-message-size = 16777216         # bytes of one call
     ///
     /// [[listen]]
     /// layout = "ilp32"
@@ -80,6 +89,10 @@ extension BrokerConfiguration {
         metricsURL = try reader.string("metrics")
         if var table = try reader.table("control") {
             control = try table.controlPolicy()
+            try table.finish()
+        }
+        if var table = try reader.table("limits") {
+            serverOptions = try table.serverOptions()
             try table.finish()
         }
         for (index, var entry) in try reader.tables("listen").enumerated() {
@@ -238,6 +251,33 @@ private struct TableReader {
         ControlPolicy(
             allowUIDs: try ids("allow-uids", parseUser), allowGIDs: try ids("allow-gids", parseGroup),
             allowRemoteTargets: try bool("allow-remote-targets") ?? false)
+    }
+
+    /// The `[limits]` table: `RPCServer.Options` with the limits it sets, the defaults for the others.
+    mutating func serverOptions() throws(ConfigurationError) -> RPCServer.Options {
+        var options = RPCServer.Options()
+        let counts: [(String, WritableKeyPath<RPCServer.Options, Int>, Int)] = [
+            ("connections-per-endpoint", \.maximumConnectionsPerEndpoint, 1),
+            ("connections-per-peer", \.maximumConnectionsPerPeer, 1),
+            ("calls-in-flight-per-connection", \.maximumCallsInFlightPerConnection, 1),
+            ("calls-in-flight-per-udp-endpoint", \.maximumCallsInFlightPerUDPEndpoint, 1),
+            // Room for a call header with the largest credentials and verifier (2 × 400 bytes) and arguments.
+            ("max-message-size", \.maximumMessageSize, 1024),
+        ]
+        for (key, path, minimum) in counts {
+            guard let value = value(key) else { continue }
+            guard let int = value.int, int >= minimum else {
+                throw ConfigurationError("\(context): '\(key)' must be a whole number of at least \(minimum)")
+            }
+            options[keyPath: path] = int
+        }
+        if let seconds = try number("incomplete-record-timeout") {
+            guard seconds > 0, seconds.isFinite else {
+                throw ConfigurationError("\(context): 'incomplete-record-timeout' must be a positive number of seconds")
+            }
+            options.incompleteRecordTimeout = .init(configurationSeconds: seconds)
+        }
+        return options
     }
 
     /// A `[[listen]]` entry's `allow-from`, `mode` and `group`.

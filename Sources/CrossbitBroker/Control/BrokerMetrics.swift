@@ -1,4 +1,5 @@
 import CrossbitBrokerControl
+import CrossbitTransport
 import Metrics
 import Synchronization
 
@@ -52,6 +53,8 @@ final class BrokerMetrics: Sendable {
     private let endpointDenials = Mutex<@Sendable () -> UInt64>({ 0 })
     /// Each route's swift-metrics series, made on its first call.
     private let routeSeries = Mutex<[String: RouteSeries]>([:])
+    /// The limit hits by endpoint already added to the counters (``recordEndpoints(of:bound:)``).
+    fileprivate let endpointLimitHits = Mutex<[Int: [RPCServer.Limit: Int]]>([:])
 
     private let denialCounters: [Denial: Counter] = Dictionary(uniqueKeysWithValues: Denial.allCases.map {
         ($0, Counter(label: "crossbit_broker_denials_total", dimensions: [("kind", $0.rawValue)]))
@@ -186,6 +189,43 @@ extension BrokerMetrics {
             }
             Gauge(label: "crossbit_broker_activated_server_starts", dimensions: [("route", route)])
                 .record(server.startCount)
+        }
+    }
+}
+
+extension BrokerMetrics {
+    /// Sets each endpoint's series from its server's counts now, labelled
+    /// `endpoint="URL"` (as bound): the open connections, and the limit hits
+    /// by `limit`. The server counts the hits (they happen before any call is
+    /// routed); the counters advance by what was added since the last scrape.
+    func recordEndpoints(of server: RPCServer, bound: [ServerEndpoint]) {
+        endpointLimitHits.withLock { seen in
+            for (index, endpoint) in bound.enumerated() {
+                let label = ("endpoint", "\(endpoint.address)")
+                Gauge(label: "crossbit_broker_endpoint_connections", dimensions: [label])
+                    .record(server.openConnections(onEndpoint: index))
+                let hits = server.limitsHit(onEndpoint: index)
+                for limit in RPCServer.Limit.allCases {
+                    let total = hits[limit] ?? 0
+                    let counter = Counter(
+                        label: "crossbit_broker_endpoint_limit_hits_total",
+                        dimensions: [label, ("limit", Self.metricName(of: limit))])
+                    counter.increment(by: Int64(total - seen[index, default: [:]][limit, default: 0]))
+                    seen[index, default: [:]][limit] = total
+                }
+            }
+        }
+    }
+
+    /// A limit as a label value, in the snake case of the other labels.
+    static func metricName(of limit: RPCServer.Limit) -> String {
+        switch limit {
+        case .connectionsPerEndpoint: "connections_per_endpoint"
+        case .connectionsPerPeer: "connections_per_peer"
+        case .callsInFlightPerConnection: "calls_in_flight_per_connection"
+        case .incompleteRecord: "incomplete_record"
+        case .messageSize: "message_size"
+        case .callsInFlightPerUDPEndpoint: "calls_in_flight_per_udp_endpoint"
         }
     }
 }

@@ -47,21 +47,35 @@ public struct IDLCatalog: Sendable {
                     let key = programVersionKey(programNumber, versionNumber)
                     if let existing = versions[key] {
                         throw ConfigurationError(
-                            "\(version.location): program \(programNumber) version \(versionNumber) is also defined as \(existing.programName).\(existing.versionName)")
+                            "\(version.location): program \(programNumber) version \(versionNumber) is also defined "
+                                + "as \(existing.programName).\(existing.versionName)")
                     }
                     versionNumbers[programNumber, default: [:]][version.name] = versionNumber
-                    var compiler = PlanCompiler(module: module)
-                    var procedures: [UInt32: ProcedurePlan] = [0: .null(program: program.name, version: version.name)]
-                    for procedure in version.procedures {
-                        let number = UInt32(truncatingIfNeeded: module.value(of: procedure.number))
-                        procedures[number] = ProcedurePlan(
-                            program: program.name, version: version.name, name: procedure.name,
-                            arguments: compiler.arguments(of: procedure), result: compiler.result(of: procedure))
-                    }
-                    versions[key] = VersionEntry(programName: program.name, versionName: version.name, procedures: procedures)
+                    versions[key] = VersionEntry(
+                        programName: program.name, versionName: version.name,
+                        procedures: Self.plans(of: version, program: program, number: programNumber, in: module))
                 }
             }
         }
+    }
+
+    /// The plan of every procedure of a version, procedure 0 included. Whether a procedure passes through
+    /// comes from the front end's layout model (its width-dependent paths).
+    private static func plans(
+        of version: VersionDefinition, program: ProgramDefinition, number programNumber: UInt32, in module: IDLModule
+    ) -> [UInt32: ProcedurePlan] {
+        let versionNumber = UInt32(truncatingIfNeeded: module.value(of: version.number))
+        var compiler = PlanCompiler(module: module)
+        var procedures: [UInt32: ProcedurePlan] = [0: .null(program: program.name, version: version.name)]
+        for procedure in version.procedures {
+            let number = UInt32(truncatingIfNeeded: module.value(of: procedure.number))
+            let layout = module.layout.procedure(program: programNumber, version: versionNumber, procedure: number)
+            procedures[number] = ProcedurePlan(
+                program: program.name, version: version.name, name: procedure.name,
+                arguments: compiler.arguments(of: procedure), result: compiler.result(of: procedure),
+                passesThrough: !(layout?.isWidthDependent ?? true))
+        }
+        return procedures
     }
 
     /// The plan of a procedure, nil when the IDL has no such procedure.

@@ -2,8 +2,13 @@ import CrossbitCore
 import CrossbitIDL
 
 /// Turns the IDL types of a module into conversion plans, once per type.
+///
+/// What a type is (typedefs, discriminant kinds, bounds, case values) comes from the front end's
+/// ``TypeResolver``, as the Swift generator and the dynamic codec read it: the broker checks a value exactly as
+/// the generated code of both peers decodes it.
 struct PlanCompiler {
     let module: IDLModule
+    private var resolver: TypeResolver { module.resolver }
     private var compiled: [String: PlanNode] = [:]
     private var compiling: [String: PlanReference?] = [:]
 
@@ -29,16 +34,16 @@ struct PlanCompiler {
         case .plain(let type):
             return plan(of: type)
         case .fixedArray(let type, let count):
-            let count = integer(count)
+            let count = resolver.count(count)
             let element = plan(of: type)
             if case .copy(let size) = element { return .copy(size * count) }
             return .fixedArray(count: count, element: element)
         case .variableArray(let type, let maximum):
-            return .variableArray(maximum: maximum.map(bound), element: plan(of: type))
+            return .variableArray(maximum: resolver.bound(maximum), element: plan(of: type))
         case .fixedOpaque(let count):
-            return .copy((integer(count) + 3) & ~3)
+            return .copy((resolver.count(count) + 3) & ~3)
         case .variableOpaque(let maximum), .string(let maximum):
-            return .variableBytes(maximum: maximum.map(bound))
+            return .variableBytes(maximum: resolver.bound(maximum))
         case .optional(let type):
             return .optional(plan(of: type))
         case .void:
@@ -86,31 +91,19 @@ struct PlanCompiler {
     }
 
     private mutating func plan(ofUnion definition: UnionDefinition) -> PlanNode {
-        let discriminant: UnionPlan.Discriminant
-        switch definition.discriminant.kind {
-        case .plain(let type) where module.resolve(type) == .unsignedInt || module.resolve(type) == .bool:
-            discriminant = .unsigned
-        default:
-            discriminant = .signed
-        }
+        // The checker leaves no union without a discriminant kind and case values.
+        guard let union = resolver.union(definition) else { return .copy(0) }
         var arms: [Int64: PlanNode] = [:]
         for arm in definition.arms {
             let node = named(arm.declaration.name, plan(of: arm.declaration.kind))
-            for value in arm.values {
-                arms[Int64(truncatingIfNeeded: module.value(of: value))] = node
+            for unionCase in union.cases where unionCase.arm == arm {
+                arms[Int64(truncatingIfNeeded: unionCase.value)] = node
             }
         }
+        let discriminant: UnionPlan.Discriminant = union.discriminant.isSigned ? .signed : .unsigned
         let defaultArm = definition.defaultArm.map { named($0.name, plan(of: $0.kind)) }
         // Never one copy, even when every arm is: the discriminant must have an arm.
         return .union(UnionPlan(name: definition.name, discriminant: discriminant, arms: arms, defaultArm: defaultArm))
-    }
-
-    private func integer(_ value: Value) -> Int {
-        Int(clamping: module.value(of: value))
-    }
-
-    private func bound(_ value: Value) -> UInt32 {
-        UInt32(clamping: module.value(of: value))
     }
 
     /// Names a part for error paths; bytes copied as they are need no name.

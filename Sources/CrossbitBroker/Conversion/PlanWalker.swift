@@ -134,29 +134,6 @@ extension PlanNode {
             throw reader.invalidDiscriminant(value, union: plan.name)
         }
     }
-
-    /// Whether any width-dependent value is inside (then calls need converting).
-    var containsWidthDependent: Bool {
-        var visited = Set<ObjectIdentifier>()
-        return containsWidthDependent(visited: &visited)
-    }
-
-    private func containsWidthDependent(visited: inout Set<ObjectIdentifier>) -> Bool {
-        switch self {
-        case .copy, .variableBytes, .enumeration, .bool: false
-        case .widthDependent: true
-        case .sequence(let nodes): nodes.contains { $0.containsWidthDependent(visited: &visited) }
-        case .field(_, let node), .fixedArray(_, let node), .variableArray(_, let node), .optional(let node):
-            node.containsWidthDependent(visited: &visited)
-        case .union(let plan):
-            (Array(plan.arms.values) + (plan.defaultArm.map { [$0] } ?? [])).contains {
-                $0.containsWidthDependent(visited: &visited)
-            }
-        case .reference(let reference):
-            visited.insert(ObjectIdentifier(reference)).inserted
-                && reference.node.containsWidthDependent(visited: &visited)
-        }
-    }
 }
 
 /// Where a plan's walk hands the values it reads (``PlanNode/walk(from:into:checks:)``).

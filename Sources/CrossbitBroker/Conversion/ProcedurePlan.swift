@@ -13,19 +13,23 @@ public struct ProcedurePlan: Sendable {
     /// the bytes are forwarded as they came.
     public let passesThrough: Bool
 
-    init(program: String, version: String, name: String, arguments: PlanNode, result: PlanNode) {
+    /// `passesThrough` comes from the front end's ``LayoutModel`` (the procedure's width-dependent paths), which
+    /// `crossbit-idl layout` prints: the broker converts exactly the procedures that listing says differ.
+    init(program: String, version: String, name: String, arguments: PlanNode, result: PlanNode, passesThrough: Bool) {
         self.program = program
         self.version = version
         self.name = name
         routeName = "\(program).\(version)"
         self.arguments = arguments
         self.result = result
-        passesThrough = !arguments.containsWidthDependent && !result.containsWidthDependent
+        self.passesThrough = passesThrough
     }
 
     /// The plan of the implicit procedure 0 (no arguments, no result).
     static func null(program: String, version: String) -> ProcedurePlan {
-        ProcedurePlan(program: program, version: version, name: "NULL", arguments: .copy(0), result: .copy(0))
+        ProcedurePlan(
+            program: program, version: version, name: "NULL", arguments: .copy(0), result: .copy(0),
+            passesThrough: true)
     }
 
     /// The procedure's arguments as they go on from a `source` caller to a

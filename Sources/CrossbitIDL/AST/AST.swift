@@ -40,6 +40,14 @@ public enum Value: Sendable, Hashable, CustomStringConvertible {
         case .name(let name): name
         }
     }
+
+    /// The text of a string constant's value (`const NAME = "text";`), without its quotes; nil for a number.
+    ///
+    /// The parser keeps a string constant as a name that starts with a quote; this is the one place that knows.
+    public var stringLiteral: String? {
+        guard case .name(let text) = self, text.hasPrefix("\""), text.count >= 2 else { return nil }
+        return String(text.dropFirst().dropLast())
+    }
 }
 
 /// A type specifier: a base type or the name of a defined type.

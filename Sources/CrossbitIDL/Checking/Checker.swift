@@ -190,9 +190,7 @@ struct Checker {
 
     private mutating func defineValue(_ name: String, _ value: Value, at location: SourceLocation) {
         if externalValues.remove(name) != nil { resolvedValues[name] = nil }
-        if case .name(let text) = value, text.hasPrefix("\"") {
-            stringConstants.insert(name)
-        }
+        if value.stringLiteral != nil { stringConstants.insert(name) }
         if let previous = valueDefinitions[name] {
             diagnostics.error(
                 "duplicate name '\(name)' (first defined at \(previous.location))", at: location)
@@ -330,52 +328,30 @@ struct Checker {
         }
     }
 
+    /// The resolver over the names collected so far (all of them, once ``check()`` checks definitions).
+    private var resolver: TypeResolver { TypeResolver(types: types, values: resolvedValues) }
+
     private mutating func checkUnion(_ definition: UnionDefinition) {
-        let discriminant = definition.discriminant
-        checkDeclaration(discriminant, in: "union '\(definition.name)'")
-        var caseRange: ClosedRange<Int128>?
+        checkDeclaration(definition.discriminant, in: "union '\(definition.name)'")
+        let kind = resolver.discriminantKind(of: definition)
+        let caseRange = kind?.caseRange ?? discriminantProblem(definition)
         var enumValues: [Int128: String]?
-        var enumName = ""
-        if case .plain(let type) = discriminant.kind {
-            switch resolvePlain(type) {
-            case .int: caseRange = Int128(Int32.min)...Int128(Int32.max)
-            case .unsignedInt: caseRange = 0...Int128(UInt32.max)
-            case .bool: caseRange = 0...1
-            case .named(let name):
-                if case .enum(let enumeration)? = types[name] {
-                    enumName = enumeration.name
-                    caseRange = Int128(Int32.min)...Int128(Int32.max)
-                    enumValues = Dictionary(
-                        enumeration.cases.compactMap { c in resolvedValues[c.name].map { ($0, c.name) } },
-                        uniquingKeysWith: { first, _ in first })
-                } else if types[name] == nil {
-                    caseRange = Int128(Int32.min)...Int128(Int32.max)  // undefined: reported above
-                }
-            case .widthDependent(let width):
-                diagnostics.error(
-                    "union '\(definition.name)' has a width-dependent discriminant of type '\(width.idlName)'; "
-                        + "expected int, unsigned int, bool or an enum (the discriminant must have one width in both layouts)",
-                    at: discriminant.location)
-                caseRange = nil
-            default:
-                break
-            }
-        }
-        if caseRange == nil, !isWidthDependentDiscriminant(discriminant) {
-            let type = if case .plain(let type) = discriminant.kind { "of type '\(type)'" } else { "that is not a plain type" }
-            diagnostics.error(
-                "union '\(definition.name)' has a discriminant \(type); expected int, unsigned int, bool or an enum",
-                at: discriminant.location)
+        if case .enumeration(let enumeration)? = kind {
+            enumValues = Dictionary(
+                enumeration.cases.compactMap { c in resolvedValues[c.name].map { ($0, c.name) } },
+                uniquingKeysWith: { first, _ in first })
         }
         var seen: [Int128: SourceLocation] = [:]
         for arm in definition.arms {
             for value in arm.values {
                 guard let range = caseRange,
-                    let number = checkRange(value, at: arm.location, range, "case value '\(value)' of union '\(definition.name)'")
+                    let number = checkRange(
+                        value, at: arm.location, range, "case value '\(value)' of union '\(definition.name)'")
                 else { continue }
-                if let enumValues, enumValues[number] == nil {
+                if let enumValues, enumValues[number] == nil, case .enumeration(let enumeration)? = kind {
                     diagnostics.error(
-                        "case value '\(value)' (\(number)) of union '\(definition.name)' is not a value of enum '\(enumName)'",
+                        "case value '\(value)' (\(number)) of union '\(definition.name)' is not a value of enum "
+                            + "'\(enumeration.name)'",
                         at: arm.location)
                 }
                 if let previous = seen[number] {
@@ -392,24 +368,33 @@ struct Checker {
         if let defaultArm = definition.defaultArm { checkDeclaration(defaultArm, in: "union '\(definition.name)'") }
     }
 
-    private func isWidthDependentDiscriminant(_ discriminant: Declaration) -> Bool {
-        if case .plain(let type) = discriminant.kind, case .widthDependent = resolvePlain(type) { return true }
-        return false
-    }
-
-    private func resolvePlain(_ type: TypeSpecifier) -> TypeSpecifier { Self.resolvePlain(type, in: types) }
-
-    /// Follows typedefs of plain types (`typedef int count;`) to the type they
-    /// name; stops at a typedef of an array, string, opaque or optional.
-    static func resolvePlain(_ type: TypeSpecifier, in types: [String: TypeDefinition]) -> TypeSpecifier {
-        var type = type
-        var seen: Set<String> = []
-        while case .named(let name) = type, seen.insert(name).inserted,
-            case .typedef(let definition)? = types[name], case .plain(let next) = definition.declaration.kind
-        {
-            type = next
+    /// Reports a discriminant of no allowed kind; the range of its case values if they can still be checked
+    /// (an undefined type, reported where it is used).
+    private mutating func discriminantProblem(_ definition: UnionDefinition) -> ClosedRange<Int128>? {
+        let discriminant = definition.discriminant
+        guard case .plain(let type) = discriminant.kind else {
+            diagnostics.error(
+                "union '\(definition.name)' has a discriminant that is not a plain type; "
+                    + "expected int, unsigned int, bool or an enum",
+                at: discriminant.location)
+            return nil
         }
-        return type
+        switch resolver.resolved(type) {
+        case .named(let name) where types[name] == nil:
+            return Int128(Int32.min)...Int128(Int32.max)
+        case .widthDependent(let width):
+            diagnostics.error(
+                "union '\(definition.name)' has a width-dependent discriminant of type '\(width.idlName)'; "
+                    + "expected int, unsigned int, bool or an enum "
+                    + "(the discriminant must have one width in both layouts)",
+                at: discriminant.location)
+        default:
+            diagnostics.error(
+                "union '\(definition.name)' has a discriminant of type '\(type)'; "
+                    + "expected int, unsigned int, bool or an enum",
+                at: discriminant.location)
+        }
+        return nil
     }
 
     // MARK: Programs

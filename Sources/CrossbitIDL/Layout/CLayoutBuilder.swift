@@ -3,14 +3,14 @@ import CrossbitCore
 /// Lays out rpcgen's C types for one data model, memoized per type.
 struct CLayoutBuilder {
     let types: [String: TypeDefinition]
-    let values: [String: Int128]
+    let resolver: TypeResolver
     let layout: WireLayout
     private var done: [String: CTypeLayout] = [:]
     private var visiting: Set<String> = []
 
-    init(types: [String: TypeDefinition], values: [String: Int128], layout: WireLayout) {
+    init(types: [String: TypeDefinition], resolver: TypeResolver, layout: WireLayout) {
         self.types = types
-        self.values = values
+        self.resolver = resolver
         self.layout = layout
     }
 
@@ -198,10 +198,7 @@ struct CLayoutBuilder {
     }
 
     private func count(_ value: Value, member: String, in type: String) throws(CLayoutProblem) -> Int {
-        let number = switch value {
-        case .literal(let number, _): number
-        case .name(let name): values[name] ?? -1
-        }
+        let number = resolver.value(of: value) ?? -1
         guard number >= 0, number <= Int128(Int32.max) else {
             throw CLayoutProblem(type: type, path: member, message: "array size \(value) is not a usable count")
         }

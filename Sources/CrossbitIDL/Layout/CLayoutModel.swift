@@ -126,9 +126,9 @@ public struct CLayoutModel: Sendable {
     public let problems: [CLayoutProblem]
     private let index: [String: Int]
 
-    init(specification: Specification, types definitions: [String: TypeDefinition], values: [String: Int128],
+    init(specification: Specification, types definitions: [String: TypeDefinition], resolver: TypeResolver,
          layout: WireLayout) {
-        var builder = CLayoutBuilder(types: definitions, values: values, layout: layout)
+        var builder = CLayoutBuilder(types: definitions, resolver: resolver, layout: layout)
         var types: [CTypeLayout] = []
         var problems: [CLayoutProblem] = []
         for definition in specification.definitions {
@@ -180,6 +180,6 @@ public struct CLayoutModel: Sendable {
 extension IDLModule {
     /// How gcc lays out rpcgen's C types of this file in `layout` (computed on each call).
     public func cLayout(_ layout: WireLayout) -> CLayoutModel {
-        CLayoutModel(specification: specification, types: allTypes, values: allValues, layout: layout)
+        CLayoutModel(specification: specification, types: allTypes, resolver: resolver, layout: layout)
     }
 }

@@ -67,8 +67,8 @@ public struct LayoutModel: Sendable {
     public let procedures: [ProcedureLayout]
     private let typeIndex: [String: Int]
 
-    init(specification: Specification, types definitions: [String: TypeDefinition], values: [String: Int128]) {
-        var builder = Builder(types: definitions, values: values)
+    init(specification: Specification, types definitions: [String: TypeDefinition], resolver: TypeResolver) {
+        var builder = Builder(types: definitions, resolver: resolver)
         var types: [TypeLayout] = []
         var procedures: [ProcedureLayout] = []
         for definition in specification.definitions {
@@ -119,14 +119,14 @@ public struct LayoutModel: Sendable {
 /// Computes sizes and paths, memoized per type.
 private struct Builder {
     let types: [String: TypeDefinition]
-    let values: [String: Int128]
+    let resolver: TypeResolver
     private var sizes: [WireLayout: [String: Int?]] = [:]
     private var paths: [String: [String]] = [:]
     private var visiting: [String] = []
 
-    init(types: [String: TypeDefinition], values: [String: Int128]) {
+    init(types: [String: TypeDefinition], resolver: TypeResolver) {
         self.types = types
-        self.values = values
+        self.resolver = resolver
     }
 
     mutating func typeLayout(_ definition: TypeDefinition) -> TypeLayout {
@@ -163,21 +163,9 @@ private struct Builder {
             argumentPaths: Self.capped(argumentPaths), resultPaths: Self.capped(paths(of: procedure.result.kind, prefix: "result")))
     }
 
-    private func number(_ value: Value) -> UInt32 {
-        let number = switch value {
-        case .literal(let number, _): number
-        case .name(let name): values[name] ?? 0
-        }
-        return UInt32(truncatingIfNeeded: number)
-    }
+    private func number(_ value: Value) -> UInt32 { UInt32(truncatingIfNeeded: resolver.value(of: value) ?? 0) }
 
-    private func count(_ value: Value) -> Int {
-        let number = switch value {
-        case .literal(let number, _): number
-        case .name(let name): values[name] ?? 0
-        }
-        return Int(clamping: number)
-    }
+    private func count(_ value: Value) -> Int { resolver.count(value) }
 
     // MARK: Sizes
 

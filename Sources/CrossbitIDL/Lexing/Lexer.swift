@@ -351,31 +351,10 @@ struct Lexer {
     }
 
     private mutating func number(_ text: String, at location: SourceLocation) {
-        guard let value = Self.parseInteger(text) else {
+        guard let value = IntegerLiteral.parse(text, octal: true) else {
             diagnostics.error("invalid integer literal \(quoted(text))", at: location)
             return
         }
         emit(.number, text, at: location, value: value)
-    }
-
-    /// Parses a decimal, `0x` hexadecimal or `0` octal literal, possibly
-    /// negative; nil if malformed or beyond 128 bits.
-    static func parseInteger(_ text: String) -> Int128? {
-        let negative = text.hasPrefix("-")
-        let body = negative ? text.dropFirst() : text[...]
-        let digits: Substring
-        let radix: Int
-        if body.hasPrefix("0x") || body.hasPrefix("0X") {
-            digits = body.dropFirst(2)
-            radix = 16
-        } else if body.count > 1, body.hasPrefix("0") {
-            digits = body.dropFirst()
-            radix = 8
-        } else {
-            digits = body
-            radix = 10
-        }
-        guard !digits.isEmpty, digits.count <= 40, let magnitude = Int128(digits, radix: radix) else { return nil }
-        return negative ? -magnitude : magnitude
     }
 }

@@ -378,15 +378,9 @@ struct ExpressionEvaluator {
 
     private static func number(_ token: String) throws(Failure) -> Int64 {
         let digits = token.trimmingSuffix { "uUlL".contains($0) }
-        let value: Int64?
-        if digits.hasPrefix("0x") || digits.hasPrefix("0X") {
-            value = Int64(digits.dropFirst(2), radix: 16)
-        } else if digits.count > 1 && digits.hasPrefix("0") {
-            value = Int64(digits.dropFirst(), radix: 8)
-        } else {
-            value = Int64(digits)
+        guard let value = IntegerLiteral.parse(digits, octal: true).flatMap(Int64.init(exactly:)) else {
+            throw Failure(message: "invalid number '\(token)'")
         }
-        guard let value else { throw Failure(message: "invalid number '\(token)'") }
         return value
     }
 }
