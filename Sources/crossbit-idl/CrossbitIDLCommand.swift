@@ -1,13 +1,20 @@
 import ArgumentParser
+import CrossbitCommandLine
 import CrossbitIDL
 import Foundation
 
+/// Diagnostics are printed as they come (`printError`), then a subcommand
+/// throws `ExitCode.failure`; other errors reach ArgumentParser, which
+/// prints them after "crossbit-idl: error: " (``CrossbitCommand`` has the
+/// exit statuses).
 @main
-struct CrossbitIDLCommand: ParsableCommand {
+struct CrossbitIDLCommand: CrossbitCommand {
     static let configuration = CommandConfiguration(
         commandName: "crossbit-idl",
         abstract: "Check Crossbit IDL (.x) files and generate code from them.",
         subcommands: [Check.self, Layout.self, CABI.self, RPCL.self, SwiftCommand.self])
+
+    static var _errorPrefix: String { "crossbit-idl: error: " }
 }
 
 /// Options every subcommand that reads IDL shares.
@@ -48,10 +55,6 @@ func printJSON(_ report: some Encodable) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     print(String(decoding: try encoder.encode(report), as: UTF8.self))
-}
-
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
 }
 
 struct Check: ParsableCommand {

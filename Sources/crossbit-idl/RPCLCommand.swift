@@ -1,5 +1,6 @@
 import ArgumentParser
 import CrossbitCodeGen
+import CrossbitCommandLine
 import CrossbitCore
 import Foundation
 

@@ -25,19 +25,15 @@ struct Ping: AsyncParsableCommand {
         defer { client.close() }
         let start = ContinuousClock.now
         let target: String
-        do {
-            if let program {
-                let key = try programVersion(program, separator: ".")
-                target = "program \(key.written[0]) version \(key.written[1])"  // as written: 0x20001001 stays hex
-                _ = try await client.call(
-                    ProcedureID(program: key.program, version: key.version, procedure: 0), arguments: [],
-                    options: .defaults)
-            } else {
-                target = "broker"
-                try await BrokerControl.CrossbitBrokerV1Client(transport: client).ping()
-            }
-        } catch let error as RPCError {
-            throw Failure.call(error)
+        if let program {
+            let key = try programVersion(program, separator: ".")
+            target = "program \(key.written[0]) version \(key.written[1])"  // as written: 0x20001001 stays hex
+            _ = try await client.call(
+                ProcedureID(program: key.program, version: key.version, procedure: 0), arguments: [],
+                options: .defaults)
+        } else {
+            target = "broker"
+            try await BrokerControl.CrossbitBrokerV1Client(transport: client).ping()
         }
         let elapsed = ContinuousClock.now - start
         let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
@@ -59,13 +55,8 @@ struct List: AsyncParsableCommand {
         let client = try connection.client(layout: .native)
         defer { client.close() }
         let control = BrokerControl.CrossbitBrokerV1Client(transport: client)
-        let routes: [BrokerControl.BrokerRouteEntry], stats: BrokerControl.BrokerStats
-        do {
-            routes = try await control.list().routes
-            stats = try await control.stats()
-        } catch {
-            throw Failure.call(error)
-        }
+        let routes = try await control.list().routes
+        let stats = try await control.stats()
         print(json ? Self.json(routes, stats).text() : Self.table(routes, stats))
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CrossbitCommandLine
 import CrossbitCore
 import CrossbitDynamic
 import CrossbitIDL
@@ -61,14 +62,14 @@ struct Call: AsyncParsableCommand {
         do {
             module = try IDLFrontEnd.load(path: idl, options: FrontEndOptions(includePaths: includePaths))
         } catch {
-            throw Failure.usage("\(idl): invalid IDL\n\(error.description)")
+            throw RuntimeError.usage("\(idl): invalid IDL\n\(error.description)")
         }
         let codec = DynamicCodec(module: module)
         let encoded: [UInt8], target: DynamicProcedure
         do {
             target = try DynamicProcedure(procedure, in: module)
         } catch {
-            throw Failure.usage(error.description)
+            throw RuntimeError.usage(error.description)
         }
         let layout: WireLayout
         if let written = self.layout { layout = written } else { layout = try await connection.brokerLayout() }
@@ -76,25 +77,20 @@ struct Call: AsyncParsableCommand {
         do {
             encoded = try codec.encodeArguments(try JSONValue(parsing: text), of: target, layout: layout)
         } catch {
-            throw Failure.usage("the arguments of \(target.name): \(error)\(Self.quotingHint(text))")
+            throw RuntimeError.usage("the arguments of \(target.name): \(error)\(Self.quotingHint(text))")
         }
         let client = try connection.client(layout: layout)
         defer { client.close() }
-        let reply: [UInt8]
-        do {
-            reply = try await client.call(target.id, arguments: encoded, options: .defaults)
-        } catch {
-            throw Failure.call(error)
-        }
+        let reply = try await client.call(target.id, arguments: encoded, options: .defaults)
         do {
             let (result, trailing) = try codec.decodeResult(
                 reply, of: target, layout: layout, trailingBytes: refuseTrailingBytes ? .refuse : .ignore)
             print(result.text(pretty: !compact))
             if trailing > 0 {
-                FileHandle.standardError.write(Data("note: ignored \(trailing) bytes after the result\n".utf8))
+                printError("note: ignored \(trailing) bytes after the result")
             }
         } catch {
-            throw Failure(message: "the result of \(target) does not decode: \(error)", status: Failure.callStatus)
+            throw RPCError(code: .decodingFailed, message: "the result of \(target) does not decode", cause: error)
         }
     }
 

@@ -25,7 +25,8 @@ struct Register: AsyncParsableCommand {
     func run() async throws {
         let (program, version) = try routeKey(key)
         guard let at = server.firstIndex(of: "@"), let layout = WireLayout(rawValue: String(server[..<at])) else {
-            throw Failure.usage("'\(server)' is not LAYOUT@ADDRESS (ilp32 or lp64, then @ and the server's address)")
+            throw RuntimeError.usage(
+                "'\(server)' is not LAYOUT@ADDRESS (ilp32 or lp64, then @ and the server's address)")
         }
         let route = BrokerControl.BrokerRoute(
             prog: program, vers: version, layout: .init(layout), address: String(server[server.index(after: at)...]))
@@ -51,7 +52,7 @@ struct Unregister: AsyncParsableCommand {
 }
 
 /// Parses `PROGRAM:VERSION`.
-private func routeKey(_ text: String) throws(Failure) -> (UInt32, UInt32) {
+private func routeKey(_ text: String) throws(RuntimeError) -> (UInt32, UInt32) {
     let key = try programVersion(text, separator: ":")
     return (key.program, key.version)
 }
@@ -60,11 +61,11 @@ private func routeKey(_ text: String) throws(Failure) -> (UInt32, UInt32) {
 /// gives them as written, for messages that echo the user's spelling.
 func programVersion(
     _ text: String, separator: Character
-) throws(Failure) -> (program: UInt32, version: UInt32, written: [String]) {
+) throws(RuntimeError) -> (program: UInt32, version: UInt32, written: [String]) {
     let parts = text.split(separator: separator, omittingEmptySubsequences: false).map(String.init)
     guard parts.count == 2, let program = IntegerLiteral.parse(parts[0]).flatMap(UInt32.init(exactly:)),
         let version = IntegerLiteral.parse(parts[1]).flatMap(UInt32.init(exactly:))
-    else { throw Failure.usage("'\(text)' is not PROGRAM\(separator)VERSION (numbers)") }
+    else { throw RuntimeError.usage("'\(text)' is not PROGRAM\(separator)VERSION (numbers)") }
     return (program, version, parts)
 }
 
@@ -75,14 +76,7 @@ private func printAnswer(
 ) async throws {
     let client = try connection.client(layout: .native)
     defer { client.close() }
-    let reply: BrokerControl.BrokerReply
-    do {
-        reply = try await call(BrokerControl.CrossbitBrokerV1Client(transport: client))
-    } catch let error as RPCError {
-        throw Failure.call(error)
-    }
-    guard reply.status == .ok else {
-        throw Failure(message: "\(reply.status): \(reply.message)", status: Failure.callStatus)
-    }
+    let reply = try await call(BrokerControl.CrossbitBrokerV1Client(transport: client))
+    guard reply.status == .ok else { throw CallFailure(description: "\(reply.status): \(reply.message)") }
     print(reply.message)
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CrossbitBroker
+import CrossbitCommandLine
 import FoundationEssentials
 import Glibc
 import Logging
@@ -10,7 +11,7 @@ import ServiceLifecycle
 /// The Crossbit broker daemon: routes ONC RPC calls between 32-bit and
 /// 64-bit clients and servers, converting width-dependent values.
 @main
-struct Crossbitd: AsyncParsableCommand {
+struct Crossbitd: CrossbitCommand {
     static let configuration = CommandConfiguration(
         commandName: "crossbitd",
         abstract: "Routes ONC RPC calls between 32-bit and 64-bit processes, converting width-dependent values."
@@ -65,18 +66,18 @@ struct Crossbitd: AsyncParsableCommand {
         valueName: "FILE"))
     var checkConfig: String?
 
+    /// A configuration that cannot be used is a ``ConfigurationError`` (a
+    /// `RuntimeError`): ArgumentParser prints it after "crossbitd: error: "
+    /// and ``CrossbitCommand`` exits 2 (systemd's unit and `--check-config`
+    /// users rely on it).
+    static var _errorPrefix: String { "crossbitd: error: " }
+
     func run() async throws {
         // A peer that goes away must cost a failed write, not the daemon.
         signal(SIGPIPE, SIG_IGN)
-        if let checkConfig { Self.check(checkConfig, with: self) }
-        let configuration: BrokerConfiguration
-        let passed: PassedSockets
-        do {
-            passed = try PassedSockets.fromEnvironment()
-            configuration = try readConfiguration(file: config, passed: passed)
-        } catch {
-            Self.fail(error)
-        }
+        if let checkConfig { return try check(checkConfig) }
+        let passed = try PassedSockets.fromEnvironment()
+        let configuration = try readConfiguration(file: config, passed: passed)
         let level = configuration.logLevel ?? .info
         let format = logFormat
         LoggingSystem.bootstrap { label in format.handler(label: label, level: level) }
@@ -84,29 +85,18 @@ struct Crossbitd: AsyncParsableCommand {
         // Before the broker makes its counters: they take their backend from here.
         let registry = PrometheusCollectorRegistry()
         if configuration.metricsURL != nil { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry)) }
-        let broker: Broker
-        do {
-            let notifier = try SystemdNotifier.fromEnvironment(logger: logger)
-            // SIGHUP reads the same file with the same flags again.
-            let options = self
-            broker = try Broker(configuration: configuration, logger: logger, notifier: notifier) {
-                () throws(ConfigurationError) in try options.readConfiguration(file: options.config, passed: passed)
-            }
-        } catch let error as NotifyError {
-            Self.fail(ConfigurationError(error.message))
-        } catch {
-            Self.fail(error as? ConfigurationError ?? ConfigurationError("\(error)"))
+        let notifier = try SystemdNotifier.fromEnvironment(logger: logger)
+        // SIGHUP reads the same file with the same flags again.
+        let options = self
+        let broker = try Broker(configuration: configuration, logger: logger, notifier: notifier) {
+            () throws(ConfigurationError) in try options.readConfiguration(file: options.config, passed: passed)
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: broker)]
         if let url = configuration.metricsURL {
-            do {
-                let endpoint = try MetricsEndpoint(url: url, registry: registry, logger: logger) {
-                    broker.updateScrapedGauges()
-                }
-                services.append(.init(service: endpoint))
-            } catch {
-                Self.fail(error)
+            let endpoint = try MetricsEndpoint(url: url, registry: registry, logger: logger) {
+                broker.updateScrapedGauges()
             }
+            services.append(.init(service: endpoint))
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -131,27 +121,14 @@ struct Crossbitd: AsyncParsableCommand {
     }
 
     /// `--check-config`: reads `file` and its IDL as a start or a reload
-    /// would, prints one line, and exits 0, or 2 with the error.
-    private static func check(_ file: String, with options: Crossbitd) -> Never {
-        do {
-            let configuration = try options.readConfiguration(file: file)
-            let routing = try ConfiguredRouting(configuration)
-            if let url = configuration.metricsURL {
-                let registry = PrometheusCollectorRegistry()
-                _ = try MetricsEndpoint(url: url, registry: registry, logger: Logger(label: "check")) {}
-            }
-            print("crossbitd: \(file): ok: \(configuration.listeners.count) endpoint(s), \(routing.summary)")
-            Glibc.exit(0)
-        } catch {
-            fail(error)
+    /// would and prints one line; an error ends the command as at start (exit status 2).
+    private func check(_ file: String) throws(ConfigurationError) {
+        let configuration = try readConfiguration(file: file)
+        let routing = try ConfiguredRouting(configuration)
+        if let url = configuration.metricsURL {
+            let registry = PrometheusCollectorRegistry()
+            _ = try MetricsEndpoint(url: url, registry: registry, logger: Logger(label: "check")) {}
         }
-    }
-
-    /// A configuration the broker cannot start with: the message, then exit 2.
-    private static func fail(_ error: ConfigurationError) -> Never {
-        let line = Array("crossbitd: error: \(error.message)\n".utf8)
-        // Nothing is left to do if standard error is gone: the exit status still says it.
-        _ = line.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
-        Glibc.exit(2)
+        print("crossbitd: \(file): ok: \(configuration.listeners.count) endpoint(s), \(routing.summary)")
     }
 }

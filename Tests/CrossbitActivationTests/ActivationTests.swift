@@ -141,15 +141,13 @@ struct ActivationTests {
     @Test("crossbitd killed outright (SIGKILL) leaves no server it started running")
     func brokerKilled() async throws {
         let (idl, server) = try await LegacyServer.build()
-        let broker = ChildProcess(try Paths.product("crossbitd"), [
+        let daemon = try await Daemon.start([
             "--idl", idl, "--listen", "lp64=tcp://127.0.0.1:0", "--route", "ACTTEST:ACTTEST_V1=@rpcbind://127.0.0.1",
             "--exec", "ACTTEST:ACTTEST_V1=\(server)",
         ])
-        try broker.start()
+        let broker = daemon.process
         defer { broker.stopNow() }
-        let ready = try await broker.line(containing: "crossbitd ready:")
-        let address = try RPCAddress(parsing: String(ready.split(separator: "lp64=").last ?? ""))
-        let client = try RPCClient(address: address, layout: .lp64)
+        let client = try RPCClient(address: daemon.address(.lp64), layout: .lp64)
         defer { client.close() }
         let pid = Int32(bitPattern: try decodeUInt32(try await client.call(
             ProcedureID(program: LegacyServer.program, version: LegacyServer.version, procedure: LegacyServer.Procedure.pid.rawValue),

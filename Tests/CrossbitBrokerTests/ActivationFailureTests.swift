@@ -9,23 +9,23 @@ import Testing
 /// backtrace), instead of a hundred lines of backtrace.
 @Suite("an activated server's failure", .serialized, .timeLimit(.minutes(2)))
 struct ActivationFailureTests {
-    static let probeIDL = Paths.repositoryRoot + "/Examples/SwiftService64/Server/probe.x"
-    static let probe = ProcedureID(program: 0x2C0B_0200, version: 1, procedure: 0)
+    static let sample = ProcedureID(program: 0x2000_1001, version: 1, procedure: 0)
 
     @Test("a server whose port is taken: its last error line in the log, its output in the file the log names")
     func serverDiesAtStart() async throws {
-        let server = try Paths.product("probe-server")
-        let busy = Sample.CrossbitSampleV1Dispatcher(service: SampleService(observations: Observations()))
+        let server = try Paths.product("crossbit-test-server")
+        // The port is taken by a server of another program, so the broker's readiness check finds no sample there.
+        let busy = BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService())
         try await withSwiftServer([busy]) { (taken: RPCAddress) async throws in
             let daemon = try await Daemon.start([
-                "--idl", Self.probeIDL, "--listen", "lp64=tcp://127.0.0.1:0",
-                "--route", "PROBE_PROG:1=@\(taken)", "--exec", "PROBE_PROG:1=\(server)",
+                "--idl", Paths.sampleIDL, "--listen", "lp64=tcp://127.0.0.1:0",
+                "--route", "CROSSBIT_SAMPLE:1=@\(taken)", "--exec", "CROSSBIT_SAMPLE:1=\(server)",
             ])
             defer { daemon.process.kill(SIGKILL) }
             let client = try RPCClient(address: daemon.address(.lp64), layout: .lp64)
             defer { client.close() }
             await #expect(throws: RPCError.self) {
-                _ = try await client.call(Self.probe, arguments: [], options: .defaults)
+                _ = try await client.call(Self.sample, arguments: [], options: .defaults)
             }
             let line = try await daemon.process.line(containing: "exited unexpectedly")
             let marker = "Fatal error: Error raised at top level: transport failure: cannot listen on "

@@ -16,9 +16,10 @@ struct BrokerProcessTests {
     static let testProgram: UInt32 = 0x2000_1099
 
     static var rpcbindRuns: Bool {
-        FileManager.default.isExecutableFile(atPath: "/usr/sbin/rpcinfo")
-            && (try? Process.run(URL(fileURLWithPath: "/usr/sbin/rpcinfo"), arguments: ["-p", "127.0.0.1"]))
-                .map { process in process.waitUntilExit(); return process.terminationStatus == 0 } == true
+        get async {
+            guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/rpcinfo") else { return false }
+            return (try? await runTool("/usr/sbin/rpcinfo", ["-p", "127.0.0.1"], expectSuccess: false))?.status == 0
+        }
     }
 
     func sampleServer(_ observations: Observations) -> any RPCServiceDispatcher {
@@ -136,7 +137,7 @@ struct BrokerProcessTests {
         #expect(try await client.greet("broker") == "hello, broker")
     }
 
-    @Test("a legacy 32-bit C client finds the broker through rpcbind", .enabled(if: rpcbindRuns))
+    @Test("a legacy 32-bit C client finds the broker through rpcbind", .enabled { await rpcbindRuns })
     func legacyClientThroughRPCBind() async throws {
         let peers = try await CSamplePeers.peers()
         try await withSwiftServer([sampleServer(Observations())]) { (server: RPCAddress) async throws in

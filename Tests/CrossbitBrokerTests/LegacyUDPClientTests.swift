@@ -15,8 +15,10 @@ struct LegacyUDPClientTests {
     static let rusersIDL = Paths.repositoryRoot + "/Tests/IDL/rusers.x"
 
     static var available: Bool {
-        BrokerProcessTests.rpcbindRuns
-            && (daemons + ["/usr/bin/rup", "/usr/bin/rusers"]).allSatisfy(FileManager.default.isExecutableFile(atPath:))
+        get async {
+            let programs = daemons + ["/usr/bin/rup", "/usr/bin/rusers"]
+            return await BrokerProcessTests.rpcbindRuns && programs.allSatisfy(FileManager.default.isExecutableFile(atPath:))
+        }
     }
 
     /// rpcbind's registrations on 127.0.0.1: (program, version, protocol, port).
@@ -30,7 +32,7 @@ struct LegacyUDPClientTests {
     }
 
     @Test("rup and rusers (i386) reach rpc.rstatd and rpc.rusersd (amd64) through the broker's UDP endpoint",
-          .enabled(if: available))
+          .enabled { await available })
     func rupAndRusers() async throws {
         let started = try await startDaemons()
         try #require(started.count == Self.daemons.count, "daemons found: \(started)")

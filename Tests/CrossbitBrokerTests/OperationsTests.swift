@@ -49,13 +49,13 @@ struct OperationsTests {
         #expect(try SystemdNotifier.watchdogInterval(usec: "2000000", pid: "\(getpid())") == .seconds(1))
         #expect(try SystemdNotifier.watchdogInterval(usec: "2000000", pid: "\(getpid() + 1)") == nil)
         #expect(try SystemdNotifier.watchdogInterval(usec: nil, pid: nil) == nil)
-        #expect(throws: NotifyError("WATCHDOG_USEC 'soon' is not a positive number of microseconds")) {
+        #expect(throws: ConfigurationError("WATCHDOG_USEC 'soon' is not a positive number of microseconds")) {
             try SystemdNotifier.watchdogInterval(usec: "soon", pid: nil)
         }
-        #expect(throws: NotifyError.self) { try SystemdNotifier.socketAddress("relative/notify.sock") }
-        #expect(throws: NotifyError.self) { try SystemdNotifier.socketAddress("@") }
+        #expect(throws: ConfigurationError.self) { try SystemdNotifier.socketAddress("relative/notify.sock") }
+        #expect(throws: ConfigurationError.self) { try SystemdNotifier.socketAddress("@") }
         let long = "/" + String(repeating: "x", count: 200)
-        #expect(throws: NotifyError.self) { try SystemdNotifier.socketAddress(long) }
+        #expect(throws: ConfigurationError.self) { try SystemdNotifier.socketAddress(long) }
     }
 
     /// A configuration file: an lp64 endpoint on `socket`, the sample program routed to `sample`,

@@ -18,7 +18,7 @@ struct StaleRegistrationTests {
     }
 
     @Test("a broker started after one was killed with SIGKILL points the rpcbind entries at itself",
-          .enabled(if: BrokerProcessTests.rpcbindRuns))
+          .enabled { await BrokerProcessTests.rpcbindRuns })
     func replacesStaleEntries() async throws {
         let directory = try Paths.temporaryDirectory("stale").path
         try "program STALE_PROG { version STALE_V1 { int STALE_ADD(int) = 1; } = 1; } = \(Self.program);\n"

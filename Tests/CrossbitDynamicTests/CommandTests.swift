@@ -121,22 +121,16 @@ struct CommandTests {
         try await withServer([.tcp(host: "127.0.0.1", layout: .lp64)], services: [dispatcher]) { _, bound in
             let server = bound[0].address.description
             let socket = Paths.temporarySocket("broker")
-            let broker = ChildProcess(try Paths.product("crossbitd"), [
+            let broker = try await Daemon.start([
                 "--idl", SampleIDL.path, "--listen", "ilp32=unix://\(socket)",
-                "--route", "CROSSBIT_SAMPLE:CROSSBIT_SAMPLE_V1=lp64@\(server)", "--log-level", "error",
-            ])
-            try broker.start()
+                "--route", "CROSSBIT_SAMPLE:CROSSBIT_SAMPLE_V1=lp64@\(server)",
+            ]).process
             defer {
                 broker.stopNow()
                 unlink(socket)
             }
             let address = "unix://\(socket)"
-            var ping = try await Self.crossbit(["ping", address])
-            let deadline = ContinuousClock.now + .seconds(20)
-            while ping.status != 0 && ContinuousClock.now < deadline && broker.isRunning {
-                try await Task.sleep(for: .milliseconds(50))
-                ping = try await Self.crossbit(["ping", address])
-            }
+            let ping = try await Self.crossbit(["ping", address])
             #expect(ping.status == 0 && ping.output.hasPrefix("broker at \(address) answered in"), "\(ping.error)")
 
             let table = try await Self.crossbit(["list", address])

@@ -39,24 +39,25 @@ public final class SystemdNotifier: Sendable {
     /// unset. The variables are removed afterwards, so that the servers the
     /// broker starts do not notify systemd in its name. Throws for a socket
     /// name that cannot be used, or a socket that cannot be made.
-    public static func fromEnvironment(logger: Logger) throws(NotifyError) -> SystemdNotifier? {
+    public static func fromEnvironment(logger: Logger) throws(ConfigurationError) -> SystemdNotifier? {
         let watchdog = try watchdogInterval(usec: environment("WATCHDOG_USEC"), pid: environment("WATCHDOG_PID"))
         let name = environment("NOTIFY_SOCKET")
         for variable in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] where unsetenv(variable) != 0 {
-            throw NotifyError("cannot remove \(variable) from the environment: \(String(cString: strerror(errno)))")
+            throw ConfigurationError(
+                "cannot remove \(variable) from the environment: \(String(cString: strerror(errno)))")
         }
         guard let name else { return nil }
         return try SystemdNotifier(socketName: name, watchdogInterval: watchdog, logger: logger)
     }
 
     /// A notifier sending to `socketName` (a path, or `@name` for an abstract socket).
-    public init(socketName: String, watchdogInterval: Duration?, logger: Logger) throws(NotifyError) {
+    public init(socketName: String, watchdogInterval: Duration?, logger: Logger) throws(ConfigurationError) {
         address = try Self.socketAddress(socketName)
         self.watchdogInterval = watchdogInterval
         self.logger = logger
         socket = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else {
-            throw NotifyError("cannot make a socket for NOTIFY_SOCKET: \(String(cString: strerror(errno)))")
+            throw ConfigurationError("cannot make a socket for NOTIFY_SOCKET: \(String(cString: strerror(errno)))")
         }
     }
 
@@ -102,16 +103,17 @@ public final class SystemdNotifier: Sendable {
 
     /// `sockaddr_un` for a path or an abstract name; an abstract address is
     /// as long as its name (no terminating NUL), as systemd binds it.
-    static func socketAddress(_ name: String) throws(NotifyError) -> [UInt8] {
+    static func socketAddress(_ name: String) throws(ConfigurationError) -> [UInt8] {
         var path = Array(name.utf8)
         let abstract = path.first == UInt8(ascii: "@")
         if abstract { path[0] = 0 }
         guard abstract ? path.count > 1 : path.first == UInt8(ascii: "/") else {
-            throw NotifyError("NOTIFY_SOCKET '\(name)' is neither an absolute path nor an abstract name (@name)")
+            throw ConfigurationError("NOTIFY_SOCKET '\(name)' is neither an absolute path nor an abstract name (@name)")
         }
         let capacity = MemoryLayout.size(ofValue: sockaddr_un().sun_path)
         guard path.count < capacity else {
-            throw NotifyError("NOTIFY_SOCKET '\(name)' is longer than a unix socket address (\(capacity - 1) bytes)")
+            throw ConfigurationError(
+                "NOTIFY_SOCKET '\(name)' is longer than a unix socket address (\(capacity - 1) bytes)")
         }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -123,13 +125,13 @@ public final class SystemdNotifier: Sendable {
     }
 
     /// Half of `WATCHDOG_USEC`, when it is set and `WATCHDOG_PID`, if set, names this process.
-    static func watchdogInterval(usec: String?, pid: String?) throws(NotifyError) -> Duration? {
+    static func watchdogInterval(usec: String?, pid: String?) throws(ConfigurationError) -> Duration? {
         guard let usec else { return nil }
         guard let microseconds = UInt64(usec), microseconds > 0 else {
-            throw NotifyError("WATCHDOG_USEC '\(usec)' is not a positive number of microseconds")
+            throw ConfigurationError("WATCHDOG_USEC '\(usec)' is not a positive number of microseconds")
         }
         if let pid {
-            guard let number = Int32(pid) else { throw NotifyError("WATCHDOG_PID '\(pid)' is not a process id") }
+            guard let number = Int32(pid) else { throw ConfigurationError("WATCHDOG_PID '\(pid)' is not a process id") }
             guard number == getpid() else { return nil }  // meant for another process
         }
         return .microseconds(Int64(clamping: microseconds / 2))
@@ -147,15 +149,4 @@ private func repeatOnInterrupt(_ call: () -> Int) -> Int {
         result = call()
     } while result < 0 && errno == EINTR
     return result
-}
-
-/// systemd's notify settings could not be used.
-public struct NotifyError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var message: String
-
-    public init(_ message: String) {
-        self.message = message
-    }
-
-    public var description: String { message }
 }

@@ -1,18 +1,20 @@
 import CrossbitCore
-import CrossbitTestSupport
 import CrossbitTransport
 import Foundation
 import Testing
 
 /// A running `crossbitd`: started with flags, ready once it logs so, its
-/// endpoints read from that log line.
-struct Daemon {
-    let process: ChildProcess
+/// endpoints read from that log line. Every test that runs the broker as a
+/// process starts it here, so "ready" is read one way.
+public struct Daemon: Sendable {
+    public let process: ChildProcess
     /// The bound endpoints by layout, as `crossbitd ready:` lists them.
-    let endpoints: [(layout: WireLayout, address: RPCAddress)]
+    public let endpoints: [(layout: WireLayout, address: RPCAddress)]
 
-    static func start(_ arguments: [String], environment: [String: String] = [:]) async throws -> Daemon {
-        let process = ChildProcess(Paths.crossbitd, arguments, environment: environment)
+    /// Starts `crossbitd` with `arguments` and waits for its ready line (it
+    /// must log at info or lower).
+    public static func start(_ arguments: [String], environment: [String: String] = [:]) async throws -> Daemon {
+        let process = ChildProcess(try Paths.product("crossbitd"), arguments, environment: environment)
         try process.start()
         let ready: String
         do {
@@ -32,7 +34,7 @@ struct Daemon {
     }
 
     /// The first endpoint of a layout (TCP before unix when both were given first).
-    func address(_ layout: WireLayout, unix: Bool = false) -> RPCAddress {
+    public func address(_ layout: WireLayout, unix: Bool = false) -> RPCAddress {
         endpoints.first { endpoint in
             guard endpoint.layout == layout else { return false }
             if case .unix = endpoint.address { return unix }
@@ -41,17 +43,17 @@ struct Daemon {
     }
 
     /// The TCP port of a layout's endpoint.
-    func port(_ layout: WireLayout) -> UInt16 {
+    public func port(_ layout: WireLayout) -> UInt16 {
         if case .tcp(_, let port) = address(layout) { return port }
         return 0
     }
 
-    var log: String { process.output }
+    public var log: String { process.output }
 }
 
 /// Runs `body` with a broker started from `arguments` (logging at
 /// `logLevel`); stops it with SIGTERM afterwards and expects it to exit 0.
-func withDaemon<T>(
+public func withDaemon<T>(
     _ arguments: [String], logLevel: String = "debug", _ body: (Daemon) async throws -> T
 ) async throws -> T {
     let daemon = try await Daemon.start(arguments + ["--log-level", logLevel])
