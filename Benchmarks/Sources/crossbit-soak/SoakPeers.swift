@@ -115,7 +115,8 @@ func runClient(_ arguments: [String]) async throws {
         do throws(RPCError) {
             answer = try await call(argument)
         } catch {
-            tally.errors["Swift:\(error.code)", default: 0] += 1
+            // The line is split at spaces: "system error" becomes "system_error", as the C client writes its kinds.
+            tally.errors["Swift:" + "\(error.code)".replacingOccurrences(of: " ", with: "_"), default: 0] += 1
             try await Task.sleep(for: .milliseconds(50))
             continue
         }

@@ -116,7 +116,9 @@ struct Soak {
         for client in clients {
             do {
                 let output = try client.finish(timeout: max(1, deadline.timeIntervalSinceNow))
-                guard let tally = ClientTally(parsing: output) else { throw BenchFailure("no SOAK line: \(output)") }
+                guard let tally = ClientTally(parsing: output) else {
+                    throw BenchFailure("no SOAK line it could read: \(output)")
+                }
                 sum = sum + tally
             } catch {
                 sum.unanswered += 1
