@@ -9,7 +9,7 @@ DESTDIR ?=
 SYSCONFDIR ?= /etc
 CONFIGURATION ?= release
 
-.PHONY: all deps build release test examples demo bench fuzz docs clean install uninstall
+.PHONY: all deps build release test examples demo bench soak fuzz docs clean install uninstall
 
 all: build
 
@@ -59,6 +59,18 @@ bench: deps
 	$(SWIFT) build -c release --product crossbit-idl $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) build -c release --package-path Benchmarks
 	Benchmarks/.build/release/crossbit-bench run --products "$$($(SWIFT) build -c release --show-bin-path $(SWIFT_BUILD_FLAGS))"
+
+# Release builds (crossbitd, crossbit-idl; then crossbit-soak of the Benchmarks package), then crossbitd between
+# 32-bit C and 64-bit Swift clients and servers of the other width for SOAK_SECONDS (default 600), a fault every
+# 30 s, every answer checked; prints the report and fails on a wrong or lost answer, leaked descriptors or RSS
+# growth (Benchmarks/README.md). rpcbind is started when none runs; every process started is stopped.
+SOAK_SECONDS ?= 600
+soak: deps
+	$(SWIFT) build -c release --product crossbitd $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) build -c release --product crossbit-idl $(SWIFT_BUILD_FLAGS)
+	$(SWIFT) build -c release --package-path Benchmarks --product crossbit-soak
+	bash scripts/with-rpcbind.sh Benchmarks/.build/release/crossbit-soak run --seconds $(SOAK_SECONDS) \
+	  --products "$$($(SWIFT) build -c release --show-bin-path $(SWIFT_BUILD_FLAGS))"
 
 # DocC archives of the library modules in .build/docs/MODULE.doccarchive; a warning (a broken
 # symbol link, a missing article) fails it.

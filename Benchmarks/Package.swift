@@ -19,6 +19,16 @@ let package = Package(
                 .product(name: "CrossbitSharedMemory", package: "crossbit"),
             ],
             plugins: [.plugin(name: "CrossbitIDLPlugin", package: "crossbit")]
-        )
+        ),
+        // `make soak`: crossbitd under checking clients of both widths while servers are killed and stopped
+        // (IDL/crossbit_soak.x; Processes.swift is crossbit-bench's, linked).
+        .executableTarget(
+            name: "crossbit-soak",
+            dependencies: [
+                .product(name: "CrossbitCore", package: "crossbit"),
+                .product(name: "CrossbitTransport", package: "crossbit"),
+            ],
+            plugins: [.plugin(name: "CrossbitIDLPlugin", package: "crossbit")]
+        ),
     ]
 )

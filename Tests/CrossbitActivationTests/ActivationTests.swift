@@ -207,6 +207,18 @@ struct ActivationTests {
         #expect(started >= 3 && started <= 7, "\(started) starts for \(calls) calls")
         #expect(calls >= started)
     }
+
+    @Test("a crash after a stable run is a first crash again: the back-off does not keep the longest delay")
+    func crashAfterStableRun() {
+        var crashes = 0
+        for _ in 0..<10 { crashes = ActivatedServer.crashesInARow(after: crashes, lived: .milliseconds(50)) }
+        #expect(crashes == 10)
+        #expect(ActivatedServer.backOff(afterCrashes: crashes) == .seconds(5))
+        crashes = ActivatedServer.crashesInARow(after: crashes, lived: ActivatedServer.stableRun)
+        #expect(crashes == 1)
+        #expect(ActivatedServer.backOff(afterCrashes: crashes) == .milliseconds(100))
+        #expect(ActivatedServer.crashesInARow(after: crashes, lived: .seconds(1)) == 2)
+    }
 }
 
 @Suite("ELF header")

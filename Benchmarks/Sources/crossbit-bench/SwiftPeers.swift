@@ -132,17 +132,7 @@ func serve(_ arguments: [String]) async throws {
         ? .unix(path: arguments[1], layout: layout)
         : try ServerEndpoint(address: RPCAddress(parsing: "tcp://127.0.0.1:\(arguments[1])"), layout: layout)
     let server = RPCServer(services: [CrossbitBench.CrossbitBenchV1Dispatcher(service: BenchService())], endpoints: [endpoint])
-    let terminate = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
-    signal(SIGTERM, SIG_IGN)
-    terminate.setEventHandler { server.shutdown() }
-    terminate.resume()
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await server.run() }
-        let bound = try await server.listeningEndpoints
-        FileHandle.standardOutput.write(Data("READY \(bound.map { $0.address.description }.joined(separator: " "))\n".utf8))
-        try await group.waitForAll()
-    }
-    withExtendedLifetime(terminate) {}
+    try await serveUntilTerminated(server)
 }
 
 func parseLayout(_ text: String) throws -> WireLayout {

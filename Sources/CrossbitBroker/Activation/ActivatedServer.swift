@@ -54,6 +54,16 @@ final class ActivatedServer: Sendable {
         crashes == 0 ? .zero : min(.milliseconds(100 << min(crashes - 1, 6)), .seconds(5))
     }
 
+    /// A process that ran this long before it crashed was not in a crash loop.
+    static let stableRun: Duration = .seconds(30)
+
+    /// The crashes in a row after a process that ran for `lived` crashed, `previous` before it: a crash after
+    /// a stable run starts the count again, so that a server killed now and then over days is restarted after
+    /// the first back-off, not the longest.
+    static func crashesInARow(after previous: Int, lived: Duration) -> Int {
+        lived >= stableRun ? 1 : previous + 1
+    }
+
     /// Waits until the server runs and is ready, starting it if needed.
     /// Every successful call must be balanced by ``callFinished()``.
     func prepareCall() async throws(RPCError) {
@@ -171,7 +181,8 @@ final class ActivatedServer: Sendable {
             guard let process = state.process, process.pid == pid, !state.shutDown else { return nil }
             state.process = nil
             state.start = nil
-            state.crashes += 1
+            let lived = state.lastStart.map { ContinuousClock.now - $0 } ?? .zero
+            state.crashes = Self.crashesInARow(after: state.crashes, lived: lived)
             return process
         }
         if let crashed {

@@ -1,0 +1,1 @@
+../crossbit-bench/Processes.swift
