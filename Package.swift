@@ -1,6 +1,14 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
+/// Every import declared and deliberate, as grpc-swift-2 does: a module's imports are internal unless a file
+/// says `public import` (its public API shows the other module's types), and a member is visible only where
+/// its module is imported.
+let librarySwiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
 let package = Package(
     name: "crossbit",
     platforms: [.macOS(.v15)],
@@ -27,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        // FilePath for swift-subprocess's executables (SystemPackage where the OS has no System module).
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // `make docs`: DocC archives of the library modules (a command plugin: built only when docs are made).
@@ -34,13 +44,17 @@ let package = Package(
     ],
     targets: [
         // The XDR runtime and the RPC abstractions: pure Swift, no libtirpc.
-        .target(name: "CrossbitCore"),
+        .target(name: "CrossbitCore", swiftSettings: librarySwiftSettings),
         // The IDL front end: lexer, preprocessor, parser, checker, layout model.
-        .target(name: "CrossbitIDL", dependencies: ["CrossbitCore"]),
+        .target(name: "CrossbitIDL", dependencies: ["CrossbitCore"], swiftSettings: librarySwiftSettings),
         // Named shared regions (shm_open + mmap) of C structs, read through the generated views.
-        .target(name: "CrossbitSharedMemory", dependencies: ["CrossbitCore"]),
+        .target(name: "CrossbitSharedMemory", dependencies: ["CrossbitCore"], swiftSettings: librarySwiftSettings),
         // Code generation (Swift and RPC language) over the front end.
-        .target(name: "CrossbitCodeGen", dependencies: ["CrossbitIDL"]),
+        .target(
+            name: "CrossbitCodeGen",
+            dependencies: ["CrossbitCore", "CrossbitIDL"],
+            swiftSettings: librarySwiftSettings
+        ),
         // libtirpc, found through pkg-config, and a small C shim over it.
         .systemLibrary(
             name: "CTIRPC",
@@ -57,7 +71,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: librarySwiftSettings
         ),
         .executableTarget(
             name: "crossbit-idl",
@@ -71,10 +86,11 @@ let package = Package(
         .target(
             name: "CrossbitBrokerControl",
             dependencies: ["CrossbitCore", "CrossbitTransport"],
+            swiftSettings: librarySwiftSettings,
             plugins: ["CrossbitIDLPlugin"]
         ),
         // Which layout an executable speaks, from its ELF header.
-        .target(name: "CrossbitELF", dependencies: ["CrossbitCore"]),
+        .target(name: "CrossbitELF", dependencies: ["CrossbitCore"], swiftSettings: librarySwiftSettings),
         // The broker as a library: configuration, routes, conversion, forwarding.
         .target(
             name: "CrossbitBroker",
@@ -86,7 +102,9 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
-            ]
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: librarySwiftSettings
         ),
         .executableTarget(
             name: "crossbitd",
@@ -103,7 +121,11 @@ let package = Package(
             ]
         ),
         // JSON <-> XDR by IDL types, for `crossbit call`.
-        .target(name: "CrossbitDynamic", dependencies: ["CrossbitCore", "CrossbitIDL"]),
+        .target(
+            name: "CrossbitDynamic",
+            dependencies: ["CrossbitCore", "CrossbitIDL"],
+            swiftSettings: librarySwiftSettings
+        ),
         // The command-line client: call, ping, list.
         .executableTarget(
             name: "crossbit",

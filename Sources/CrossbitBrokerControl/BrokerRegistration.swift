@@ -1,5 +1,5 @@
-import CrossbitCore
-import CrossbitTransport
+public import CrossbitCore
+public import CrossbitTransport
 
 /// How a Swift server makes itself known to a broker (`crossbitd`) at run
 /// time, through the broker's control program:

@@ -1,6 +1,6 @@
 import Foundation
-import CrossbitCore
-import CrossbitIDL
+public import CrossbitCore
+public import CrossbitIDL
 
 /// Prints a checked IDL module as plain RPC language for rpcgen, with every
 /// width-dependent type lowered to the XDR type of one layout: `int`/`unsigned int`

@@ -1,4 +1,5 @@
-import CrossbitIDL
+import CrossbitCore
+public import CrossbitIDL
 
 /// An error generating Swift: a name the input files do not define, a bound
 /// out of range, or two names that map to one Swift name.

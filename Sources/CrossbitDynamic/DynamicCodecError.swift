@@ -1,4 +1,4 @@
-import CrossbitCore
+public import CrossbitCore
 
 /// An error converting between JSON and XDR: what went wrong and where in
 /// the value (a field path such as `arg1.resources[2].length`).

@@ -1,4 +1,4 @@
-import CrossbitCore
+public import CrossbitCore
 import NIOCore
 
 /// Where a client sends its calls.

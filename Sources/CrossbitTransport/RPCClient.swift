@@ -1,5 +1,5 @@
 import CCrossbitShim
-import CrossbitCore
+public import CrossbitCore
 import Glibc
 import NIOCore
 import NIOPosix

@@ -1,6 +1,6 @@
-import CrossbitCore
+public import CrossbitCore
 import Glibc
-import Logging
+public import Logging
 import NIOCore
 import Synchronization
 
@@ -49,9 +49,13 @@ public final class RPCServer: Sendable {
         /// ``Limit/callsInFlightPerUDPEndpoint``), and its client retransmits.
         public var maximumCallsInFlightPerUDPEndpoint: Int
 
+        /// The default event loop count: one per online processor, two at least. A function of its own, since
+        /// a public default argument may only name what is public or `@usableFromInline`, and `sysconf` is neither.
+        @usableFromInline static var onlineProcessorCount: Int { max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
         public init(
             maximumMessageSize: Int = 16 << 20,
-            eventLoopCount: Int = max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))),
+            eventLoopCount: Int = onlineProcessorCount,
             maximumConnectionsPerEndpoint: Int = 16_384, maximumConnectionsPerPeer: Int = 1_024,
             maximumCallsInFlightPerConnection: Int = 64, incompleteRecordTimeout: Duration = .seconds(30),
             maximumCallsInFlightPerUDPEndpoint: Int = 1_024

@@ -1,4 +1,4 @@
-import CrossbitCore
+public import CrossbitCore
 import NIOCore
 
 /// Where a server listens, and the wire layout its callers speak there.

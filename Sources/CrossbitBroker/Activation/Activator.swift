@@ -1,3 +1,4 @@
+import CrossbitBrokerControl
 import CrossbitCore
 import Logging
 

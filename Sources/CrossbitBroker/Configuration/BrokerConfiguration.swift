@@ -1,7 +1,8 @@
-import CrossbitCore
+public import CrossbitCore
+import CrossbitELF
 import CrossbitIDL
-import CrossbitTransport
-import Logging
+public import CrossbitTransport
+public import Logging
 
 /// Everything `crossbitd` is told at start, from its TOML file and its flags.
 public struct BrokerConfiguration: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import CrossbitCore
+public import CrossbitCore
 
 /// A wire size in both layouts; nil means variable.
 public struct WireSizes: Sendable, Hashable {
