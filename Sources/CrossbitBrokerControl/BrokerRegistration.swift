@@ -35,7 +35,9 @@ public enum BrokerRegistration {
 
     /// A client of the broker's control program (its types have no
     /// width-dependent part, so either layout will do).
-    public static func client(_ broker: RPCAddress) throws(RPCError) -> BrokerControl.CrossbitBrokerV1Client<RPCClient> {
+    public static func client(
+        _ broker: RPCAddress
+    ) throws(RPCError) -> BrokerControl.CrossbitBrokerV1Client<RPCClient> {
         BrokerControl.CrossbitBrokerV1Client(transport: try RPCClient(address: broker, layout: .native))
     }
 
