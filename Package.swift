@@ -4,7 +4,7 @@ import PackageDescription
 /// Every import declared and deliberate, as grpc-swift-2 does: a module's imports are internal unless a file
 /// says `public import` (its public API shows the other module's types), and a member is visible only where
 /// its module is imported.
-let librarySwiftSettings: [SwiftSetting] = [
+let strictImports: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
@@ -44,16 +44,16 @@ let package = Package(
     ],
     targets: [
         // The XDR runtime and the RPC abstractions: pure Swift, no libtirpc.
-        .target(name: "CrossbitCore", swiftSettings: librarySwiftSettings),
+        .target(name: "CrossbitCore", swiftSettings: strictImports),
         // The IDL front end: lexer, preprocessor, parser, checker, layout model.
-        .target(name: "CrossbitIDL", dependencies: ["CrossbitCore"], swiftSettings: librarySwiftSettings),
+        .target(name: "CrossbitIDL", dependencies: ["CrossbitCore"], swiftSettings: strictImports),
         // Named shared regions (shm_open + mmap) of C structs, read through the generated views.
-        .target(name: "CrossbitSharedMemory", dependencies: ["CrossbitCore"], swiftSettings: librarySwiftSettings),
+        .target(name: "CrossbitSharedMemory", dependencies: ["CrossbitCore"], swiftSettings: strictImports),
         // Code generation (Swift and RPC language) over the front end.
         .target(
             name: "CrossbitCodeGen",
             dependencies: ["CrossbitCore", "CrossbitIDL"],
-            swiftSettings: librarySwiftSettings
+            swiftSettings: strictImports
         ),
         // libtirpc, found through pkg-config, and a small C shim over it.
         .systemLibrary(
@@ -72,25 +72,26 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            swiftSettings: librarySwiftSettings
+            swiftSettings: strictImports
         ),
         .executableTarget(
             name: "crossbit-idl",
             dependencies: [
-                "CrossbitIDL", "CrossbitCodeGen",
+                "CrossbitCore", "CrossbitIDL", "CrossbitCodeGen",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: strictImports
         ),
         // The broker's control program (IDL/crossbit_broker.x): its generated client and
         // BrokerRegistration, for servers and tools that talk to a broker without linking it.
         .target(
             name: "CrossbitBrokerControl",
             dependencies: ["CrossbitCore", "CrossbitTransport"],
-            swiftSettings: librarySwiftSettings,
+            swiftSettings: strictImports,
             plugins: ["CrossbitIDLPlugin"]
         ),
         // Which layout an executable speaks, from its ELF header.
-        .target(name: "CrossbitELF", dependencies: ["CrossbitCore"], swiftSettings: librarySwiftSettings),
+        .target(name: "CrossbitELF", dependencies: ["CrossbitCore"], swiftSettings: strictImports),
         // The broker as a library: configuration, routes, conversion, forwarding.
         .target(
             name: "CrossbitBroker",
@@ -104,7 +105,7 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
-            swiftSettings: librarySwiftSettings
+            swiftSettings: strictImports
         ),
         .executableTarget(
             name: "crossbitd",
@@ -113,18 +114,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: strictImports
         ),
         // JSON <-> XDR by IDL types, for `crossbit call`.
         .target(
             name: "CrossbitDynamic",
             dependencies: ["CrossbitCore", "CrossbitIDL"],
-            swiftSettings: librarySwiftSettings
+            swiftSettings: strictImports
         ),
         // The command-line client: call, ping, list.
         .executableTarget(
@@ -132,7 +135,8 @@ let package = Package(
             dependencies: [
                 "CrossbitCore", "CrossbitIDL", "CrossbitDynamic", "CrossbitTransport", "CrossbitBrokerControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: strictImports
         ),
         // The Swift sides of Examples/ (their .x files are generated by the plugin).
         .executableTarget(
@@ -166,12 +170,14 @@ let package = Package(
             dependencies: [
                 "CrossbitCore",
                 .product(name: "PropertyBased", package: "swift-property-based"),
-            ]
+            ],
+            swiftSettings: strictImports
         ),
         .testTarget(
             name: "CrossbitIDLTests",
-            dependencies: ["CrossbitIDL", "CrossbitCodeGen", "CrossbitTestSupport"],
-            resources: [.copy("BadInputs")]
+            dependencies: ["CrossbitCore", "CrossbitIDL", "CrossbitCodeGen", "CrossbitTestSupport"],
+            resources: [.copy("BadInputs")],
+            swiftSettings: strictImports
         ),
         .testTarget(
             name: "CrossbitCodeGenTests",
@@ -182,6 +188,7 @@ let package = Package(
             // Interop/ holds the C peer; Golden/ the expected generator output.
             exclude: ["Interop", "Golden"],
             // Generates Swift from IDL/*.x (links to Tests/IDL and IDL) at build time.
+            swiftSettings: strictImports,
             plugins: [.plugin(name: "CrossbitIDLPlugin")]
         ),
         // Helpers shared by the test targets: processes, rpcgen-built C peers, the
@@ -190,6 +197,7 @@ let package = Package(
             name: "CrossbitTestSupport",
             dependencies: ["CrossbitCore", "CrossbitTransport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/CrossbitTestSupport",
+            swiftSettings: strictImports,
             plugins: ["CrossbitIDLPlugin"]
         ),
         .testTarget(
@@ -198,19 +206,25 @@ let package = Package(
                 "CrossbitCore", "CrossbitSharedMemory",
             ],
             // Generates the views of shared_views.x (a link to Tests/IDL) at build time.
+            swiftSettings: strictImports,
             plugins: [.plugin(name: "CrossbitIDLPlugin")]
         ),
         .testTarget(
             name: "CrossbitTransportTests",
             dependencies: [
                 "CrossbitCore", "CrossbitELF", "CrossbitTransport", "CrossbitTestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: strictImports
         ),
         .testTarget(
             name: "CrossbitDynamicTests",
-            dependencies: ["CrossbitCore", "CrossbitIDL", "CrossbitDynamic", "CrossbitTransport", "CrossbitTestSupport"]
+            dependencies: [
+                "CrossbitCore", "CrossbitIDL", "CrossbitDynamic", "CrossbitTransport", "CrossbitTestSupport",
+            ],
+            swiftSettings: strictImports
         ),
         .testTarget(
             name: "CrossbitActivationTests",
@@ -219,7 +233,8 @@ let package = Package(
                 "CrossbitTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: strictImports
         ),
         .testTarget(
             name: "CrossbitBrokerTests",
@@ -228,6 +243,7 @@ let package = Package(
                 "CrossbitTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictImports,
             plugins: ["CrossbitIDLPlugin"]
         ),
     ]

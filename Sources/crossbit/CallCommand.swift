@@ -2,6 +2,7 @@ import ArgumentParser
 import CrossbitCore
 import CrossbitDynamic
 import CrossbitIDL
+import CrossbitTransport
 import Foundation
 
 /// `crossbit call`: one procedure, arguments and result as JSON.
