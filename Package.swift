@@ -1,6 +1,14 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
+/// Every import declared and deliberate, as grpc-swift-2 does: a module's imports are internal unless a file
+/// says `public import` (its public API shows the other module's types), and a member is visible only where
+/// its module is imported.
+let strictImports: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
 let package = Package(
     name: "crossbit",
     platforms: [.macOS(.v15)],
@@ -27,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        // FilePath for swift-subprocess's executables (SystemPackage where the OS has no System module).
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         // `make docs`: DocC archives of the library modules (a command plugin: built only when docs are made).
@@ -34,13 +44,17 @@ let package = Package(
     ],
     targets: [
         // The XDR runtime and the RPC abstractions: pure Swift, no libtirpc.
-        .target(name: "CrossbitCore"),
+        .target(name: "CrossbitCore", swiftSettings: strictImports),
         // The IDL front end: lexer, preprocessor, parser, checker, layout model.
-        .target(name: "CrossbitIDL", dependencies: ["CrossbitCore"]),
+        .target(name: "CrossbitIDL", dependencies: ["CrossbitCore"], swiftSettings: strictImports),
         // Named shared regions (shm_open + mmap) of C structs, read through the generated views.
-        .target(name: "CrossbitSharedMemory", dependencies: ["CrossbitCore"]),
+        .target(name: "CrossbitSharedMemory", dependencies: ["CrossbitCore"], swiftSettings: strictImports),
         // Code generation (Swift and RPC language) over the front end.
-        .target(name: "CrossbitCodeGen", dependencies: ["CrossbitIDL"]),
+        .target(
+            name: "CrossbitCodeGen",
+            dependencies: ["CrossbitCore", "CrossbitIDL"],
+            swiftSettings: strictImports
+        ),
         // libtirpc, found through pkg-config, and a small C shim over it.
         .systemLibrary(
             name: "CTIRPC",
@@ -57,29 +71,33 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: strictImports
         ),
         // How the three executables report errors and exit (ArgumentParser's way, Crossbit's statuses).
         .target(
             name: "CrossbitCommandLine",
-            dependencies: ["CrossbitCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["CrossbitCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictImports
         ),
         .executableTarget(
             name: "crossbit-idl",
             dependencies: [
                 "CrossbitCore", "CrossbitIDL", "CrossbitCodeGen", "CrossbitCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: strictImports
         ),
         // The broker's control program (IDL/crossbit_broker.x): its generated client and
         // BrokerRegistration, for servers and tools that talk to a broker without linking it.
         .target(
             name: "CrossbitBrokerControl",
             dependencies: ["CrossbitCore", "CrossbitTransport"],
+            swiftSettings: strictImports,
             plugins: ["CrossbitIDLPlugin"]
         ),
         // Which layout an executable speaks, from its ELF header.
-        .target(name: "CrossbitELF", dependencies: ["CrossbitCore"]),
+        .target(name: "CrossbitELF", dependencies: ["CrossbitCore"], swiftSettings: strictImports),
         // The broker as a library: configuration, routes, conversion, forwarding.
         .target(
             name: "CrossbitBroker",
@@ -91,7 +109,9 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
-            ]
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strictImports
         ),
         .executableTarget(
             name: "crossbitd",
@@ -100,15 +120,21 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: strictImports
         ),
         // JSON <-> XDR by IDL types, for `crossbit call`.
-        .target(name: "CrossbitDynamic", dependencies: ["CrossbitCore", "CrossbitIDL"]),
+        .target(
+            name: "CrossbitDynamic",
+            dependencies: ["CrossbitCore", "CrossbitIDL"],
+            swiftSettings: strictImports
+        ),
         // The command-line client: call, ping, list.
         .executableTarget(
             name: "crossbit",
@@ -116,7 +142,8 @@ let package = Package(
                 "CrossbitCore", "CrossbitIDL", "CrossbitDynamic", "CrossbitTransport", "CrossbitBrokerControl",
                 "CrossbitCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: strictImports
         ),
         .plugin(
             name: "CrossbitIDLPlugin",
@@ -128,12 +155,14 @@ let package = Package(
             dependencies: [
                 "CrossbitCore",
                 .product(name: "PropertyBased", package: "swift-property-based"),
-            ]
+            ],
+            swiftSettings: strictImports
         ),
         .testTarget(
             name: "CrossbitIDLTests",
-            dependencies: ["CrossbitIDL", "CrossbitCodeGen", "CrossbitTestSupport"],
-            resources: [.copy("BadInputs")]
+            dependencies: ["CrossbitCore", "CrossbitIDL", "CrossbitCodeGen", "CrossbitTestSupport"],
+            resources: [.copy("BadInputs")],
+            swiftSettings: strictImports
         ),
         .testTarget(
             name: "CrossbitCodeGenTests",
@@ -144,6 +173,7 @@ let package = Package(
             // Interop/ holds the C peer; Golden/ the expected generator output.
             exclude: ["Interop", "Golden"],
             // Generates Swift from IDL/*.x (links to Tests/IDL and IDL) at build time.
+            swiftSettings: strictImports,
             plugins: [.plugin(name: "CrossbitIDLPlugin")]
         ),
         // Helpers shared by the test targets: processes (crossbitd among them), rpcgen-built C peers, the
@@ -152,6 +182,7 @@ let package = Package(
             name: "CrossbitTestSupport",
             dependencies: ["CrossbitCore", "CrossbitTransport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/CrossbitTestSupport",
+            swiftSettings: strictImports,
             plugins: ["CrossbitIDLPlugin"]
         ),
         // The sample service in a process of its own, for tests that start a Swift server executable.
@@ -161,7 +192,8 @@ let package = Package(
                 "CrossbitCore", "CrossbitTransport", "CrossbitTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Tests/CrossbitTestServer"
+            path: "Tests/CrossbitTestServer",
+            swiftSettings: strictImports
         ),
         .testTarget(
             name: "CrossbitSharedMemoryTests",
@@ -169,19 +201,25 @@ let package = Package(
                 "CrossbitCore", "CrossbitSharedMemory",
             ],
             // Generates the views of shared_views.x (a link to Tests/IDL) at build time.
+            swiftSettings: strictImports,
             plugins: [.plugin(name: "CrossbitIDLPlugin")]
         ),
         .testTarget(
             name: "CrossbitTransportTests",
             dependencies: [
                 "CrossbitCore", "CrossbitELF", "CrossbitTransport", "CrossbitTestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: strictImports
         ),
         .testTarget(
             name: "CrossbitDynamicTests",
-            dependencies: ["CrossbitCore", "CrossbitIDL", "CrossbitDynamic", "CrossbitTransport", "CrossbitTestSupport"]
+            dependencies: [
+                "CrossbitCore", "CrossbitIDL", "CrossbitDynamic", "CrossbitTransport", "CrossbitTestSupport",
+            ],
+            swiftSettings: strictImports
         ),
         .testTarget(
             name: "CrossbitActivationTests",
@@ -190,7 +228,8 @@ let package = Package(
                 "CrossbitTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: strictImports
         ),
         .testTarget(
             name: "CrossbitBrokerTests",
@@ -199,6 +238,7 @@ let package = Package(
                 "CrossbitTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictImports,
             plugins: ["CrossbitIDLPlugin"]
         ),
     ]

@@ -1,9 +1,9 @@
 import CrossbitBrokerControl
 import CrossbitCore
-import CrossbitTransport
+public import CrossbitTransport
 import Glibc
-import Logging
-import ServiceLifecycle
+public import Logging
+public import ServiceLifecycle
 import Synchronization
 import UnixSignals
 

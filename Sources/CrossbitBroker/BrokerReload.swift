@@ -1,5 +1,6 @@
 import CrossbitCore
 import Logging
+import Synchronization
 
 extension Broker {
     /// Reads the configuration again and applies it; a configuration that

@@ -1,4 +1,4 @@
-import CrossbitCore
+public import CrossbitCore
 
 extension BrokerControl.BrokerLayout {
     /// The layout of the control program's enum.

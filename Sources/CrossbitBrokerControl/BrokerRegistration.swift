@@ -1,5 +1,5 @@
-import CrossbitCore
-import CrossbitTransport
+public import CrossbitCore
+public import CrossbitTransport
 
 /// How a Swift server makes itself known to a broker (`crossbitd`) at run
 /// time, through the broker's control program:
@@ -35,7 +35,9 @@ public enum BrokerRegistration {
 
     /// A client of the broker's control program (its types have no
     /// width-dependent part, so either layout will do).
-    public static func client(_ broker: RPCAddress) throws(RPCError) -> BrokerControl.CrossbitBrokerV1Client<RPCClient> {
+    public static func client(
+        _ broker: RPCAddress
+    ) throws(RPCError) -> BrokerControl.CrossbitBrokerV1Client<RPCClient> {
         BrokerControl.CrossbitBrokerV1Client(transport: try RPCClient(address: broker, layout: .native))
     }
 

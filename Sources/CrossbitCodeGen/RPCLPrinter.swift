@@ -1,6 +1,6 @@
 import Foundation
-import CrossbitCore
-import CrossbitIDL
+public import CrossbitCore
+public import CrossbitIDL
 
 /// Prints a checked IDL module as plain RPC language for rpcgen, with every
 /// width-dependent type lowered to the XDR type of one layout: `int`/`unsigned int`
@@ -57,7 +57,8 @@ private struct Printer {
 
     private mutating func comment(_ text: String?, indent: String = "") {
         guard let text, !text.isEmpty else { return }
-        let lines = text.replacingOccurrences(of: "*/", with: "* /").split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = text.replacingOccurrences(of: "*/", with: "* /")
+            .split(separator: "\n", omittingEmptySubsequences: false)
         if lines.count == 1 {
             line("\(indent)/* \(lines[0]) */")
         } else {
@@ -130,7 +131,8 @@ private struct Printer {
             line("\tversion \(version.name) {")
             for procedure in version.procedures {
                 comment(procedure.comment, indent: "\t\t")
-                let arguments = procedure.arguments.isEmpty ? "void" : procedure.arguments.map(declaration).joined(separator: ", ")
+                let arguments = procedure.arguments.isEmpty
+                    ? "void" : procedure.arguments.map(declaration).joined(separator: ", ")
                 // rpcgen takes no bound on a string result.
                 var result = procedure.result
                 if case .string = result.kind { result.kind = .string(maximum: nil) }

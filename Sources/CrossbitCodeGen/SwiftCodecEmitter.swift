@@ -133,9 +133,11 @@ struct SwiftCodecEmitter {
             : "\(value).withUnsafeBufferPointer { \(elements) in"
         code.line(header)
         var body = SwiftCodeBuilder()
-        try body.block("for \(index) in \(elements).indices") { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
+        try body.block("for \(index) in \(elements).indices") {
+            (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
             if throwing {
-                try withPath("error.inElement(\(index))", into: &code) { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
+                try withPath("error.inElement(\(index))", into: &code) {
+                    (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
                     try encode(type, element, at: location, depth: depth + 1, into: &code)
                 }
             } else {
@@ -188,13 +190,14 @@ struct SwiftCodecEmitter {
             try decode(type, into: target, at: location, depth: depth, into: &code)
         case .fixedArray(let type, let count):
             let number = try symbols.count(count, at: location)
-            code.line("try reader.checkRemaining(count: \(number), minimumElementSize: \(symbols.minimumSize(.plain(type))))")
+            let minimumSize = symbols.minimumSize(.plain(type))
+            code.line("try reader.checkRemaining(count: \(number), minimumElementSize: \(minimumSize))")
             try decodeElements(type, count: String(number), into: target, at: location, depth: depth, into: &code)
         case .variableArray(let type, let maximum):
             let count = "count_\(depth)"
             let bound = try symbols.bound(maximum, at: location)
-            code.line(
-                "let \(count) = try reader.readLength(maximum: \(bound), minimumElementSize: \(symbols.minimumSize(.plain(type))))")
+            let minimumSize = symbols.minimumSize(.plain(type))
+            code.line("let \(count) = try reader.readLength(maximum: \(bound), minimumElementSize: \(minimumSize))")
             try decodeElements(type, count: count, into: target, at: location, depth: depth, into: &code)
         case .fixedOpaque(let count):
             code.line("\(target) = try reader.readFixedOpaque(count: \(try symbols.count(count, at: location)))")
@@ -231,7 +234,8 @@ struct SwiftCodecEmitter {
         code.line("\(items).reserveCapacity(\(count))")
         try code.block("for \(index) in 0..<\(count)") { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
             code.line("let \(element): \(elementType)")
-            try withPath("error.inElement(\(index))", into: &code) { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
+            try withPath("error.inElement(\(index))", into: &code) {
+                (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
                 try decode(type, into: element, at: location, depth: depth + 1, into: &code)
             }
             code.line("\(items).append(\(element))")

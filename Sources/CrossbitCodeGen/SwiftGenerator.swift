@@ -1,4 +1,5 @@
-import CrossbitIDL
+import CrossbitCore
+public import CrossbitIDL
 
 /// What the Swift generator emits and with which access level.
 public struct SwiftGeneratorOptions: Sendable, Hashable {

@@ -32,10 +32,12 @@ extension SwiftFilePrinter {
                     }
                 procedures.append(Procedure(
                     definition: definition, method: SwiftNaming.escaped(SwiftNaming.lowerCamel(method)),
-                    number: try uint32(definition.number, at: definition.location), arguments: arguments, result: result))
+                    number: try uint32(definition.number, at: definition.location), arguments: arguments,
+                    result: result))
             }
             let base = SwiftNaming.upperCamel(version.name)
-            let title = "program `\(program.name)` (\(Self.hex(programNumber))) version `\(version.name)` (\(versionNumber))"
+            let title = "program `\(program.name)` (\(Self.hex(programNumber))) "
+                + "version `\(version.name)` (\(versionNumber))"
             let comment = version.comment ?? program.comment
             if options.client {
                 try printClient(base + "Client", title: title, comment: comment, program: programNumber,
@@ -51,7 +53,8 @@ extension SwiftFilePrinter {
     private func uint32(_ value: Value, at location: SourceLocation) throws(SwiftGeneratorError) -> UInt32 {
         let number = try symbols.value(of: value, at: location)
         guard let result = UInt32(exactly: number) else {
-            throw SwiftGeneratorError(location: location, message: "\(value) = \(number) is not an unsigned 32-bit number")
+            throw SwiftGeneratorError(
+                location: location, message: "\(value) = \(number) is not an unsigned 32-bit number")
         }
         return result
     }
@@ -79,43 +82,54 @@ extension SwiftFilePrinter {
                 code.line("/// The transport calls go through.")
                 code.line("\(access)let transport: Transport")
                 code.line()
-                try code.block("\(access)init(transport: Transport)") { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
+                try code.block("\(access)init(transport: Transport)") {
+                    (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
                     code.line("self.transport = transport")
                 }
                 for procedure in procedures {
                     code.line()
-                    code.documentation(procedure.definition.comment)
-                    let parameters = procedure.arguments.map { "_ \($0.name): \($0.type)" } + ["options: CallOptions = .defaults"]
-                    let returns = procedure.result.map { " -> \($0)" } ?? ""
-                    try code.block(
-                        "\(access)nonisolated(nonsending) func \(procedure.method)(\(parameters.joined(separator: ", "))) async throws(RPCError)\(returns)"
-                    ) { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
-                        code.line("try await transport.xdrCall(")
-                        code.line("    ProcedureID(program: Self.program, version: Self.version, procedure: \(procedure.number)),")
-                        code.line("    name: \(procedure.nameLiteral), options: options,")
-                        code.line("    encode: { (writer: inout XDRWriter) throws(XDRError) -> Void in")
-                        var encode = SwiftCodeBuilder()
-                        for argument in procedure.arguments {
-                            var declaration = argument.declaration
-                            declaration.name = argument.name
-                            try codec.encodeWithPath(declaration, value: argument.name, into: &encode)
-                        }
-                        code.appendIndented(SwiftCodeBuilder(indenting: encode, levels: 1))
-                        code.line("    },")
-                        code.line("    decode: { (reader: inout XDRReader) throws(XDRError) -> \(procedure.result ?? "Void") in")
-                        if let result = procedure.result {
-                            var decode = SwiftCodeBuilder()
-                            decode.line("let result: \(result)")
-                            try codec.decode(
-                                procedure.definition.result.kind, into: "result",
-                                at: procedure.definition.result.location, depth: 1, into: &decode)
-                            decode.line("return result")
-                            code.appendIndented(SwiftCodeBuilder(indenting: decode, levels: 1))
-                        }
-                        code.line("    })")
-                    }
+                    try Self.printClientMethod(procedure, access: access, codec: codec, into: &code)
                 }
             }
+        }
+    }
+
+    /// One method of a client: it encodes the arguments and decodes the result inline, with the field path that
+    /// an error names, so that a call costs no generic codec dispatch. Apart from `printClient`, which prints the
+    /// client's shape, because this is where each procedure's types decide the code.
+    private static func printClientMethod(
+        _ procedure: Procedure, access: String, codec: SwiftCodecEmitter, into code: inout SwiftCodeBuilder
+    ) throws(SwiftGeneratorError) {
+        code.documentation(procedure.definition.comment)
+        let parameters = procedure.arguments.map { "_ \($0.name): \($0.type)" } + ["options: CallOptions = .defaults"]
+        let returns = procedure.result.map { " -> \($0)" } ?? ""
+        try code.block(
+            "\(access)nonisolated(nonsending) func \(procedure.method)"
+                + "(\(parameters.joined(separator: ", "))) async throws(RPCError)\(returns)"
+        ) { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
+            code.line("try await transport.xdrCall(")
+            code.line("    ProcedureID(program: Self.program, version: Self.version, procedure: \(procedure.number)),")
+            code.line("    name: \(procedure.nameLiteral), options: options,")
+            code.line("    encode: { (writer: inout XDRWriter) throws(XDRError) -> Void in")
+            var encode = SwiftCodeBuilder()
+            for argument in procedure.arguments {
+                var declaration = argument.declaration
+                declaration.name = argument.name
+                try codec.encodeWithPath(declaration, value: argument.name, into: &encode)
+            }
+            code.appendIndented(SwiftCodeBuilder(indenting: encode, levels: 1))
+            code.line("    },")
+            code.line("    decode: { (reader: inout XDRReader) throws(XDRError) -> \(procedure.result ?? "Void") in")
+            if let result = procedure.result {
+                var decode = SwiftCodeBuilder()
+                decode.line("let result: \(result)")
+                try codec.decode(
+                    procedure.definition.result.kind, into: "result",
+                    at: procedure.definition.result.location, depth: 1, into: &decode)
+                decode.line("return result")
+                code.appendIndented(SwiftCodeBuilder(indenting: decode, levels: 1))
+            }
+            code.line("    })")
         }
     }
 
@@ -132,11 +146,13 @@ extension SwiftFilePrinter {
             if comment != nil { code.line("///") }
             code.line("/// The procedures of \(title). Serve an implementation")
             code.line("/// through `\(base)Dispatcher`; calls may run concurrently.")
-            try code.block("\(access)protocol \(base)Service: Sendable") { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
+            try code.block("\(access)protocol \(base)Service: Sendable") {
+                (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
                 for (index, procedure) in procedures.enumerated() {
                     if index > 0 { code.line() }
                     code.documentation(procedure.definition.comment)
-                    let parameters = procedure.arguments.map { "_ \($0.name): \($0.type)" } + ["context: RPCCallContext"]
+                    let parameters = procedure.arguments.map { "_ \($0.name): \($0.type)" }
+                        + ["context: RPCCallContext"]
                     let returns = procedure.result.map { " -> \($0)" } ?? ""
                     code.line("func \(procedure.method)(\(parameters.joined(separator: ", "))) async throws\(returns)")
                 }
@@ -149,17 +165,21 @@ extension SwiftFilePrinter {
                 code.line("\(access)var program: UInt32 { \(Self.hex(program)) }")
                 code.line("\(access)var version: UInt32 { \(version) }")
                 code.line()
-                try code.block("\(access)init(service: Service)") { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
+                try code.block("\(access)init(service: Service)") {
+                    (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
                     code.line("self.service = service")
                 }
                 code.line()
                 try code.block(
-                    "\(access)nonisolated(nonsending) func dispatch(procedure: UInt32, arguments: [UInt8], context: RPCCallContext) async throws(RPCError) -> [UInt8]"
+                    "\(access)nonisolated(nonsending) func dispatch(procedure: UInt32, arguments: [UInt8], "
+                        + "context: RPCCallContext) async throws(RPCError) -> [UInt8]"
                 ) { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
                     code.line("switch procedure {")
                     if !hasNull {
                         code.line("case 0:")
-                        code.line("    try XDRDispatch.decodeArguments(arguments, context: context, name: \"NULL\") { (reader: inout XDRReader) throws(XDRError) -> Void in }")
+                        code.line(
+                            "    try XDRDispatch.decodeArguments(arguments, context: context, name: \"NULL\") "
+                                + "{ (reader: inout XDRReader) throws(XDRError) -> Void in }")
                         code.line("    return []")
                     }
                     for procedure in procedures {

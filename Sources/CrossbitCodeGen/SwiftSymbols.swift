@@ -1,15 +1,25 @@
-import CrossbitIDL
+import CrossbitCore
+public import CrossbitIDL
 
 /// An error generating Swift: a name the input files do not define, a bound
 /// out of range, or two names that map to one Swift name.
+///
+/// It is a front end's `Diagnostic` of severity error, so that `crossbit-idl` prints what the generator
+/// refuses as it prints what the checker refuses: `FILE:LINE:COLUMN: error: MESSAGE`.
 public struct SwiftGeneratorError: Error, Sendable, CustomStringConvertible {
-    public var location: SourceLocation?
-    public var message: String
+    /// The error, located in the IDL file that caused it.
+    public var diagnostic: Diagnostic
 
-    public var description: String {
-        if let location { return "\(location): error: \(message)" }
-        return "error: \(message)"
+    init(location: SourceLocation, message: String) {
+        diagnostic = Diagnostic(.error, at: location, message)
     }
+
+    /// Where in the IDL the generator stopped.
+    public var location: SourceLocation { diagnostic.location }
+    /// What is wrong, without the location.
+    public var message: String { diagnostic.message }
+    /// `FILE:LINE:COLUMN: error: MESSAGE`, in `Diagnostic`'s format.
+    public var description: String { diagnostic.description }
 }
 
 /// The type definitions of every input file, by IDL name, with their Swift

@@ -34,7 +34,9 @@ struct SwiftFilePrinter {
         code.line("//")
         code.line("// Every type encodes and decodes XDR in both wire layouts (.ilp32 and .lp64).")
         code.line()
-        code.line("import CrossbitCore")
+        // At the access level of what the file declares: a module built with `InternalImportsByDefault` must
+        // import publicly what its public declarations show.
+        code.line("\(access)import CrossbitCore")
         code.line()
         code.line("/// The constants, types, clients and services of `\(file)`.")
         let definitions = specification.definitions

@@ -1,5 +1,5 @@
-import CrossbitCore
-import CrossbitIDL
+public import CrossbitCore
+public import CrossbitIDL
 
 /// Converts between JSON values and XDR bytes by the types of an IDL module,
 /// in either wire layout — the codec behind `crossbit call`. The mapping is

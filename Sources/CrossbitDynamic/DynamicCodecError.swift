@@ -1,4 +1,4 @@
-import CrossbitCore
+public import CrossbitCore
 
 /// An error converting between JSON and XDR: what went wrong and where in
 /// the value (a field path such as `arg1.resources[2].length`).
@@ -48,7 +48,7 @@ public struct DynamicCodecError: Error, Sendable, Hashable, CustomStringConverti
     }
 
     /// The path as one string, e.g. `arg1.items[3].size`.
-    public var pathDescription: String { XDRError(.invalidUTF8, path: path).pathDescription }
+    public var pathDescription: String { FieldPath.description(of: path) }
 
     public var description: String {
         let text: String

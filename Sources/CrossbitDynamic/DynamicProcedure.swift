@@ -1,5 +1,5 @@
-import CrossbitCore
-import CrossbitIDL
+public import CrossbitCore
+public import CrossbitIDL
 
 /// A procedure of an IDL program version, found by name or number.
 public struct DynamicProcedure: Sendable, Hashable, CustomStringConvertible {

@@ -233,7 +233,9 @@ struct JSONToXDR {
 
     /// An integer in `minimum...maximum`, from a JSON number written without
     /// fraction or exponent.
-    func integer(_ value: JSONValue, _ type: String, minimum: Int128, maximum: Int128) throws(DynamicCodecError) -> Int128 {
+    func integer(
+        _ value: JSONValue, _ type: String, minimum: Int128, maximum: Int128
+    ) throws(DynamicCodecError) -> Int128 {
         guard case .number(let text) = value else { throw mismatch("an integer (\(type))", value) }
         guard !text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) else { throw error(.notAnInteger(text)) }
         guard let number = Int128(text), number >= minimum, number <= maximum else {

@@ -94,7 +94,8 @@ struct XDRToJSON {
         switch type {
         case .handleT: .integer(try read { reader throws(XDRError) in try reader.readHandle() }.rawValue)
         case .sizeT, .uintptrT: .integer(try read { reader throws(XDRError) in try reader.readUnsigned(as: type) })
-        case .ssizeT, .intptrT, .timeT: .integer(try read { reader throws(XDRError) in try reader.readSigned(as: type) })
+        case .ssizeT, .intptrT, .timeT:
+            .integer(try read { reader throws(XDRError) in try reader.readSigned(as: type) })
         }
     }
 
@@ -106,7 +107,8 @@ struct XDRToJSON {
             let offset = reader.offset
             let value = try read { reader throws(XDRError) in try reader.readInt32() }
             guard let match = module.resolver.enumCase(of: definition, value: Int128(value)) else {
-                throw DynamicCodecError(XDRError(.invalidEnumValue(type: name, value: value), offset: offset), path: path)
+                throw DynamicCodecError(
+                    XDRError(.invalidEnumValue(type: name, value: value), offset: offset), path: path)
             }
             return .string(match.name)
         case .struct(let definition):
@@ -156,9 +158,12 @@ struct XDRToJSON {
     }
 
     /// The union's discriminant kind and case values (a checked module always has them).
-    static func resolved(_ definition: UnionDefinition, in module: IDLModule) throws(DynamicCodecError) -> ResolvedUnion {
+    static func resolved(
+        _ definition: UnionDefinition, in module: IDLModule
+    ) throws(DynamicCodecError) -> ResolvedUnion {
         guard let union = module.resolver.union(definition) else {
-            throw DynamicCodecError(.idl("union \(definition.name) has no int, unsigned int, bool or enum discriminant"))
+            throw DynamicCodecError(
+                .idl("union \(definition.name) has no int, unsigned int, bool or enum discriminant"))
         }
         return union
     }

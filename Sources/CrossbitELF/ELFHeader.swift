@@ -1,4 +1,4 @@
-import CrossbitCore
+public import CrossbitCore
 import FoundationEssentials
 import Glibc
 
@@ -64,7 +64,9 @@ public struct ELFHeader: Sendable, Hashable, CustomStringConvertible {
         }
         let type = half(16)
         guard type == 2 || type == 3 else {
-            throw ELFError(path: path, reason: "ELF type \(type) is not an executable (2) or a position-independent executable (3)")
+            throw ELFError(
+                path: path,
+                reason: "ELF type \(type) is not an executable (2) or a position-independent executable (3)")
         }
         self.elfClass = elfClass
         self.isLittleEndian = little

@@ -1,4 +1,4 @@
-import CrossbitCore
+public import CrossbitCore
 
 /// The 64 bytes at the start of every shared region, the same in both data
 /// models (every field at its natural offset, no padding), so that a C program

@@ -16,7 +16,10 @@ func systemText(of error: any Error) -> String {
 /// Starts a detached POSIX thread: Crossbit's blocking I/O never runs on
 /// Swift's cooperative pool.
 func startThread(_ body: @escaping @Sendable () -> Void) throws(RPCError) {
-    final class Box { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
+    final class Box {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
     var thread = pthread_t()
     let box = Unmanaged.passRetained(Box(body)).toOpaque()
     let status = pthread_create(&thread, nil, { raw in
@@ -78,7 +81,11 @@ private final class BlockingWaiter<T: Sendable>: Sendable {
 
     /// Resumes the task unless it was resumed already; whether it did.
     func resume(returning result: Result<T, RPCError>) -> Bool {
-        guard let continuation = continuation.withLock({ waiting in defer { waiting = nil }; return waiting }) else { return false }
+        let waiting = continuation.withLock { waiting in
+            defer { waiting = nil }
+            return waiting
+        }
+        guard let continuation = waiting else { return false }
         continuation.resume(returning: result)
         return true
     }

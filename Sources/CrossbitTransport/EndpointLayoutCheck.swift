@@ -1,4 +1,5 @@
 import CrossbitCore
+import Synchronization
 
 extension RPCClient {
     /// BROKER_LAYOUT of the broker's control program (IDL/crossbit_broker.x,

@@ -1,4 +1,4 @@
-import CrossbitCore
+public import CrossbitCore
 import NIOCore
 
 /// Where a client sends its calls.
@@ -38,7 +38,8 @@ public enum RPCAddress: Sendable, Hashable, CustomStringConvertible {
         case "unix":
             guard rest.hasPrefix("/") else { throw Self.invalid(text, "expected an absolute path: unix:///PATH") }
             guard rest.utf8.count < SocketAddress.maximumUnixPathLength else {
-                throw Self.invalid(text, "the socket path is longer than \(SocketAddress.maximumUnixPathLength - 1) bytes")
+                let longest = SocketAddress.maximumUnixPathLength - 1
+                throw Self.invalid(text, "the socket path is longer than \(longest) bytes")
             }
             self = .unix(path: rest)
         case "rpcbind", "rpcbind+tcp", "rpcbind+udp":

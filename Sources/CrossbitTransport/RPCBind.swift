@@ -7,7 +7,9 @@ import NIOCore
 /// Every function blocks: call them off the cooperative pool.
 enum RPCBind {
     /// The address rpcbind on `host` has for the program version on `netid`.
-    static func lookUp(_ program: UInt32, _ version: UInt32, netid: String, host: String) throws(RPCError) -> SocketAddress {
+    static func lookUp(
+        _ program: UInt32, _ version: UInt32, netid: String, host: String
+    ) throws(RPCError) -> SocketAddress {
         var storage = [UInt8](repeating: 0, count: MemoryLayout<sockaddr_storage>.size)
         var length = UInt32(storage.count)
         let status = crossbit_rpcb_getaddr(program, version, netid, host, &storage, &length)
@@ -18,7 +20,8 @@ enum RPCBind {
                     message: "rpcbind on \(host) has no \(netid) address for program \(program) version \(version)")
             }
             let why = String(cString: crossbit_rpc_status_text(status))
-            throw RPCError(code: .transportFailure, message: "cannot ask rpcbind on \(host) for program \(program): \(why)")
+            throw RPCError(
+                code: .transportFailure, message: "cannot ask rpcbind on \(host) for program \(program): \(why)")
         }
         return try SocketAddress(sockaddrBytes: Array(storage.prefix(Int(length))))
     }
@@ -48,7 +51,8 @@ enum RPCBind {
         guard registered == 1 else {
             throw RPCError(
                 code: .transportFailure,
-                message: "rpcbind refused to register program \(program) version \(version) on \(netid) at \(address.text) (is rpcbind running?)")
+                message: "rpcbind refused to register program \(program) version \(version) on \(netid) at "
+                    + "\(address.text) (is rpcbind running?)")
         }
     }
 

@@ -1,5 +1,5 @@
 import CCrossbitShim
-import CrossbitCore
+public import CrossbitCore
 import Glibc
 import NIOCore
 import NIOPosix
@@ -196,7 +196,8 @@ public final class RPCClient: RPCClientTransport {
                 return try ReplyMessage.decode(try reply.get(), procedure: procedure).get()
             }
         }
-        throw RPCError(code: .transportFailure, message: "the connection to \(address) closed before \(procedure) could be sent")
+        throw RPCError(
+            code: .transportFailure, message: "the connection to \(address) closed before \(procedure) could be sent")
     }
 
     /// Makes a call like ``call(_:arguments:options:)`` and hands its result
@@ -219,7 +220,8 @@ public final class RPCClient: RPCClientTransport {
             waiter: .handler { reply in
                 // nil: the connection had closed before the call was sent; it goes out on a new one.
                 guard let reply else {
-                    return self.callOnTask(procedure, arguments: arguments, options: callOptions, completion: completion)
+                    return self.callOnTask(
+                        procedure, arguments: arguments, options: callOptions, completion: completion)
                 }
                 completion(reply.flatMap { ReplyMessage.decode($0, procedure: procedure) })
             })
@@ -253,7 +255,9 @@ public final class RPCClient: RPCClientTransport {
     }
 
     /// The connection for `procedure`, opened (within `timeout`, in ns) if there is none.
-    nonisolated(nonsending) private func connection(for procedure: ProcedureID, timeout: Int64) async throws(RPCError) -> ClientConnection {
+    nonisolated(nonsending) private func connection(
+        for procedure: ProcedureID, timeout: Int64
+    ) async throws(RPCError) -> ClientConnection {
         let key = key(for: procedure)
         let entry = try state.withLock { (state) throws(RPCError) -> Entry in
             guard !state.closed else { throw RPCError(code: .transportFailure, message: "the client is closed") }

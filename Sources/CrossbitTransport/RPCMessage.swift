@@ -207,16 +207,20 @@ enum ReplyMessage {
         var reader = MessageReader(message)
         // Built only when needed: a message made on every call would cost more than the decoding.
         var malformed: RPCError { RPCError(code: .decodingFailed, message: "malformed reply to \(procedure)") }
-        guard reader.word() != nil, reader.word() == 1, let replyStatus = reader.word() else { return .failure(malformed) }
+        guard reader.word() != nil, reader.word() == 1, let replyStatus = reader.word() else {
+            return .failure(malformed)
+        }
         if replyStatus == 1 {
             switch reader.word() {
             case 0:
                 guard let low = reader.word(), let high = reader.word() else { return .failure(malformed) }
                 return .failure(RPCError(
-                    code: .rpcVersionMismatch, message: "\(procedure): the server speaks ONC RPC versions \(low)–\(high), not 2"))
+                    code: .rpcVersionMismatch,
+                    message: "\(procedure): the server speaks ONC RPC versions \(low)–\(high), not 2"))
             case 1:
                 let why = reader.word().flatMap(AuthStatus.init(rawValue:)).map { "\($0)" } ?? "unknown reason"
-                return .failure(RPCError(code: .authenticationError, message: "\(procedure): credentials refused (\(why))"))
+                return .failure(
+                    RPCError(code: .authenticationError, message: "\(procedure): credentials refused (\(why))"))
             default:
                 return .failure(malformed)
             }
@@ -232,13 +236,15 @@ enum ReplyMessage {
             guard let low = reader.word(), let high = reader.word() else { return .failure(malformed) }
             var error = RPCError(
                 code: .programMismatch,
-                message: "program \(procedure.program) version \(procedure.version) is not served (versions \(low)–\(high) are)")
+                message: "program \(procedure.program) version \(procedure.version) is not served "
+                    + "(versions \(low)–\(high) are)")
             error.supportedVersions = low <= high ? low...high : nil
             return .failure(error)
         case 3:
             return .failure(RPCError(code: .procedureUnavailable, message: "procedure \(procedure) is not served"))
         case 4:
-            return .failure(RPCError(code: .garbageArguments, message: "the server could not decode the arguments of \(procedure)"))
+            return .failure(
+                RPCError(code: .garbageArguments, message: "the server could not decode the arguments of \(procedure)"))
         case 5:
             return .failure(RPCError(code: .systemError, message: "the server failed while handling \(procedure)"))
         default:

@@ -1,6 +1,6 @@
-import CrossbitCore
+public import CrossbitCore
 import Glibc
-import Logging
+public import Logging
 import NIOCore
 import Synchronization
 
@@ -49,9 +49,13 @@ public final class RPCServer: Sendable {
         /// ``Limit/callsInFlightPerUDPEndpoint``), and its client retransmits.
         public var maximumCallsInFlightPerUDPEndpoint: Int
 
+        /// The default event loop count: one per online processor, two at least. A function of its own, since
+        /// a public default argument may only name what is public or `@usableFromInline`, and `sysconf` is neither.
+        @usableFromInline static var onlineProcessorCount: Int { max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
         public init(
             maximumMessageSize: Int = 16 << 20,
-            eventLoopCount: Int = max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))),
+            eventLoopCount: Int = onlineProcessorCount,
             maximumConnectionsPerEndpoint: Int = 16_384, maximumConnectionsPerPeer: Int = 1_024,
             maximumCallsInFlightPerConnection: Int = 64, incompleteRecordTimeout: Duration = .seconds(30),
             maximumCallsInFlightPerUDPEndpoint: Int = 1_024
@@ -296,7 +300,8 @@ public final class RPCServer: Sendable {
             guard state.phase == .serving || state.phase == .starting else { return .some(nil) }
             if !connection.isDatagram {
                 let peer = PeerKey(connection.peer)
-                if state.connectionsByEndpoint[connection.endpoint, default: 0] >= options.maximumConnectionsPerEndpoint {
+                let endpointConnections = state.connectionsByEndpoint[connection.endpoint, default: 0]
+                if endpointConnections >= options.maximumConnectionsPerEndpoint {
                     return .connectionsPerEndpoint
                 }
                 if peer != .unknown, state.connectionsByPeer[peer, default: 0] >= options.maximumConnectionsPerPeer {
@@ -354,23 +359,56 @@ public final class RPCServer: Sendable {
             if !channel.isDatagram { channel.channel.close(promise: nil) }
             return channel.flow.ended()
         }
-        let xid = header.xid
         let procedure = header.procedure
         var cacheKey: DuplicateRequestCache.Key?
         if channel.isDatagram, let peer {
-            let key = DuplicateRequestCache.Key(
-                channel: ObjectIdentifier(channel.channel), peer: peer, xid: xid, procedure: procedure)
-            switch duplicateRequests.begin(key) {
-            case .run: cacheKey = key
-            case .drop: return channel.flow.ended()
-            case .resend(let message):
-                try? channel.send(message, to: peer)
-                return channel.flow.ended()
-            }
+            guard let key = beginDatagramCall(header, from: peer, on: channel) else { return channel.flow.ended() }
+            cacheKey = key
         }
+        let reply = replier(xid: header.xid, procedure, to: peer, on: channel, cacheKey: cacheKey)
+        guard header.rpcVersion == 2 else { return reply(.rpcMismatch(low: 2, high: 2)) }
+        let (credentials, refusal) = Self.credentials(of: header)
+        if let refusal { return reply(.authError(refusal)) }
+        let context = RPCCallContext(
+            layout: layout, peer: channel.isDatagram ? peer?.rpcPeer ?? .unknown : channel.peer,
+            credentials: credentials, executor: channel.executor)
+        guard access.allows(context.peer) else {
+            deniedCalls.add(1, ordering: .relaxed)
+            logger.warning("call denied: the endpoint does not let this peer in", metadata: [
+                "peer": "\(context.peer)", "procedure": "\(procedure)", "allowed": "\(access)",
+            ])
+            return reply(.authError(.tooWeak))
+        }
+        dispatch(procedure, arguments: &reader, context: context, on: channel, reply: reply)
+    }
+
+    /// Looks a datagram call up in the duplicate request cache: its key when it is to run, nil when it was
+    /// dropped (still running) or its cached reply resent. UDP clients retransmit, and a retransmission must not
+    /// run a procedure twice.
+    private func beginDatagramCall(
+        _ header: CallHeader, from peer: SocketAddress, on channel: ServerConnection
+    ) -> DuplicateRequestCache.Key? {
+        let key = DuplicateRequestCache.Key(
+            channel: ObjectIdentifier(channel.channel), peer: peer, xid: header.xid, procedure: header.procedure)
+        switch duplicateRequests.begin(key) {
+        case .run: return key
+        case .drop: return nil
+        case .resend(let message):
+            try? channel.send(message, to: peer)
+            return nil
+        }
+    }
+
+    /// The one closure per call that sends its reply, caches it for retransmissions and ends the call. It captures
+    /// the logger and the cache rather than the server, and falls back to SYSTEM_ERR when a result is too large
+    /// for a datagram, so that the caller never waits on silence.
+    private func replier(
+        xid: UInt32, _ procedure: ProcedureID, to peer: SocketAddress?, on channel: ServerConnection,
+        cacheKey: DuplicateRequestCache.Key?
+    ) -> @Sendable (ReplyStatus) -> Void {
         let logger = self.logger
         let duplicateRequests = self.duplicateRequests
-        let reply = { @Sendable [cacheKey] (status: ReplyStatus) in
+        return { status in
             var message = ReplyMessage.encode(xid: xid, status)
             do throws(RPCError) { try channel.send(message, to: peer) } catch {
                 // Only a result too large for a datagram fails here: the caller gets SYSTEM_ERR, not silence.
@@ -384,27 +422,28 @@ public final class RPCServer: Sendable {
             if let cacheKey { duplicateRequests.answer(cacheKey, with: message) }
             channel.flow.ended()
         }
-        guard header.rpcVersion == 2 else { return reply(.rpcMismatch(low: 2, high: 2)) }
-        var credentials: UnixCredentials?
+    }
+
+    /// The caller's AUTH_SYS credentials (nil for AUTH_NONE), or why they are refused: the server understands
+    /// those two flavours and no other.
+    private static func credentials(of header: CallHeader) -> (UnixCredentials?, refusal: AuthStatus?) {
         switch header.credentialFlavor {
         case AuthFlavor.none:
-            break
+            return (nil, nil)
         case AuthFlavor.sys:
-            guard let decoded = UnixCredentials(decoding: header.credentials) else { return reply(.authError(.badCredentials)) }
-            credentials = decoded
+            guard let decoded = UnixCredentials(decoding: header.credentials) else { return (nil, .badCredentials) }
+            return (decoded, nil)
         default:
-            return reply(.authError(.rejectedCredentials))
+            return (nil, .rejectedCredentials)
         }
-        let context = RPCCallContext(
-            layout: layout, peer: channel.isDatagram ? peer?.rpcPeer ?? .unknown : channel.peer,
-            credentials: credentials, executor: channel.executor)
-        guard access.allows(context.peer) else {
-            deniedCalls.add(1, ordering: .relaxed)
-            logger.warning("call denied: the endpoint does not let this peer in", metadata: [
-                "peer": "\(context.peer)", "procedure": "\(procedure)", "allowed": "\(access)",
-            ])
-            return reply(.authError(.tooWeak))
-        }
+    }
+
+    /// Runs an admitted call: a service of the server, else the router, and replies. A completion router is called
+    /// on this thread with no task; anything else runs in a task started immediately on this thread.
+    private func dispatch(
+        _ procedure: ProcedureID, arguments reader: inout MessageReader, context: RPCCallContext,
+        on channel: ServerConnection, reply: @escaping @Sendable (ReplyStatus) -> Void
+    ) {
         let serve: nonisolated(nonsending) @Sendable ([UInt8], RPCCallContext) async throws(RPCError) -> [UInt8]
         var preference: (any TaskExecutor)?
         // A router logs its own failures (the broker names field and value); a dispatcher's are logged here.
@@ -467,10 +506,14 @@ public final class RPCServer: Sendable {
         case .authenticationError:
             return .authError(.tooWeak)
         case .garbageArguments, .decodingFailed:
-            if logging { logger.notice("garbage arguments", metadata: ["procedure": "\(procedure)", "error": "\(error)"]) }
+            if logging {
+                logger.notice("garbage arguments", metadata: ["procedure": "\(procedure)", "error": "\(error)"])
+            }
             return .garbageArguments
         default:
-            if logging { logger.error("procedure failed", metadata: ["procedure": "\(procedure)", "error": "\(error)"]) }
+            if logging {
+                logger.error("procedure failed", metadata: ["procedure": "\(procedure)", "error": "\(error)"])
+            }
             return .systemError
         }
     }
@@ -500,7 +543,9 @@ extension RPCServer {
     /// (`endpoint` as configured or as ``listeningEndpoints`` gives it).
     /// The registration is removed by
     /// ``unregisterFromRPCBind(program:version:on:)`` or when the server stops.
-    public func registerWithRPCBind(program: UInt32, version: UInt32, on endpoint: ServerEndpoint) async throws(RPCError) {
+    public func registerWithRPCBind(
+        program: UInt32, version: UInt32, on endpoint: ServerEndpoint
+    ) async throws(RPCError) {
         let (netid, address) = try boundAddress(of: endpoint)
         try await runBlocking { () throws(RPCError) in
             try RPCBind.register(program, version, netid: netid, address: address)

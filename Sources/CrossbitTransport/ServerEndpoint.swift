@@ -1,4 +1,4 @@
-import CrossbitCore
+public import CrossbitCore
 import NIOCore
 
 /// Where a server listens, and the wire layout its callers speak there.
@@ -60,13 +60,17 @@ public struct ServerEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// An endpoint at a client address: `tcp://HOST:PORT`, `udp://HOST:PORT`
     /// or `unix:///PATH` (`rpcbind://` names no endpoint).
     public init(address: RPCAddress, layout: WireLayout, registerWithRPCBind: Bool = false) throws(RPCError) {
+        let transport: Transport
         switch address {
-        case .tcp(let host, let port): self.init(.tcp(host: host, port: port), layout: layout, registerWithRPCBind: registerWithRPCBind)
-        case .udp(let host, let port): self.init(.udp(host: host, port: port), layout: layout, registerWithRPCBind: registerWithRPCBind)
-        case .unix(let path): self.init(.unix(path: path), layout: layout, registerWithRPCBind: registerWithRPCBind)
+        case .tcp(let host, let port): transport = .tcp(host: host, port: port)
+        case .udp(let host, let port): transport = .udp(host: host, port: port)
+        case .unix(let path): transport = .unix(path: path)
         case .rpcbind:
-            throw RPCError(code: .invalidArgument, message: "'\(address)' is no address to listen on: use tcp://, udp:// or unix://")
+            throw RPCError(
+                code: .invalidArgument,
+                message: "'\(address)' is no address to listen on: use tcp://, udp:// or unix://")
         }
+        self.init(transport, layout: layout, registerWithRPCBind: registerWithRPCBind)
     }
 
     /// An endpoint serving on a socket the process was handed already bound, at that socket's address.

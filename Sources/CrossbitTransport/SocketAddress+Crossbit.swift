@@ -53,11 +53,18 @@ extension SocketAddress {
     }
 
     /// The peer this address names: an IP address and port; `.unknown` for other families.
+    ///
+    /// The address is read at its offset, 4 in a `sockaddr_in` (after family and port) and 8 in a `sockaddr_in6`
+    /// (after the flow label too), the same on Linux and the BSDs: NIO's sockaddr types come from its internal C
+    /// module, whose members (`sin_addr`) this module cannot name without importing a module swift-nio does not
+    /// export as a product.
     var rpcPeer: RPCPeer {
         let bytes: [UInt8]
         switch self {
-        case .v4(let address): bytes = withUnsafeBytes(of: address.address.sin_addr) { Array($0) }
-        case .v6(let address): bytes = withUnsafeBytes(of: address.address.sin6_addr) { Array($0) }
+        case .v4(let address):
+            bytes = withUnsafeBytes(of: address.address) { Array($0[4..<4 + MemoryLayout<in_addr>.size]) }
+        case .v6(let address):
+            bytes = withUnsafeBytes(of: address.address) { Array($0[8..<8 + MemoryLayout<in6_addr>.size]) }
         case .unixDomainSocket: return .unknown
         }
         guard let ip = IPAddress(bytes: bytes) else { return .unknown }

@@ -3,6 +3,7 @@ import CrossbitCommandLine
 import CrossbitCore
 import CrossbitDynamic
 import CrossbitIDL
+import CrossbitTransport
 import Foundation
 
 /// `crossbit call`: one procedure, arguments and result as JSON.

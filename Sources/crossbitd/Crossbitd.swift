@@ -7,6 +7,7 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import UnixSignals
 
 /// The Crossbit broker daemon: routes ONC RPC calls between 32-bit and
 /// 64-bit clients and servers, converting width-dependent values.

@@ -3,6 +3,7 @@ import CrossbitCore
 import CrossbitTransport
 import CrossbitTestSupport
 import Foundation
+import Logging
 import Testing
 
 @Suite struct ConfigurationTests {

@@ -1,5 +1,6 @@
 import CrossbitCore
 import CrossbitTestSupport
+import CrossbitTransport
 import Foundation
 import Testing
 

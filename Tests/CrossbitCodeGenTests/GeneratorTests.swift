@@ -1,8 +1,8 @@
-import CrossbitCodeGen
+public import CrossbitCodeGen
 import CrossbitIDL
 import CrossbitTestSupport
 import Foundation
-import Testing
+public import Testing
 
 @Suite struct GeneratorTests {
     static let sampleIDL = Paths.testsFolder.appending(path: "IDL/crossbit_sample.x").path

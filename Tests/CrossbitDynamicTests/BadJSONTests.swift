@@ -2,6 +2,7 @@ import CrossbitCore
 import CrossbitDynamic
 import CrossbitIDL
 import CrossbitTestSupport
+import Foundation
 import Testing
 
 /// Bad JSON arguments and the message that names the field.

@@ -2,6 +2,7 @@ import CrossbitCore
 import CrossbitDynamic
 import CrossbitIDL
 import CrossbitTestSupport
+import Synchronization
 import Testing
 
 @Suite("JSON <-> XDR by the sample IDL")

@@ -1,7 +1,9 @@
 import CrossbitCodeGen
+import CrossbitCore
 import CrossbitIDL
 import CrossbitTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// The `crossbit-idl` executable, when the build has produced it.

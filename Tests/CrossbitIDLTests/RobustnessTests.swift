@@ -1,3 +1,4 @@
+import CrossbitCore
 import CrossbitIDL
 import CrossbitTestSupport
 import Foundation

@@ -1,4 +1,4 @@
-import Glibc
+public import Glibc
 
 // Sockets bound the way systemd binds those it passes (socket activation),
 // for the tests that hand them to a server.

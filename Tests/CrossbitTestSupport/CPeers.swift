@@ -1,4 +1,4 @@
-import CrossbitCore
+public import CrossbitCore
 import Foundation
 
 /// rpcgen-built C peers, compiled once per interface, layout and test run:

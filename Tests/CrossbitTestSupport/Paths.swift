@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where the repository and the package's built products are.
 public enum Paths {

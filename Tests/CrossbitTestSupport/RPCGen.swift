@@ -1,4 +1,5 @@
-import CrossbitCore
+public import CrossbitCore
+import FoundationEssentials
 
 /// rpcgen and gcc at test time: C peers of an RPC-language file, built as a
 /// real i386 ELF (`gcc -m32`) for ILP32 and with `gcc -m64` for LP64.

@@ -1,5 +1,5 @@
-import CrossbitCore
-import Synchronization
+public import CrossbitCore
+public import Synchronization
 import Testing
 
 public typealias Sample = CrossbitSample

@@ -1,5 +1,5 @@
-import CrossbitCore
-import CrossbitTransport
+public import CrossbitCore
+public import CrossbitTransport
 import Logging
 
 /// Runs an ``RPCServer`` of `services` for the duration of `body`, then shuts

@@ -2,6 +2,7 @@ import CrossbitCore
 import CrossbitELF
 import CrossbitTransport
 import Foundation
+import Synchronization
 import Testing
 
 /// The sample interface (`IDL/crossbit_sample.x`) between Swift and

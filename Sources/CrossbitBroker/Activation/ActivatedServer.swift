@@ -157,7 +157,8 @@ final class ActivatedServer: Sendable {
                 throw RPCError(code: .systemError, message: "it exited before it was ready\(last)")
             }
             do {
-                let client = try RPCClient(address: route.url, layout: route.layout, options: .init(defaultTimeout: .seconds(1)))
+                let client = try RPCClient(
+                    address: route.url, layout: route.layout, options: .init(defaultTimeout: .seconds(1)))
                 defer { client.close() }
                 _ = try await client.call(null, arguments: [], options: .defaults)
                 return
@@ -168,7 +169,8 @@ final class ActivatedServer: Sendable {
         }
         throw RPCError(
             code: .timeout,
-            message: "no answer at \(route.url) within \(activation.readyTimeout)\(lastError.map { ": \($0.message)" } ?? "")")
+            message: "no answer at \(route.url) within \(activation.readyTimeout)"
+                + (lastError.map { ": \($0.message)" } ?? ""))
     }
 
     /// Called once when a process has exited, whether stopped or crashed,

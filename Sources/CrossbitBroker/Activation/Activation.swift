@@ -1,5 +1,5 @@
 import CrossbitCore
-import CrossbitELF
+public import CrossbitELF
 import FoundationEssentials
 
 extension BrokerConfiguration {

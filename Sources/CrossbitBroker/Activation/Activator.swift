@@ -1,3 +1,4 @@
+import CrossbitBrokerControl
 import CrossbitCore
 import Logging
 
@@ -28,7 +29,9 @@ final class Activator: Sendable {
     /// one naming an executable (a server registering later replaces it).
     func server(for route: ServerRoute) -> ActivatedServer? {
         guard !servers.isEmpty, route.origin == .configuration else { return nil }
-        guard let server = servers[programVersionKey(route.program, route.version)], server.route == route else { return nil }
+        guard let server = servers[programVersionKey(route.program, route.version)], server.route == route else {
+            return nil
+        }
         return server
     }
 

@@ -38,7 +38,9 @@ final class SupervisedProcess: Sendable {
     /// stop its servers, leaves none behind, as each gets SIGTERM. (The
     /// signal follows the thread that started the process: swift-subprocess
     /// starts every process from one thread that lives as long as the broker.)
-    static let deathSignalLauncher = ["/usr/bin/setpriv", "/bin/setpriv"].first { (path: String) in access(path, X_OK) == 0 }
+    static let deathSignalLauncher = ["/usr/bin/setpriv", "/bin/setpriv"].first { (path: String) in
+        access(path, X_OK) == 0
+    }
 
     /// The program and arguments that start `executable`: through `launcher`
     /// when there is one. The launcher looks a name without a slash up in
@@ -63,10 +65,12 @@ final class SupervisedProcess: Sendable {
         // Its own process group: a Ctrl-C in the broker's terminal is the
         // broker's to handle, which then stops its servers.
         options.processGroupID = 0
-        let updates = Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), Optional($0.value)) })
+        let updates = Dictionary(
+            uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), Optional($0.value)) })
         let launch = command(executable, arguments)
         if deathSignalLauncher == nil {
-            logger.warning("setpriv (util-linux) is not installed: if the broker is killed, \(executable) keeps running")
+            logger.warning(
+                "setpriv (util-linux) is not installed: if the broker is killed, \(executable) keeps running")
         }
         let run = Task {
             do {

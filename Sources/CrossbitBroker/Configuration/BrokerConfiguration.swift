@@ -1,7 +1,8 @@
-import CrossbitCore
+public import CrossbitCore
+import CrossbitELF
 import CrossbitIDL
-import CrossbitTransport
-import Logging
+public import CrossbitTransport
+public import Logging
 
 /// Everything `crossbitd` is told at start, from its TOML file and its flags.
 public struct BrokerConfiguration: Sendable, Hashable {
@@ -105,7 +106,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
         public var policy = RoutePolicy()
 
         public init(
-            program: NumberOrName, version: NumberOrName, layout: WireLayout, url: RPCAddress, activation: Activation? = nil
+            program: NumberOrName, version: NumberOrName, layout: WireLayout, url: RPCAddress,
+            activation: Activation? = nil
         ) {
             self.program = program
             self.version = version
@@ -123,15 +125,19 @@ public struct BrokerConfiguration: Sendable, Hashable {
                 let colon = text[..<equals].firstIndex(of: ":"),
                 let at = text[equals...].firstIndex(of: "@")
             else {
-                throw ConfigurationError("\(what): expected PROG:VERS=LAYOUT@URL, e.g. 0x20000001:1=lp64@tcp://127.0.0.1:7100")
+                throw ConfigurationError(
+                    "\(what): expected PROG:VERS=LAYOUT@URL, e.g. 0x20000001:1=lp64@tcp://127.0.0.1:7100")
             }
             let layoutText = String(text[text.index(after: equals)..<at])
-            let layout = try routeLayout(activation: activation, isWritten: !layoutText.isEmpty) { () throws(ConfigurationError) in
+            let isWritten = !layoutText.isEmpty
+            let layout = try routeLayout(activation: activation, isWritten: isWritten) {
+                () throws(ConfigurationError) in
                 try parseLayout(layoutText, what: what)
             }
             self.init(
                 program: try NumberOrName(parsing: String(text[..<colon]), what: "\(what) program"),
-                version: try NumberOrName(parsing: String(text[text.index(after: colon)..<equals]), what: "\(what) version"),
+                version: try NumberOrName(
+                    parsing: String(text[text.index(after: colon)..<equals]), what: "\(what) version"),
                 layout: layout,
                 url: try parseAddress(String(text[text.index(after: at)...]), what: what),
                 activation: activation

@@ -105,24 +105,35 @@ extension BrokerConfiguration {
             try entry.finish()
         }
         for var entry in try reader.tables("route") {
-            let program = try entry.numberOrName("program")
-            let version = try entry.numberOrName("version")
-            var activation: Activation?
-            if let executable = try entry.string("exec") {
-                activation = Activation(executable: resolve(executable), arguments: try entry.strings("arguments"))
-                activation?.idleTimeout = try entry.number("idle-timeout").map(Duration.init(configurationSeconds:))
-                if let ready = try entry.number("ready-timeout") { activation?.readyTimeout = .init(configurationSeconds: ready) }
-            }
-            let layout = try routeLayout(activation: activation, isWritten: entry.has("layout")) { () throws(ConfigurationError) in
-                try parseLayout(try entry.requiredString("layout"), what: entry.context)
-            }
-            let url = try parseAddress(try entry.requiredString("url"), what: entry.context)
-            var route = Route(program: program, version: version, layout: layout, url: url, activation: activation)
-            try entry.readAccess(of: &route)
-            routes.append(route)
-            try entry.finish()
+            routes.append(try Self.route(from: &entry, resolve: resolve))
         }
         try reader.finish()
+    }
+
+    /// One `[[route]]` table. A function of its own because a route's keys depend on each other: one with `exec`
+    /// may leave its layout to the executable's ELF class, and its timeouts belong to the activation.
+    private static func route(
+        from entry: inout TableReader, resolve: (String) -> String
+    ) throws(ConfigurationError) -> Route {
+        let program = try entry.numberOrName("program")
+        let version = try entry.numberOrName("version")
+        var activation: Activation?
+        if let executable = try entry.string("exec") {
+            activation = Activation(executable: resolve(executable), arguments: try entry.strings("arguments"))
+            activation?.idleTimeout = try entry.number("idle-timeout").map(Duration.init(configurationSeconds:))
+            if let ready = try entry.number("ready-timeout") {
+                activation?.readyTimeout = .init(configurationSeconds: ready)
+            }
+        }
+        let isWritten = entry.has("layout")
+        let layout = try routeLayout(activation: activation, isWritten: isWritten) { () throws(ConfigurationError) in
+            try parseLayout(try entry.requiredString("layout"), what: entry.context)
+        }
+        let url = try parseAddress(try entry.requiredString("url"), what: entry.context)
+        var route = Route(program: program, version: version, layout: layout, url: url, activation: activation)
+        try entry.readAccess(of: &route)
+        try entry.finish()
+        return route
     }
 
     /// Reads a TOML file from disk.

@@ -25,7 +25,9 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
 
     func ping(context: RPCCallContext) async throws {}
 
-    func register(_ argument: BrokerControl.BrokerRoute, context: RPCCallContext) async throws -> BrokerControl.BrokerReply {
+    func register(
+        _ argument: BrokerControl.BrokerRoute, context: RPCCallContext
+    ) async throws -> BrokerControl.BrokerReply {
         let catalog = routes.current.catalog
         let name = catalog.displayName(program: argument.prog, version: argument.vers)
         let caller: PeerCredentials
@@ -34,8 +36,12 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
         case .failure(let denied): return denied.reply
         }
         guard catalog.defines(program: argument.prog, version: argument.vers) else {
-            logger.warning("refused a registration: no IDL", metadata: ["program": "\(argument.prog)", "version": "\(argument.vers)"])
-            return reply(.errInvalid, "no IDL of program \(argument.prog) version \(argument.vers) is loaded: give it with --idl")
+            logger.warning(
+                "refused a registration: no IDL",
+                metadata: ["program": "\(argument.prog)", "version": "\(argument.vers)"])
+            return reply(
+                .errInvalid,
+                "no IDL of program \(argument.prog) version \(argument.vers) is loaded: give it with --idl")
         }
         let address: RPCAddress
         do {
@@ -71,7 +77,9 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
         return reply(.ok, replaced == nil ? "registered \(name)" : "replaced the route of \(name)")
     }
 
-    func unregister(_ argument: BrokerControl.BrokerRouteKey, context: RPCCallContext) async throws -> BrokerControl.BrokerReply {
+    func unregister(
+        _ argument: BrokerControl.BrokerRouteKey, context: RPCCallContext
+    ) async throws -> BrokerControl.BrokerReply {
         let name = routes.current.catalog.displayName(program: argument.prog, version: argument.vers)
         let caller: PeerCredentials
         switch authorize(context.peer, "unregister \(name)") {
@@ -148,7 +156,8 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
         return BrokerControl.BrokerRouteList(routes: routing.all.map { route in
             BrokerControl.BrokerRouteEntry(
                 route: BrokerControl.BrokerRoute(
-                    prog: route.program, vers: route.version, layout: .init(route.layout), address: route.url.description),
+                    prog: route.program, vers: route.version, layout: .init(route.layout),
+                    address: route.url.description),
                 origin: route.origin == .configuration ? .configuration : .registered,
                 state: routing.activator.server(for: route)?.serverState ?? .external)
         })

@@ -1,5 +1,5 @@
 import CrossbitCore
-import CrossbitIDL
+public import CrossbitIDL
 import FoundationEssentials
 
 /// The programs the broker knows from IDL: their names and numbers, and a

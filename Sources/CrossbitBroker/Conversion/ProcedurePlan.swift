@@ -1,4 +1,4 @@
-import CrossbitCore
+public import CrossbitCore
 
 /// How the broker converts the calls of one procedure between layouts.
 public struct ProcedurePlan: Sendable {

@@ -1,5 +1,5 @@
 import CrossbitCore
-import CrossbitTransport
+public import CrossbitTransport
 import Glibc
 
 /// The sockets systemd passed (socket activation, sd_listen_fds(3)), read

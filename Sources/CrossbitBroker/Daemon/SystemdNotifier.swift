@@ -1,5 +1,5 @@
 import Glibc
-import Logging
+public import Logging
 
 /// systemd's notify protocol (sd_notify(3)) spoken directly, without
 /// libsystemd: each state change is one datagram to the unix socket named by

@@ -78,7 +78,9 @@ final class BrokerRouter: RPCCompletionRouter {
             logger.notice("no route: PROG_UNAVAIL", metadata: ["call": "\(procedure)"])
             throw failure(.programUnavailable, "program \(procedure.program) is not routed", .programUnavailable, name)
         case .versionMismatch(let low, let high):
-            logger.notice("no route for this version: PROG_MISMATCH", metadata: ["call": "\(procedure)", "versions": "\(low)...\(high)"])
+            logger.notice(
+                "no route for this version: PROG_MISMATCH",
+                metadata: ["call": "\(procedure)", "versions": "\(low)...\(high)"])
             var error = failure(
                 .programMismatch, "program \(procedure.program) is routed for versions \(low) to \(high)",
                 .programMismatch, name)
@@ -207,7 +209,8 @@ final class BrokerRouter: RPCCompletionRouter {
         metrics.recordInvalidMessage()
         if isResult {
             logger.error(
-                "the server's result is not valid: SYSTEM_ERR", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+                "the server's result is not valid: SYSTEM_ERR",
+                metadata: metadata.merging(["error": "\(error)"]) { $1 })
             return failure(.systemError, "result of \(plan.name): \(error)", .systemError, plan.routeName)
         }
         let hint = Self.layoutHint(bytes, plan, endpoint: source).map { "; \($0)" } ?? ""

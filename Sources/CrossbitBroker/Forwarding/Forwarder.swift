@@ -65,7 +65,8 @@ final class Forwarder: Sendable {
 
     /// Closes the clients of a server no route uses any more.
     func release(_ route: ServerRoute) {
-        clients.withLock { $0.removeValue(forKey: Key(address: route.url, layout: route.layout)) }?.values.forEach { $0.close() }
+        let removed = clients.withLock { $0.removeValue(forKey: Key(address: route.url, layout: route.layout)) }
+        removed?.values.forEach { $0.close() }
     }
 
     /// Closes every client (at shutdown).

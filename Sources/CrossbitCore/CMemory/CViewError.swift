@@ -43,7 +43,7 @@ public struct CViewError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The path as one string, e.g. `items[3].size`.
-    public var pathDescription: String { XDRError.describe(path) }
+    public var pathDescription: String { FieldPath.description(of: path) }
 
     /// This error inside the member `name` of an enclosing struct.
     public func inMember(_ name: String) -> CViewError {

@@ -44,18 +44,7 @@ public struct XDRError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The path as one string, e.g. `list.items[3].size`.
-    public var pathDescription: String { Self.describe(path) }
-
-    /// Joins path components with dots, elements (`[3]`) without:
-    /// `list.items[3].size`. ``CViewError`` writes its member paths the same way.
-    static func describe(_ path: [String]) -> String {
-        var text = ""
-        for component in path {
-            if !text.isEmpty, !component.hasPrefix("[") { text += "." }
-            text += component
-        }
-        return text
-    }
+    public var pathDescription: String { FieldPath.description(of: path) }
 
     /// This error inside the field `name` of an enclosing value.
     public func inField(_ name: String) -> XDRError {

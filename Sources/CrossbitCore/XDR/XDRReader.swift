@@ -56,11 +56,15 @@ public struct XDRReader: Sendable {
     @inlinable @inline(__always) public mutating func readInt32() throws(XDRError) -> Int32 {
         Int32(bitPattern: try loadWord(UInt32.self))
     }
-    @inlinable @inline(__always) public mutating func readUInt32() throws(XDRError) -> UInt32 { try loadWord(UInt32.self) }
+    @inlinable @inline(__always) public mutating func readUInt32() throws(XDRError) -> UInt32 {
+        try loadWord(UInt32.self)
+    }
     @inlinable @inline(__always) public mutating func readInt64() throws(XDRError) -> Int64 {
         Int64(bitPattern: try loadWord(UInt64.self))
     }
-    @inlinable @inline(__always) public mutating func readUInt64() throws(XDRError) -> UInt64 { try loadWord(UInt64.self) }
+    @inlinable @inline(__always) public mutating func readUInt64() throws(XDRError) -> UInt64 {
+        try loadWord(UInt64.self)
+    }
     @inlinable @inline(__always) public mutating func readFloat() throws(XDRError) -> Float {
         Float(bitPattern: try loadWord(UInt32.self))
     }

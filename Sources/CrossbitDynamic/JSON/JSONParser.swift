@@ -42,7 +42,9 @@ enum JSONParser {
         }
 
         mutating func value(depth: Int) throws(DynamicCodecError) -> JSONValue {
-            guard depth < JSONParser.maximumDepth else { throw error("nested more than \(JSONParser.maximumDepth) deep") }
+            guard depth < JSONParser.maximumDepth else {
+                throw error("nested more than \(JSONParser.maximumDepth) deep")
+            }
             guard let byte = current else { throw error("unexpected end of text, expected a value") }
             switch byte {
             case UInt8(ascii: "n"): try expect("null"); return .null

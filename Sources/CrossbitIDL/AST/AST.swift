@@ -1,4 +1,4 @@
-import CrossbitCore
+public import CrossbitCore
 
 /// A parsed IDL file: its definitions in source order.
 public struct Specification: Sendable, Hashable {

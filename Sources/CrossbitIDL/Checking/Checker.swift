@@ -48,7 +48,10 @@ struct Checker {
     /// Constants of libtirpc's headers that `.x` files use.
     static let builtInValues: [String: Int128] = ["MAX_NETOBJ_SZ": 1024, "MAXNETNAMELEN": 255]
 
-    init(specification: Specification, imports: [String: TypeDefinition] = [:], importedValues: [String: Int128] = [:]) {
+    init(
+        specification: Specification, imports: [String: TypeDefinition] = [:],
+        importedValues: [String: Int128] = [:]
+    ) {
         self.specification = specification
         types = imports.merging(Self.builtInTypes) { imported, _ in imported }
         externalTypes = Set(types.keys)
@@ -74,7 +77,9 @@ struct Checker {
         for definition in specification.definitions {
             switch definition {
             case .constant(let constant) where !stringConstants.contains(constant.name):
-                checkRange(constant.value, at: constant.location, Int128(Int64.min)...Int128(UInt64.max), "constant '\(constant.name)'")
+                checkRange(
+                    constant.value, at: constant.location, Int128(Int64.min)...Int128(UInt64.max),
+                    "constant '\(constant.name)'")
             case .typedef(let typedef):
                 checkDeclaration(typedef.declaration, in: "typedef '\(typedef.name)'")
             case .enum(let definition):
@@ -121,7 +126,9 @@ struct Checker {
         for (index, definition) in specification.definitions.enumerated() {
             guard case .enum(var enumeration) = definition else { continue }
             for caseIndex in enumeration.cases.indices {
-                guard case .name(let text) = enumeration.cases[caseIndex].value, text.hasSuffix(" + 1") else { continue }
+                guard case .name(let text) = enumeration.cases[caseIndex].value, text.hasSuffix(" + 1") else {
+                    continue
+                }
                 let number = resolvedValues[enumeration.cases[caseIndex].name] ?? 0
                 enumeration.cases[caseIndex].value = .literal(number, text: "\(number)")
             }
@@ -146,7 +153,8 @@ struct Checker {
             case .union(let definition): defineType(.union(definition))
             case .program(let program):
                 if let previous = programNames[program.name] {
-                    diagnostics.error("duplicate program name '\(program.name)' (first defined at \(previous))", at: program.location)
+                    diagnostics.error(
+                        "duplicate program name '\(program.name)' (first defined at \(previous))", at: program.location)
                 }
                 programNames[program.name] = program.location
             case .passThrough(let text, let location):
@@ -182,7 +190,8 @@ struct Checker {
             types[definition.name] = definition
         } else if let previous = types[definition.name] {
             diagnostics.error(
-                "duplicate type name '\(definition.name)' (first defined at \(previous.location))", at: definition.location)
+                "duplicate type name '\(definition.name)' (first defined at \(previous.location))",
+                at: definition.location)
         } else {
             types[definition.name] = definition
         }
@@ -206,7 +215,8 @@ struct Checker {
         if let value = resolvedValues[name] { return value }
         guard let definition = valueDefinitions[name] else {
             if let use {
-                let hint = types[name] != nil ? "'\(name)' is a type; expected a constant or enum case" : "undefined constant '\(name)'"
+                let hint = types[name] != nil
+                    ? "'\(name)' is a type; expected a constant or enum case" : "undefined constant '\(name)'"
                 diagnostics.error(hint, at: use)
             }
             return nil
@@ -304,7 +314,8 @@ struct Checker {
         var seen: [String: SourceLocation] = [:]
         for field in fields where !field.name.isEmpty {
             if let previous = seen[field.name] {
-                diagnostics.error("duplicate member name '\(field.name)' in \(context) (first at \(previous))", at: field.location)
+                diagnostics.error(
+                    "duplicate member name '\(field.name)' in \(context) (first at \(previous))", at: field.location)
             }
             seen[field.name] = seen[field.name] ?? field.location
         }
@@ -321,7 +332,8 @@ struct Checker {
             if let previous = seen[number] {
                 // C and rpcgen allow aliases, and rpcsvc's nis_object.x relies on them.
                 diagnostics.warning(
-                    "duplicate value \(number) in enum '\(definition.name)': '\(enumCase.name)' is an alias of '\(previous)'",
+                    "duplicate value \(number) in enum '\(definition.name)': "
+                        + "'\(enumCase.name)' is an alias of '\(previous)'",
                     at: enumCase.location)
             }
             seen[number] = seen[number] ?? enumCase.name
@@ -409,16 +421,20 @@ struct Checker {
         var versionNames: Set<String> = []
         for version in program.versions {
             if !versionNames.insert(version.name).inserted {
-                diagnostics.error("duplicate version name '\(version.name)' in program '\(program.name)'", at: version.location)
+                diagnostics.error(
+                    "duplicate version name '\(version.name)' in program '\(program.name)'", at: version.location)
             }
             checkRange(version.number, at: version.location, numbers, "number of version '\(version.name)'")
-            checkUnique(version.number, at: version.location, "version number", of: "program '\(program.name)'", in: &versionNumbers)
+            checkUnique(
+                version.number, at: version.location, "version number", of: "program '\(program.name)'",
+                in: &versionNumbers)
             var procedureNumbers: [Int128: SourceLocation] = [:]
             var procedureNames: Set<String> = []
             for procedure in version.procedures {
                 if !procedureNames.insert(procedure.name).inserted {
                     diagnostics.error(
-                        "duplicate procedure name '\(procedure.name)' in version '\(version.name)'", at: procedure.location)
+                        "duplicate procedure name '\(procedure.name)' in version '\(version.name)'",
+                        at: procedure.location)
                 }
                 checkRange(procedure.number, at: procedure.location, numbers, "number of procedure '\(procedure.name)'")
                 checkUnique(
@@ -455,7 +471,8 @@ struct Checker {
         case .typedef(let typedef): [typedef.declaration]
         case .enum: []
         case .struct(let structure): structure.fields
-        case .union(let union): [union.discriminant] + union.arms.map(\.declaration) + (union.defaultArm.map { [$0] } ?? [])
+        case .union(let union):
+            [union.discriminant] + union.arms.map(\.declaration) + (union.defaultArm.map { [$0] } ?? [])
         }
         return declarations.compactMap { declaration in
             switch declaration.kind {

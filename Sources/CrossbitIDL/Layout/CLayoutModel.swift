@@ -1,4 +1,4 @@
-import CrossbitCore
+public import CrossbitCore
 
 /// A C scalar as rpcgen writes it into its header, whose size and alignment
 /// depend on the data model (`long` and the lowered width-dependent types).

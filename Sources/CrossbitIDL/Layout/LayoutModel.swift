@@ -1,4 +1,4 @@
-import CrossbitCore
+public import CrossbitCore
 
 /// A wire size in both layouts; nil means variable.
 public struct WireSizes: Sendable, Hashable {
@@ -159,8 +159,10 @@ private struct Builder {
             program: program.name, programNumber: number(program.number), version: version.name,
             versionNumber: number(version.number), name: procedure.name, number: number(procedure.number),
             argumentSize: WireSizes(ilp32: argumentsSize(.ilp32), lp64: argumentsSize(.lp64)),
-            resultSize: WireSizes(ilp32: size(of: procedure.result.kind, .ilp32), lp64: size(of: procedure.result.kind, .lp64)),
-            argumentPaths: Self.capped(argumentPaths), resultPaths: Self.capped(paths(of: procedure.result.kind, prefix: "result")))
+            resultSize: WireSizes(
+                ilp32: size(of: procedure.result.kind, .ilp32), lp64: size(of: procedure.result.kind, .lp64)),
+            argumentPaths: Self.capped(argumentPaths),
+            resultPaths: Self.capped(paths(of: procedure.result.kind, prefix: "result")))
     }
 
     private func number(_ value: Value) -> UInt32 { UInt32(truncatingIfNeeded: resolver.value(of: value) ?? 0) }
@@ -271,10 +273,14 @@ private struct Builder {
             return [prefix.hasSuffix("->") ? String(prefix.dropLast(2)) : prefix]
         case .named(let name):
             if visiting.contains(name) {
-                return isWidthDependent(name) ? [prefix + (prefix.isEmpty || prefix.hasSuffix("->") ? "" : ".") + "(\(name))"] : []
+                guard isWidthDependent(name) else { return [] }
+                return [prefix + (prefix.isEmpty || prefix.hasSuffix("->") ? "" : ".") + "(\(name))"]
             }
             let inner = typePaths(name)
-            return inner.map { $0.isEmpty ? (prefix.hasSuffix("->") ? String(prefix.dropLast(2)) : prefix) : Self.join(prefix, $0) }
+            return inner.map { path in
+                guard path.isEmpty else { return Self.join(prefix, path) }
+                return prefix.hasSuffix("->") ? String(prefix.dropLast(2)) : prefix
+            }
         default:
             return []
         }

@@ -181,16 +181,7 @@ struct Lexer {
         while i < end, !diagnostics.isFull {
             let c = bytes[i]
             if inComment {
-                var j = i
-                while j + 1 < end, !(bytes[j] == UInt8(ascii: "*") && bytes[j + 1] == UInt8(ascii: "/")) { j += 1 }
-                if j + 1 < end {
-                    if emitting { commentText += bytes[i..<j] }
-                    finishComment(emitting: emitting)
-                    i = j + 2
-                } else {
-                    if emitting { commentText += bytes[i..<end] }
-                    i = end
-                }
+                i = scanCommentBody(bytes, i, end, emitting: emitting)
                 continue
             }
             let next: UInt8 = i + 1 < end ? bytes[i + 1] : 0
@@ -224,32 +215,57 @@ struct Lexer {
                 if emitting { number(String(decoding: bytes[i..<j], as: UTF8.self), at: location(column)) }
                 i = j
             case UInt8(ascii: "\""):
-                var j = i + 1
-                while j < end, bytes[j] != UInt8(ascii: "\"") { j += bytes[j] == UInt8(ascii: "\\") ? 2 : 1 }
-                if j >= end {
-                    if emitting { diagnostics.error("unterminated string literal; expected '\"'", at: location(column)) }
-                    i = end
-                } else {
-                    if emitting { emit(.string, String(decoding: bytes[i...j], as: UTF8.self), at: location(column)) }
-                    i = j + 1
-                }
+                i = scanString(bytes, i, end, column: column, emitting: emitting)
             case _ where Self.symbols.contains(c):
                 if emitting { emit(.symbol, String(UnicodeScalar(c)), at: location(column)) }
                 i += 1
             default:
-                // One error for a run of bytes that cannot start a token.
-                var j = i + 1
-                while j < end, !Self.canStartToken(bytes[j]) { j += 1 }
-                if emitting {
-                    let shown = c >= 0x21 && c < 0x7F ? "'\(UnicodeScalar(c))'" : "byte 0x\(String(c, radix: 16))"
-                    diagnostics.error(
-                        "unexpected character \(shown); expected a name, a number or one of { } ( ) [ ] < > ; , = * :",
-                        at: location(column))
-                }
-                i = j
+                i = skipUnexpected(bytes, i, end, column: column, emitting: emitting)
             }
         }
         if inComment, emitting { commentText.append(0x0A) }
+    }
+
+    /// Scans the inside of a `/* */` comment from `i`, which may go on past this line; returns where scanning
+    /// goes on. Apart from `scan` because a comment is the one token that spans lines.
+    private mutating func scanCommentBody(_ bytes: [UInt8], _ i: Int, _ end: Int, emitting: Bool) -> Int {
+        var j = i
+        while j + 1 < end, !(bytes[j] == UInt8(ascii: "*") && bytes[j + 1] == UInt8(ascii: "/")) { j += 1 }
+        if j + 1 < end {
+            if emitting { commentText += bytes[i..<j] }
+            finishComment(emitting: emitting)
+            return j + 2
+        }
+        if emitting { commentText += bytes[i..<end] }
+        return end
+    }
+
+    /// Scans the string literal that starts at `i` (its quotes and escapes kept as written, which Swift reads the
+    /// same way); returns the index after it, or `end` after an error when the line ends first.
+    private mutating func scanString(_ bytes: [UInt8], _ i: Int, _ end: Int, column: Int, emitting: Bool) -> Int {
+        var j = i + 1
+        while j < end, bytes[j] != UInt8(ascii: "\"") { j += bytes[j] == UInt8(ascii: "\\") ? 2 : 1 }
+        guard j < end else {
+            if emitting { diagnostics.error("unterminated string literal; expected '\"'", at: location(column)) }
+            return end
+        }
+        if emitting { emit(.string, String(decoding: bytes[i...j], as: UTF8.self), at: location(column)) }
+        return j + 1
+    }
+
+    /// Skips the run of bytes from `i` that cannot start a token, with one error for the whole run rather than
+    /// one per byte (binary garbage would otherwise fill the error limit at once); returns where tokens go on.
+    private mutating func skipUnexpected(_ bytes: [UInt8], _ i: Int, _ end: Int, column: Int, emitting: Bool) -> Int {
+        let c = bytes[i]
+        var j = i + 1
+        while j < end, !Self.canStartToken(bytes[j]) { j += 1 }
+        if emitting {
+            let shown = c >= 0x21 && c < 0x7F ? "'\(UnicodeScalar(c))'" : "byte 0x\(String(c, radix: 16))"
+            diagnostics.error(
+                "unexpected character \(shown); expected a name, a number or one of { } ( ) [ ] < > ; , = * :",
+                at: location(column))
+        }
+        return j
     }
 
     private static let symbols: Set<UInt8> = Set("{}()[]<>;,=*:".utf8)

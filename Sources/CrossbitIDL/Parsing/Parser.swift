@@ -191,7 +191,8 @@ struct Parser {
         case "program": return .program(try program())
         default:
             throw fail(
-                "expected a definition ('const', 'typedef', 'enum', 'struct', 'union' or 'program'), found \(token.shown)",
+                "expected a definition ('const', 'typedef', 'enum', 'struct', 'union' or 'program'), "
+                    + "found \(token.shown)",
                 at: token)
         }
     }
@@ -201,7 +202,8 @@ struct Parser {
         let name = try identifier("a constant name after 'const'")
         try expect("=", "after constant name '\(name.text)'")
         // rpcgen also allows a string literal; it is kept, quotes included, as a name.
-        let value = peek().kind == .string ? Value.name(advance().text) : try value("a value for constant '\(name.text)'")
+        let value = peek().kind == .string
+            ? Value.name(advance().text) : try value("a value for constant '\(name.text)'")
         let end = try expect(";", "after constant '\(name.text)'")
         return ConstantDefinition(
             name: name.text, value: value, location: name.location, comment: keyword.comment ?? end.trailingComment)
@@ -289,7 +291,8 @@ struct Parser {
                 try parser.expect(":", "after case value '\(values[values.count - 1])'")
             }
             if values.isEmpty {
-                throw parser.fail("expected 'case', 'default' or '}' in union '\(name.text)', found \(start.shown)", at: start)
+                throw parser.fail(
+                    "expected 'case', 'default' or '}' in union '\(name.text)', found \(start.shown)", at: start)
             }
             var declaration = try parser.declaration(context: "union arm")
             let end = try parser.expect(";", "after union arm '\(declaration.name)'")
@@ -356,7 +359,8 @@ struct Parser {
             let argument = try procedureType(context: "argument")
             if case .void = argument.kind {
                 if !arguments.isEmpty || peek().isSymbol(",") {
-                    diagnostics.error("'void' must be the only argument of procedure '\(name.text)'", at: argument.location)
+                    diagnostics.error(
+                        "'void' must be the only argument of procedure '\(name.text)'", at: argument.location)
                 }
             } else {
                 arguments.append(argument)
@@ -384,7 +388,8 @@ struct Parser {
         if start.isKeyword("string") || start.isKeyword("opaque") {
             if start.isKeyword("opaque") {
                 throw fail(
-                    "'opaque' is not allowed as a procedure \(context) (rpcgen rejects it); expected a typedef of opaque data",
+                    "'opaque' is not allowed as a procedure \(context) (rpcgen rejects it); "
+                        + "expected a typedef of opaque data",
                     at: start)
             }
             advance()

@@ -1,4 +1,6 @@
+import CrossbitCore
 import CrossbitTestSupport
+import FoundationEssentials
 
 /// The 32-bit C client and server of the sample interface (``CSampleSources``),
 /// built once per test run: `crossbit-idl rpcl --layout ilp32`, `rpcgen -N`, `gcc -m32`.
