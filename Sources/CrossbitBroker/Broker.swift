@@ -1,5 +1,5 @@
 import CrossbitBrokerControl
-import CrossbitCore
+public import CrossbitCore
 public import CrossbitTransport
 import Glibc
 public import Logging

@@ -1,5 +1,5 @@
-import CrossbitCore
-import CrossbitTransport
+public import CrossbitCore
+public import CrossbitTransport
 import Foundation
 import Testing
 

@@ -1,4 +1,4 @@
-import CrossbitCore
+public import CrossbitCore
 import Glibc
 
 /// Who may change the broker's routes through its control program

@@ -1,4 +1,4 @@
-import CrossbitCore
+public import CrossbitCore
 
 /// A configuration that cannot be used: a bad flag, TOML file, URL, route or
 /// systemd variable. It is the one runtime error of CrossbitCore with the

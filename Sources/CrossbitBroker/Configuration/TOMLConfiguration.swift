@@ -1,4 +1,4 @@
-import CrossbitCore
+public import CrossbitCore
 import CrossbitTransport
 import FoundationEssentials
 import TOMLKit

@@ -1,4 +1,4 @@
-import CrossbitCore
+public import CrossbitCore
 public import CrossbitTransport
 import Glibc
 

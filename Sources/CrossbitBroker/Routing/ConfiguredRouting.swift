@@ -1,4 +1,4 @@
-import CrossbitCore
+public import CrossbitCore
 import CrossbitIDL
 import Logging
 
