@@ -32,7 +32,7 @@ struct OperationsTests {
             #expect(first == "READY=1", "\(daemon.output)")
             // The moment systemd hears READY=1, a client's call succeeds.
             let client = SampleClient(transport: try RPCClient(address: .unix(path: socket), layout: .lp64))
-            #expect(try await client.greet("systemd") == "hello, systemd")
+            #expect(try await client.greet("systemd") == "Hello, systemd")
             for _ in 0..<2 {
                 #expect(await notify.receive(timeout: .seconds(5)) == "WATCHDOG=1")
             }
@@ -226,7 +226,7 @@ struct PrometheusTests {
             ]) { daemon in
                 let client = SampleClient(transport: try RPCClient(address: .unix(path: socket), layout: .lp64))
                 for value: UInt in [1, 2, 3] { #expect(try await client.echoSize(value) == value) }
-                #expect(try await client.greet("metrics") == "hello, metrics")
+                #expect(try await client.greet("metrics") == "Hello, metrics")
                 await #expect(throws: RPCError.self) { try await client.echoSize(1 << 32) }  // does not fit ilp32
                 let (url, text) = try await scrape(daemon)
                 try text.write(toFile: directory + "/metrics.txt", atomically: true, encoding: .utf8)
@@ -280,7 +280,7 @@ struct PrometheusTests {
                 let clients = try (0..<3).map { _ in
                     SampleClient(transport: try RPCClient(address: address, layout: .lp64))
                 }
-                for client in clients.prefix(2) { #expect(try await client.greet("in") == "hello, in") }
+                for client in clients.prefix(2) { #expect(try await client.greet("in") == "Hello, in") }
                 await #expect(throws: RPCError.self) { try await clients[2].greet("out") }
                 let endpoint = "endpoint=\"\(address)\""
                 let limit = "limit=\"connections_per_peer\""

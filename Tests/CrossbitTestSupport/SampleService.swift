@@ -4,27 +4,66 @@ import Testing
 
 public typealias Sample = CrossbitSample
 
-/// The Swift server of the sample interface (the behaviour of
-/// ``SamplePeerSources``), recording the width-dependent values it decoded
-/// per layout so tests can check widening.
-public final class SampleService: Sample.CrossbitSampleV1Service {
-    public let seen = Mutex<[WireLayout: Sample.SampleWidths]>([:])
-    public let seenHandles = Mutex<[WireLayout: Handle]>([:])
+/// What the Swift sample server decoded, in its own (native, 64-bit) width:
+/// every handle, `ssize_t` and `size_t` in the order they came, and the last
+/// `SampleWidths` and handle per layout, so tests can check widening.
+public final class Observations: Sendable {
+    private struct State {
+        var handles: [Handle] = [], ssizes: [Int] = [], sizes: [UInt] = []
+        var widths: [WireLayout: Sample.SampleWidths] = [:], lastHandle: [WireLayout: Handle] = [:]
+    }
+    private let state = Mutex(State())
 
     public init() {}
 
+    public var handles: [Handle] { state.withLock { $0.handles } }
+    public var ssizes: [Int] { state.withLock { $0.ssizes } }
+    public var sizes: [UInt] { state.withLock { $0.sizes } }
+    /// The last `echoWidths` argument decoded from each layout.
+    public var widths: [WireLayout: Sample.SampleWidths] { state.withLock { $0.widths } }
+    /// The last `echoHandle` argument decoded from each layout.
+    public var lastHandle: [WireLayout: Handle] { state.withLock { $0.lastHandle } }
+
+    func saw(handle: Handle, in layout: WireLayout) {
+        state.withLock { $0.handles.append(handle); $0.lastHandle[layout] = handle }
+    }
+    func saw(ssize: Int) { state.withLock { $0.ssizes.append(ssize) } }
+    func saw(size: UInt) { state.withLock { $0.sizes.append(size) } }
+    func saw(widths: Sample.SampleWidths, in layout: WireLayout) { state.withLock { $0.widths[layout] = widths } }
+}
+
+/// The one Swift server of the sample interface, with the behaviour of the
+/// C server in ``SamplePeerSources``: echoes return their argument, except
+/// `echoSize(0xFFFF_FFFE)`, which answers 2^32, a result no 32-bit client can
+/// hold; READ, WRITE, OPEN, ADD and GREET as ``SamplePeerSources`` describes.
+/// It records what it decoded in ``observations``.
+public struct SampleService: Sample.CrossbitSampleV1Service {
+    /// The `echoSize` argument answered with 2^32.
+    public static let tooLargeMarker: UInt = 0xFFFF_FFFE
+    public let observations: Observations
+
+    public init(observations: Observations = Observations()) {
+        self.observations = observations
+    }
+
     public func null(context: RPCCallContext) async throws {}
-    public func echoSize(_ argument: UInt, context: RPCCallContext) async throws -> UInt { argument }
-    public func echoSsize(_ argument: Int, context: RPCCallContext) async throws -> Int { argument }
+    public func echoSize(_ argument: UInt, context: RPCCallContext) async throws -> UInt {
+        observations.saw(size: argument)
+        return argument == Self.tooLargeMarker ? 1 << 32 : argument
+    }
+    public func echoSsize(_ argument: Int, context: RPCCallContext) async throws -> Int {
+        observations.saw(ssize: argument)
+        return argument
+    }
     public func echoIntptr(_ argument: Int, context: RPCCallContext) async throws -> Int { argument }
     public func echoUintptr(_ argument: UInt, context: RPCCallContext) async throws -> UInt { argument }
     public func echoHandle(_ argument: Handle, context: RPCCallContext) async throws -> Handle {
-        seenHandles.withLock { $0[context.layout] = argument }
+        observations.saw(handle: argument, in: context.layout)
         return argument
     }
     public func echoTime(_ argument: Int, context: RPCCallContext) async throws -> Int { argument }
     public func echoWidths(_ argument: Sample.SampleWidths, context: RPCCallContext) async throws -> Sample.SampleWidths {
-        seen.withLock { $0[context.layout] = argument }
+        observations.saw(widths: argument, in: context.layout)
         return argument
     }
     public func echoResource(_ argument: Sample.SampleResource, context: RPCCallContext) async throws -> Sample.SampleResource { argument }
