@@ -22,15 +22,11 @@ struct BrokerProcessTests {
         }
     }
 
-    func sampleServer(_ observations: Observations) -> any RPCServiceDispatcher {
-        Sample.CrossbitSampleV1Dispatcher(service: SampleService(observations: observations))
-    }
-
     @Test("a 32-bit C client calls every procedure of a 64-bit Swift server through the broker")
     func cClientToSwiftServer() async throws {
         let peers = try await CPeers.shared.build(.ilp32, .sample)
         let observations = Observations()
-        try await withSwiftServer([sampleServer(observations)]) { (server: RPCAddress) async throws in
+        try await withSwiftServer([SampleService.dispatcher(observations)]) { (server: RPCAddress) async throws in
             try await withDaemon([
                 "--idl", Paths.sampleIDL, "--listen", "ilp32=tcp://127.0.0.1:0",
                 "--route", "CROSSBIT_SAMPLE:CROSSBIT_SAMPLE_V1=lp64@\(server)",
@@ -145,7 +141,7 @@ struct BrokerProcessTests {
     @Test("a legacy 32-bit C client finds the broker through rpcbind", .enabled { await rpcbindRuns })
     func legacyClientThroughRPCBind() async throws {
         let peers = try await CPeers.shared.build(.ilp32, .sample)
-        try await withSwiftServer([sampleServer(Observations())]) { (server: RPCAddress) async throws in
+        try await withSwiftServer([SampleService.dispatcher()]) { (server: RPCAddress) async throws in
             try await withDaemon([
                 "--idl", Paths.sampleIDL, "--listen", "ilp32=tcp://127.0.0.1:0", "--rpcbind", "ilp32",
                 "--route", "CROSSBIT_SAMPLE:1=lp64@\(server)",
@@ -253,7 +249,7 @@ struct BrokerProcessTests {
 
     @Test("reply errors: PROG_UNAVAIL, PROG_MISMATCH with the known versions, PROC_UNAVAIL, GARBAGE_ARGS")
     func replyErrors() async throws {
-        try await withSwiftServer([sampleServer(Observations())]) { (server: RPCAddress) async throws in
+        try await withSwiftServer([SampleService.dispatcher()]) { (server: RPCAddress) async throws in
             try await withDaemon([
                 "--idl", Paths.repositoryRoot + "/IDL", "--listen", "ilp32=tcp://127.0.0.1:0",
                 "--route", "CROSSBIT_SAMPLE:1=lp64@\(server)",
@@ -284,7 +280,7 @@ struct BrokerProcessTests {
     @Test("garbage bytes and truncated records on every endpoint: no crash, other clients unaffected")
     func garbageOnEveryEndpoint() async throws {
         let socket = try Paths.temporaryDirectory("garbage").path + "/broker.sock"
-        try await withSwiftServer([sampleServer(Observations())]) { (server: RPCAddress) async throws in
+        try await withSwiftServer([SampleService.dispatcher()]) { (server: RPCAddress) async throws in
             try await withDaemon([
                 "--idl", Paths.sampleIDL, "--listen", "ilp32=tcp://127.0.0.1:0", "--listen", "lp64=unix://\(socket)",
                 "--route", "CROSSBIT_SAMPLE:1=lp64@\(server)",

@@ -32,8 +32,8 @@ struct SecurityTests {
         let peers = try await CPeers.shared.build(.ilp32, .sample)
         let configured = Observations(), other = Observations()
         let socket = try folder("redirect") + "/broker.sock"
-        try await withSwiftServer([sampleServer(configured)]) { (server: RPCAddress) async throws in
-            try await withSwiftServer([sampleServer(other)]) { (elsewhere: RPCAddress) async throws in
+        try await withSwiftServer([SampleService.dispatcher(configured)]) { (server: RPCAddress) async throws in
+            try await withSwiftServer([SampleService.dispatcher(other)]) { (elsewhere: RPCAddress) async throws in
                 try await withDaemon([
                     "--idl", Paths.sampleIDL, "--listen", "ilp32=tcp://127.0.0.1:0", "--listen", "lp64=tcp://127.0.0.2:0",
                     "--listen", "lp64=unix://\(socket)", "--route", "CROSSBIT_SAMPLE:1=lp64@\(server)",
@@ -113,7 +113,7 @@ struct SecurityTests {
     func perRouteAccess() async throws {
         let peers = try await CPeers.shared.build(.ilp32, .sample)
         let service = BrokerTestService()
-        try await withSwiftServer([sampleServer(Observations()), BrokerTest.BrokerTestV1Dispatcher(service: service)]) {
+        try await withSwiftServer([SampleService.dispatcher(), BrokerTest.BrokerTestV1Dispatcher(service: service)]) {
             (server: RPCAddress) async throws in
             let directory = try folder("route-access")
             for (sampleFrom, cAllowed) in [("127.0.0.1/32", true), ("10.0.0.0/8", false)] {
@@ -280,9 +280,5 @@ struct SecurityTests {
         let path = directory + "/crossbitd-\(UUID().uuidString).toml"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
-    }
-
-    func sampleServer(_ observations: Observations) -> any RPCServiceDispatcher {
-        CrossbitSample.CrossbitSampleV1Dispatcher(service: SampleService(observations: observations))
     }
 }

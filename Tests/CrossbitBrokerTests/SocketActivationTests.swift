@@ -97,7 +97,7 @@ struct SocketActivationTests {
         let directory = try Paths.temporaryDirectory("activate").path
         let port = try freeLoopbackPort(), unixPath = directory + "/lp64.sock", file = directory + "/crossbitd.toml"
         let notify = try NotifySocket(abstract: false)
-        let sample = Sample.CrossbitSampleV1Dispatcher(service: SampleService(observations: Observations()))
+        let sample = SampleService.dispatcher()
         try await withSwiftServer([sample]) { server in
             try configuration(port: port, server: server).write(toFile: file, atomically: true, encoding: .utf8)
             // Stream sockets, passed when the first connection arrives: the TCP one is the TOML entry's, the

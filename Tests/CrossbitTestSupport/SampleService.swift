@@ -162,3 +162,12 @@ extension Sample.CrossbitSampleV1Client {
         #expect(try await greet("Swift") == "Hello, Swift")
     }
 }
+
+extension SampleService {
+    /// The service ready to serve (`withServer`'s `services`), recording what it decodes in `observations`.
+    public static func dispatcher(_ observations: Observations = Observations())
+        -> Sample.CrossbitSampleV1Dispatcher<SampleService>
+    {
+        Sample.CrossbitSampleV1Dispatcher(service: SampleService(observations: observations))
+    }
+}

@@ -49,7 +49,7 @@ struct SampleInteropTests {
     @Test("a Swift client calls a Swift server of the sample interface, also from a task on the client's executor",
           arguments: WireLayout.allCases, [false, true])
     func swiftToSwift(layout: WireLayout, onClientExecutor: Bool) async throws {
-        let dispatcher = Sample.CrossbitSampleV1Dispatcher(service: SampleService())
+        let dispatcher = SampleService.dispatcher()
         try await withServer([.tcp(host: "127.0.0.1", layout: layout)], services: [dispatcher]) { _, bound in
             let transport = try RPCClient(address: bound[0].address, layout: layout)
             let client = Sample.CrossbitSampleV1Client(transport: transport)
