@@ -130,8 +130,8 @@ struct BrokerProcessTests {
         #expect(try await client.write(Handle(4), Sample.SampleBuffer(len: 0xFFFF_FFFF, data: [1, 2, 3, 4, 5])) == 5)
         let opened = Sample.SampleResource(
             handle: Handle(rawValue: .max), kind: .file, length: 4, created: Int(Int32.max),
-            history: (0..<4).map { Int(Int32.max) - 3 + $0 }, digest: Array("file".utf8) + Array(repeating: 0, count: 12),
-            shared: true)
+            history: (0..<4).map { Int(Int32.max) - 3 + $0 },
+            digest: Array("file".utf8) + Array(repeating: 0, count: 12), shared: true)
         #expect(try await client.open("file", .file, Int(Int32.max)) == .resource(opened))
         #expect(try await client.open("none", .socket, nil) == .case3)
         #expect(try await client.add(Int32.max, 1) == Int32.min)

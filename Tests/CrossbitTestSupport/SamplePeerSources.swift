@@ -69,7 +69,8 @@ enum SamplePeerSources {
         WS *sample_write_1_svc(sample_handle h, sample_buffer b, struct svc_req *r) {
             static WS res; LOG("write"); res = b.data.data_len; return &res;
         }
-        sample_result *sample_open_1_svc(sample_name name, sample_kind kind, sample_deadline deadline, struct svc_req *r) {
+        sample_result *sample_open_1_svc(sample_name name, sample_kind kind, sample_deadline deadline,
+                                         struct svc_req *r) {
             static sample_result res; LOG("open");
             memset(&res, 0, sizeof res);
             if (deadline == NULL) { res.status = 3; return &res; }
@@ -98,7 +99,9 @@ enum SamplePeerSources {
             struct sockaddr_in addr; memset(&addr, 0, sizeof addr);
             addr.sin_family = AF_INET; addr.sin_port = htons(argc > 1 ? atoi(argv[1]) : 0);
             addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            if (bind(sock, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(sock, 64) != 0) { perror("bind"); return 1; }
+            if (bind(sock, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(sock, 64) != 0) {
+                perror("bind"); return 1;
+            }
             SVCXPRT *x = svctcp_create(sock, 0, 0);
             if (x == NULL || !svc_register(x, CROSSBIT_SAMPLE, CROSSBIT_SAMPLE_V1, crossbit_sample_1, 0)) {
                 fprintf(stderr, "cannot serve\n"); return 1;
@@ -199,7 +202,8 @@ enum SamplePeerSources {
             CHECKED(resr, resr->status == 9 && resr->sample_result_u.failed_at == SMIN, "echo result default arm");
             res.status = 0; res.sample_result_u.resource = r;
             resr = sample_echo_result_1(res, c);
-            CHECKED(resr, resr->status == 0 && same_resource(&resr->sample_result_u.resource, &r), "echo result resource");
+            CHECKED(resr, resr->status == 0 && same_resource(&resr->sample_result_u.resource, &r),
+                    "echo result resource");
 
             sample_value v; v.kind = SAMPLE_WINDOW; v.sample_value_u.window = (WU)-1;
             sample_value *vr = sample_echo_value_1(v, c);
@@ -209,7 +213,8 @@ enum SamplePeerSources {
         static void call_the_rest(CLIENT *c) {
             sample_buffer *buf = sample_read_1((WU)-1, 250, 10, c);
             int bytes_ok = buf && buf->len == 10 && buf->data.data_len == 10;
-            for (int i = 0; bytes_ok && i < 10; i++) bytes_ok = (unsigned char)buf->data.data_val[i] == ((250 + i) & 0xFF);
+            for (int i = 0; bytes_ok && i < 10; i++)
+                bytes_ok = (unsigned char)buf->data.data_val[i] == ((250 + i) & 0xFF);
             CHECKED(buf, bytes_ok, "read");
 
             sample_buffer out; out.len = 3; out.data.data_len = 3; out.data.data_val = "abc";
@@ -221,7 +226,8 @@ enum SamplePeerSources {
             CHECKED(opened, opened->status == 0 && o->handle == (WU)-1 && o->kind == SAMPLE_FILE && o->length == 8
                   && o->created == SMAX && o->history[0] == SMAX - 3 && o->history[3] == SMAX
                   && strncmp(o->digest, "file.txt", 8) == 0 && o->shared, "open");
-            opened = sample_open_1("x", SAMPLE_FILE, NULL, c); CHECKED(opened, opened->status == 3, "open without deadline");
+            opened = sample_open_1("x", SAMPLE_FILE, NULL, c);
+            CHECKED(opened, opened->status == 3, "open without deadline");
 
             int *sum = sample_add_1(-5, 47, c); CHECKED(sum, *sum == 42, "add");
             sum = sample_add_1(INT32_MAX, 1, c); CHECKED(sum, *sum == INT32_MIN, "add wraps around");

@@ -62,28 +62,55 @@ public struct SampleService: Sample.CrossbitSampleV1Service {
         return argument
     }
     public func echoTime(_ argument: Int, context: RPCCallContext) async throws -> Int { argument }
-    public func echoWidths(_ argument: Sample.SampleWidths, context: RPCCallContext) async throws -> Sample.SampleWidths {
+    public func echoWidths(_ argument: Sample.SampleWidths, context: RPCCallContext) async throws
+        -> Sample.SampleWidths
+    {
         observations.saw(widths: argument, in: context.layout)
         return argument
     }
-    public func echoResource(_ argument: Sample.SampleResource, context: RPCCallContext) async throws -> Sample.SampleResource { argument }
-    public func echoBatch(_ argument: Sample.SampleBatch, context: RPCCallContext) async throws -> Sample.SampleBatch { argument }
-    public func echoList(_ argument: Sample.SampleList, context: RPCCallContext) async throws -> Sample.SampleList { argument }
-    public func echoResult(_ argument: Sample.SampleResult, context: RPCCallContext) async throws -> Sample.SampleResult { argument }
-    public func echoValue(_ argument: Sample.SampleValue, context: RPCCallContext) async throws -> Sample.SampleValue { argument }
-
-    public func read(_ handle: Sample.SampleHandle, _ offset: Int64, _ count: UInt, context: RPCCallContext) async throws
-        -> Sample.SampleBuffer
+    public func echoResource(_ argument: Sample.SampleResource, context: RPCCallContext) async throws
+        -> Sample.SampleResource
     {
-        Sample.SampleBuffer(len: count, data: (0..<Int64(min(count, 4096))).map { UInt8(truncatingIfNeeded: offset + $0) })
+        argument
+    }
+    public func echoBatch(_ argument: Sample.SampleBatch, context: RPCCallContext) async throws
+        -> Sample.SampleBatch
+    {
+        argument
+    }
+    public func echoList(_ argument: Sample.SampleList, context: RPCCallContext) async throws
+        -> Sample.SampleList
+    {
+        argument
+    }
+    public func echoResult(_ argument: Sample.SampleResult, context: RPCCallContext) async throws
+        -> Sample.SampleResult
+    {
+        argument
+    }
+    public func echoValue(_ argument: Sample.SampleValue, context: RPCCallContext) async throws
+        -> Sample.SampleValue
+    {
+        argument
     }
 
-    public func write(_ handle: Sample.SampleHandle, _ buffer: Sample.SampleBuffer, context: RPCCallContext) async throws -> Int {
+    public func read(_ handle: Sample.SampleHandle, _ offset: Int64, _ count: UInt, context: RPCCallContext)
+        async throws -> Sample.SampleBuffer
+    {
+        let data = (0..<Int64(min(count, 4096))).map { UInt8(truncatingIfNeeded: offset + $0) }
+        return Sample.SampleBuffer(len: count, data: data)
+    }
+
+    public func write(_ handle: Sample.SampleHandle, _ buffer: Sample.SampleBuffer, context: RPCCallContext)
+        async throws -> Int
+    {
         buffer.data.count
     }
 
-    public func open(_ name: Sample.SampleName, _ kind: Sample.SampleKind, _ deadline: Sample.SampleDeadline, context: RPCCallContext)
-        async throws -> Sample.SampleResult
+    public func open(
+        _ name: Sample.SampleName, _ kind: Sample.SampleKind, _ deadline: Sample.SampleDeadline,
+        context: RPCCallContext
+    ) async throws -> Sample.SampleResult
     {
         guard let deadline else { return .case3 }
         let digest = Array(name.utf8.prefix(16)) + Array(repeating: 0, count: max(0, 16 - name.utf8.count))
@@ -150,13 +177,14 @@ extension Sample.CrossbitSampleV1Client {
         }
         #expect(try await echoValue(.window(limits.minusOne)) == .window(limits.minusOne))
         #expect(try await echoValue(.file(limits.umax)) == .file(limits.umax))
-        #expect(try await read(limits.minusOne, 250, 10) == Sample.SampleBuffer(len: 10, data: (250..<260).map { UInt8($0 & 0xFF) }))
+        let bytes = (250..<260).map { UInt8($0 & 0xFF) }
+        #expect(try await read(limits.minusOne, 250, 10) == Sample.SampleBuffer(len: 10, data: bytes))
         #expect(try await write(limits.minusOne, Sample.SampleBuffer(len: 3, data: Array("abc".utf8))) == 3)
         let opened = try await self.open("file.txt", .file, limits.smax)
         #expect(opened == .resource(Sample.SampleResource(
             handle: limits.minusOne, kind: .file, length: 8, created: limits.smax,
-            history: (0..<4).map { limits.smax - 3 + $0 }, digest: Array("file.txt".utf8) + Array(repeating: 0, count: 8),
-            shared: true)))
+            history: (0..<4).map { limits.smax - 3 + $0 },
+            digest: Array("file.txt".utf8) + Array(repeating: 0, count: 8), shared: true)))
         #expect(try await self.open("x", .file, nil) == .case3)
         #expect(try await add(-5, 47) == 42)
         #expect(try await greet("Swift") == "Hello, Swift")
