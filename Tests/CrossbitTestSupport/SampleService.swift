@@ -68,31 +68,16 @@ public struct SampleService: Sample.CrossbitSampleV1Service {
         observations.saw(widths: argument, in: context.layout)
         return argument
     }
-    public func echoResource(_ argument: Sample.SampleResource, context: RPCCallContext) async throws
-        -> Sample.SampleResource
-    {
-        argument
-    }
-    public func echoBatch(_ argument: Sample.SampleBatch, context: RPCCallContext) async throws
-        -> Sample.SampleBatch
-    {
-        argument
-    }
-    public func echoList(_ argument: Sample.SampleList, context: RPCCallContext) async throws
-        -> Sample.SampleList
-    {
-        argument
-    }
-    public func echoResult(_ argument: Sample.SampleResult, context: RPCCallContext) async throws
-        -> Sample.SampleResult
-    {
-        argument
-    }
-    public func echoValue(_ argument: Sample.SampleValue, context: RPCCallContext) async throws
-        -> Sample.SampleValue
-    {
-        argument
-    }
+    public func echoResource(_ value: Sample.SampleResource, context: RPCCallContext) async throws
+        -> Sample.SampleResource { value }
+    public func echoBatch(_ value: Sample.SampleBatch, context: RPCCallContext) async throws
+        -> Sample.SampleBatch { value }
+    public func echoList(_ value: Sample.SampleList, context: RPCCallContext) async throws
+        -> Sample.SampleList { value }
+    public func echoResult(_ value: Sample.SampleResult, context: RPCCallContext) async throws
+        -> Sample.SampleResult { value }
+    public func echoValue(_ value: Sample.SampleValue, context: RPCCallContext) async throws
+        -> Sample.SampleValue { value }
 
     public func read(_ handle: Sample.SampleHandle, _ offset: Int64, _ count: UInt, context: RPCCallContext)
         async throws -> Sample.SampleBuffer
