@@ -22,20 +22,17 @@ struct BrokerProcessTests {
         }
     }
 
-    func sampleServer(_ observations: Observations) -> any RPCServiceDispatcher {
-        Sample.CrossbitSampleV1Dispatcher(service: SampleService(observations: observations))
-    }
-
     @Test("a 32-bit C client calls every procedure of a 64-bit Swift server through the broker")
     func cClientToSwiftServer() async throws {
-        let peers = try await CSamplePeers.peers()
+        let peers = try await CPeers.shared.build(.ilp32, .sample)
         let observations = Observations()
-        try await withSwiftServer([sampleServer(observations)]) { (server: RPCAddress) async throws in
+        try await withSwiftServer([SampleService.dispatcher(observations)]) { (server: RPCAddress) async throws in
             try await withDaemon([
                 "--idl", Paths.sampleIDL, "--listen", "ilp32=tcp://127.0.0.1:0",
                 "--route", "CROSSBIT_SAMPLE:CROSSBIT_SAMPLE_V1=lp64@\(server)",
             ]) { (daemon: Daemon) async throws in
-                let result = try await runTool(peers.client, ["127.0.0.1", "\(daemon.port(.ilp32))"], expectSuccess: false)
+                let result = try await runTool(
+                    peers.client, ["127.0.0.1", "\(daemon.port(.ilp32))", "--through-broker"], expectSuccess: false)
                 #expect(result.status == 0, "\(result.combined)")
                 #expect(result.combined.hasSuffix("ALL PASSED\n"), "\(result.combined)")
                 // Handle -1 from the 32-bit client arrives as 64-bit -1; sizes are zero-extended, ssize_t sign-extended.
@@ -71,7 +68,7 @@ struct BrokerProcessTests {
                 size: 1, offset: Int(Int32.min) - 1, delta: 0, address: 0, handle: Handle(0), when: 0,
                 legacySigned: 0, legacyUnsigned: 0, marker: 0, wide: 0)
             await #expect(throws: RPCError.self) { try await client.echoWidths(widths) }
-            #expect(try await client.greet("again") == "hello, again")
+            #expect(try await client.greet("again") == "Hello, again")
             _ = await server.count(of: "call greet\n", atLeast: 2)
             #expect(server.output.components(separatedBy: "call echo_size\n").count == echoes)
             #expect(server.output.components(separatedBy: "call echo_widths\n").count == 2)
@@ -81,7 +78,7 @@ struct BrokerProcessTests {
 
     /// Starts the 32-bit C sample server on a TCP port (0: any); returns it and its port.
     func startCServer(port: String = "0") async throws -> (ChildProcess, String) {
-        let server = ChildProcess(try await CSamplePeers.peers().server, [port])
+        let server = ChildProcess(try await CPeers.shared.build(.ilp32, .sample).server, [port])
         try server.start()
         do {
             let ready = try await server.line(containing: "READY")
@@ -129,25 +126,29 @@ struct BrokerProcessTests {
             #expect(try await client.echoValue(value) == value)
         }
         let buffer = try await client.read(Handle(4), -5, 3)
-        #expect(buffer.len == 3 && buffer.data == [0, 1, 2])
+        #expect(buffer.len == 3 && buffer.data == [0xFB, 0xFC, 0xFD])
         #expect(try await client.write(Handle(4), Sample.SampleBuffer(len: 0xFFFF_FFFF, data: [1, 2, 3, 4, 5])) == 5)
-        #expect(try await client.open("file", .file, Int(Int32.max)) == .count(4))
+        let opened = Sample.SampleResource(
+            handle: Handle(rawValue: .max), kind: .file, length: 4, created: Int(Int32.max),
+            history: (0..<4).map { Int(Int32.max) - 3 + $0 },
+            digest: Array("file".utf8) + Array(repeating: 0, count: 12), shared: true)
+        #expect(try await client.open("file", .file, Int(Int32.max)) == .resource(opened))
         #expect(try await client.open("none", .socket, nil) == .case3)
         #expect(try await client.add(Int32.max, 1) == Int32.min)
-        #expect(try await client.greet("broker") == "hello, broker")
+        #expect(try await client.greet("broker") == "Hello, broker")
     }
 
     @Test("a legacy 32-bit C client finds the broker through rpcbind", .enabled { await rpcbindRuns })
     func legacyClientThroughRPCBind() async throws {
-        let peers = try await CSamplePeers.peers()
-        try await withSwiftServer([sampleServer(Observations())]) { (server: RPCAddress) async throws in
+        let peers = try await CPeers.shared.build(.ilp32, .sample)
+        try await withSwiftServer([SampleService.dispatcher()]) { (server: RPCAddress) async throws in
             try await withDaemon([
                 "--idl", Paths.sampleIDL, "--listen", "ilp32=tcp://127.0.0.1:0", "--rpcbind", "ilp32",
                 "--route", "CROSSBIT_SAMPLE:1=lp64@\(server)",
             ]) { (daemon: Daemon) async throws in
                 let registered = try await runTool("/usr/sbin/rpcinfo", ["-p", "127.0.0.1"]).combined
                 #expect(registered.contains("\(Self.sampleProgram)    1   tcp  \(String(daemon.port(.ilp32)).leftPadded(5))"), "\(registered)")
-                let result = try await runTool(peers.client, ["127.0.0.1"], expectSuccess: false)
+                let result = try await runTool(peers.client, ["127.0.0.1", "--through-broker"], expectSuccess: false)
                 #expect(result.combined.hasSuffix("ALL PASSED\n"), "\(result.combined)")
             }
             let after = try await runTool("/usr/sbin/rpcinfo", ["-p", "127.0.0.1"]).combined
@@ -248,7 +249,7 @@ struct BrokerProcessTests {
 
     @Test("reply errors: PROG_UNAVAIL, PROG_MISMATCH with the known versions, PROC_UNAVAIL, GARBAGE_ARGS")
     func replyErrors() async throws {
-        try await withSwiftServer([sampleServer(Observations())]) { (server: RPCAddress) async throws in
+        try await withSwiftServer([SampleService.dispatcher()]) { (server: RPCAddress) async throws in
             try await withDaemon([
                 "--idl", Paths.repositoryRoot + "/IDL", "--listen", "ilp32=tcp://127.0.0.1:0",
                 "--route", "CROSSBIT_SAMPLE:1=lp64@\(server)",
@@ -279,7 +280,7 @@ struct BrokerProcessTests {
     @Test("garbage bytes and truncated records on every endpoint: no crash, other clients unaffected")
     func garbageOnEveryEndpoint() async throws {
         let socket = try Paths.temporaryDirectory("garbage").path + "/broker.sock"
-        try await withSwiftServer([sampleServer(Observations())]) { (server: RPCAddress) async throws in
+        try await withSwiftServer([SampleService.dispatcher()]) { (server: RPCAddress) async throws in
             try await withDaemon([
                 "--idl", Paths.sampleIDL, "--listen", "ilp32=tcp://127.0.0.1:0", "--listen", "lp64=unix://\(socket)",
                 "--route", "CROSSBIT_SAMPLE:1=lp64@\(server)",
@@ -302,7 +303,7 @@ struct BrokerProcessTests {
                 #expect(daemon.process.isRunning)
                 #expect(try await steady.add(2, 2) == 4)
                 let unix = SampleClient(transport: try RPCClient(address: daemon.address(.lp64, unix: true), layout: .lp64))
-                #expect(try await unix.greet("after") == "hello, after")
+                #expect(try await unix.greet("after") == "Hello, after")
             }
         }
     }

@@ -61,7 +61,7 @@ struct FaultInjectionTests {
 
     @Test("the broker restarted under load: every answer is right, and every client's later calls succeed")
     func brokerRestartedUnderLoad() async throws {
-        let service = Sample.CrossbitSampleV1Dispatcher(service: SampleService(observations: Observations()))
+        let service = SampleService.dispatcher()
         try await withSwiftServer([service]) { (server: RPCAddress) async throws in
             let arguments = ["--idl", Paths.sampleIDL, "--route", "CROSSBIT_SAMPLE:CROSSBIT_SAMPLE_V1=lp64@\(server)"]
             let first = try await Daemon.start(arguments + ["--listen", "ilp32=tcp://127.0.0.1:0"])

@@ -11,17 +11,13 @@ import Testing
 /// of a configuration, JSON logs (docs/operations.md).
 @Suite("crossbitd under systemd, reloading, logging", .serialized, .timeLimit(.minutes(3)))
 struct OperationsTests {
-    func sampleServer(_ observations: Observations) -> any RPCServiceDispatcher {
-        Sample.CrossbitSampleV1Dispatcher(service: SampleService(observations: observations))
-    }
-
     @Test(
         "READY=1 comes once a call succeeds, WATCHDOG=1 while it runs, STOPPING=1 on SIGTERM",
         arguments: [false, true])
     func notifiesSystemd(abstractSocket: Bool) async throws {
         let notify = try NotifySocket(abstract: abstractSocket)
         let socket = try Paths.temporaryDirectory("notify-broker").path + "/broker.sock"
-        try await withSwiftServer([sampleServer(Observations())]) { server in
+        try await withSwiftServer([SampleService.dispatcher()]) { server in
             let daemon = ChildProcess(Paths.crossbitd, [
                 "--idl", Paths.sampleIDL, "--listen", "lp64=unix://\(socket)",
                 "--route", "CROSSBIT_SAMPLE:CROSSBIT_SAMPLE_V1=lp64@\(server)",
@@ -32,7 +28,7 @@ struct OperationsTests {
             #expect(first == "READY=1", "\(daemon.output)")
             // The moment systemd hears READY=1, a client's call succeeds.
             let client = SampleClient(transport: try RPCClient(address: .unix(path: socket), layout: .lp64))
-            #expect(try await client.greet("systemd") == "hello, systemd")
+            #expect(try await client.greet("systemd") == "Hello, systemd")
             for _ in 0..<2 {
                 #expect(await notify.receive(timeout: .seconds(5)) == "WATCHDOG=1")
             }
@@ -93,8 +89,10 @@ struct OperationsTests {
         let first = Observations(), second = Observations()
         let directory = try Paths.temporaryDirectory("reload").path
         let socket = directory + "/broker.sock", file = directory + "/crossbitd.toml"
-        try await withSwiftServer([sampleServer(first)]) { serverA in
-            let services = [sampleServer(second), BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService())]
+        try await withSwiftServer([SampleService.dispatcher(first)]) { serverA in
+            let services: [any RPCServiceDispatcher] = [
+                SampleService.dispatcher(second), BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService()),
+            ]
             try await withSwiftServer(services) { serverB in
                 let start = configuration(socket: socket, sample: serverA)
                 try start.write(toFile: file, atomically: true, encoding: .utf8)
@@ -187,7 +185,7 @@ struct OperationsTests {
     @Test("--log-format json writes one JSON object per line: time, level, label, message, metadata")
     func logsJSON() async throws {
         let socket = try Paths.temporaryDirectory("json-log").path + "/broker.sock"
-        try await withSwiftServer([sampleServer(Observations())]) { server in
+        try await withSwiftServer([SampleService.dispatcher()]) { server in
             try await withDaemon([
                 "--idl", Paths.sampleIDL, "--listen", "lp64=unix://\(socket)", "--log-format", "json",
                 "--route", "CROSSBIT_SAMPLE:CROSSBIT_SAMPLE_V1=lp64@\(server)",
@@ -217,7 +215,7 @@ struct PrometheusTests {
     func servesPrometheusMetrics() async throws {
         let directory = try Paths.temporaryDirectory("metrics").path
         let socket = directory + "/broker.sock"
-        let server = Sample.CrossbitSampleV1Dispatcher(service: SampleService(observations: Observations()))
+        let server = SampleService.dispatcher()
         try await withSwiftServer([server], layout: .ilp32) { server in
             try await withDaemon([
                 "--idl", Paths.sampleIDL, "--listen", "lp64=unix://\(socket)",
@@ -226,7 +224,7 @@ struct PrometheusTests {
             ]) { daemon in
                 let client = SampleClient(transport: try RPCClient(address: .unix(path: socket), layout: .lp64))
                 for value: UInt in [1, 2, 3] { #expect(try await client.echoSize(value) == value) }
-                #expect(try await client.greet("metrics") == "hello, metrics")
+                #expect(try await client.greet("metrics") == "Hello, metrics")
                 await #expect(throws: RPCError.self) { try await client.echoSize(1 << 32) }  // does not fit ilp32
                 let (url, text) = try await scrape(daemon)
                 try text.write(toFile: directory + "/metrics.txt", atomically: true, encoding: .utf8)
@@ -256,7 +254,7 @@ struct PrometheusTests {
     @Test("[limits] in the TOML: a connection past connections-per-peer is closed, and the endpoint's series say so")
     func countsLimitHits() async throws {
         let file = try Paths.temporaryDirectory("limits").path + "/crossbitd.toml"
-        let sample = Sample.CrossbitSampleV1Dispatcher(service: SampleService(observations: Observations()))
+        let sample = SampleService.dispatcher()
         try await withSwiftServer([sample]) { server in
             try """
                 idl = "\(Paths.sampleIDL)"
@@ -280,7 +278,7 @@ struct PrometheusTests {
                 let clients = try (0..<3).map { _ in
                     SampleClient(transport: try RPCClient(address: address, layout: .lp64))
                 }
-                for client in clients.prefix(2) { #expect(try await client.greet("in") == "hello, in") }
+                for client in clients.prefix(2) { #expect(try await client.greet("in") == "Hello, in") }
                 await #expect(throws: RPCError.self) { try await clients[2].greet("out") }
                 let endpoint = "endpoint=\"\(address)\""
                 let limit = "limit=\"connections_per_peer\""

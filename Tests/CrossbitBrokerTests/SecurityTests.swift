@@ -29,11 +29,11 @@ struct SecurityTests {
 
     @Test("a TCP caller cannot change a configured route; a 32-bit rpcgen client still reaches the configured server")
     func tcpCallerCannotRedirect() async throws {
-        let peers = try await CSamplePeers.peers()
+        let peers = try await CPeers.shared.build(.ilp32, .sample)
         let configured = Observations(), other = Observations()
         let socket = try folder("redirect") + "/broker.sock"
-        try await withSwiftServer([sampleServer(configured)]) { (server: RPCAddress) async throws in
-            try await withSwiftServer([sampleServer(other)]) { (elsewhere: RPCAddress) async throws in
+        try await withSwiftServer([SampleService.dispatcher(configured)]) { (server: RPCAddress) async throws in
+            try await withSwiftServer([SampleService.dispatcher(other)]) { (elsewhere: RPCAddress) async throws in
                 try await withDaemon([
                     "--idl", Paths.sampleIDL, "--listen", "ilp32=tcp://127.0.0.1:0", "--listen", "lp64=tcp://127.0.0.2:0",
                     "--listen", "lp64=unix://\(socket)", "--route", "CROSSBIT_SAMPLE:1=lp64@\(server)",
@@ -51,7 +51,8 @@ struct SecurityTests {
                     let local = try await BrokerRegistration.client(.unix(path: socket)).register(moved)
                     #expect(local.status == .errDenied && local.message.contains("comes from the configuration"), "\(local)")
 
-                    let result = try await runTool(peers.client, ["127.0.0.1", "\(daemon.port(.ilp32))"], expectSuccess: false)
+                    let result = try await runTool(
+                        peers.client, ["127.0.0.1", "\(daemon.port(.ilp32))", "--through-broker"], expectSuccess: false)
                     #expect(result.combined.hasSuffix("ALL PASSED\n"), "\(result.combined)")
                     #expect(!configured.sizes.isEmpty)
                     #expect(other.sizes.isEmpty && other.handles.isEmpty, "the other server was called")
@@ -110,9 +111,9 @@ struct SecurityTests {
 
     @Test("per-route allow-from and allow-uids: allowed callers are served, others get AUTH_TOOWEAK and reach no server")
     func perRouteAccess() async throws {
-        let peers = try await CSamplePeers.peers()
+        let peers = try await CPeers.shared.build(.ilp32, .sample)
         let service = BrokerTestService()
-        try await withSwiftServer([sampleServer(Observations()), BrokerTest.BrokerTestV1Dispatcher(service: service)]) {
+        try await withSwiftServer([SampleService.dispatcher(), BrokerTest.BrokerTestV1Dispatcher(service: service)]) {
             (server: RPCAddress) async throws in
             let directory = try folder("route-access")
             for (sampleFrom, cAllowed) in [("127.0.0.1/32", true), ("10.0.0.0/8", false)] {
@@ -141,7 +142,8 @@ struct SecurityTests {
                     allow-from = ["10.0.0.0/8", "fd00::/8"]
                     """)
                 try await withDaemon(["--config", config]) { (daemon: Daemon) async throws in
-                    let result = try await runTool(peers.client, ["127.0.0.1", "\(daemon.port(.ilp32))"], expectSuccess: false)
+                    let result = try await runTool(
+                        peers.client, ["127.0.0.1", "\(daemon.port(.ilp32))", "--through-broker"], expectSuccess: false)
                     if cAllowed {
                         #expect(result.combined.hasSuffix("ALL PASSED\n"), "\(result.combined)")
                         return
@@ -278,9 +280,5 @@ struct SecurityTests {
         let path = directory + "/crossbitd-\(UUID().uuidString).toml"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
-    }
-
-    func sampleServer(_ observations: Observations) -> any RPCServiceDispatcher {
-        CrossbitSample.CrossbitSampleV1Dispatcher(service: SampleService(observations: observations))
     }
 }

@@ -97,7 +97,7 @@ struct SocketActivationTests {
         let directory = try Paths.temporaryDirectory("activate").path
         let port = try freeLoopbackPort(), unixPath = directory + "/lp64.sock", file = directory + "/crossbitd.toml"
         let notify = try NotifySocket(abstract: false)
-        let sample = Sample.CrossbitSampleV1Dispatcher(service: SampleService(observations: Observations()))
+        let sample = SampleService.dispatcher()
         try await withSwiftServer([sample]) { server in
             try configuration(port: port, server: server).write(toFile: file, atomically: true, encoding: .utf8)
             // Stream sockets, passed when the first connection arrives: the TCP one is the TOML entry's, the
@@ -115,8 +115,8 @@ struct SocketActivationTests {
             async let first = tcp.greet("first")  // its connection starts crossbitd, and waits in the backlog
             #expect(await notify.receive() == "READY=1", "\(process.output)")
             let unix = SampleClient(transport: try RPCClient(address: .unix(path: unixPath), layout: .lp64))
-            #expect(try await unix.greet("unix") == "hello, unix")
-            #expect(try await first == "hello, first")
+            #expect(try await unix.greet("unix") == "Hello, unix")
+            #expect(try await first == "Hello, first")
             let passed = try [3, 4].map { try socketInode(of: process.pid, descriptor: $0) }
             #expect(try listeningSockets(of: process.pid) == Set(passed), "\(process.output)")
             #expect(process.output.contains("serves on descriptor 3 (tcp://127.0.0.1:\(port)), passed by systemd"))

@@ -47,7 +47,7 @@ struct WrongLayoutTests {
     /// A broker with an ILP32 TCP endpoint (127.0.0.1) and an LP64 one (127.0.0.2), routing the sample
     /// program to a 64-bit Swift server.
     func withSampleBroker(_ body: (Daemon) async throws -> Void) async throws {
-        let service = Sample.CrossbitSampleV1Dispatcher(service: SampleService(observations: Observations()))
+        let service = SampleService.dispatcher()
         try await withSwiftServer([service]) { (server: RPCAddress) async throws in
             try await withDaemon([
                 "--idl", Paths.sampleIDL, "--listen", "ilp32=tcp://127.0.0.1:0", "--listen", "lp64=tcp://127.0.0.2:0",
@@ -122,7 +122,7 @@ struct WrongLayoutTests {
     @Test("crossbit call without --layout at a server that is not a broker says to give --layout")
     func callWithoutLayoutAtPlainServer() async throws {
         let crossbit = try Paths.product("crossbit")
-        let service = Sample.CrossbitSampleV1Dispatcher(service: SampleService(observations: Observations()))
+        let service = SampleService.dispatcher()
         try await withSwiftServer([service]) { (server: RPCAddress) async throws in
             let result = try await runTool(crossbit, [
                 "call", "--idl", Paths.sampleIDL, "\(server)",
@@ -161,7 +161,7 @@ struct WrongLayoutTests {
 
     @Test("arguments that decode only in the other layout: GARBAGE_ARGS names the likely mismatch")
     func argumentsInOtherLayout() async throws {
-        let dispatcher = Sample.CrossbitSampleV1Dispatcher(service: SampleService(observations: Observations()))
+        let dispatcher = SampleService.dispatcher()
         var writer = XDRWriter(layout: .lp64)
         writer.writeUInt64(5)  // an LP64 size_t
         do {

@@ -30,7 +30,7 @@ struct CommandTests {
 
     @Test("crossbit call round-trips every procedure of the sample with a Swift server", arguments: WireLayout.allCases)
     func swiftServer(layout: WireLayout) async throws {
-        let dispatcher = Sample.CrossbitSampleV1Dispatcher(service: SampleService())
+        let dispatcher = SampleService.dispatcher()
         try await withServer([.tcp(host: "127.0.0.1", layout: layout)], services: [dispatcher]) { _, bound in
             try await Self.expectEveryCall(at: bound[0].address.description, layout: layout)
         }
@@ -104,7 +104,7 @@ struct CommandTests {
 
     @Test("crossbit ping calls procedure 0 of a program version; an unknown version is an RPC error, exit 1")
     func ping() async throws {
-        let dispatcher = Sample.CrossbitSampleV1Dispatcher(service: SampleService())
+        let dispatcher = SampleService.dispatcher()
         try await withServer([.tcp(host: "127.0.0.1", layout: .lp64)], services: [dispatcher]) { _, bound in
             let address = bound[0].address.description
             let answered = try await Self.crossbit(["ping", address, "0x20001001.1"])
@@ -117,7 +117,7 @@ struct CommandTests {
 
     @Test("against a broker: ping, list (table and JSON), and every call from ILP32 through the broker to an LP64 Swift server")
     func broker() async throws {
-        let dispatcher = Sample.CrossbitSampleV1Dispatcher(service: SampleService())
+        let dispatcher = SampleService.dispatcher()
         try await withServer([.tcp(host: "127.0.0.1", layout: .lp64)], services: [dispatcher]) { _, bound in
             let server = bound[0].address.description
             let socket = Paths.temporarySocket("broker")

@@ -23,7 +23,7 @@ final class RecordingTransport: RPCClientTransport {
     var layout: WireLayout { inner.layout }
 
     init(layout: WireLayout) {
-        inner = LoopbackTransport(layout: layout, dispatcher: Sample.CrossbitSampleV1Dispatcher(service: SampleService()))
+        inner = LoopbackTransport(layout: layout, dispatcher: SampleService.dispatcher())
     }
 
     func call(_ procedure: ProcedureID, arguments: [UInt8], options: CallOptions) async throws(RPCError) -> [UInt8] {

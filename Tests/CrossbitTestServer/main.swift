@@ -17,7 +17,7 @@ else {
 }
 signal(SIGPIPE, SIG_IGN)
 let server = RPCServer(
-    services: [Sample.CrossbitSampleV1Dispatcher(service: SampleService())],
+    services: [SampleService.dispatcher()],
     endpoints: [try ServerEndpoint(address: try RPCAddress(parsing: address), layout: .lp64)],
     logger: Logger(label: "crossbit-test-server"))
 print("crossbit-test-server: serving lp64 at \(address)")

@@ -25,13 +25,13 @@ struct SampleInteropTests {
             }
         }
         // What the Swift server decoded: 32-bit values widened, 64-bit ones as sent.
-        let ilp32 = try #require(service.seen.withLock { $0[.ilp32] })
+        let ilp32 = try #require(service.observations.widths[.ilp32])
         #expect(ilp32.size == 0xFFFF_FFFF)  // size_t zero-extends
         #expect(ilp32.handle == Handle(rawValue: .max))  // handle -1 sign-extends
         #expect(ilp32.offset == Int(Int32.min) && ilp32.delta == -1 && ilp32.when == Int(Int32.max))
         #expect(ilp32.address == 0xFFFF_FFFF && ilp32.legacyUnsigned == 0xFFFF_FFFF && ilp32.legacySigned == Int(Int32.min))
-        #expect(service.seenHandles.withLock { $0[.ilp32] } == Handle(rawValue: .max))
-        let lp64 = try #require(service.seen.withLock { $0[.lp64] })
+        #expect(service.observations.lastHandle[.ilp32] == Handle(rawValue: .max))
+        let lp64 = try #require(service.observations.widths[.lp64])
         #expect(lp64 == SampleLimits(layout: .lp64).widths)
     }
 
@@ -50,7 +50,7 @@ struct SampleInteropTests {
     @Test("a Swift client calls a Swift server of the sample interface, also from a task on the client's executor",
           arguments: WireLayout.allCases, [false, true])
     func swiftToSwift(layout: WireLayout, onClientExecutor: Bool) async throws {
-        let dispatcher = Sample.CrossbitSampleV1Dispatcher(service: SampleService())
+        let dispatcher = SampleService.dispatcher()
         try await withServer([.tcp(host: "127.0.0.1", layout: layout)], services: [dispatcher]) { _, bound in
             let transport = try RPCClient(address: bound[0].address, layout: layout)
             let client = Sample.CrossbitSampleV1Client(transport: transport)
