@@ -17,8 +17,10 @@ struct BenchSettings {
     let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
 
     init(arguments: [String]) throws {
-        repository = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        repository =
+            URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
         products = repository + "/.build/release"
         output = repository + "/BENCHMARKS.md"
         var rest = arguments[...]
@@ -55,7 +57,8 @@ struct BenchSettings {
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     guard !sorted.isEmpty else { return .nan }
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    return sorted.count % 2 == 1
+        ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }
 
 /// Two whitespace-separated numbers of a program's one-line output.
@@ -76,7 +79,8 @@ struct Benchmark {
         self.settings = settings
         self.temporary = temporary
         log("building the C baselines (crossbit-idl rpcl, rpcgen -N, gcc -O2) in \(temporary)")
-        c = try CBaselines.build(repository: settings.repository, crossbitIDL: settings.products + "/crossbit-idl", into: temporary)
+        c = try CBaselines.build(
+            repository: settings.repository, crossbitIDL: settings.products + "/crossbit-idl", into: temporary)
     }
 
     mutating func runAll() {
@@ -88,7 +92,8 @@ struct Benchmark {
         if settings.runs("shm") { sharedRegionRows() }
         // Each section's rows next to the others of their number, in the order they were measured.
         func section(_ row: Row) -> Int { Int(row.name.prefix { $0 != " " }) ?? 0 }
-        rows = rows.enumerated().sorted { (section($0.element), $0.offset) < (section($1.element), $1.offset) }.map(\.element)
+        rows = rows.enumerated().sorted { (section($0.element), $0.offset) < (section($1.element), $1.offset) }.map(
+            \.element)
     }
 
     // MARK: 1. Codec throughput
@@ -117,7 +122,10 @@ struct Benchmark {
                         swiftRuns.append(try swift(0.4))
                         cRuns.append(try cCodec(0.4))
                     }
-                    rows.append(Row(label + " (encode+decode)", crossbit: swiftRuns, c: cRuns, unit: "MB/s", digits: 0, target: .atLeast(1.0)))
+                    rows.append(
+                        Row(
+                            label + " (encode+decode)", crossbit: swiftRuns, c: cRuns, unit: "MB/s", digits: 0,
+                            target: .atLeast(1.0)))
                 } catch {
                     rows.append(Row(label, unavailable: "\(error)"))
                 }
@@ -151,7 +159,9 @@ struct Benchmark {
 
     /// Latency of `first` and `second` clients, interleaved run by run: each
     /// run's median and p99, in µs.
-    private func latencies(first: () -> [String], second: () -> [String], mode: [String]) throws -> (first: Latency, second: Latency) {
+    private func latencies(
+        first: () -> [String], second: () -> [String], mode: [String]
+    ) throws -> (first: Latency, second: Latency) {
         // Short runs, many of them, alternating: on a small virtual machine a
         // ping-pong's latency jumps between two levels (how quickly an idle
         // vCPU wakes), and a long run of one side could catch only one of them.
@@ -179,9 +189,17 @@ struct Benchmark {
     }
 
     /// The median and p99 rows of a latency comparison.
-    private mutating func addLatencyRows(_ label: String, _ measured: (first: Latency, second: Latency), target: Double?) {
-        rows.append(Row(label + ", median", crossbit: measured.first.medians, c: measured.second.medians, unit: "µs", digits: 1, target: target.map { .atMost($0) }))
-        rows.append(Row(label + ", p99", crossbit: measured.first.p99s, c: measured.second.p99s, unit: "µs", digits: 1, target: target.map { .atMost($0) }))
+    private mutating func addLatencyRows(
+        _ label: String, _ measured: (first: Latency, second: Latency), target: Double?
+    ) {
+        rows.append(
+            Row(
+                label + ", median", crossbit: measured.first.medians, c: measured.second.medians, unit: "µs", digits: 1,
+                target: target.map { .atMost($0) }))
+        rows.append(
+            Row(
+                label + ", p99", crossbit: measured.first.p99s, c: measured.second.p99s, unit: "µs", digits: 1,
+                target: target.map { .atMost($0) }))
     }
 
     /// A running server and the arguments its clients take (`tcp HOST PORT` or `unix PATH`).
@@ -191,7 +209,9 @@ struct Benchmark {
     }
 
     func startSwiftServer(_ transport: String, name: String) throws -> Server {
-        let child = try Child(settings.executable, ["serve", transport, transport == "tcp" ? "0" : "\(temporary)/\(name)", "lp64"], name: "swift server")
+        let child = try Child(
+            settings.executable, ["serve", transport, transport == "tcp" ? "0" : "\(temporary)/\(name)", "lp64"],
+            name: "swift server")
         let line = try child.waitForLine(containing: "READY")
         let address = String(line.dropFirst("READY ".count))
         if transport == "tcp", let port = address.split(separator: ":").last {
@@ -201,10 +221,12 @@ struct Benchmark {
     }
 
     func startCServer(_ executable: String, _ transport: String, name: String) throws -> Server {
-        let child = try Child(executable, [transport, transport == "tcp" ? "0" : "\(temporary)/\(name)"], name: "C server")
+        let child = try Child(
+            executable, [transport, transport == "tcp" ? "0" : "\(temporary)/\(name)"], name: "C server")
         let line = try child.waitForLine(containing: "READY")
         let place = String(line.dropFirst("READY ".count))
-        return Server(child: child, clientArguments: transport == "tcp" ? ["tcp", "127.0.0.1", place] : ["unix", place])
+        return Server(
+            child: child, clientArguments: transport == "tcp" ? ["tcp", "127.0.0.1", place] : ["unix", place])
     }
 
     // MARK: 3–6. The broker
@@ -241,7 +263,8 @@ struct Benchmark {
             log("row: \(label)")
             do {
                 let measured = try latencies(
-                    first: { [client] + broker.clientArguments }, second: { [client] + direct.clientArguments }, mode: mode)
+                    first: { [client] + broker.clientArguments }, second: { [client] + direct.clientArguments },
+                    mode: mode)
                 addLatencyRows(label, measured, target: target)
             } catch {
                 rows.append(Row(label, unavailable: "\(error)"))
@@ -258,14 +281,23 @@ struct Benchmark {
                 _ = try rate(clients: clients, client: client, server: broker, seconds: 0.3, sample: nil) { _ in }
                 _ = try rate(clients: clients, client: client, server: direct, seconds: 0.3, sample: nil) { _ in }
                 for _ in 0..<max(3, settings.runs - 2) {
-                    viaBroker.append(try rate(clients: clients, client: client, server: broker, seconds: 1, sample: brokerChild) { peakKiB = max(peakKiB, $0) })
-                    viaDirect.append(try rate(clients: clients, client: client, server: direct, seconds: 1, sample: nil) { _ in })
+                    viaBroker.append(
+                        try rate(clients: clients, client: client, server: broker, seconds: 1, sample: brokerChild) {
+                            peakKiB = max(peakKiB, $0)
+                        })
+                    viaDirect.append(
+                        try rate(clients: clients, client: client, server: direct, seconds: 1, sample: nil) { _ in })
                 }
                 let brokerRate = median(viaBroker)
-                rows.append(Row(label, crossbit: viaBroker, c: viaDirect, unit: "calls/s", digits: 0, target: clients == 1 ? nil : .atLeast(0.5)))
+                rows.append(
+                    Row(
+                        label, crossbit: viaBroker, c: viaDirect, unit: "calls/s", digits: 0,
+                        target: clients == 1 ? nil : .atLeast(0.5)))
                 if clients == 8 { brokerAt8 = brokerRate }
                 if clients == 32, let brokerAt8 {
-                    var collapse = Row("4 broker calls/s, 32 clients vs 8 (no collapse)", crossbit: brokerRate, c: brokerAt8, unit: "calls/s", digits: 0, target: .atLeast(0.8))
+                    var collapse = Row(
+                        "4 broker calls/s, 32 clients vs 8 (no collapse)", crossbit: brokerRate, c: brokerAt8,
+                        unit: "calls/s", digits: 0, target: .atLeast(0.8))
                     collapse.c = "\(format(brokerAt8, 0)) calls/s (broker, 8)"
                     rows.append(collapse)
                 }
@@ -284,30 +316,42 @@ struct Benchmark {
             }
             for _ in 0..<settings.runs {
                 for (server, into) in [(broker, 0), (direct, 1)] {
-                    let figures = try numbers(runTool(client, server.clientArguments + ["payload", "16", "\(1 << 20)"]))
+                    let figures = try numbers(
+                        runTool(client, server.clientArguments + ["payload", "16", "\(1 << 20)"]))
                     let rate = figures[0] / figures[1] * 1e3
                     if into == 0 { viaBroker.append(rate) } else { viaDirect.append(rate) }
                 }
             }
-            rows.append(Row(names[3], crossbit: viaBroker, c: viaDirect, unit: "MB/s", digits: 0, target: .atLeast(0.5)))
+            rows.append(
+                Row(names[3], crossbit: viaBroker, c: viaDirect, unit: "MB/s", digits: 0, target: .atLeast(0.5)))
         } catch {
             rows.append(Row(names[3], unavailable: "\(error)"))
         }
-        rows.append(Row(names[4] + ", idle", crossbit: Double(idleKiB) / 1024, c: nil, unit: "MiB", digits: 1, target: nil))
-        rows.append(Row(names[4] + ", peak under the 32-client load", crossbit: Double(peakKiB) / 1024, c: nil, unit: "MiB", digits: 1, target: nil))
+        rows.append(
+            Row(
+                names[4] + ", idle", crossbit: Double(idleKiB) / 1024, c: nil, unit: "MiB", digits: 1,
+                target: .atMostValue(20, unit: "MiB")))
+        rows.append(
+            Row(
+                names[4] + ", peak under the 32-client load", crossbit: Double(peakKiB) / 1024, c: nil, unit: "MiB",
+                digits: 1, target: nil))
     }
 
     /// A broker (ILP32 endpoint, TCP) routing the bench program to `server` (LP64, TCP or unix socket).
     func startBroker(routingTo server: Server) throws -> Server {
         let crossbitd = settings.products + "/crossbitd"
         guard FileManager.default.isExecutableFile(atPath: crossbitd) else { throw BenchFailure("no \(crossbitd)") }
-        let url = server.clientArguments[0] == "tcp" ? "tcp://127.0.0.1:\(server.clientArguments[2])" : "unix://\(server.clientArguments[1])"
-        let child = try Child(crossbitd, [
-            "--idl", settings.repository + "/Benchmarks/IDL/crossbit_bench.x",
-            "--listen", "ilp32=tcp://127.0.0.1:0",
-            "--route", "CROSSBIT_BENCH:CROSSBIT_BENCH_V1=lp64@\(url)",
-            "--log-level", "info",
-        ], name: "crossbitd")
+        let url =
+            server.clientArguments[0] == "tcp"
+            ? "tcp://127.0.0.1:\(server.clientArguments[2])" : "unix://\(server.clientArguments[1])"
+        let child = try Child(
+            crossbitd,
+            [
+                "--idl", settings.repository + "/Benchmarks/IDL/crossbit_bench.x",
+                "--listen", "ilp32=tcp://127.0.0.1:0",
+                "--route", "CROSSBIT_BENCH:CROSSBIT_BENCH_V1=lp64@\(url)",
+                "--log-level", "info",
+            ], name: "crossbitd")
         let ready = try child.waitForLine(containing: "crossbitd ready", inStandardError: true)
         guard let port = ready.split(separator: ":").last?.split(separator: " ").first else {
             child.stop()
@@ -358,11 +402,14 @@ struct Benchmark {
             for (name, server) in zip(names, viaBroker + [relay]) {
                 log("row: \(name)")
                 let measured = try latencies(
-                    first: { [client] + server.clientArguments }, second: { [client] + direct.clientArguments }, mode: [])
+                    first: { [client] + server.clientArguments }, second: { [client] + direct.clientArguments },
+                    mode: [])
                 addLatencyRows(name, measured, target: nil)
             }
         } catch {
-            rows += names.filter { name in !rows.contains { $0.name.hasPrefix(name) } }.map { Row($0, unavailable: "\(error)") }
+            rows += names.filter { name in !rows.contains { $0.name.hasPrefix(name) } }.map {
+                Row($0, unavailable: "\(error)")
+            }
         }
     }
 
@@ -371,8 +418,11 @@ struct Benchmark {
     private func pinToOneCPU() -> (() -> Void)? {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
         let allowed = status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }
-        guard let allowed, let cpu = Int(allowed.dropFirst("Cpus_allowed_list:".count).prefix { $0 != "," && $0 != "-" }.trimmingCharacters(in: .whitespaces)),
-              FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset")
+        guard let allowed,
+            let cpu = Int(
+                allowed.dropFirst("Cpus_allowed_list:".count).prefix { $0 != "," && $0 != "-" }.trimmingCharacters(
+                    in: .whitespaces)),
+            FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset")
         else { return nil }
         childrenCPU.withLock { $0 = cpu }
         log("processes pinned to CPU \(cpu)")
@@ -388,7 +438,8 @@ struct Benchmark {
         var running: [Child] = []
         defer { running.forEach { $0.stop() } }
         for _ in 0..<clients {
-            running.append(try Child(client, server.clientArguments + ["rate", "\(seconds)", "\(start)"], name: "C client"))
+            running.append(
+                try Child(client, server.clientArguments + ["rate", "\(seconds)", "\(start)"], name: "C client"))
         }
         if let sample {
             while running.contains(where: \.isRunning) {

@@ -1,21 +1,26 @@
 import Foundation
 
-/// What a row's ratio (Crossbit ÷ C, or broker ÷ direct) must reach.
+/// What a row's ratio (Crossbit ÷ C, or broker ÷ direct) must reach, or,
+/// for a row with no C side, the most its own figure may be.
 enum Target {
     case atLeast(Double)
     case atMost(Double)
+    case atMostValue(Double, unit: String)
 
     var text: String {
         switch self {
         case .atLeast(let bound): "≥ \(format(bound, 2))×"
         case .atMost(let bound): "≤ \(format(bound, 2))×"
+        case .atMostValue(let bound, let unit): "≤ \(format(bound, 0)) \(unit)"
         }
     }
 
-    func isMet(by ratio: Double) -> Bool {
+    /// Whether a row meets it: by its ratio, or by its own `value` for an absolute bound.
+    func isMet(ratio: Double?, value: Double?) -> Bool? {
         switch self {
-        case .atLeast(let bound): ratio >= bound
-        case .atMost(let bound): ratio <= bound
+        case .atLeast(let bound): ratio.map { $0 >= bound }
+        case .atMost(let bound): ratio.map { $0 <= bound }
+        case .atMostValue(let bound, _): value.map { $0 <= bound }
         }
     }
 }
@@ -27,6 +32,8 @@ struct Row {
     var c: String
     var ratio: Double?
     var target: Target?
+    /// Crossbit's figure, for an absolute target.
+    var value: Double?
     /// Why the row has no figures (a step that failed).
     var unavailable: String?
 
@@ -36,6 +43,7 @@ struct Row {
         self.c = c.map { "\(format($0, digits)) \(unit)" } ?? "—"
         ratio = c.map { crossbit / $0 }
         self.target = target
+        value = crossbit
     }
 
     /// A row from paired runs (run i of each side taken one after the other):
@@ -55,8 +63,8 @@ struct Row {
 
     var verdict: String {
         if let unavailable { return "n/a (\(unavailable))" }
-        guard let target, let ratio else { return "—" }
-        return target.isMet(by: ratio) ? "ok" : "short"
+        guard let met = target?.isMet(ratio: ratio, value: value) else { return "—" }
+        return met ? "ok" : "short"
     }
 
     var cells: [String] {
@@ -75,7 +83,9 @@ func markdownTable(_ rows: [Row]) -> String {
         for (index, cell) in line.enumerated() { widths[index] = max(widths[index], cell.count) }
     }
     func render(_ cells: [String]) -> String {
-        "| " + cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: " | ") + " |"
+        "| "
+            + cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(
+                separator: " | ") + " |"
     }
     let rule = "|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|"
     return ([render(header), rule] + rows.map { render($0.cells) }).joined(separator: "\n")
@@ -84,17 +94,22 @@ func markdownTable(_ rows: [Row]) -> String {
 /// The machine the figures were taken on: cores, CPU model, memory, kernel, load.
 func machineDescription() -> String {
     let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-    let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }?
+    let model =
+        cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }?
         .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
     let meminfo = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)) ?? ""
-    let memoryKiB = meminfo.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }?
+    let memoryKiB =
+        meminfo.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }?
         .split(separator: " ").dropFirst().first.flatMap { Double($0) } ?? 0
-    let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+    let load =
+        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(
+            separator: " ") ?? "?"
     var name = utsname()
     uname(&name)
     let kernel = withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     let cores = ProcessInfo.processInfo.activeProcessorCount
-    return "\(cores) cores (nproc), \(model), \(format(memoryKiB / 1_048_576, 1)) GiB RAM, Linux \(kernel); load average at start \(load)"
+    return
+        "\(cores) cores (nproc), \(model), \(format(memoryKiB / 1_048_576, 1)) GiB RAM, Linux \(kernel); load average at start \(load)"
 }
 
 /// BENCHMARKS.md: the latest table, the machine, the command and how each row is measured.
@@ -146,7 +161,8 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
         5. **1 MiB**: 16 `ECHO_PAYLOAD` calls of 1 MiB per run from the 32-bit C client, after 32 warm-up calls; MB/s of
            argument plus result.
         6. **Resident memory**: `VmRSS` of `crossbitd` from `/proc/PID/status` after start, before any call (idle), and
-           the highest value sampled every 50 ms during the 32-client runs.
+           the highest value sampled every 50 ms during the 32-client runs. Target when idle: at most 20 MiB, most of it
+           the pages of shared libraries (the Swift runtime, Foundation) that the process has touched.
         7. **Shared regions** (docs/shared-memory.md): the 32-bit C client hands 1 MiB (16 handovers per run) or 64 MiB
            (2 per run) of 4096-byte `bench_block`s to the 64-bit Swift server. Shared region: per handover it writes
            every block's `seq`, bumps the region's generation and calls `READ_REGION(name)` through the broker; the
