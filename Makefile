@@ -22,7 +22,12 @@ build: deps
 release: deps
 	$(SWIFT) build -c release $(SWIFT_BUILD_FLAGS)
 
-test: deps
+# The Swift sources as swift-format (the toolchain's, configured by .swift-format) would write them.
+FORMATTED = Sources Tests Benchmarks/Sources Fuzz/Sources Examples Plugins
+lint:
+	$(SWIFT) format lint --strict --recursive $(FORMATTED)
+
+test: deps lint
 	$(SWIFT) build --build-tests $(SWIFT_BUILD_FLAGS)
 	# One test at a time: several suites assert that concurrent calls overlap
 	# in time, which a 2-core machine busy with other suites' compilers cannot

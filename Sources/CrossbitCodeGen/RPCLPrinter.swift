@@ -131,7 +131,8 @@ private struct Printer {
             line("\tversion \(version.name) {")
             for procedure in version.procedures {
                 comment(procedure.comment, indent: "\t\t")
-                let arguments = procedure.arguments.isEmpty
+                let arguments =
+                    procedure.arguments.isEmpty
                     ? "void" : procedure.arguments.map(declaration).joined(separator: ", ")
                 // rpcgen takes no bound on a string result.
                 var result = procedure.result

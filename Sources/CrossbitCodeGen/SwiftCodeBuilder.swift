@@ -12,7 +12,9 @@ struct SwiftCodeBuilder {
     }
 
     /// `header {`, the body one level deeper, then `}`.
-    mutating func block(_ header: String, _ body: (inout SwiftCodeBuilder) throws(SwiftGeneratorError) -> Void)
+    mutating func block(
+        _ header: String, _ body: (inout SwiftCodeBuilder) throws(SwiftGeneratorError) -> Void
+    )
         throws(SwiftGeneratorError)
     {
         line(header + " {")

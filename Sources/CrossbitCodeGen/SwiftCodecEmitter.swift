@@ -128,7 +128,8 @@ struct SwiftCodecEmitter {
         let index = "index_\(depth)"
         let element = "\(elements)[\(index)]"
         let throwing = symbols.encodeThrows(.plain(type))
-        let header = throwing
+        let header =
+            throwing
             ? "try \(value).withUnsafeBufferPointer { (\(elements)) throws(XDRError) in"
             : "\(value).withUnsafeBufferPointer { \(elements) in"
         code.line(header)

@@ -30,22 +30,26 @@ extension SwiftFilePrinter {
                     if case .void = definition.result.kind { nil } else {
                         try codec.swiftType(definition.result.kind, at: definition.result.location)
                     }
-                procedures.append(Procedure(
-                    definition: definition, method: SwiftNaming.escaped(SwiftNaming.lowerCamel(method)),
-                    number: try uint32(definition.number, at: definition.location), arguments: arguments,
-                    result: result))
+                procedures.append(
+                    Procedure(
+                        definition: definition, method: SwiftNaming.escaped(SwiftNaming.lowerCamel(method)),
+                        number: try uint32(definition.number, at: definition.location), arguments: arguments,
+                        result: result))
             }
             let base = SwiftNaming.upperCamel(version.name)
-            let title = "program `\(program.name)` (\(Self.hex(programNumber))) "
+            let title =
+                "program `\(program.name)` (\(Self.hex(programNumber))) "
                 + "version `\(version.name)` (\(versionNumber))"
             let comment = version.comment ?? program.comment
             if options.client {
-                try printClient(base + "Client", title: title, comment: comment, program: programNumber,
-                                version: versionNumber, procedures: procedures)
+                try printClient(
+                    base + "Client", title: title, comment: comment, program: programNumber,
+                    version: versionNumber, procedures: procedures)
             }
             if options.server {
-                try printService(base, title: title, comment: comment, program: programNumber,
-                                 version: versionNumber, procedures: procedures)
+                try printService(
+                    base, title: title, comment: comment, program: programNumber,
+                    version: versionNumber, procedures: procedures)
             }
         }
     }
@@ -151,7 +155,8 @@ extension SwiftFilePrinter {
                 for (index, procedure) in procedures.enumerated() {
                     if index > 0 { code.line() }
                     code.documentation(procedure.definition.comment)
-                    let parameters = procedure.arguments.map { "_ \($0.name): \($0.type)" }
+                    let parameters =
+                        procedure.arguments.map { "_ \($0.name): \($0.type)" }
                         + ["context: RPCCallContext"]
                     let returns = procedure.result.map { " -> \($0)" } ?? ""
                     code.line("func \(procedure.method)(\(parameters.joined(separator: ", "))) async throws\(returns)")
@@ -194,7 +199,9 @@ extension SwiftFilePrinter {
         }
     }
 
-    private static func dispatchBody(_ procedure: Procedure, codec: SwiftCodecEmitter) throws(SwiftGeneratorError)
+    private static func dispatchBody(
+        _ procedure: Procedure, codec: SwiftCodecEmitter
+    ) throws(SwiftGeneratorError)
         -> SwiftCodeBuilder
     {
         var code = SwiftCodeBuilder()
@@ -213,8 +220,9 @@ extension SwiftFilePrinter {
                 body.line("let \(argument.name): \(argument.type)")
                 try codec.withPath(SwiftCodecEmitter.field(argument.name), into: &body) {
                     (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in
-                    try codec.decode(argument.declaration.kind, into: argument.name, at: argument.declaration.location,
-                                     depth: 1, into: &code)
+                    try codec.decode(
+                        argument.declaration.kind, into: argument.name, at: argument.declaration.location,
+                        depth: 1, into: &code)
                 }
             }
             body.line("return \(tuple)")

@@ -108,10 +108,11 @@ extension SwiftFilePrinter {
             if case .optional = symbols.resolved(declaration.kind) {
                 boxed = symbols.contains(declaration.kind, type: structure.name)
             }
-            fields.append(SwiftStructModel.Field(
-                declaration: declaration, name: SwiftNaming.escaped(swiftName),
-                local: shadows ? swiftName + "_" : swiftName,
-                type: try codec.swiftType(declaration.kind, at: declaration.location), boxed: boxed))
+            fields.append(
+                SwiftStructModel.Field(
+                    declaration: declaration, name: SwiftNaming.escaped(swiftName),
+                    local: shadows ? swiftName + "_" : swiftName,
+                    type: try codec.swiftType(declaration.kind, at: declaration.location), boxed: boxed))
         }
         return SwiftStructModel(
             idlName: structure.name, name: try symbols.swiftName(structure.name, at: structure.location),
@@ -126,12 +127,13 @@ extension SwiftFilePrinter {
                 location: union.discriminant.location,
                 message: "union \(union.name) needs an int, unsigned int, bool or enum discriminant")
         }
-        let swiftType: String = switch resolved.discriminant {
-        case .int: "Int32"
-        case .unsignedInt: "UInt32"
-        case .bool: "Bool"
-        case .enumeration(let enumeration): try symbols.swiftName(enumeration.name, at: union.location)
-        }
+        let swiftType: String =
+            switch resolved.discriminant {
+            case .int: "Int32"
+            case .unsignedInt: "UInt32"
+            case .bool: "Bool"
+            case .enumeration(let enumeration): try symbols.swiftName(enumeration.name, at: union.location)
+            }
         return SwiftUnionModel(
             idlName: union.name, name: try symbols.swiftName(union.name, at: union.location), comment: union.comment,
             idlSwitch: Self.idlSpelling(union.discriminant),
@@ -181,7 +183,9 @@ extension SwiftFilePrinter {
         number < 0 ? "Minus\(-number)" : "\(number)"
     }
 
-    private func unionCase(_ name: String, value: Int128?, arm: Declaration, _ union: ResolvedUnion)
+    private func unionCase(
+        _ name: String, value: Int128?, arm: Declaration, _ union: ResolvedUnion
+    )
         throws(SwiftGeneratorError) -> SwiftUnionModel.Case
     {
         let payload: String? = if case .void = arm.kind { nil } else { try codec.swiftType(arm.kind, at: arm.location) }

@@ -82,7 +82,9 @@ struct SwiftFilePrinter {
     }
 
     /// `extension Namespace { ... }` around one definition.
-    mutating func inNamespace(_ body: (inout SwiftCodeBuilder) throws(SwiftGeneratorError) -> Void)
+    mutating func inNamespace(
+        _ body: (inout SwiftCodeBuilder) throws(SwiftGeneratorError) -> Void
+    )
         throws(SwiftGeneratorError)
     {
         code.line()
@@ -246,7 +248,9 @@ struct SwiftFilePrinter {
 
 extension SwiftCodecEmitter {
     /// Encodes a named declaration, adding its name to the path of any error.
-    func encodeWithPath(_ declaration: Declaration, value: String, into code: inout SwiftCodeBuilder)
+    func encodeWithPath(
+        _ declaration: Declaration, value: String, into code: inout SwiftCodeBuilder
+    )
         throws(SwiftGeneratorError)
     {
         let emit = { (code: inout SwiftCodeBuilder) throws(SwiftGeneratorError) in

@@ -74,7 +74,8 @@ extension SwiftFilePrinter {
     ) throws(SwiftGeneratorError) {
         code.line("switch self {")
         for unionCase in model.cases {
-            let bindings = (unionCase.value == nil ? ["let discriminant"] : [])
+            let bindings =
+                (unionCase.value == nil ? ["let discriminant"] : [])
                 + (unionCase.payload == nil ? [] : ["let payload"])
             code.line("case .\(unionCase.name)\(tuple(bindings)):")
             var body = SwiftCodeBuilder()

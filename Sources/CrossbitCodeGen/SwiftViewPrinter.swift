@@ -100,8 +100,9 @@ extension SwiftFilePrinter {
                 switch member.kind {
                 case .view, .views:
                     code.line("let \(member.local): \(member.swiftType)")
-                    code.line("do { \(member.local) = try self.\(member.getter)().load() } "
-                        + "catch { throw error.inMember(\(SwiftCodecEmitter.literal(member.idlName))) }")
+                    code.line(
+                        "do { \(member.local) = try self.\(member.getter)().load() } "
+                            + "catch { throw error.inMember(\(SwiftCodecEmitter.literal(member.idlName))) }")
                 default:
                     code.line("let \(member.local) = try self.\(member.getter)()")
                 }

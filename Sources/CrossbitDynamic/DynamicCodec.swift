@@ -99,9 +99,10 @@ public struct DynamicCodec: Sendable {
             }
             return elements
         default:
-            throw DynamicCodecError(.typeMismatch(
-                expected: expected == 0 ? "null or [] (no arguments)" : "an array of \(expected) arguments",
-                found: arguments.kindName))
+            throw DynamicCodecError(
+                .typeMismatch(
+                    expected: expected == 0 ? "null or [] (no arguments)" : "an array of \(expected) arguments",
+                    found: arguments.kindName))
         }
     }
 }

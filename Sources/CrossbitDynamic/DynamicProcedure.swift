@@ -18,18 +18,22 @@ public struct DynamicProcedure: Sendable, Hashable, CustomStringConvertible {
     public init(_ specifier: String, in module: IDLModule) throws(DynamicCodecError) {
         let parts = specifier.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 3 else {
-            throw DynamicCodecError(.idl(
-                "'\(specifier)' is not PROGRAM.VERSION.PROCEDURE (names or numbers)"))
+            throw DynamicCodecError(
+                .idl(
+                    "'\(specifier)' is not PROGRAM.VERSION.PROCEDURE (names or numbers)"))
         }
         let programs = module.specification.definitions.compactMap { definition -> ProgramDefinition? in
             if case .program(let program) = definition { program } else { nil }
         }
-        let program = try Self.find(parts[0], "program", in: programs, file: module.specification.file,
-                                    name: \.name, number: \.number, module: module)
-        let version = try Self.find(parts[1], "version", in: program.versions, file: program.name,
-                                    name: \.name, number: \.number, module: module)
-        let procedure = try Self.find(parts[2], "procedure", in: version.procedures, file: version.name,
-                                      name: \.name, number: \.number, module: module)
+        let program = try Self.find(
+            parts[0], "program", in: programs, file: module.specification.file,
+            name: \.name, number: \.number, module: module)
+        let version = try Self.find(
+            parts[1], "version", in: program.versions, file: program.name,
+            name: \.name, number: \.number, module: module)
+        let procedure = try Self.find(
+            parts[2], "procedure", in: version.procedures, file: version.name,
+            name: \.name, number: \.number, module: module)
         id = ProcedureID(
             program: UInt32(truncatingIfNeeded: module.value(of: program.number)),
             version: UInt32(truncatingIfNeeded: module.value(of: version.number)),
@@ -58,8 +62,9 @@ public struct DynamicProcedure: Sendable, Hashable, CustomStringConvertible {
         let names = candidates.map { $0[keyPath: name] }
         let suggestion = wanted == nil ? CloseMatch.didYouMean(text, among: names) : ""
         let known = candidates.map { "\($0[keyPath: name]) (\($0[keyPath: number]))" }.joined(separator: ", ")
-        throw DynamicCodecError(.idl(
-            "no \(what) '\(text)' in \(file)\(suggestion); known: \(known.isEmpty ? "none" : known)"))
+        throw DynamicCodecError(
+            .idl(
+                "no \(what) '\(text)' in \(file)\(suggestion); known: \(known.isEmpty ? "none" : known)"))
     }
 
     public var description: String { "\(programName).\(versionName).\(name) (\(id))" }

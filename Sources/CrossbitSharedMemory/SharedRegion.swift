@@ -2,9 +2,9 @@ public import CrossbitCore
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A named POSIX shared memory object (`shm_open` + `mmap`) holding an array of
@@ -152,7 +152,7 @@ public final class SharedRegion: @unchecked Sendable {
         let descriptor: Int32
         do {
             descriptor = try SystemCalls.open(name, flags: O_RDONLY, mode: 0)
-        } catch where error.errno == ENOENT {
+        } catch  where error.errno == ENOENT {
             return false
         }
         let status: (size: Int, identity: [UInt64])

@@ -22,10 +22,12 @@ func startThread(_ body: @escaping @Sendable () -> Void) throws(RPCError) {
     }
     var thread = pthread_t()
     let box = Unmanaged.passRetained(Box(body)).toOpaque()
-    let status = pthread_create(&thread, nil, { raw in
-        Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
-        return nil
-    }, box)
+    let status = pthread_create(
+        &thread, nil,
+        { raw in
+            Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
+            return nil
+        }, box)
     guard status == 0 else {
         Unmanaged<Box>.fromOpaque(box).release()
         throw RPCError(code: .transportFailure, message: "cannot start a thread: \(errnoText(status))")

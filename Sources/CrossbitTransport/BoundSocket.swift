@@ -41,10 +41,12 @@ public struct BoundSocket: Sendable, Hashable, CustomStringConvertible {
         case (.unix(let path), .unix(let other)):
             return path == other
         case (.tcp(let host, let port), .tcp(let other, let otherPort)),
-             (.udp(let host, let port), .udp(let other, let otherPort)):
+            (.udp(let host, let port), .udp(let other, let otherPort)):
             let datagram = if case .udp = wanted { true } else { false }
-            guard port == otherPort, let resolved = try? SocketAddress.resolve(
-                host: other, port: otherPort, datagram: datagram) else { return false }
+            guard port == otherPort,
+                let resolved = try? SocketAddress.resolve(
+                    host: other, port: otherPort, datagram: datagram)
+            else { return false }
             return resolved.contains { $0.ipAddress == host }
         default:
             return false

@@ -52,8 +52,10 @@ final class ClientConnection: Sendable {
     /// The first interval between UDP retransmissions; it doubles up to 4 s.
     private static let firstRetransmitInterval: Int64 = 500_000_000
 
-    init(channel: any Channel, isDatagram: Bool, address: SocketAddress,
-         onClose: @escaping @Sendable (ClientConnection) -> Void) {
+    init(
+        channel: any Channel, isDatagram: Bool, address: SocketAddress,
+        onClose: @escaping @Sendable (ClientConnection) -> Void
+    ) {
         self.channel = channel
         self.isDatagram = isDatagram
         self.address = address
@@ -72,9 +74,10 @@ final class ClientConnection: Sendable {
             try await channel.eventLoop.submit {
                 let pipeline = channel.pipeline.syncOperations
                 if datagram {
-                    try pipeline.addHandler(ClientReplyHandler<AddressedEnvelope<ByteBuffer>>(connection) {
-                        Array($0.data.readableBytesView)
-                    })
+                    try pipeline.addHandler(
+                        ClientReplyHandler<AddressedEnvelope<ByteBuffer>>(connection) {
+                            Array($0.data.readableBytesView)
+                        })
                 } else {
                     try pipeline.addHandler(ByteToMessageHandler(RecordDecoder(maximumMessageSize: maximumMessageSize)))
                     try pipeline.addHandler(ClientReplyHandler<[UInt8]>(connection) { $0 })
@@ -97,8 +100,9 @@ final class ClientConnection: Sendable {
         _ procedure: ProcedureID, arguments: [UInt8], credentialFlavor: UInt32, credentials: [UInt8], timeout: Int64
     ) async -> Reply? {
         await withUnsafeContinuation { continuation in
-            start(procedure, arguments: arguments, credentialFlavor: credentialFlavor, credentials: credentials,
-                  timeout: timeout, waiter: .task(continuation))
+            start(
+                procedure, arguments: arguments, credentialFlavor: credentialFlavor, credentials: credentials,
+                timeout: timeout, waiter: .task(continuation))
         }
     }
 
@@ -170,8 +174,11 @@ final class ClientConnection: Sendable {
             armTimer(&state, at: next)
         }
         for pending in expired {
-            pending.waiter.resume(returning: .failure(RPCError(
-                code: .timeout, message: "no reply to \(pending.procedure) from \(address.text) before the deadline")))
+            pending.waiter.resume(
+                returning: .failure(
+                    RPCError(
+                        code: .timeout,
+                        message: "no reply to \(pending.procedure) from \(address.text) before the deadline")))
         }
         for datagram in resend {
             channel.writeAndFlush(datagram.buffer(framed: false, allocator: channel.allocator), promise: nil)

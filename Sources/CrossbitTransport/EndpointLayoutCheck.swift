@@ -23,7 +23,8 @@ extension RPCClient {
             reply = try await send(Self.endpointLayoutProcedure, arguments: [], options: .defaults)
         } catch {
             var failure = error
-            failure.message = "cannot check the layout of \(address) (checksEndpointLayout needs a Crossbit broker "
+            failure.message =
+                "cannot check the layout of \(address) (checksEndpointLayout needs a Crossbit broker "
                 + "endpoint, tcp:// or unix://): \(error.message)"
             throw failure
         }
@@ -49,11 +50,12 @@ extension RPCClient {
         }
         guard endpoint == client else {
             let mismatch = LayoutMismatch(client: client, endpoint: endpoint)
-            return .failure(RPCError(
-                code: .layoutMismatch,
-                message: "\(address) is an \(endpoint) endpoint, but this client speaks \(client): make the client "
-                    + "with layout: .\(endpoint), or call the broker's \(client) endpoint",
-                cause: mismatch))
+            return .failure(
+                RPCError(
+                    code: .layoutMismatch,
+                    message: "\(address) is an \(endpoint) endpoint, but this client speaks \(client): make the client "
+                        + "with layout: .\(endpoint), or call the broker's \(client) endpoint",
+                    cause: mismatch))
         }
         return .success(())
     }

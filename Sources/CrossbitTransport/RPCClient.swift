@@ -33,10 +33,11 @@ public final class RPCClient: RPCClientTransport {
             gethostname(&name, name.count - 1)
             var groups = [gid_t](repeating: 0, count: Int(max(0, getgroups(0, nil))))
             let count = max(0, getgroups(Int32(groups.count), &groups))
-            return .unix(UnixCredentials(
-                stamp: UInt32(truncatingIfNeeded: time(nil)),
-                machineName: String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
-                uid: getuid(), gid: getgid(), gids: Array(groups.prefix(min(Int(count), 16)))))
+            return .unix(
+                UnixCredentials(
+                    stamp: UInt32(truncatingIfNeeded: time(nil)),
+                    machineName: String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self),
+                    uid: getuid(), gid: getgid(), gids: Array(groups.prefix(min(Int(count), 16)))))
         }
     }
 
@@ -264,10 +265,11 @@ public final class RPCClient: RPCClientTransport {
             if let entry = state.entries[key] { return entry }
             let task = Task { [address, options, loop] () -> Result<ClientConnection, RPCError> in
                 do throws(RPCError) {
-                    return .success(try await Self.connect(
-                        to: address, for: procedure, maximumMessageSize: options.maximumMessageSize, loop: loop,
-                        timeout: timeout
-                    ) { [weak self] closed in self?.forget(closed, key: key) })
+                    return .success(
+                        try await Self.connect(
+                            to: address, for: procedure, maximumMessageSize: options.maximumMessageSize, loop: loop,
+                            timeout: timeout
+                        ) { [weak self] closed in self?.forget(closed, key: key) })
                 } catch {
                     return .failure(error)
                 }
@@ -325,10 +327,12 @@ public final class RPCClient: RPCClientTransport {
         let deadline = deadline(after: timeout, from: monotonicNanoseconds())
         let resolved: ([SocketAddress], Bool)
         do {
-            resolved = try await runBlocking(until: deadline, { () throws(RPCError) in
-                try resolve(address, for: procedure)
-            }, abandoned: { _ in })
-        } catch where error.code == .timeout {
+            resolved = try await runBlocking(
+                until: deadline,
+                { () throws(RPCError) in
+                    try resolve(address, for: procedure)
+                }, abandoned: { _ in })
+        } catch  where error.code == .timeout {
             throw RPCError(code: .timeout, message: "no connection to \(address) before the deadline of \(procedure)")
         }
         var failure = RPCError(code: .transportFailure, message: "no address to connect to")
@@ -359,7 +363,8 @@ public final class RPCClient: RPCClientTransport {
             if datagram {
                 return try await DatagramBootstrap(group: loop)
                     .channelOption(
-                        .recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: maximumDatagramSize))
+                        .recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: maximumDatagramSize)
+                    )
                     .connect(to: address).get()
             }
             return try await ClientBootstrap(group: loop).connectTimeout(.nanoseconds(nanoseconds))

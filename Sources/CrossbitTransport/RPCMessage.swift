@@ -94,8 +94,9 @@ extension UnixCredentials {
     init?(decoding body: ArraySlice<UInt8>) {
         var reader = MessageReader(Array(body))
         guard let stamp = reader.word(), let name = reader.opaque(maximum: 255),
-              let uid = reader.word(), let gid = reader.word(),
-              let count = reader.word(), count <= 16 else { return nil }
+            let uid = reader.word(), let gid = reader.word(),
+            let count = reader.word(), count <= 16
+        else { return nil }
         var gids: [UInt32] = []
         for _ in 0..<count {
             guard let group = reader.word() else { return nil }
@@ -138,9 +139,9 @@ enum CallMessage {
     /// message is not a well-formed call (replies included).
     static func decodeHeader(_ reader: inout MessageReader) -> CallHeader? {
         guard let xid = reader.word(), reader.word() == 0, let rpcVersion = reader.word(),
-              let program = reader.word(), let version = reader.word(), let procedure = reader.word(),
-              let flavor = reader.word(), let credentials = reader.opaque(maximum: AuthFlavor.maximumBodySize),
-              reader.word() != nil, reader.opaque(maximum: AuthFlavor.maximumBodySize) != nil
+            let program = reader.word(), let version = reader.word(), let procedure = reader.word(),
+            let flavor = reader.word(), let credentials = reader.opaque(maximum: AuthFlavor.maximumBodySize),
+            reader.word() != nil, reader.opaque(maximum: AuthFlavor.maximumBodySize) != nil
         else { return nil }
         return CallHeader(
             xid: xid, rpcVersion: rpcVersion,
@@ -214,9 +215,10 @@ enum ReplyMessage {
             switch reader.word() {
             case 0:
                 guard let low = reader.word(), let high = reader.word() else { return .failure(malformed) }
-                return .failure(RPCError(
-                    code: .rpcVersionMismatch,
-                    message: "\(procedure): the server speaks ONC RPC versions \(low)–\(high), not 2"))
+                return .failure(
+                    RPCError(
+                        code: .rpcVersionMismatch,
+                        message: "\(procedure): the server speaks ONC RPC versions \(low)–\(high), not 2"))
             case 1:
                 let why = reader.word().flatMap(AuthStatus.init(rawValue:)).map { "\($0)" } ?? "unknown reason"
                 return .failure(
@@ -226,7 +228,8 @@ enum ReplyMessage {
             }
         }
         guard replyStatus == 0, reader.word() != nil, reader.opaque(maximum: AuthFlavor.maximumBodySize) != nil,
-              let acceptStatus = reader.word() else { return .failure(malformed) }
+            let acceptStatus = reader.word()
+        else { return .failure(malformed) }
         switch acceptStatus {
         case 0:
             return .success(reader.rest())

@@ -188,10 +188,12 @@ public final class RPCServer: Sendable {
             }
         }
         await stopLoops()
-        await unregister(registrations + state.withLock { state in
-            defer { state.routedRegistrations = [] }
-            return state.routedRegistrations
-        })
+        await unregister(
+            registrations
+                + state.withLock { state in
+                    defer { state.routedRegistrations = [] }
+                    return state.routedRegistrations
+                })
         // A socket handed over already bound stays where its owner (systemd) keeps it.
         for endpoint in endpoints where endpoint.boundSocket == nil {
             if case .unix(let path) = endpoint.transport { unlink(path) }
@@ -232,9 +234,10 @@ public final class RPCServer: Sendable {
                 let channel = try await bind(index, on: loops)
                 if !endpoint.isDatagram { listeners.append(channel) }
                 // A unix socket bound before NIO adopted it has its path, not a cached local address.
-                let unixPath: SocketAddress? = if case .unix(let path) = endpoint.transport {
-                    try unixAddress(path)
-                } else { nil }
+                let unixPath: SocketAddress? =
+                    if case .unix(let path) = endpoint.transport {
+                        try unixAddress(path)
+                    } else { nil }
                 guard let address = channel.localAddress ?? unixPath else {
                     throw RPCError(code: .transportFailure, message: "\(endpoint) has no local address once bound")
                 }
@@ -283,7 +286,8 @@ public final class RPCServer: Sendable {
     private func finishIfDrained() {
         let (channels, stopped) = state.withLock { state -> ([ServerConnection], UnsafeContinuation<Void, Never>?) in
             guard state.phase == .draining || state.phase == .stopped, state.callsInFlight == 0,
-                  let stopped = state.stopped else { return ([], nil) }
+                let stopped = state.stopped
+            else { return ([], nil) }
             state.stopped = nil
             defer { state.channels = [:] }
             return (Array(state.channels.values), stopped)
@@ -321,7 +325,8 @@ public final class RPCServer: Sendable {
     func release(_ channel: any Channel) {
         state.withLock { state in
             guard let connection = state.channels.removeValue(forKey: ObjectIdentifier(channel)),
-                  !connection.isDatagram else { return }
+                !connection.isDatagram
+            else { return }
             state.connectionsByEndpoint[connection.endpoint, default: 1] -= 1
             let peer = PeerKey(connection.peer)
             state.connectionsByPeer[peer, default: 1] -= 1
@@ -374,9 +379,11 @@ public final class RPCServer: Sendable {
             credentials: credentials, executor: channel.executor)
         guard access.allows(context.peer) else {
             deniedCalls.add(1, ordering: .relaxed)
-            logger.warning("call denied: the endpoint does not let this peer in", metadata: [
-                "peer": "\(context.peer)", "procedure": "\(procedure)", "allowed": "\(access)",
-            ])
+            logger.warning(
+                "call denied: the endpoint does not let this peer in",
+                metadata: [
+                    "peer": "\(context.peer)", "procedure": "\(procedure)", "allowed": "\(access)",
+                ])
             return reply(.authError(.tooWeak))
         }
         dispatch(procedure, arguments: &reader, context: context, on: channel, reply: reply)
@@ -412,8 +419,11 @@ public final class RPCServer: Sendable {
             var message = ReplyMessage.encode(xid: xid, status)
             do throws(RPCError) { try channel.send(message, to: peer) } catch {
                 // Only a result too large for a datagram fails here: the caller gets SYSTEM_ERR, not silence.
-                logger.warning("refusing a reply too large for UDP", metadata: [
-                    "procedure": "\(procedure)", "peer": "\(peer?.text ?? "?")", "error": "\(error.message)"])
+                logger.warning(
+                    "refusing a reply too large for UDP",
+                    metadata: [
+                        "procedure": "\(procedure)", "peer": "\(peer?.text ?? "?")", "error": "\(error.message)",
+                    ])
                 if case .success = status {
                     message = ReplyMessage.encode(xid: xid, .systemError)
                     try? channel.send(message, to: peer)

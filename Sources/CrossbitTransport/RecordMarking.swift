@@ -79,9 +79,10 @@ struct RecordDecoder: ByteToMessageDecoder {
         }
         guard deadline == nil, let timeout = incompleteRecordTimeout else { return }
         deadline = channel.eventLoop.scheduleTask(in: timeout) {
-            channel.pipeline.fireErrorCaught(LimitExceeded(
-                limit: .incompleteRecord,
-                message: "a record stayed incomplete for \(timeout.nanoseconds / 1_000_000) ms"))
+            channel.pipeline.fireErrorCaught(
+                LimitExceeded(
+                    limit: .incompleteRecord,
+                    message: "a record stayed incomplete for \(timeout.nanoseconds / 1_000_000) ms"))
         }
     }
 

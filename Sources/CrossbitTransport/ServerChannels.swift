@@ -86,8 +86,10 @@ final class ServerCallHandler<Message>: ChannelInboundHandler {
     private let connection: ServerConnection
     private let message: (Message) -> ([UInt8], SocketAddress?)
 
-    init(server: RPCServer, endpoint: ServerEndpoint, connection: ServerConnection,
-         message: @escaping (Message) -> ([UInt8], SocketAddress?)) {
+    init(
+        server: RPCServer, endpoint: ServerEndpoint, connection: ServerConnection,
+        message: @escaping (Message) -> ([UInt8], SocketAddress?)
+    ) {
         self.server = server
         layout = endpoint.layout
         access = endpoint.access
@@ -224,8 +226,10 @@ extension RPCServer {
                         maximumMessageSize: self.options.maximumMessageSize,
                         incompleteRecordTimeout: self.options.incompleteRecordTimeout)
                     try pipeline.addHandler(ByteToMessageHandler(decoder))
-                    try pipeline.addHandler(ServerCallHandler<[UInt8]>(
-                        server: self, endpoint: endpoint, connection: connection) { ($0, nil) })
+                    try pipeline.addHandler(
+                        ServerCallHandler<[UInt8]>(
+                            server: self, endpoint: endpoint, connection: connection
+                        ) { ($0, nil) })
                     if !self.adopt(connection) { channel.close(promise: nil) }
                 }
             }
@@ -271,9 +275,10 @@ extension RPCServer {
                     let connection = ServerConnection(
                         channel: channel, isDatagram: true, peer: .unknown,
                         executor: loops.executor(for: channel.eventLoop), endpoint: index, flow: flow)
-                    try channel.pipeline.syncOperations.addHandler(ServerCallHandler<AddressedEnvelope<ByteBuffer>>(
-                        server: self, endpoint: endpoint, connection: connection
-                    ) { (Array($0.data.readableBytesView), $0.remoteAddress) })
+                    try channel.pipeline.syncOperations.addHandler(
+                        ServerCallHandler<AddressedEnvelope<ByteBuffer>>(
+                            server: self, endpoint: endpoint, connection: connection
+                        ) { (Array($0.data.readableBytesView), $0.remoteAddress) })
                     if !self.adopt(connection) { channel.close(promise: nil) }
                 }
             }

@@ -92,9 +92,11 @@ final class LimitMonitor: Sendable {
             return true
         }
         guard logs else { return }
-        logger.warning("limit reached (logged once a minute per peer; counted every time)", metadata: [
-            "limit": "\(limit)", "peer": "\(peer)", "endpoint": "\(endpoints[endpoint])",
-        ])
+        logger.warning(
+            "limit reached (logged once a minute per peer; counted every time)",
+            metadata: [
+                "limit": "\(limit)", "peer": "\(peer)", "endpoint": "\(endpoints[endpoint])",
+            ])
     }
 }
 

@@ -12,7 +12,8 @@ extension SocketAddress {
 
     /// The address in a sockaddr of `bytes` (as libtirpc returns it).
     init(sockaddrBytes bytes: [UInt8]) throws(RPCError) {
-        let family = bytes.count >= MemoryLayout<sa_family_t>.size
+        let family =
+            bytes.count >= MemoryLayout<sa_family_t>.size
             ? bytes.withUnsafeBytes { Int32($0.loadUnaligned(as: sa_family_t.self)) } : AF_UNSPEC
         switch family {
         case AF_INET where bytes.count >= MemoryLayout<sockaddr_in>.size:
@@ -38,8 +39,8 @@ extension SocketAddress {
         var next = status == 0 ? list : nil
         while let info = next {
             if let address = info.pointee.ai_addr,
-               let resolved = try? SocketAddress(
-                sockaddrBytes: Array(UnsafeRawBufferPointer(start: address, count: Int(info.pointee.ai_addrlen))))
+                let resolved = try? SocketAddress(
+                    sockaddrBytes: Array(UnsafeRawBufferPointer(start: address, count: Int(info.pointee.ai_addrlen))))
             {
                 addresses.append(resolved)
             }

@@ -27,9 +27,10 @@ struct CABI: ParsableCommand {
         guard let module = frontEnd.load(file) else { throw ExitCode.failure }
         let models = (ilp32: module.cLayout(.ilp32), lp64: module.cLayout(.lp64))
         let model = layout == .ilp32 ? models.ilp32 : models.lp64
-        let fingerprints = Dictionary(uniqueKeysWithValues: model.types.map { type in
-            (type.name, CLayoutModel.fingerprint(ilp32: models.ilp32, lp64: models.lp64, type: type.name))
-        })
+        let fingerprints = Dictionary(
+            uniqueKeysWithValues: model.types.map { type in
+                (type.name, CLayoutModel.fingerprint(ilp32: models.ilp32, lp64: models.lp64, type: type.name))
+            })
         if json {
             try printJSON(CABIReport(model, fingerprints: fingerprints))
         } else {

@@ -30,14 +30,17 @@ struct Layout: ParsableCommand {
         var rows: [[String]] = [["TYPE", "KIND", "ILP32", "LP64", "WIDTH-DEPENDENT PATHS"]]
         for type in layout.types {
             let paths = type.widthDependentPaths.map { $0.isEmpty ? "(value)" : $0 }
-            rows.append([type.name, type.kind, size(type.size.ilp32), size(type.size.lp64), paths.joined(separator: ", ")])
+            rows.append([
+                type.name, type.kind, size(type.size.ilp32), size(type.size.lp64), paths.joined(separator: ", "),
+            ])
         }
         var text = format(rows)
         if !layout.procedures.isEmpty {
             rows = [["PROCEDURE", "ARGS ILP32", "ARGS LP64", "RESULT ILP32", "RESULT LP64", "WIDTH-DEPENDENT PATHS"]]
             for procedure in layout.procedures {
                 rows.append([
-                    "\(procedure.program).\(procedure.version).\(procedure.name) (\(procedure.programNumber).\(procedure.versionNumber).\(procedure.number))",
+                    "\(procedure.program).\(procedure.version).\(procedure.name) "
+                        + "(\(procedure.programNumber).\(procedure.versionNumber).\(procedure.number))",
                     size(procedure.argumentSize.ilp32), size(procedure.argumentSize.lp64),
                     size(procedure.resultSize.ilp32), size(procedure.resultSize.lp64),
                     (procedure.argumentPaths + procedure.resultPaths).joined(separator: ", "),

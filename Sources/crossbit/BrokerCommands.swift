@@ -12,9 +12,10 @@ struct Ping: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Argument(help: ArgumentHelp(
-        "PROGRAM.VERSION as numbers (decimal or 0x hex); the broker's control program when left out.",
-        valueName: "program.version"))
+    @Argument(
+        help: ArgumentHelp(
+            "PROGRAM.VERSION as numbers (decimal or 0x hex); the broker's control program when left out.",
+            valueName: "program.version"))
     var program: String?
 
     @Option(help: ArgumentHelp("The wire layout to call in: ilp32 or lp64.", valueName: "layout"))
@@ -44,7 +45,10 @@ struct Ping: AsyncParsableCommand {
 /// `crossbit list`: a broker's routes, with its counters.
 struct List: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List a broker's routes (program, version, server layout and address, origin, server state) and its counters.")
+        abstract:
+            "List a broker's routes (program, version, server layout and address, origin, server state) "
+            + "and its counters."
+    )
 
     @OptionGroup var connection: ConnectionOptions
 
@@ -74,9 +78,11 @@ struct List: AsyncParsableCommand {
             zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
                 .trimmingCharacters(in: .whitespaces)
         }
-        lines.append("""
-            \(routes.count) routes, \(stats.serversRunning) servers running; \(stats.calls) calls, \(stats.errors) errors, \
-            \(stats.conversions) conversions, \(stats.narrowingFailures) narrowing failures; up \(stats.uptimeSeconds) s
+        lines.append(
+            """
+            \(routes.count) routes, \(stats.serversRunning) servers running; \
+            \(stats.calls) calls, \(stats.errors) errors, \(stats.conversions) conversions, \
+            \(stats.narrowingFailures) narrowing failures; up \(stats.uptimeSeconds) s
             denied: \(stats.controlDenials) route changes, \(stats.callDenials) calls; \
             \(stats.invalidMessages) invalid messages; \(stats.trailingBytesIgnored) with trailing bytes ignored
             """)
@@ -87,7 +93,8 @@ struct List: AsyncParsableCommand {
         let routes = routes.map { entry in
             JSONValue.object([
                 .init("prog", .integer(entry.route.prog)), .init("vers", .integer(entry.route.vers)),
-                .init("layout", .string(entry.route.layout.wireLayout.rawValue)), .init("address", .string(entry.route.address)),
+                .init("layout", .string(entry.route.layout.wireLayout.rawValue)),
+                .init("address", .string(entry.route.address)),
                 .init("origin", .string("\(entry.origin)")), .init("state", .string("\(entry.state)")),
             ])
         }

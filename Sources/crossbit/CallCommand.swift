@@ -21,21 +21,24 @@ struct Call: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The .x file that defines the program.", valueName: "file"))
     var idl: String
 
-    @Option(help: ArgumentHelp(
-        "The server's wire layout: ilp32 or lp64; when left out, a broker endpoint is asked its own.",
-        valueName: "layout"))
+    @Option(
+        help: ArgumentHelp(
+            "The server's wire layout: ilp32 or lp64; when left out, a broker endpoint is asked its own.",
+            valueName: "layout"))
     var layout: WireLayout?
 
-    @Option(name: .customShort("I"), help: ArgumentHelp("A folder to search for #include (repeatable).", valueName: "dir"))
+    @Option(
+        name: .customShort("I"), help: ArgumentHelp("A folder to search for #include (repeatable).", valueName: "dir"))
     var includePaths: [String] = []
 
     @Flag(help: "Print the result on one line.")
     var compact = false
 
-    @Flag(help: """
-        Fail when the reply has bytes after the result (by default they are ignored, as rpcgen clients do, \
-        and a note says how many).
-        """)
+    @Flag(
+        help: """
+            Fail when the reply has bytes after the result (by default they are ignored, as rpcgen clients do, \
+            and a note says how many).
+            """)
     var refuseTrailingBytes = false
 
     @OptionGroup var connection: ConnectionOptions
@@ -44,15 +47,19 @@ struct Call: AsyncParsableCommand {
     var procedure: String
 
     /// The JSON text; collected as unrecognized input so that a negative number is not taken for an option.
-    @Argument(parsing: .allUnrecognized, help: ArgumentHelp(
-        "The arguments as JSON, or - for standard input.", valueName: "arguments"))
+    @Argument(
+        parsing: .allUnrecognized,
+        help: ArgumentHelp(
+            "The arguments as JSON, or - for standard input.", valueName: "arguments"))
     var arguments: [String] = []
 
     /// The JSON texts given, without a `--` that ends the options.
     private var jsonTexts: [String] { arguments.filter { $0 != "--" } }
 
     func validate() throws {
-        if let option = jsonTexts.first(where: { $0.hasPrefix("--") }) { throw ValidationError("Unknown option '\(option)'") }
+        if let option = jsonTexts.first(where: { $0.hasPrefix("--") }) {
+            throw ValidationError("Unknown option '\(option)'")
+        }
         guard jsonTexts.count <= 1 else {
             throw ValidationError("expected one JSON text of the arguments, found \(jsonTexts.count): quote it")
         }

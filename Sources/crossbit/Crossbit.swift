@@ -38,8 +38,9 @@ extension RuntimeError {
 
 /// Where and how to reach a server; shared by every subcommand.
 struct ConnectionOptions: ParsableArguments {
-    @Argument(help: ArgumentHelp(
-        "tcp://HOST:PORT, udp://HOST:PORT, unix:///PATH or rpcbind://HOST.", valueName: "address"))
+    @Argument(
+        help: ArgumentHelp(
+            "tcp://HOST:PORT, udp://HOST:PORT, unix:///PATH or rpcbind://HOST.", valueName: "address"))
     var address: String
 
     @Option(help: ArgumentHelp("How long to wait for the reply.", valueName: "seconds"))

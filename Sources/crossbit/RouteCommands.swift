@@ -17,9 +17,10 @@ struct Register: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("PROGRAM:VERSION as numbers (decimal or 0x hex).", valueName: "program:version"))
     var key: String
 
-    @Argument(help: ArgumentHelp(
-        "The server: its layout and address, e.g. lp64@tcp://127.0.0.1:7100 or ilp32@unix:///run/legacy.sock.",
-        valueName: "layout@address"))
+    @Argument(
+        help: ArgumentHelp(
+            "The server: its layout and address, e.g. lp64@tcp://127.0.0.1:7100 or ilp32@unix:///run/legacy.sock.",
+            valueName: "layout@address"))
     var server: String
 
     func run() async throws {

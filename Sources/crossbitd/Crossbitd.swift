@@ -24,47 +24,74 @@ struct Crossbitd: CrossbitCommand {
     @Option(name: .long, help: ArgumentHelp("A .x file or a folder of them (repeatable).", valueName: "PATH"))
     var idl: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("An endpoint: ilp32|lp64 = tcp://HOST:PORT or unix:///PATH (repeatable).", valueName: "LAYOUT=URL"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "An endpoint: ilp32|lp64 = tcp://HOST:PORT or unix:///PATH (repeatable).", valueName: "LAYOUT=URL"))
     var listen: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("A route: program and version (numbers or IDL names) to a server's layout and address (repeatable).", valueName: "PROG:VERS=LAYOUT@URL"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A route: program and version (numbers or IDL names) to a server's layout and address (repeatable).",
+            valueName: "PROG:VERS=LAYOUT@URL"))
     var route: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Start the server of the --route PROG:VERS on its first call (repeatable); that route may leave out its layout (PROG:VERS=@URL): the executable's ELF class gives it.", valueName: "PROG:VERS=EXECUTABLE [ARGUMENT...]"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Start the server of the --route PROG:VERS on its first call (repeatable); that route may "
+                + "leave out its layout (PROG:VERS=@URL): the executable's ELF class gives it.",
+            valueName: "PROG:VERS=EXECUTABLE [ARGUMENT...]"))
     var exec: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Register the routed programs with rpcbind at the TCP endpoint of this layout.", valueName: "LAYOUT"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Register the routed programs with rpcbind at the TCP endpoint of this layout.", valueName: "LAYOUT"))
     var rpcbind: String?
 
-    @Option(name: .long, help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
+    @Option(
+        name: .long, help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "LEVEL"))
     var logLevel: String?
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Let this local user register and unregister routes, besides root and the broker's own user (repeatable).",
-        valueName: "UID|NAME"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Let this local user register and unregister routes, besides root and the broker's own user (repeatable).",
+            valueName: "UID|NAME"))
     var controlAllowUid: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Let local users of this primary group register and unregister routes (repeatable).", valueName: "GID|NAME"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Let local users of this primary group register and unregister routes (repeatable).", valueName: "GID|NAME")
+    )
     var controlAllowGid: [String] = []
 
     @Flag(name: .long, help: "Let registered routes lead to other hosts (by default: unix sockets and loopback only).")
     var allowRemoteTargets = false
 
-    @Option(name: .long, help: ArgumentHelp(
-        "text (one line per message) or json (one object per line, for journald and log shippers).",
-        valueName: "FORMAT"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "text (one line per message) or json (one object per line, for journald and log shippers).",
+            valueName: "FORMAT"))
     var logFormat: LogFormat = .text
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Serve the metrics in Prometheus's text format at this URL, e.g. http://127.0.0.1:9464/metrics.",
-        valueName: "URL"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Serve the metrics in Prometheus's text format at this URL, e.g. http://127.0.0.1:9464/metrics.",
+            valueName: "URL"))
     var metrics: String?
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Check a configuration file and its IDL (with the other flags added), print a summary and exit: "
-            + "0 when usable, 2 when not.",
-        valueName: "FILE"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Check a configuration file and its IDL (with the other flags added), print a summary and exit: "
+                + "0 when usable, 2 when not.",
+            valueName: "FILE"))
     var checkConfig: String?
 
     /// A configuration that cannot be used is a ``ConfigurationError`` (a

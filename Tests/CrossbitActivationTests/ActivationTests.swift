@@ -33,7 +33,9 @@ private struct ActivatingBroker {
     }
 }
 
-private func encodeUInt64(_ value: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) } }
+private func encodeUInt64(_ value: UInt64) -> [UInt8] {
+    (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) }
+}
 private func decodeUInt64(_ bytes: [UInt8]) throws -> UInt64 {
     guard bytes.count == 8 else { throw ProcessFailure(description: "expected 8 bytes, got \(bytes)") }
     return bytes.reduce(0) { $0 << 8 | UInt64($1) }
@@ -149,9 +151,13 @@ struct ActivationTests {
         defer { broker.stopNow() }
         let client = try RPCClient(address: daemon.address(.lp64), layout: .lp64)
         defer { client.close() }
-        let pid = Int32(bitPattern: try decodeUInt32(try await client.call(
-            ProcedureID(program: LegacyServer.program, version: LegacyServer.version, procedure: LegacyServer.Procedure.pid.rawValue),
-            arguments: [], options: .defaults)))
+        let pid = Int32(
+            bitPattern: try decodeUInt32(
+                try await client.call(
+                    ProcedureID(
+                        program: LegacyServer.program, version: LegacyServer.version,
+                        procedure: LegacyServer.Procedure.pid.rawValue),
+                    arguments: [], options: .defaults)))
         defer { kill(pid, SIGKILL) }  // should the test fail
         #expect(isRunning(pid))
         broker.stopNow()
@@ -173,7 +179,9 @@ struct ActivationTests {
     func notReady() async throws {
         let (idl, _) = try await LegacyServer.build()
         for (executable, arguments) in [("/bin/sleep", "[\"30\"]"), ("/bin/false", "[]")] {
-            let toml = routeTOML(idl: idl, executable: executable, extra: "arguments = \(arguments)\nready-timeout = 0.5\nlayout = \"ilp32\"")
+            let toml = routeTOML(
+                idl: idl, executable: executable,
+                extra: "arguments = \(arguments)\nready-timeout = 0.5\nlayout = \"ilp32\"")
             try await withBroker(toml) { broker in
                 let error = await #expect(throws: RPCError.self) { try await broker.call(.echoSize, encodeUInt64(1)) }
                 #expect(error?.code == .systemError)
@@ -257,27 +265,39 @@ struct ELFHeaderTests {
     @Test("a route whose executable is not ELF, or missing, is a configuration error")
     func configurationErrors() async throws {
         let (idl, _) = try await LegacyServer.build()
-        let script = FileManager.default.temporaryDirectory.appendingPathComponent("crossbit-not-elf-\(getpid()).sh").path
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("crossbit-not-elf-\(getpid()).sh")
+            .path
         try "#!/bin/sh\n".write(toFile: script, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: script) }
         for (executable, reason) in [(script, "not an ELF file"), ("/nonexistent/server", "does not exist")] {
             let error = #expect(throws: ConfigurationError.self) {
                 try BrokerConfiguration(toml: routeTOML(idl: idl, executable: executable), file: "test.toml")
             }
-            #expect(error?.message.hasPrefix("cannot activate \(executable): \(reason)") == true, "\(String(describing: error))")
+            #expect(
+                error?.message.hasPrefix("cannot activate \(executable): \(reason)") == true,
+                "\(String(describing: error))")
         }
     }
 }
 
 @Suite("Activation launch command")
 struct LaunchCommandTests {
-    @Test("a server starts through setpriv with a parent-death signal; a bare file name stays in the broker's directory")
+    @Test(
+        "a server starts through setpriv with a parent-death signal; a bare file name stays in the broker's directory")
     func throughSetpriv() {
         let launcher = "/usr/bin/setpriv"
-        #expect(SupervisedProcess.command("server", ["-v"], launcher: launcher) == (launcher, ["--pdeathsig", "TERM", "--", "./server", "-v"]))
-        #expect(SupervisedProcess.command("bin/server", [], launcher: launcher) == (launcher, ["--pdeathsig", "TERM", "--", "bin/server"]))
+        #expect(
+            SupervisedProcess.command("server", ["-v"], launcher: launcher) == (
+                launcher, ["--pdeathsig", "TERM", "--", "./server", "-v"]
+            ))
+        #expect(
+            SupervisedProcess.command("bin/server", [], launcher: launcher) == (
+                launcher, ["--pdeathsig", "TERM", "--", "bin/server"]
+            ))
         #expect(SupervisedProcess.command("/opt/server", ["a"], launcher: nil) == ("/opt/server", ["a"]))
-        #expect(SupervisedProcess.deathSignalLauncher != nil, "util-linux's setpriv is installed (util-linux is Essential on Debian)")
+        #expect(
+            SupervisedProcess.deathSignalLauncher != nil,
+            "util-linux's setpriv is installed (util-linux is Essential on Debian)")
     }
 }
 
@@ -287,23 +307,33 @@ struct ActivationFlagTests {
     func execFlag() async throws {
         let (idl, server) = try await LegacyServer.build()
         let configuration = try BrokerConfiguration(
-            file: nil, idl: [idl], listen: ["lp64=tcp://127.0.0.1:0"], route: ["ACTTEST:ACTTEST_V1=@rpcbind://127.0.0.1"],
+            file: nil, idl: [idl], listen: ["lp64=tcp://127.0.0.1:0"],
+            route: ["ACTTEST:ACTTEST_V1=@rpcbind://127.0.0.1"],
             rpcbind: nil, logLevel: nil, exec: ["ACTTEST:ACTTEST_V1=\(server) -v extra"])
         let route = try #require(configuration.routes.first)
         #expect(route.layout == .ilp32)
         #expect(route.activation == BrokerConfiguration.Activation(executable: server, arguments: ["-v", "extra"]))
     }
 
-    @Test("flag mistakes name the flag", arguments: [
-        (["A:1=lp64@tcp://127.0.0.1:9"], ["B:1=/bin/true"], "--exec B:1=…: no --route B:1=LAYOUT@URL to start it for"),
-        (["A:1=@tcp://127.0.0.1:9"], [], "--route 'A:1=@tcp://127.0.0.1:9': unknown layout '': expected ilp32 or lp64"),
-        (["A:1=@tcp://127.0.0.1:9"], ["A:1="], "--exec 'A:1=': expected PROG:VERS=EXECUTABLE [ARGUMENT...]"),
-        (["A:1=@tcp://127.0.0.1:9"], ["A:1=/bin/true", "A:1=/bin/false"], "--exec A:1 is given twice"),
-    ])
+    @Test(
+        "flag mistakes name the flag",
+        arguments: [
+            (
+                ["A:1=lp64@tcp://127.0.0.1:9"], ["B:1=/bin/true"],
+                "--exec B:1=…: no --route B:1=LAYOUT@URL to start it for"
+            ),
+            (
+                ["A:1=@tcp://127.0.0.1:9"], [],
+                "--route 'A:1=@tcp://127.0.0.1:9': unknown layout '': expected ilp32 or lp64"
+            ),
+            (["A:1=@tcp://127.0.0.1:9"], ["A:1="], "--exec 'A:1=': expected PROG:VERS=EXECUTABLE [ARGUMENT...]"),
+            (["A:1=@tcp://127.0.0.1:9"], ["A:1=/bin/true", "A:1=/bin/false"], "--exec A:1 is given twice"),
+        ])
     func mistakes(routes: [String], exec: [String], message: String) {
         let error = #expect(throws: ConfigurationError.self) {
             try BrokerConfiguration(
-                file: nil, idl: [], listen: ["lp64=tcp://127.0.0.1:0"], route: routes, rpcbind: nil, logLevel: nil, exec: exec)
+                file: nil, idl: [], listen: ["lp64=tcp://127.0.0.1:0"], route: routes, rpcbind: nil, logLevel: nil,
+                exec: exec)
         }
         #expect(error?.message == message)
     }

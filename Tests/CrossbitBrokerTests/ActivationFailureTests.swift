@@ -28,7 +28,8 @@ struct ActivationFailureTests {
                 _ = try await client.call(Self.sample, arguments: [], options: .defaults)
             }
             let line = try await daemon.process.line(containing: "exited unexpectedly")
-            let marker = "Fatal error: Error raised at top level: transport failure: cannot listen on "
+            let marker =
+                "Fatal error: Error raised at top level: transport failure: cannot listen on "
                 + "\(taken.hostPort): Address already in use; its whole output is in "
             #expect(line.contains(marker), "\(line)")
             let path = line.components(separatedBy: marker).last?.components(separatedBy: ";").first ?? ""

@@ -57,7 +57,8 @@ struct BrokerProcessTests {
             "--idl", Paths.sampleIDL, "--listen", "lp64=unix://\(socket)", "--listen", "ilp32=tcp://127.0.0.1:0",
             "--route", "\(Self.sampleProgram):1=ilp32@tcp://127.0.0.1:\(port)",
         ]) { (daemon: Daemon) async throws in
-            let client = SampleClient(transport: try RPCClient(address: daemon.address(.lp64, unix: true), layout: .lp64))
+            let client = SampleClient(
+                transport: try RPCClient(address: daemon.address(.lp64, unix: true), layout: .lp64))
             try await exerciseEveryProcedure(client)
             // Too large for the 32-bit server: refused by the broker, the server never sees it.
             _ = try await server.line(containing: "call greet")
@@ -113,13 +114,17 @@ struct BrokerProcessTests {
             handle: Handle(9), kind: .window, length: 0xFFFF_FFFF, created: Int(Int32.min),
             history: [Int(Int32.min), -1, 0, Int(Int32.max)], digest: Array(0..<16), shared: true)
         #expect(try await client.echoResource(resource) == resource)
-        let list = Sample.SampleNode(handle: Handle(1), weight: -1, next: Sample.SampleNode(handle: Handle(2), weight: 2, next: nil))
+        let list = Sample.SampleNode(
+            handle: Handle(1), weight: -1, next: Sample.SampleNode(handle: Handle(2), weight: 2, next: nil))
         #expect(try await client.echoList(list) == list)
         let batch = Sample.SampleBatch(
             name: "batch", sizes: [0, 0xFFFF_FFFF], resources: [resource, resource], fixedDeltas: [-1, 0, 1],
             extra: widths, list: list)
         #expect(try await client.echoBatch(batch) == batch)
-        for result: Sample.SampleResult in [.resource(resource), .count(0xFFFF_FFFF), .error("broken"), .case3, .default(discriminant: 9, Int(Int32.min))] {
+        for result: Sample.SampleResult in [
+            .resource(resource), .count(0xFFFF_FFFF), .error("broken"), .case3,
+            .default(discriminant: 9, Int(Int32.min)),
+        ] {
             #expect(try await client.echoResult(result) == result)
         }
         for value: Sample.SampleValue in [.file(0xFFFF_FFFF), .socket(1), .window(Handle(3))] {
@@ -147,7 +152,10 @@ struct BrokerProcessTests {
                 "--route", "CROSSBIT_SAMPLE:1=lp64@\(server)",
             ]) { (daemon: Daemon) async throws in
                 let registered = try await runTool("/usr/sbin/rpcinfo", ["-p", "127.0.0.1"]).combined
-                #expect(registered.contains("\(Self.sampleProgram)    1   tcp  \(String(daemon.port(.ilp32)).leftPadded(5))"), "\(registered)")
+                #expect(
+                    registered.contains(
+                        "\(Self.sampleProgram)    1   tcp  \(String(daemon.port(.ilp32)).leftPadded(5))"),
+                    "\(registered)")
                 let result = try await runTool(peers.client, ["127.0.0.1", "--through-broker"], expectSuccess: false)
                 #expect(result.combined.hasSuffix("ALL PASSED\n"), "\(result.combined)")
             }
@@ -156,11 +164,13 @@ struct BrokerProcessTests {
         }
     }
 
-    @Test("a server killed mid-call: an error within the deadline, other routes unaffected, calls work after its restart")
+    @Test(
+        "a server killed mid-call: an error within the deadline, other routes unaffected, calls work after its restart")
     func serverKilledMidCall() async throws {
         let (first, port) = try await startCServer()
         defer { first.kill(SIGKILL) }
-        try await withSwiftServer([BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService())]) { (other: RPCAddress) async throws in
+        try await withSwiftServer([BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService())]) {
+            (other: RPCAddress) async throws in
             let control = try Paths.temporaryDirectory("killed-mid-call").path + "/broker.sock"
             try await withDaemon([
                 "--idl", Paths.sampleIDL, "--idl", Paths.testIDL, "--listen", "lp64=tcp://127.0.0.1:0",
@@ -168,9 +178,11 @@ struct BrokerProcessTests {
             ]) { (daemon: Daemon) async throws in
                 try await BrokerRegistration.register(
                     program: Self.sampleProgram, version: 1,
-                    at: .tcp(host: "127.0.0.1", port: UInt16(port) ?? 0, layout: .ilp32), withBroker: .unix(path: control))
+                    at: .tcp(host: "127.0.0.1", port: UInt16(port) ?? 0, layout: .ilp32),
+                    withBroker: .unix(path: control))
                 let sample = SampleClient(transport: try RPCClient(address: daemon.address(.lp64), layout: .lp64))
-                let test = BrokerTest.BrokerTestV1Client(transport: try RPCClient(address: daemon.address(.lp64), layout: .lp64))
+                let test = BrokerTest.BrokerTestV1Client(
+                    transport: try RPCClient(address: daemon.address(.lp64), layout: .lp64))
                 let options = CallOptions(timeout: .seconds(5))
                 let started = ContinuousClock.now
                 let slow = Task { try await sample.add(424_242, 10_000, options: options) }
@@ -202,11 +214,14 @@ struct BrokerProcessTests {
 
     @Test("sixteen concurrent 50 ms calls through the broker take well under 16 × 50 ms")
     func concurrentCalls() async throws {
-        try await withSwiftServer([BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService())]) { (server: RPCAddress) async throws in
+        try await withSwiftServer([BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService())]) {
+            (server: RPCAddress) async throws in
             try await withDaemon([
-                "--idl", Paths.testIDL, "--listen", "ilp32=tcp://127.0.0.1:0", "--route", "BROKER_TEST:BROKER_TEST_V1=lp64@\(server)",
+                "--idl", Paths.testIDL, "--listen", "ilp32=tcp://127.0.0.1:0", "--route",
+                "BROKER_TEST:BROKER_TEST_V1=lp64@\(server)",
             ]) { (daemon: Daemon) async throws in
-                let client = BrokerTest.BrokerTestV1Client(transport: try RPCClient(address: daemon.address(.ilp32), layout: .ilp32))
+                let client = BrokerTest.BrokerTestV1Client(
+                    transport: try RPCClient(address: daemon.address(.ilp32), layout: .ilp32))
                 _ = try await client.sleep(0)
                 // The best of three rounds, so that a machine busy with other tests does not decide.
                 var elapsed = Duration.seconds(60)
@@ -231,12 +246,14 @@ struct BrokerProcessTests {
 
     @Test("SIGTERM: the call in flight finishes, then crossbitd exits 0")
     func gracefulShutdown() async throws {
-        try await withSwiftServer([BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService())]) { (server: RPCAddress) async throws in
+        try await withSwiftServer([BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService())]) {
+            (server: RPCAddress) async throws in
             let daemon = try await Daemon.start([
                 "--idl", Paths.testIDL, "--listen", "lp64=tcp://127.0.0.1:0", "--route", "BROKER_TEST:1=lp64@\(server)",
             ])
             defer { daemon.process.kill(SIGKILL) }
-            let client = BrokerTest.BrokerTestV1Client(transport: try RPCClient(address: daemon.address(.lp64), layout: .lp64))
+            let client = BrokerTest.BrokerTestV1Client(
+                transport: try RPCClient(address: daemon.address(.lp64), layout: .lp64))
             #expect(try await client.sleep(0) == 0)
             let inFlight = Task { try await client.sleep(700) }
             try await Task.sleep(for: .milliseconds(200))
@@ -255,7 +272,9 @@ struct BrokerProcessTests {
                 "--route", "CROSSBIT_SAMPLE:1=lp64@\(server)",
             ]) { (daemon: Daemon) async throws in
                 let client = try RPCClient(address: daemon.address(.ilp32), layout: .ilp32)
-                func code(_ program: UInt32, _ version: UInt32, _ procedure: UInt32, _ arguments: [UInt8] = []) async -> RPCError? {
+                func code(
+                    _ program: UInt32, _ version: UInt32, _ procedure: UInt32, _ arguments: [UInt8] = []
+                ) async -> RPCError? {
                     do {
                         _ = try await client.call(
                             ProcedureID(program: program, version: version, procedure: procedure), arguments: arguments,
@@ -302,7 +321,8 @@ struct BrokerProcessTests {
                 }
                 #expect(daemon.process.isRunning)
                 #expect(try await steady.add(2, 2) == 4)
-                let unix = SampleClient(transport: try RPCClient(address: daemon.address(.lp64, unix: true), layout: .lp64))
+                let unix = SampleClient(
+                    transport: try RPCClient(address: daemon.address(.lp64, unix: true), layout: .lp64))
                 #expect(try await unix.greet("after") == "Hello, after")
             }
         }
@@ -310,7 +330,8 @@ struct BrokerProcessTests {
 
     @Test("the control program: register, list, stats, unregister; a Swift server registers itself in one call")
     func controlProgram() async throws {
-        try await withSwiftServer([BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService())]) { (server: RPCAddress) async throws in
+        try await withSwiftServer([BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService())]) {
+            (server: RPCAddress) async throws in
             let socket = try Paths.temporaryDirectory("control").path + "/broker.sock"
             try await withDaemon([
                 "--idl", Paths.testIDL, "--listen", "lp64=tcp://127.0.0.1:0", "--listen", "lp64=unix://\(socket)",
@@ -318,41 +339,53 @@ struct BrokerProcessTests {
                 let control = try BrokerRegistration.client(.unix(path: socket))
                 try await control.ping()
                 #expect(try await control.list().routes.isEmpty)
-                let client = BrokerTest.BrokerTestV1Client(transport: try RPCClient(address: daemon.address(.lp64), layout: .lp64))
+                let client = BrokerTest.BrokerTestV1Client(
+                    transport: try RPCClient(address: daemon.address(.lp64), layout: .lp64))
                 await #expect(throws: RPCError.self) { try await client.echo(1) }
                 try await BrokerRegistration.register(
-                    program: Self.testProgram, version: 1, at: .tcp(host: "127.0.0.1", port: server.port, layout: .lp64),
+                    program: Self.testProgram, version: 1,
+                    at: .tcp(host: "127.0.0.1", port: server.port, layout: .lp64),
                     withBroker: .unix(path: socket))
                 #expect(try await client.echo(0xFFFF_FFFF_FFFF) == 0xFFFF_FFFF_FFFF)
                 let routes = try await control.list().routes
                 #expect(routes.map(\.route.prog) == [Self.testProgram])
                 #expect(routes.first?.route.address == server.description)
                 #expect(routes.first?.origin == .registered && routes.first?.state == .external)
-                let refused = try await control.register(.init(prog: 0x2000_4444, vers: 1, layout: .lp64, address: "tcp://127.0.0.1:1"))
+                let refused = try await control.register(
+                    .init(prog: 0x2000_4444, vers: 1, layout: .lp64, address: "tcp://127.0.0.1:1"))
                 #expect(refused.status == .errInvalid)
                 let loop = try await control.register(
                     .init(prog: Self.testProgram, vers: 1, layout: .lp64, address: daemon.address(.lp64).description))
                 #expect(loop.status == .errInvalid && loop.message.contains("would loop"), "\(loop)")
                 let stats = try await control.stats()
                 #expect(stats.calls >= 2 && stats.errors >= 1 && stats.routes == 1)
-                try await BrokerRegistration.unregister(program: Self.testProgram, version: 1, withBroker: .unix(path: socket))
+                try await BrokerRegistration.unregister(
+                    program: Self.testProgram, version: 1, withBroker: .unix(path: socket))
                 #expect(try await control.list().routes.isEmpty)
                 await #expect(throws: RPCError.self) {
-                    try await BrokerRegistration.unregister(program: Self.testProgram, version: 1, withBroker: .unix(path: socket))
+                    try await BrokerRegistration.unregister(
+                        program: Self.testProgram, version: 1, withBroker: .unix(path: socket))
                 }
             }
         }
     }
 
-    @Test("a bad configuration is a clear error and exit status 2", arguments: [
-        (["--listen", "ilp32=tcp://127.0.0.1:0", "--route", "0x20005555:1=lp64@tcp://127.0.0.1:1"], 
-         "crossbitd: error: route 0x20005555:1=lp64@tcp://127.0.0.1:1: no loaded IDL defines program 0x20005555: "
-            + "give its .x file with --idl; known programs: BROKER_TEST (0x20001099)\n"),
-        (["--listen", "ilp32=tcp:/127.0.0.1:0"], "invalid address"),
-        (["--listen", "ilp32=tcp://127.0.0.1:0", "--route", "NOPE:1=lp64@tcp://127.0.0.1:1"], "no loaded IDL defines a program named 'NOPE'"),
-        (["--listen", "x86=tcp://127.0.0.1:0"], "unknown layout"),
-        (["--config", "/nonexistent/crossbitd.toml"], "cannot read config file"),
-    ])
+    @Test(
+        "a bad configuration is a clear error and exit status 2",
+        arguments: [
+            (
+                ["--listen", "ilp32=tcp://127.0.0.1:0", "--route", "0x20005555:1=lp64@tcp://127.0.0.1:1"],
+                "crossbitd: error: route 0x20005555:1=lp64@tcp://127.0.0.1:1: no loaded IDL defines program 0x20005555: "
+                    + "give its .x file with --idl; known programs: BROKER_TEST (0x20001099)\n"
+            ),
+            (["--listen", "ilp32=tcp:/127.0.0.1:0"], "invalid address"),
+            (
+                ["--listen", "ilp32=tcp://127.0.0.1:0", "--route", "NOPE:1=lp64@tcp://127.0.0.1:1"],
+                "no loaded IDL defines a program named 'NOPE'"
+            ),
+            (["--listen", "x86=tcp://127.0.0.1:0"], "unknown layout"),
+            (["--config", "/nonexistent/crossbitd.toml"], "cannot read config file"),
+        ])
     func badConfiguration(arguments: [String], message: String) async throws {
         let result = try await runTool(Paths.crossbitd, ["--idl", Paths.testIDL] + arguments, expectSuccess: false)
         #expect(result.status == 2, "\(result.combined)")
@@ -363,17 +396,20 @@ struct BrokerProcessTests {
     func tomlFile() async throws {
         let directory = try Paths.temporaryDirectory("toml").path
         try """
-            idl = "\(Paths.testIDL)"
-            [[listen]]
-            layout = "lp64"
-            url = "tcp://127.0.0.1:0"
-            """.write(toFile: directory + "/good.toml", atomically: true, encoding: .utf8)
+        idl = "\(Paths.testIDL)"
+        [[listen]]
+        layout = "lp64"
+        url = "tcp://127.0.0.1:0"
+        """.write(toFile: directory + "/good.toml", atomically: true, encoding: .utf8)
         try "colour = \"blue\"\n".write(toFile: directory + "/bad.toml", atomically: true, encoding: .utf8)
         let bad = try await runTool(Paths.crossbitd, ["--config", directory + "/bad.toml"], expectSuccess: false)
         #expect(bad.status == 2 && bad.combined.contains("unknown key 'colour'"), "\(bad.combined)")
-        try await withSwiftServer([BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService())]) { (server: RPCAddress) async throws in
-            try await withDaemon(["--config", directory + "/good.toml", "--route", "BROKER_TEST:1=lp64@\(server)"]) { (daemon: Daemon) async throws in
-                let client = BrokerTest.BrokerTestV1Client(transport: try RPCClient(address: daemon.address(.lp64), layout: .lp64))
+        try await withSwiftServer([BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService())]) {
+            (server: RPCAddress) async throws in
+            try await withDaemon(["--config", directory + "/good.toml", "--route", "BROKER_TEST:1=lp64@\(server)"]) {
+                (daemon: Daemon) async throws in
+                let client = BrokerTest.BrokerTestV1Client(
+                    transport: try RPCClient(address: daemon.address(.lp64), layout: .lp64))
                 #expect(try await client.echo(5) == 5)
             }
         }

@@ -93,16 +93,20 @@ import Testing
         #expect(configuration.rpcbindLayout == .ilp32)
         #expect(configuration.logLevel == .debug)
         #expect(configuration.callTimeout == .milliseconds(2500))
-        #expect(configuration.listeners == [
-            .init(layout: .ilp32, url: .tcp(host: "127.0.0.1", port: 7000)),
-            .init(layout: .lp64, url: .unix(path: "/tmp/crossbitd.sock")),
-        ])
-        #expect(configuration.routes == [
-            .init(program: .name("CROSSBIT_SAMPLE"), version: .number(1), layout: .lp64,
-                  url: .tcp(host: "127.0.0.1", port: 7100)),
-            .init(program: .number(0x2000_0002), version: .name("V2"), layout: .ilp32,
-                  url: .unix(path: "/tmp/server.sock")),
-        ])
+        #expect(
+            configuration.listeners == [
+                .init(layout: .ilp32, url: .tcp(host: "127.0.0.1", port: 7000)),
+                .init(layout: .lp64, url: .unix(path: "/tmp/crossbitd.sock")),
+            ])
+        #expect(
+            configuration.routes == [
+                .init(
+                    program: .name("CROSSBIT_SAMPLE"), version: .number(1), layout: .lp64,
+                    url: .tcp(host: "127.0.0.1", port: 7100)),
+                .init(
+                    program: .number(0x2000_0002), version: .name("V2"), layout: .ilp32,
+                    url: .unix(path: "/tmp/server.sock")),
+            ])
         try configuration.validate()
         #expect(configuration.rpcbindListeners.map(\.url) == [.tcp(host: "127.0.0.1", port: 7000)])
     }
@@ -111,35 +115,65 @@ import Testing
         ("colour = 1", "test.toml: unknown key 'colour'"),
         ("[[listen]]\nlayout = \"ilp32\"\nurl = \"tcp://h:1\"\nport = 3", "test.toml: listen #1: unknown key 'port'"),
         ("[[route]]\nprogram = 1\nversion = 1\nlayout = \"lp64\"", "test.toml: route #1: 'url' is missing"),
-        ("[[route]]\nprogram = -1\nversion = 1\nlayout = \"lp64\"\nurl = \"tcp://h:1\"", "not a 32-bit unsigned number"),
+        (
+            "[[route]]\nprogram = -1\nversion = 1\nlayout = \"lp64\"\nurl = \"tcp://h:1\"",
+            "not a 32-bit unsigned number"
+        ),
         ("[[listen]]\nlayout = \"ilp32\"\nurl = \"tcp:/h:1\"", "test.toml: listen #1: invalid address"),
         ("rpcbind = 32", "'rpcbind' must be a string"),
         ("idl = [1]", "'idl' must be a string or a list of strings"),
         ("listen = \"ilp32=tcp://h:1\"", "'listen' must be an array of tables"),
         ("log-level = \"loud\"", "unknown log level 'loud'"),
         ("a = [", "test.toml:1:"),
-        ("[control]\nallow-uids = [\"no-such-user-here\"]", "test.toml: control: 'allow-uids': no user named 'no-such-user-here'"),
-        ("[control]\nallow-remote-targets = \"yes\"", "test.toml: control: 'allow-remote-targets' must be true or false"),
+        (
+            "[control]\nallow-uids = [\"no-such-user-here\"]",
+            "test.toml: control: 'allow-uids': no user named 'no-such-user-here'"
+        ),
+        (
+            "[control]\nallow-remote-targets = \"yes\"",
+            "test.toml: control: 'allow-remote-targets' must be true or false"
+        ),
         ("[control]\nallow = 1", "test.toml: control: unknown key 'allow'"),
-        ("[[listen]]\nlayout = \"ilp32\"\nurl = \"tcp://h:1\"\nallow-from = [\"10.0.0.0/33\"]",
-         "test.toml: listen #1: 'allow-from': '10.0.0.0/33' is not an address or a CIDR block"),
-        ("[[listen]]\nlayout = \"ilp32\"\nurl = \"tcp://h:1\"\nmode = \"0660\"",
-         "test.toml: listen #1: 'mode' and 'group' are for unix:// endpoints"),
-        ("[[listen]]\nlayout = \"ilp32\"\nurl = \"unix:///s\"\nmode = \"999\"", "mode '999' is not octal permission bits"),
-        ("[[listen]]\nlayout = \"ilp32\"\nurl = \"unix:///s\"\nallow-from = [\"::1\"]",
-         "'allow-from' is for tcp:// endpoints; a unix socket's 'mode' and 'group' say who may connect"),
-        ("[[route]]\nprogram = 1\nversion = 1\nlayout = \"lp64\"\nurl = \"tcp://h:1\"\nrelax = [\"enum\"]",
-         "test.toml: route #1: 'relax' names an unknown check 'enum': expected enums, unions, bounds, bools"),
-        ("[[route]]\nprogram = 1\nversion = 1\nlayout = \"lp64\"\nurl = \"tcp://h:1\"\ntrailing-bytes = \"drop\"",
-         "'trailing-bytes' must be \"ignore\" or \"refuse\", not 'drop'"),
-        ("[limits]\nconnections-per-peer = 0",
-         "test.toml: limits: 'connections-per-peer' must be a whole number of at least 1"),
-        ("[limits]\ncalls-in-flight-per-connection = 2.5",
-         "test.toml: limits: 'calls-in-flight-per-connection' must be a whole number of at least 1"),
-        ("[limits]\nmax-message-size = 100",
-         "test.toml: limits: 'max-message-size' must be a whole number of at least 1024"),
-        ("[limits]\nincomplete-record-timeout = 0",
-         "test.toml: limits: 'incomplete-record-timeout' must be a positive number of seconds"),
+        (
+            "[[listen]]\nlayout = \"ilp32\"\nurl = \"tcp://h:1\"\nallow-from = [\"10.0.0.0/33\"]",
+            "test.toml: listen #1: 'allow-from': '10.0.0.0/33' is not an address or a CIDR block"
+        ),
+        (
+            "[[listen]]\nlayout = \"ilp32\"\nurl = \"tcp://h:1\"\nmode = \"0660\"",
+            "test.toml: listen #1: 'mode' and 'group' are for unix:// endpoints"
+        ),
+        (
+            "[[listen]]\nlayout = \"ilp32\"\nurl = \"unix:///s\"\nmode = \"999\"",
+            "mode '999' is not octal permission bits"
+        ),
+        (
+            "[[listen]]\nlayout = \"ilp32\"\nurl = \"unix:///s\"\nallow-from = [\"::1\"]",
+            "'allow-from' is for tcp:// endpoints; a unix socket's 'mode' and 'group' say who may connect"
+        ),
+        (
+            "[[route]]\nprogram = 1\nversion = 1\nlayout = \"lp64\"\nurl = \"tcp://h:1\"\nrelax = [\"enum\"]",
+            "test.toml: route #1: 'relax' names an unknown check 'enum': expected enums, unions, bounds, bools"
+        ),
+        (
+            "[[route]]\nprogram = 1\nversion = 1\nlayout = \"lp64\"\nurl = \"tcp://h:1\"\ntrailing-bytes = \"drop\"",
+            "'trailing-bytes' must be \"ignore\" or \"refuse\", not 'drop'"
+        ),
+        (
+            "[limits]\nconnections-per-peer = 0",
+            "test.toml: limits: 'connections-per-peer' must be a whole number of at least 1"
+        ),
+        (
+            "[limits]\ncalls-in-flight-per-connection = 2.5",
+            "test.toml: limits: 'calls-in-flight-per-connection' must be a whole number of at least 1"
+        ),
+        (
+            "[limits]\nmax-message-size = 100",
+            "test.toml: limits: 'max-message-size' must be a whole number of at least 1024"
+        ),
+        (
+            "[limits]\nincomplete-record-timeout = 0",
+            "test.toml: limits: 'incomplete-record-timeout' must be a positive number of seconds"
+        ),
         ("[limits]\nconnections = 5", "test.toml: limits: unknown key 'connections'"),
         ("limits = 5", "test.toml: 'limits' must be a table ([limits])"),
     ])
@@ -173,47 +207,53 @@ import Testing
 
     @Test("access settings: [control], endpoint allow-from, socket mode and group, per-route rules")
     func readsAccessSettings() throws {
-        let configuration = try BrokerConfiguration(toml: """
-            [control]
-            allow-uids = [1000, "nobody"]
-            allow-gids = ["nogroup"]
-            allow-remote-targets = true
-            [[listen]]
-            layout = "ilp32"
-            url = "tcp://0.0.0.0:7000"
-            allow-from = ["10.0.0.0/8", "::1"]
-            [[listen]]
-            layout = "lp64"
-            url = "unix:///tmp/b.sock"
-            mode = "0600"
-            group = 65534
-            [[route]]
-            program = 1
-            version = 1
-            layout = "lp64"
-            url = "tcp://127.0.0.1:7100"
-            allow-uids = [0]
-            allow-gids = [65534]
-            allow-from = ["192.0.2.0/24"]
-            relax = ["enums", "bools"]
-            trailing-bytes = "refuse"
-            """, file: "test.toml")
-        #expect(configuration.control == ControlPolicy(allowUIDs: [1000, 65534], allowGIDs: [65534], allowRemoteTargets: true))
+        let configuration = try BrokerConfiguration(
+            toml: """
+                [control]
+                allow-uids = [1000, "nobody"]
+                allow-gids = ["nogroup"]
+                allow-remote-targets = true
+                [[listen]]
+                layout = "ilp32"
+                url = "tcp://0.0.0.0:7000"
+                allow-from = ["10.0.0.0/8", "::1"]
+                [[listen]]
+                layout = "lp64"
+                url = "unix:///tmp/b.sock"
+                mode = "0600"
+                group = 65534
+                [[route]]
+                program = 1
+                version = 1
+                layout = "lp64"
+                url = "tcp://127.0.0.1:7100"
+                allow-uids = [0]
+                allow-gids = [65534]
+                allow-from = ["192.0.2.0/24"]
+                relax = ["enums", "bools"]
+                trailing-bytes = "refuse"
+                """, file: "test.toml")
+        #expect(
+            configuration.control
+                == ControlPolicy(allowUIDs: [1000, 65534], allowGIDs: [65534], allowRemoteTargets: true))
         #expect(configuration.listeners[0].allowFrom == [IPNetwork("10.0.0.0/8")!, IPNetwork("::1")!])
         #expect(configuration.listeners[0].listensOnEveryInterface)
         #expect(configuration.listeners[1].socketPermissions == .init(mode: 0o600, group: 65534))
         let route = configuration.routes[0]
-        #expect(route.policy == RoutePolicy(
-            access: PeerAccess(uids: [0], gids: [65534], networks: [IPNetwork("192.0.2.0/24")!]),
-            checks: [.unionArms, .bounds], trailingBytes: .refuse))
+        #expect(
+            route.policy
+                == RoutePolicy(
+                    access: PeerAccess(uids: [0], gids: [65534], networks: [IPNetwork("192.0.2.0/24")!]),
+                    checks: [.unionArms, .bounds], trailingBytes: .refuse))
     }
 
     @Test func flagsAddToTheFile() throws {
         var configuration = try BrokerConfiguration(toml: Self.sampleTOML, file: "test.toml")
-        configuration.merge(BrokerConfiguration(
-            idlPaths: ["extra.x"],
-            listeners: [.init(layout: .lp64, url: .tcp(host: "127.0.0.1", port: 7001))],
-            rpcbindLayout: .lp64, logLevel: .error))
+        configuration.merge(
+            BrokerConfiguration(
+                idlPaths: ["extra.x"],
+                listeners: [.init(layout: .lp64, url: .tcp(host: "127.0.0.1", port: 7001))],
+                rpcbindLayout: .lp64, logLevel: .error))
         #expect(configuration.idlPaths.last == "extra.x")
         #expect(configuration.listeners.count == 3)
         #expect(configuration.routes.count == 2)
@@ -232,7 +272,10 @@ import Testing
         let loop = BrokerConfiguration(
             listeners: [listener],
             routes: [.init(program: .number(1), version: .number(1), layout: .lp64, url: .unix(path: "/tmp/x.sock"))])
-        #expect(throws: ConfigurationError("route 1:1=lp64@unix:///tmp/x.sock points at the broker's own endpoint: its calls would loop")) {
+        #expect(
+            throws: ConfigurationError(
+                "route 1:1=lp64@unix:///tmp/x.sock points at the broker's own endpoint: its calls would loop")
+        ) {
             try loop.validate()
         }
         let rpcbindWithoutTCP = BrokerConfiguration(listeners: [listener], rpcbindLayout: .lp64)
@@ -243,8 +286,9 @@ import Testing
 }
 
 @Suite struct RouteTableTests {
-    let sample = ServerRoute(program: 0x2000_0001, version: 2, layout: .lp64,
-                             url: .tcp(host: "127.0.0.1", port: 7100), origin: .configuration)
+    let sample = ServerRoute(
+        program: 0x2000_0001, version: 2, layout: .lp64,
+        url: .tcp(host: "127.0.0.1", port: 7100), origin: .configuration)
 
     @Test func looksUpRoutesAndVersionRanges() {
         var v4 = sample
@@ -276,8 +320,9 @@ import Testing
         moved.url = .unix(path: "/tmp/moved.sock")
         let refusal: (ServerRoute) -> String? = { $0.origin == .configuration ? "configured" : nil }
         #expect(table.register(moved, unless: refusal) == .failure(RouteChangeRefused(reason: "configured")))
-        #expect(table.unregister(program: sample.program, version: sample.version, unless: refusal)
-            == .failure(RouteChangeRefused(reason: "configured")))
+        #expect(
+            table.unregister(program: sample.program, version: sample.version, unless: refusal)
+                == .failure(RouteChangeRefused(reason: "configured")))
         #expect(table.all == [sample])
     }
 
@@ -289,22 +334,22 @@ import Testing
         try FileManager.default.copyItem(atPath: Paths.testIDL, toPath: directory + "/idl/broker_test.x")
         try FileManager.default.copyItem(atPath: "/bin/true", toPath: directory + "/bin/server")
         try """
-            idl = "idl/broker_test.x"
-            [[listen]]
-            layout = "ilp32"
-            url = "tcp://127.0.0.1:0"
-            [[route]]
-            program = "BROKER_TEST"
-            version = 1
-            url = "tcp://127.0.0.1:1"
-            exec = "bin/server"
-            [[route]]
-            program = "BROKER_TEST"
-            version = 1
-            layout = "lp64"
-            url = "tcp://127.0.0.1:2"
-            exec = "/bin/true"
-            """.write(toFile: directory + "/crossbitd.toml", atomically: true, encoding: .utf8)
+        idl = "idl/broker_test.x"
+        [[listen]]
+        layout = "ilp32"
+        url = "tcp://127.0.0.1:0"
+        [[route]]
+        program = "BROKER_TEST"
+        version = 1
+        url = "tcp://127.0.0.1:1"
+        exec = "bin/server"
+        [[route]]
+        program = "BROKER_TEST"
+        version = 1
+        layout = "lp64"
+        url = "tcp://127.0.0.1:2"
+        exec = "/bin/true"
+        """.write(toFile: directory + "/crossbitd.toml", atomically: true, encoding: .utf8)
         // The working directory is the tests' own, where neither relative path exists.
         let configuration = try BrokerConfiguration(contentsOfTOMLFile: directory + "/crossbitd.toml")
         #expect(configuration.idlPaths == [directory + "/idl/broker_test.x"])

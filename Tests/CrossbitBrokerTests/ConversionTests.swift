@@ -90,10 +90,12 @@ func xdr(_ layout: WireLayout, _ body: (inout XDRWriter) throws(XDRError) -> Voi
         let wide = try put.carryArguments(narrow, from: .ilp32, to: .lp64).bytes
         // A handle from a 32-bit peer is sign-extended: 0xFFFFFFFF becomes 64-bit -1.
         let widenedOwner = Handle(widening: owner.narrowed)
-        #expect(wide == (try xdr(.lp64) { w throws(XDRError) in
-            try buffer(&w, size: size, owner: widenedOwner, when: when)
-            try w.writeUnsigned(size, as: .sizeT)
-        }))
+        #expect(
+            wide
+                == (try xdr(.lp64) { w throws(XDRError) in
+                    try buffer(&w, size: size, owner: widenedOwner, when: when)
+                    try w.writeUnsigned(size, as: .sizeT)
+                }))
         #expect(try put.carryArguments(wide, from: .lp64, to: .ilp32).bytes == narrow)
     }
 
@@ -118,7 +120,9 @@ func xdr(_ layout: WireLayout, _ body: (inout XDRWriter) throws(XDRError) -> Voi
         #expect(error?.pathDescription == "arg1.size")
         #expect(error?.kind == .narrowingOverflow(type: .sizeT, value: "4294967296", layout: .ilp32))
 
-        let late = try xdr(.lp64) { w throws(XDRError) in w.writeInt32(0); try buffer(&w, size: 1, owner: Handle(1), when: 1 << 40) }
+        let late = try xdr(.lp64) { w throws(XDRError) in
+            w.writeInt32(0); try buffer(&w, size: 1, owner: Handle(1), when: 1 << 40)
+        }
         let resultError = #expect(throws: XDRError.self) { try put.carryResult(late, from: .lp64, to: .ilp32).bytes }
         #expect(resultError?.pathDescription == "result.ok.when")
     }
@@ -159,7 +163,9 @@ func xdr(_ layout: WireLayout, _ body: (inout XDRWriter) throws(XDRError) -> Voi
         let walk = try plan(2)
         let carried = try walk.carryArguments([0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 9], from: .ilp32, to: .lp64)
         #expect(carried == CarriedValue(bytes: [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0], trailingBytes: 4))
-        let error = #expect(throws: XDRError.self) { try walk.carryArguments([0, 0, 0, 1, 0, 0, 0, 2], from: .ilp32, to: .lp64) }
+        let error = #expect(throws: XDRError.self) {
+            try walk.carryArguments([0, 0, 0, 1, 0, 0, 0, 2], from: .ilp32, to: .lp64)
+        }
         #expect(error?.kind == .invalidBool(2))
     }
 }
@@ -193,8 +199,9 @@ func xdr(_ layout: WireLayout, _ body: (inout XDRWriter) throws(XDRError) -> Voi
         #expect(echo.passesThrough)
         let bytes = try self.echo()
         #expect(try echo.carryArguments(bytes, from: .ilp32, to: .lp64) == CarriedValue(bytes: bytes, trailingBytes: 0))
-        #expect(try echo.carryArguments(bytes + [0, 0, 0, 7], from: .lp64, to: .lp64)
-            == CarriedValue(bytes: bytes, trailingBytes: 4))
+        #expect(
+            try echo.carryArguments(bytes + [0, 0, 0, 7], from: .lp64, to: .lp64)
+                == CarriedValue(bytes: bytes, trailingBytes: 4))
     }
 
     @Test("an undeclared enum value is refused unless enums are relaxed")
@@ -210,10 +217,13 @@ func xdr(_ layout: WireLayout, _ body: (inout XDRWriter) throws(XDRError) -> Voi
     @Test("a union discriminant with no arm: refused, or with unions relaxed the rest forwarded unchecked")
     func discriminantWithoutArm() throws {
         // `outcome` (above) has a default arm: a union without one.
-        let catalog = try IDLCatalog(modules: [try IDLFrontEnd.load(source: """
-            union pick switch (unsigned kind) { case 1: int one; case 2: hyper two; };
-            program Q { version W { int TAKE(pick) = 1; } = 1; } = 0x2000009A;
-            """, file: "pick.x")])
+        let catalog = try IDLCatalog(modules: [
+            try IDLFrontEnd.load(
+                source: """
+                    union pick switch (unsigned kind) { case 1: int one; case 2: hyper two; };
+                    program Q { version W { int TAKE(pick) = 1; } = 1; } = 0x2000009A;
+                    """, file: "pick.x")
+        ])
         let take = try #require(catalog.plan(program: 0x2000_009A, version: 1, procedure: 1))
         let bytes: [UInt8] = [0, 0, 0, 3, 0, 0, 0, 5]
         let error = #expect(throws: XDRError.self) { try take.carryArguments(bytes, from: .lp64, to: .ilp32) }
@@ -280,6 +290,7 @@ func xdr(_ layout: WireLayout, _ body: (inout XDRWriter) throws(XDRError) -> Voi
         let bad = empty + "-bad.x"
         try "struct broken {".write(toFile: bad, atomically: true, encoding: .utf8)
         let error = #expect(throws: ConfigurationError.self) { try IDLCatalog(paths: [bad]) }
-        #expect(error?.message.hasPrefix("cannot load IDL '\(bad)':\n\(bad):1:") == true, "\(String(describing: error))")
+        #expect(
+            error?.message.hasPrefix("cannot load IDL '\(bad)':\n\(bad):1:") == true, "\(String(describing: error))")
     }
 }

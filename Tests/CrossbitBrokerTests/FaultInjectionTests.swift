@@ -50,8 +50,10 @@ struct FaultInjectionTests {
         let log = directory.appending(path: "crossbitd.log").path
         let result = try await runTool(
             "/usr/bin/unshare",
-            ["--mount", "--net", "--propagation", "private", "/bin/bash", "-c", Self.rpcbindRestart, "restart",
-             Paths.crossbitd, Paths.sampleIDL, log],
+            [
+                "--mount", "--net", "--propagation", "private", "/bin/bash", "-c", Self.rpcbindRestart, "restart",
+                Paths.crossbitd, Paths.sampleIDL, log,
+            ],
             timeout: .seconds(60), expectSuccess: false)
         let brokerLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(result.status == 0, "\(result.combined)\ncrossbitd:\n\(brokerLog)")

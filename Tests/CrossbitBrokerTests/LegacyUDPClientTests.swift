@@ -18,7 +18,8 @@ struct LegacyUDPClientTests {
     static var available: Bool {
         get async {
             let programs = daemons + ["/usr/bin/rup", "/usr/bin/rusers"]
-            return await BrokerProcessTests.rpcbindRuns && programs.allSatisfy(FileManager.default.isExecutableFile(atPath:))
+            return await BrokerProcessTests.rpcbindRuns
+                && programs.allSatisfy(FileManager.default.isExecutableFile(atPath:))
         }
     }
 
@@ -27,13 +28,15 @@ struct LegacyUDPClientTests {
         try await runTool("/usr/sbin/rpcinfo", ["-p", "127.0.0.1"]).combined.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ")
             guard fields.count >= 4, let program = UInt32(fields[0]), let version = UInt32(fields[1]),
-                  let port = UInt16(fields[3]) else { return nil }
+                let port = UInt16(fields[3])
+            else { return nil }
             return (program, version, String(fields[2]), port)
         }
     }
 
-    @Test("rup and rusers (i386) reach rpc.rstatd and rpc.rusersd (amd64) through the broker's UDP endpoint",
-          .enabled { await available })
+    @Test(
+        "rup and rusers (i386) reach rpc.rstatd and rpc.rusersd (amd64) through the broker's UDP endpoint",
+        .enabled { await available })
     func rupAndRusers() async throws {
         let started = try await startDaemons()
         try #require(started.count == Self.daemons.count, "daemons found: \(started)")
@@ -46,10 +49,12 @@ struct LegacyUDPClientTests {
         let routes = own.filter { described[$0.program]?.contains($0.version) == true }.flatMap { entry in
             ["--route", "\(entry.program):\(entry.version)=lp64@udp://127.0.0.1:\(entry.port)"]
         }
-        try await withDaemon([
-            "--idl", "/usr/include/rpcsvc/rstat.x", "--idl", Self.rusersIDL,
-            "--listen", "ilp32=udp://127.0.0.1:0", "--rpcbind", "ilp32",
-        ] + routes, logLevel: "trace") { (daemon: Daemon) async throws in
+        try await withDaemon(
+            [
+                "--idl", "/usr/include/rpcsvc/rstat.x", "--idl", Self.rusersIDL,
+                "--listen", "ilp32=udp://127.0.0.1:0", "--rpcbind", "ilp32",
+            ] + routes, logLevel: "trace"
+        ) { (daemon: Daemon) async throws in
             guard case .udp(_, let brokerPort)? = daemon.endpoints.first?.address else {
                 throw ProcessFailure(description: "the broker lists no UDP endpoint: \(daemon.endpoints)")
             }
@@ -67,8 +72,9 @@ struct LegacyUDPClientTests {
             #expect(rusers.status == 0, "\(rusers.combined)")
             let forwarded = daemon.log.split(separator: "\n").filter { $0.contains("forwarding") }
             for program in ["RSTATPROG.", "RUSERSPROG."] {
-                #expect(forwarded.contains { $0.contains(program) },
-                        "no \(program) call went through the broker:\n\(daemon.log)")
+                #expect(
+                    forwarded.contains { $0.contains(program) },
+                    "no \(program) call went through the broker:\n\(daemon.log)")
             }
         }
     }
@@ -104,7 +110,8 @@ func processHoldingUDPPort(_ port: UInt16) -> pid_t? {
     guard let processes = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
     for entry in processes {
         guard let pid = pid_t(entry),
-              let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(entry)/fd") else { continue }
+            let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(entry)/fd")
+        else { continue }
         for fd in fds {
             let link = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(entry)/fd/\(fd)")) ?? ""
             if inodes.contains(where: { link == "socket:[\($0)]" }) { return pid }

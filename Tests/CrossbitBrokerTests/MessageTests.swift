@@ -20,25 +20,39 @@ import Testing
         }
     }
 
-    @Test("route errors: exact text", arguments: [
-        ([String](), "HELLO_PROG:1=lp64@tcp://127.0.0.1:1",
-         "route HELLO_PROG:1=lp64@tcp://127.0.0.1:1: no IDL loaded: give it with --idl (or idl = in the config file)"),
-        ([Paths.testIDL], "BROKER_TESTT:1=lp64@tcp://127.0.0.1:1",
-         "route BROKER_TESTT:1=lp64@tcp://127.0.0.1:1: no loaded IDL defines a program named 'BROKER_TESTT' "
-            + "(did you mean 'BROKER_TEST'?); known programs: BROKER_TEST (0x20001099)"),
-        ([Paths.testIDL], "NOPE:1=lp64@tcp://127.0.0.1:1",
-         "route NOPE:1=lp64@tcp://127.0.0.1:1: no loaded IDL defines a program named 'NOPE'; "
-            + "known programs: BROKER_TEST (0x20001099)"),
-        ([Paths.testIDL], "0x20000999:1=lp64@tcp://127.0.0.1:1",
-         "route 0x20000999:1=lp64@tcp://127.0.0.1:1: no loaded IDL defines program 0x20000999: give its .x file "
-            + "with --idl; known programs: BROKER_TEST (0x20001099)"),
-        ([Paths.testIDL], "BROKER_TEST:BROKER_TEST_V2=lp64@tcp://127.0.0.1:1",
-         "route BROKER_TEST:BROKER_TEST_V2=lp64@tcp://127.0.0.1:1: program BROKER_TEST has no version named "
-            + "'BROKER_TEST_V2' (did you mean 'BROKER_TEST_V1'?); known versions: BROKER_TEST_V1 (1)"),
-        ([Paths.testIDL], "0x20001099:0x7=lp64@tcp://127.0.0.1:1",
-         "route 0x20001099:0x7=lp64@tcp://127.0.0.1:1: program BROKER_TEST has no version 0x7; "
-            + "known versions: BROKER_TEST_V1 (1)"),
-    ])
+    @Test(
+        "route errors: exact text",
+        arguments: [
+            (
+                [String](), "HELLO_PROG:1=lp64@tcp://127.0.0.1:1",
+                "route HELLO_PROG:1=lp64@tcp://127.0.0.1:1: no IDL loaded: give it with --idl (or idl = in the config file)"
+            ),
+            (
+                [Paths.testIDL], "BROKER_TESTT:1=lp64@tcp://127.0.0.1:1",
+                "route BROKER_TESTT:1=lp64@tcp://127.0.0.1:1: no loaded IDL defines a program named 'BROKER_TESTT' "
+                    + "(did you mean 'BROKER_TEST'?); known programs: BROKER_TEST (0x20001099)"
+            ),
+            (
+                [Paths.testIDL], "NOPE:1=lp64@tcp://127.0.0.1:1",
+                "route NOPE:1=lp64@tcp://127.0.0.1:1: no loaded IDL defines a program named 'NOPE'; "
+                    + "known programs: BROKER_TEST (0x20001099)"
+            ),
+            (
+                [Paths.testIDL], "0x20000999:1=lp64@tcp://127.0.0.1:1",
+                "route 0x20000999:1=lp64@tcp://127.0.0.1:1: no loaded IDL defines program 0x20000999: give its .x file "
+                    + "with --idl; known programs: BROKER_TEST (0x20001099)"
+            ),
+            (
+                [Paths.testIDL], "BROKER_TEST:BROKER_TEST_V2=lp64@tcp://127.0.0.1:1",
+                "route BROKER_TEST:BROKER_TEST_V2=lp64@tcp://127.0.0.1:1: program BROKER_TEST has no version named "
+                    + "'BROKER_TEST_V2' (did you mean 'BROKER_TEST_V1'?); known versions: BROKER_TEST_V1 (1)"
+            ),
+            (
+                [Paths.testIDL], "0x20001099:0x7=lp64@tcp://127.0.0.1:1",
+                "route 0x20001099:0x7=lp64@tcp://127.0.0.1:1: program BROKER_TEST has no version 0x7; "
+                    + "known versions: BROKER_TEST_V1 (1)"
+            ),
+        ])
     func routeErrors(idl: [String], route: String, message: String) {
         #expect(Self.error(idl: idl, route: route) == message)
     }

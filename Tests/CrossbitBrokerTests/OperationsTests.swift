@@ -18,10 +18,12 @@ struct OperationsTests {
         let notify = try NotifySocket(abstract: abstractSocket)
         let socket = try Paths.temporaryDirectory("notify-broker").path + "/broker.sock"
         try await withSwiftServer([SampleService.dispatcher()]) { server in
-            let daemon = ChildProcess(Paths.crossbitd, [
-                "--idl", Paths.sampleIDL, "--listen", "lp64=unix://\(socket)",
-                "--route", "CROSSBIT_SAMPLE:CROSSBIT_SAMPLE_V1=lp64@\(server)",
-            ], environment: ["NOTIFY_SOCKET": notify.name, "WATCHDOG_USEC": "300000"])
+            let daemon = ChildProcess(
+                Paths.crossbitd,
+                [
+                    "--idl", Paths.sampleIDL, "--listen", "lp64=unix://\(socket)",
+                    "--route", "CROSSBIT_SAMPLE:CROSSBIT_SAMPLE_V1=lp64@\(server)",
+                ], environment: ["NOTIFY_SOCKET": notify.name, "WATCHDOG_USEC": "300000"])
             try daemon.start()
             defer { daemon.stopNow() }
             let first = await notify.receive()
@@ -146,9 +148,10 @@ struct OperationsTests {
             displaced.append($0)
         }
         #expect(same.all.contains(registered) && displaced.isEmpty)
-        configuration.routes.append(BrokerConfiguration.Route(
-            program: .name("BROKER_TEST"), version: .number(1), layout: .lp64,
-            url: .tcp(host: "127.0.0.1", port: 7101)))
+        configuration.routes.append(
+            BrokerConfiguration.Route(
+                program: .name("BROKER_TEST"), version: .number(1), layout: .lp64,
+                url: .tcp(host: "127.0.0.1", port: 7101)))
         let taken = try ConfiguredRouting(configuration).routing(replacing: table.current, logger: logger) {
             displaced.append($0)
         }
@@ -228,8 +231,9 @@ struct PrometheusTests {
                 await #expect(throws: RPCError.self) { try await client.echoSize(1 << 32) }  // does not fit ilp32
                 let (url, text) = try await scrape(daemon)
                 try text.write(toFile: directory + "/metrics.txt", atomically: true, encoding: .utf8)
-                let check = try await runTool("/bin/sh", ["-c", "promtool check metrics < metrics.txt"], in: directory,
-                                              expectSuccess: false)
+                let check = try await runTool(
+                    "/bin/sh", ["-c", "promtool check metrics < metrics.txt"], in: directory,
+                    expectSuccess: false)
                 // Exit 3 is lint only: swift-metrics has no help texts to give, so each family lacks
                 // `# HELP` (docs/operations.md). Anything else (exit 1, other lint) fails the test.
                 let lint = check.combined.split(separator: "\n").filter { !$0.hasSuffix(" no help text") }
@@ -257,22 +261,22 @@ struct PrometheusTests {
         let sample = SampleService.dispatcher()
         try await withSwiftServer([sample]) { server in
             try """
-                idl = "\(Paths.sampleIDL)"
-                metrics = "http://127.0.0.1:0/metrics"
+            idl = "\(Paths.sampleIDL)"
+            metrics = "http://127.0.0.1:0/metrics"
 
-                [limits]
-                connections-per-peer = 2
+            [limits]
+            connections-per-peer = 2
 
-                [[listen]]
-                layout = "lp64"
-                url = "tcp://127.0.0.1:0"
+            [[listen]]
+            layout = "lp64"
+            url = "tcp://127.0.0.1:0"
 
-                [[route]]
-                program = "CROSSBIT_SAMPLE"
-                version = "CROSSBIT_SAMPLE_V1"
-                layout = "lp64"
-                url = "\(server)"
-                """.write(toFile: file, atomically: true, encoding: .utf8)
+            [[route]]
+            program = "CROSSBIT_SAMPLE"
+            version = "CROSSBIT_SAMPLE_V1"
+            layout = "lp64"
+            url = "\(server)"
+            """.write(toFile: file, atomically: true, encoding: .utf8)
             try await withDaemon(["--config", file]) { daemon in
                 let address = daemon.address(.lp64)
                 let clients = try (0..<3).map { _ in
@@ -284,8 +288,10 @@ struct PrometheusTests {
                 let limit = "limit=\"connections_per_peer\""
                 let (_, text) = try await scrape(daemon)
                 #expect(value(in: text, "crossbit_broker_endpoint_limit_hits_total", endpoint, limit) == 1, "\(text)")
-                #expect(value(in: text, "crossbit_broker_endpoint_limit_hits_total", endpoint,
-                              "limit=\"connections_per_endpoint\"") == 0)
+                #expect(
+                    value(
+                        in: text, "crossbit_broker_endpoint_limit_hits_total", endpoint,
+                        "limit=\"connections_per_endpoint\"") == 0)
                 #expect(value(in: text, "crossbit_broker_endpoint_connections", endpoint) == 2)
                 #expect(daemon.log.contains("limit reached"), "\(daemon.log)")
             }
@@ -341,7 +347,9 @@ final class CallLoad: Sendable {
                     return (calls, failures)
                 }
             }
-            return try await group.reduce(into: (0, [])) { $0.0 += $1.0; $0.1 += $1.1 }
+            return try await group.reduce(into: (0, [])) {
+                $0.0 += $1.0; $0.1 += $1.1
+            }
         }
     }
 }

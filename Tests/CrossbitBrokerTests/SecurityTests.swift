@@ -23,7 +23,8 @@ struct SecurityTests {
     /// Runs `crossbit` as uid `nobody`, group `nogroup`, no other groups.
     func crossbitAsNobody(_ arguments: [String]) async throws -> ToolOutput {
         try await runTool(
-            "/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", Paths.products + "/crossbit"] + arguments,
+            "/usr/bin/setpriv",
+            ["--reuid=nobody", "--regid=nogroup", "--clear-groups", Paths.products + "/crossbit"] + arguments,
             expectSuccess: false)
     }
 
@@ -35,7 +36,8 @@ struct SecurityTests {
         try await withSwiftServer([SampleService.dispatcher(configured)]) { (server: RPCAddress) async throws in
             try await withSwiftServer([SampleService.dispatcher(other)]) { (elsewhere: RPCAddress) async throws in
                 try await withDaemon([
-                    "--idl", Paths.sampleIDL, "--listen", "ilp32=tcp://127.0.0.1:0", "--listen", "lp64=tcp://127.0.0.2:0",
+                    "--idl", Paths.sampleIDL, "--listen", "ilp32=tcp://127.0.0.1:0", "--listen",
+                    "lp64=tcp://127.0.0.2:0",
                     "--listen", "lp64=unix://\(socket)", "--route", "CROSSBIT_SAMPLE:1=lp64@\(server)",
                 ]) { (daemon: Daemon) async throws in
                     let overTCP = try BrokerRegistration.client(daemon.address(.lp64))
@@ -45,11 +47,14 @@ struct SecurityTests {
                     #expect(register.status == .errDenied)
                     #expect(register.message.contains("only over a unix-socket endpoint"), "\(register.message)")
                     #expect(register.message.contains("unix://\(socket)"), "\(register.message)")
-                    let unregister = try await overTCP.unregister(.init(prog: BrokerProcessTests.sampleProgram, vers: 1))
+                    let unregister = try await overTCP.unregister(
+                        .init(prog: BrokerProcessTests.sampleProgram, vers: 1))
                     #expect(unregister.status == .errDenied)
                     // Not even the broker's own user replaces a configured route at run time.
                     let local = try await BrokerRegistration.client(.unix(path: socket)).register(moved)
-                    #expect(local.status == .errDenied && local.message.contains("comes from the configuration"), "\(local)")
+                    #expect(
+                        local.status == .errDenied && local.message.contains("comes from the configuration"), "\(local)"
+                    )
 
                     let result = try await runTool(
                         peers.client, ["127.0.0.1", "\(daemon.port(.ilp32))", "--through-broker"], expectSuccess: false)
@@ -64,15 +69,20 @@ struct SecurityTests {
         }
     }
 
-    @Test("over a unix endpoint the broker's user registers; another uid is denied, and cannot take a route it does not own")
+    @Test(
+        "over a unix endpoint the broker's user registers; another uid is denied, and cannot take a route it does not own"
+    )
     func routesBelongToTheirUser() async throws {
-        try await withSwiftServer([BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService())]) { (server: RPCAddress) async throws in
+        try await withSwiftServer([BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService())]) {
+            (server: RPCAddress) async throws in
             let directory = try folder("owners")
             let key = String(format: "0x%x:1", BrokerProcessTests.testProgram)
             for allowNobody in [false, true] {
                 let socket = "\(directory)/broker-\(allowNobody).sock"
                 let address = "unix://\(socket)"
-                let config = try configFile(directory, """
+                let config = try configFile(
+                    directory,
+                    """
                     idl = "\(Paths.testIDL)"
                     \(allowNobody ? "[control]\nallow-uids = [\"nobody\"]" : "")
                     [[listen]]
@@ -81,11 +91,13 @@ struct SecurityTests {
                     group = "nogroup"
                     """)
                 try await withDaemon(["--config", config]) { (daemon: Daemon) async throws in
-                    let root = try await runTool(Paths.products + "/crossbit", ["register", address, key, "lp64@\(server)"])
+                    let root = try await runTool(
+                        Paths.products + "/crossbit", ["register", address, key, "lp64@\(server)"])
                     #expect(root.output.contains("registered BROKER_TEST"), "\(root)")
                     let nobody = try await crossbitAsNobody(["register", address, key, "lp64@tcp://127.0.0.1:9"])
                     #expect(nobody.status == 1)
-                    let expected = allowNobody
+                    let expected =
+                        allowNobody
                         ? "the route was registered by uid 0: only that user or root may change it"
                         : "uid 65534 may not change routes: root, uid 0 and the [control] allow-uids and allow-gids may"
                     #expect(nobody.error.contains(expected), "\(nobody)")
@@ -98,9 +110,11 @@ struct SecurityTests {
                     let own = try await crossbitAsNobody(["register", address, key, "lp64@\(server)"])
                     #expect(own.status == 0, "\(own)")
                     let offHost = try await runTool(
-                        Paths.products + "/crossbit", ["register", address, key, "lp64@tcp://192.0.2.1:9"], expectSuccess: false)
+                        Paths.products + "/crossbit", ["register", address, key, "lp64@tcp://192.0.2.1:9"],
+                        expectSuccess: false)
                     #expect(offHost.error.contains("tcp://192.0.2.1:9 is not on this host"), "\(offHost)")
-                    let takenBack = try await runTool(Paths.products + "/crossbit", ["register", address, key, "lp64@\(server)"])
+                    let takenBack = try await runTool(
+                        Paths.products + "/crossbit", ["register", address, key, "lp64@\(server)"])
                     #expect(takenBack.output.contains("replaced the route"), "root may replace any registered route")
                     let list = try await runTool(Paths.products + "/crossbit", ["list", address]).output
                     #expect(list.contains("denied: 3 route changes"), "\(list)")
@@ -109,7 +123,8 @@ struct SecurityTests {
         }
     }
 
-    @Test("per-route allow-from and allow-uids: allowed callers are served, others get AUTH_TOOWEAK and reach no server")
+    @Test(
+        "per-route allow-from and allow-uids: allowed callers are served, others get AUTH_TOOWEAK and reach no server")
     func perRouteAccess() async throws {
         let peers = try await CPeers.shared.build(.ilp32, .sample)
         let service = BrokerTestService()
@@ -118,7 +133,9 @@ struct SecurityTests {
             let directory = try folder("route-access")
             for (sampleFrom, cAllowed) in [("127.0.0.1/32", true), ("10.0.0.0/8", false)] {
                 let socket = "\(directory)/broker-\(cAllowed).sock"
-                let config = try configFile(directory, """
+                let config = try configFile(
+                    directory,
+                    """
                     idl = ["\(Paths.sampleIDL)", "\(Paths.testIDL)"]
                     [[listen]]
                     layout = "ilp32"
@@ -156,7 +173,8 @@ struct SecurityTests {
                     let asRoot = TestClient(transport: try RPCClient(address: .unix(path: socket), layout: .lp64))
                     #expect(try await asRoot.echo(0xFFFF_FFFF_FFFF) == 0xFFFF_FFFF_FFFF)
                     let nobody = try await crossbitAsNobody([
-                        "call", "--idl", Paths.testIDL, "--layout", "lp64", "unix://\(socket)", "BROKER_TEST.BROKER_TEST_V1.ECHO", "5",
+                        "call", "--idl", Paths.testIDL, "--layout", "lp64", "unix://\(socket)",
+                        "BROKER_TEST.BROKER_TEST_V1.ECHO", "5",
                     ])
                     #expect(nobody.status == 1 && nobody.error.contains("authentication error"), "\(nobody)")
                     #expect(service.calls.value == before + 1, "a denied call reached the server")
@@ -168,12 +186,16 @@ struct SecurityTests {
         }
     }
 
-    @Test("a pass-through call with an undeclared enum value, a discriminant without an arm or an over-bound length: GARBAGE_ARGS, the server sees nothing")
+    @Test(
+        "a pass-through call with an undeclared enum value, a discriminant without an arm or an over-bound length: GARBAGE_ARGS, the server sees nothing"
+    )
     func validatesPassThroughCalls() async throws {
         let service = BrokerTestService()
-        try await withSwiftServer([BrokerTest.BrokerTestV1Dispatcher(service: service)]) { (server: RPCAddress) async throws in
+        try await withSwiftServer([BrokerTest.BrokerTestV1Dispatcher(service: service)]) {
+            (server: RPCAddress) async throws in
             try await withDaemon([
-                "--idl", Paths.testIDL, "--listen", "ilp32=tcp://127.0.0.1:0", "--route", "BROKER_TEST:1=lp64@\(server)",
+                "--idl", Paths.testIDL, "--listen", "ilp32=tcp://127.0.0.1:0", "--route",
+                "BROKER_TEST:1=lp64@\(server)",
             ]) { (daemon: Daemon) async throws in
                 let client = try RPCClient(address: daemon.address(.ilp32), layout: .ilp32)
                 let check = ProcedureID(program: BrokerProcessTests.testProgram, version: 1, procedure: 3)
@@ -204,10 +226,13 @@ struct SecurityTests {
 
     @Test("an endpoint on every interface without allow-from is named by a warning at start")
     func warnsAboutOpenEndpoints() async throws {
-        try await withDaemon(["--idl", Paths.testIDL, "--listen", "ilp32=tcp://0.0.0.0:0"]) { (daemon: Daemon) async throws in
+        try await withDaemon(["--idl", Paths.testIDL, "--listen", "ilp32=tcp://0.0.0.0:0"]) {
+            (daemon: Daemon) async throws in
             let warning = try await daemon.process.line(containing: "listens on every interface")
             #expect(warning.contains("warning"))
-            #expect(warning.contains("endpoint tcp://0.0.0.0:0 listens on every interface, from any address (set allow-from)"))
+            #expect(
+                warning.contains(
+                    "endpoint tcp://0.0.0.0:0 listens on every interface, from any address (set allow-from)"))
         }
     }
 
@@ -217,12 +242,15 @@ struct SecurityTests {
         var program: UInt32 { wrapped.program }
         var version: UInt32 { wrapped.version }
 
-        func dispatch(procedure: UInt32, arguments: [UInt8], context: RPCCallContext) async throws(RPCError) -> [UInt8] {
+        func dispatch(procedure: UInt32, arguments: [UInt8], context: RPCCallContext) async throws(RPCError) -> [UInt8]
+        {
             try await wrapped.dispatch(procedure: procedure, arguments: arguments, context: context) + word(42)
         }
     }
 
-    @Test("a trailing word after a result: ignored and counted by a generated client, crossbit call and the broker; refused when asked")
+    @Test(
+        "a trailing word after a result: ignored and counted by a generated client, crossbit call and the broker; refused when asked"
+    )
     func trailingBytesInReplies() async throws {
         let server = TrailingWord(wrapped: BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService()))
         try await withSwiftServer([server]) { (address: RPCAddress) async throws in
@@ -233,15 +261,22 @@ struct SecurityTests {
             let error = await #expect(throws: RPCError.self) { try await TestClient(transport: strict).echo(5) }
             #expect(error?.code == .decodingFailed && error?.message.contains("4 bytes left over") == true)
 
-            let call = ["call", "--idl", Paths.testIDL, "--layout", "lp64", "\(address)", "BROKER_TEST.BROKER_TEST_V1.ECHO", "5"]
+            let call = [
+                "call", "--idl", Paths.testIDL, "--layout", "lp64", "\(address)", "BROKER_TEST.BROKER_TEST_V1.ECHO",
+                "5",
+            ]
             let lenient = try await runTool(Paths.products + "/crossbit", call)
-            #expect(lenient.output == "5\n" && lenient.error == "note: ignored 4 bytes after the result\n", "\(lenient)")
-            let refused = try await runTool(Paths.products + "/crossbit", call + ["--refuse-trailing-bytes"], expectSuccess: false)
+            #expect(
+                lenient.output == "5\n" && lenient.error == "note: ignored 4 bytes after the result\n", "\(lenient)")
+            let refused = try await runTool(
+                Paths.products + "/crossbit", call + ["--refuse-trailing-bytes"], expectSuccess: false)
             #expect(refused.status == 1 && refused.error.contains("4 bytes left over after the value"), "\(refused)")
 
             let directory = try folder("trailing")
             for policy in ["ignore", "refuse"] {
-                let config = try configFile(directory, """
+                let config = try configFile(
+                    directory,
+                    """
                     idl = "\(Paths.testIDL)"
                     [[listen]]
                     layout = "ilp32"
@@ -259,10 +294,14 @@ struct SecurityTests {
                         #expect(try await client.echo(0xFFFF_FFFF) == 0xFFFF_FFFF)  // converted
                         #expect(try await client.sleep(1) == 1)  // passed through
                         #expect(client.transport.ignoredTrailingByteReplies == 0, "the broker forwards the value alone")
-                        #expect(try await BrokerRegistration.client(daemon.address(.ilp32)).stats().trailingBytesIgnored == 2)
+                        #expect(
+                            try await BrokerRegistration.client(daemon.address(.ilp32)).stats().trailingBytesIgnored
+                                == 2)
                         return
                     }
-                    for call in [{ _ = try await client.echo(1) }, { _ = try await client.sleep(1) }] as [() async throws -> Void] {
+                    for call in [{ _ = try await client.echo(1) }, { _ = try await client.sleep(1) }]
+                        as [() async throws -> Void]
+                    {
                         let error = await #expect(throws: RPCError.self) { try await call() }
                         #expect(error?.code == .systemError, "\(String(describing: error))")
                     }

@@ -49,15 +49,18 @@ struct SocketActivationTests {
         #expect(configuration.listeners.map(\.url) == [listener.url, .udp(host: "127.0.0.1", port: udpPort)])
         #expect(configuration.listeners.map(\.layout) == [.ilp32, .lp64])
 
-        let unmatched = "socket activation: descriptor \(udp) (udp://127.0.0.1:\(udpPort)) matches no [[listen]] "
+        let unmatched =
+            "socket activation: descriptor \(udp) (udp://127.0.0.1:\(udpPort)) matches no [[listen]] "
             + "entry or --listen flag, and "
         let fix = ": name it ilp32 or lp64 (FileDescriptorName=), or list its address"
         #expect(refusal([listener], passing: udp, named: nil) == unmatched + "it has no name (LISTEN_FDNAMES)" + fix)
-        #expect(refusal([listener], passing: udp, named: "broker")
-            == unmatched + "its name 'broker' is no layout" + fix)
-        #expect(refusal([listener], passing: tcp, named: "lp64") == "socket activation: descriptor \(tcp) "
-            + "(tcp://127.0.0.1:\(port)) is named lp64, but the endpoint ilp32=tcp://localhost:\(port) "
-            + "it is bound to speaks ilp32")
+        #expect(
+            refusal([listener], passing: udp, named: "broker")
+                == unmatched + "its name 'broker' is no layout" + fix)
+        #expect(
+            refusal([listener], passing: tcp, named: "lp64") == "socket activation: descriptor \(tcp) "
+                + "(tcp://127.0.0.1:\(port)) is named lp64, but the endpoint ilp32=tcp://localhost:\(port) "
+                + "it is bound to speaks ilp32")
     }
 
     /// The message adopting `descriptor` (named `name`) into a configuration of `listeners` fails with.
@@ -102,10 +105,12 @@ struct SocketActivationTests {
             try configuration(port: port, server: server).write(toFile: file, atomically: true, encoding: .utf8)
             // Stream sockets, passed when the first connection arrives: the TCP one is the TOML entry's, the
             // unix one no entry lists, and its name gives its layout.
-            let process = ChildProcess(activate, [
-                "-l", "127.0.0.1:\(port)", "-l", unixPath, "--fdname=broker:lp64",
-                "-E", "NOTIFY_SOCKET=\(notify.name)", Paths.crossbitd, "--config", file, "--log-level", "debug",
-            ])
+            let process = ChildProcess(
+                activate,
+                [
+                    "-l", "127.0.0.1:\(port)", "-l", unixPath, "--fdname=broker:lp64",
+                    "-E", "NOTIFY_SOCKET=\(notify.name)", Paths.crossbitd, "--config", file, "--log-level", "debug",
+                ])
             try process.start()
             defer { process.stopNow() }
             _ = try await process.line(containing: "as 4")  // "Listening on PATH as 4."
@@ -143,8 +148,11 @@ struct SocketActivationTests {
         let deadline = ContinuousClock.now + .seconds(20)
         while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(process.stopNow() == 2)
-        #expect(process.output.contains("crossbitd: error: socket activation: descriptor 3 (tcp://127.0.0.1:\(other)) "
-            + "matches no [[listen]] entry or --listen flag, and it has no name (LISTEN_FDNAMES)"), "\(process.output)")
+        #expect(
+            process.output.contains(
+                "crossbitd: error: socket activation: descriptor 3 (tcp://127.0.0.1:\(other)) "
+                    + "matches no [[listen]] entry or --listen flag, and it has no name (LISTEN_FDNAMES)"),
+            "\(process.output)")
     }
 
     /// The inode of the socket `descriptor` of process `pid` is.

@@ -17,8 +17,9 @@ struct StaleRegistrationTests {
             .filter { $0.hasPrefix("\(program) ") }
     }
 
-    @Test("a broker started after one was killed with SIGKILL points the rpcbind entries at itself",
-          .enabled { await BrokerProcessTests.rpcbindRuns })
+    @Test(
+        "a broker started after one was killed with SIGKILL points the rpcbind entries at itself",
+        .enabled { await BrokerProcessTests.rpcbindRuns })
     func replacesStaleEntries() async throws {
         let directory = try Paths.temporaryDirectory("stale").path
         try "program STALE_PROG { version STALE_V1 { int STALE_ADD(int) = 1; } = 1; } = \(Self.program);\n"
@@ -34,8 +35,9 @@ struct StaleRegistrationTests {
         #expect(stale == ["\(Self.program)    1   tcp  \(String(first.port(.ilp32)).leftPadded(5))"], "\(stale)")
         try await withDaemon(arguments) { second in
             let replaced = try await Self.entries()
-            #expect(replaced == ["\(Self.program)    1   tcp  \(String(second.port(.ilp32)).leftPadded(5))"],
-                    "\(replaced)\n\(second.log)")
+            #expect(
+                replaced == ["\(Self.program)    1   tcp  \(String(second.port(.ilp32)).leftPadded(5))"],
+                "\(replaced)\n\(second.log)")
         }
         #expect(try await Self.entries().isEmpty)
     }

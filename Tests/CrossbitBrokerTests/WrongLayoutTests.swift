@@ -49,10 +49,12 @@ struct WrongLayoutTests {
     func withSampleBroker(_ body: (Daemon) async throws -> Void) async throws {
         let service = SampleService.dispatcher()
         try await withSwiftServer([service]) { (server: RPCAddress) async throws in
-            try await withDaemon([
-                "--idl", Paths.sampleIDL, "--listen", "ilp32=tcp://127.0.0.1:0", "--listen", "lp64=tcp://127.0.0.2:0",
-                "--route", "CROSSBIT_SAMPLE:CROSSBIT_SAMPLE_V1=lp64@\(server)",
-            ], body)
+            try await withDaemon(
+                [
+                    "--idl", Paths.sampleIDL, "--listen", "ilp32=tcp://127.0.0.1:0", "--listen",
+                    "lp64=tcp://127.0.0.2:0",
+                    "--route", "CROSSBIT_SAMPLE:CROSSBIT_SAMPLE_V1=lp64@\(server)",
+                ], body)
         }
     }
 
@@ -63,8 +65,9 @@ struct WrongLayoutTests {
             let wrong = try await runTool(client, ["127.0.0.1", "\(daemon.port(.ilp32))"], expectSuccess: false)
             #expect(wrong.status == 1 && wrong.output == "echo_size: RPC: Server can't decode arguments\n", "\(wrong)")
             // The broker's log is read from its pipe: wait for the line rather than race it.
-            _ = try await daemon.process.line(containing:
-                "arguments are not valid: GARBAGE_ARGS; they decode in the lp64 layout: "
+            _ = try await daemon.process.line(
+                containing:
+                    "arguments are not valid: GARBAGE_ARGS; they decode in the lp64 layout: "
                     + "this looks like an LP64 caller on an ILP32 endpoint")
             let right = try await runTool(client, ["127.0.0.2", "\(daemon.port(.lp64))"])
             #expect(right.output == "result 5\n")
@@ -76,8 +79,9 @@ struct WrongLayoutTests {
         try await withSampleBroker { daemon in
             let client = SampleClient(transport: try RPCClient(address: daemon.address(.lp64), layout: .ilp32))
             await #expect(throws: RPCError.self) { _ = try await client.echoSize(5) }
-            _ = try await daemon.process.line(containing:
-                "arguments are not valid: GARBAGE_ARGS; they decode in the ilp32 layout: "
+            _ = try await daemon.process.line(
+                containing:
+                    "arguments are not valid: GARBAGE_ARGS; they decode in the ilp32 layout: "
                     + "this looks like an ILP32 caller on an LP64 endpoint")
         }
     }
@@ -94,8 +98,9 @@ struct WrongLayoutTests {
             } catch let error as RPCError {
                 #expect(error.code == .layoutMismatch)
                 #expect(error.cause as? LayoutMismatch == LayoutMismatch(client: .lp64, endpoint: .ilp32))
-                #expect(error.message == "\(address) is an ilp32 endpoint, but this client speaks lp64: "
-                    + "make the client with layout: .ilp32, or call the broker's lp64 endpoint")
+                #expect(
+                    error.message == "\(address) is an ilp32 endpoint, but this client speaks lp64: "
+                        + "make the client with layout: .ilp32, or call the broker's lp64 endpoint")
             }
             let right = SampleClient(transport: try RPCClient(address: address, layout: .ilp32, options: options))
             #expect(try await right.echoSize(UInt(UInt32.max)) == UInt(UInt32.max))
@@ -109,10 +114,12 @@ struct WrongLayoutTests {
         let crossbit = try Paths.product("crossbit")
         try await withSampleBroker { daemon in
             for layout in WireLayout.allCases {
-                let result = try await runTool(crossbit, [
-                    "call", "--idl", Paths.sampleIDL, "--compact", "\(daemon.address(layout))",
-                    "CROSSBIT_SAMPLE.CROSSBIT_SAMPLE_V1.SAMPLE_ECHO_SIZE", "4294967295",
-                ])
+                let result = try await runTool(
+                    crossbit,
+                    [
+                        "call", "--idl", Paths.sampleIDL, "--compact", "\(daemon.address(layout))",
+                        "CROSSBIT_SAMPLE.CROSSBIT_SAMPLE_V1.SAMPLE_ECHO_SIZE", "4294967295",
+                    ])
                 #expect(result.output == "4294967295\n", "\(layout): \(result)")
             }
             #expect(!daemon.log.contains("GARBAGE_ARGS"), "\(daemon.log)")
@@ -124,14 +131,17 @@ struct WrongLayoutTests {
         let crossbit = try Paths.product("crossbit")
         let service = SampleService.dispatcher()
         try await withSwiftServer([service]) { (server: RPCAddress) async throws in
-            let result = try await runTool(crossbit, [
-                "call", "--idl", Paths.sampleIDL, "\(server)",
-                "CROSSBIT_SAMPLE.CROSSBIT_SAMPLE_V1.SAMPLE_ECHO_SIZE", "1",
-            ], expectSuccess: false)
+            let result = try await runTool(
+                crossbit,
+                [
+                    "call", "--idl", Paths.sampleIDL, "\(server)",
+                    "CROSSBIT_SAMPLE.CROSSBIT_SAMPLE_V1.SAMPLE_ECHO_SIZE", "1",
+                ], expectSuccess: false)
             #expect(result.status == 1)
-            #expect(result.error == "crossbit: cannot ask \(server) for its layout (program unavailable: program "
-                + "536875008 is not served): give --layout ilp32 or --layout lp64 (only a Crossbit broker "
-                + "endpoint answers it)\n")
+            #expect(
+                result.error == "crossbit: cannot ask \(server) for its layout (program unavailable: program "
+                    + "536875008 is not served): give --layout ilp32 or --layout lp64 (only a Crossbit broker "
+                    + "endpoint answers it)\n")
         }
     }
 }
@@ -154,8 +164,9 @@ struct WrongLayoutTests {
             Issue.record("an ILP32 reply decoded as LP64")
         } catch {
             #expect(error.code == .decodingFailed)
-            #expect(error.message == "SAMPLE_ECHO_SIZE result: truncated data: needed 8 bytes, 4 left (at byte 0); "
-                + "it decodes in the ilp32 layout: this looks like an LP64 caller on an ILP32 endpoint")
+            #expect(
+                error.message == "SAMPLE_ECHO_SIZE result: truncated data: needed 8 bytes, 4 left (at byte 0); "
+                    + "it decodes in the ilp32 layout: this looks like an LP64 caller on an ILP32 endpoint")
         }
     }
 
@@ -170,8 +181,9 @@ struct WrongLayoutTests {
             Issue.record("LP64 arguments decoded on an ILP32 endpoint")
         } catch {
             #expect(error.code == .garbageArguments)
-            #expect(error.message == "SAMPLE_ECHO_SIZE arguments: 4 bytes left over after the value (at byte 4); "
-                + "they decode in the lp64 layout: this looks like an LP64 caller on an ILP32 endpoint")
+            #expect(
+                error.message == "SAMPLE_ECHO_SIZE arguments: 4 bytes left over after the value (at byte 4); "
+                    + "they decode in the lp64 layout: this looks like an LP64 caller on an ILP32 endpoint")
         }
     }
 }

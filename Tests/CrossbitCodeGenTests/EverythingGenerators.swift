@@ -47,7 +47,8 @@ enum EverythingGenerators {
 
     static let arrays = zip(
         zip(Gen.uint8().array(of: 3), Gen.uint8().array(of: 5), bytes, bytes, text, text),
-        zip(Gen.int32().array(of: 3), Gen.int32().array(of: 0...16), Gen.int64().array(of: 0...5),
+        zip(
+            Gen.int32().array(of: 3), Gen.int32().array(of: 0...16), Gen.int64().array(of: 0...5),
             widths.array(of: 2), widths.array(of: 0...3), text.array(of: 0...4)),
         zip(uint32Wide.array(of: 2), int32Wide.array(of: 0...4), Gen.int32().array(of: 0...3).array(of: 0...4))
     ).map { first, second, third in
@@ -66,7 +67,8 @@ enum EverythingGenerators {
 
     static let everything = zip(
         zip(scalars, widths, arrays, list, tree.optional),
-        zip(intUnion, enumUnion, int32Wide.optional, Gen.double(in: -1e9...1e9).optional, widths.optional,
+        zip(
+            intUnion, enumUnion, int32Wide.optional, Gen.double(in: -1e9...1e9).optional, widths.optional,
             intUnion.array(of: 0...4))
     ).map { first, second in
         E.EvEverything(

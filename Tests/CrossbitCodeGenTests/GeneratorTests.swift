@@ -7,7 +7,9 @@ public import Testing
 @Suite struct GeneratorTests {
     static let sampleIDL = Paths.testsFolder.appending(path: "IDL/crossbit_sample.x").path
 
-    static func generate(_ paths: [String], options: SwiftGeneratorOptions = .init(accessLevel: .public)) throws
+    static func generate(
+        _ paths: [String], options: SwiftGeneratorOptions = .init(accessLevel: .public)
+    ) throws
         -> [GeneratedSwiftFile]
     {
         try SwiftGenerator.generate(paths.map(loadModule), options: options)
@@ -46,60 +48,68 @@ public import Testing
 
         let serverOnly = try Self.generate([Paths.everythingIDL], options: .init(accessLevel: .internal, client: false))
         #expect(serverOnly[0].contents.contains("\n    protocol XdrEverythingV1Service: Sendable {"))
-        #expect(serverOnly[0].contents.contains("\n    struct XdrEverythingV1Dispatcher<Service: XdrEverythingV1Service>"))
+        #expect(
+            serverOnly[0].contents.contains("\n    struct XdrEverythingV1Dispatcher<Service: XdrEverythingV1Service>"))
         #expect(!serverOnly[0].contents.contains("Client"))
         #expect(!serverOnly[0].contents.contains("public "))
     }
 
     @Test func commentsAndNullProcedure() throws {
-        let text = try Self.generate(source: """
-            /* A point on the plane. */
-            struct point {
-                int x; /* unused */
-                /* The vertical coordinate. */
-                int y;
-            };
-            program GEOMETRY {
-                version GEOMETRY_V1 {
-                    /* Moves a point. */
-                    point MOVE(point, int) = 1;
-                } = 1;
-            } = 0x20000099;
-            """)
+        let text = try Self.generate(
+            source: """
+                /* A point on the plane. */
+                struct point {
+                    int x; /* unused */
+                    /* The vertical coordinate. */
+                    int y;
+                };
+                program GEOMETRY {
+                    version GEOMETRY_V1 {
+                        /* Moves a point. */
+                        point MOVE(point, int) = 1;
+                    } = 1;
+                } = 0x20000099;
+                """)
         #expect(text.contains("    /// A point on the plane.\n    struct Point: Sendable, Hashable, XDRCodable {"))
         #expect(text.contains("        /// unused\n        var x: Int32"))
         #expect(text.contains("        /// The vertical coordinate.\n        var y: Int32"))
-        #expect(text.contains("        /// Moves a point.\n        nonisolated(nonsending) func move(_ argument1: Point, _ argument2: Int32, options: CallOptions = .defaults)"))
+        #expect(
+            text.contains(
+                "        /// Moves a point.\n        nonisolated(nonsending) func move(_ argument1: Point, _ argument2: Int32, options: CallOptions = .defaults)"
+            ))
         // Procedure 0 answers with void although the IDL does not define it.
         #expect(text.contains("            case 0:\n"))
     }
 
     @Test("comment placement: leading, trailing on the line, after an opening brace, and detached by a blank line")
     func commentPlacement() throws {
-        let text = try Self.generate(source: """
-            /* The file's opening comment: a blank line follows it. */
+        let text = try Self.generate(
+            source: """
+                /* The file's opening comment: a blank line follows it. */
 
-            const LIMIT = 4;    /* how many */
-            enum mode {         /* how it runs */
-                OFF = 0,        /* stopped */
-                /* running */
-                ON = 1
-            };
-            struct pair {
-                int first;      /* the first */
-                int second;
-                /* the third, before it */
-                int third;      /* and after it */
-            };
-            """)
-        #expect(text.contains("""
-            /// The constants, types, clients and services of `inline.x`.
-            ///
-            /// The file's opening comment: a blank line follows it.
-            enum Inline {
-                /// how many
-                static let limit = 4
-            """), "\(text)")
+                const LIMIT = 4;    /* how many */
+                enum mode {         /* how it runs */
+                    OFF = 0,        /* stopped */
+                    /* running */
+                    ON = 1
+                };
+                struct pair {
+                    int first;      /* the first */
+                    int second;
+                    /* the third, before it */
+                    int third;      /* and after it */
+                };
+                """)
+        #expect(
+            text.contains(
+                """
+                /// The constants, types, clients and services of `inline.x`.
+                ///
+                /// The file's opening comment: a blank line follows it.
+                enum Inline {
+                    /// how many
+                    static let limit = 4
+                """), "\(text)")
         #expect(text.contains("    /// how it runs\n    enum Mode:"))
         #expect(text.contains("        /// stopped\n        case off = 0"))
         #expect(text.contains("        /// running\n        case on = 1"))
@@ -110,11 +120,17 @@ public import Testing
     @Test("rpcsvc's rstat.x: each trailing comment documents its own member")
     func rstatComments() throws {
         let text = try #require(try Self.generate(["/usr/include/rpcsvc/rstat.x"], options: .init()).first).contents
-        #expect(text.contains("/// @(#)rstat.x\t2.2 88/08/01 4.0 RPCSRC\n"), "the file's opening comments document the file")
+        #expect(
+            text.contains("/// @(#)rstat.x\t2.2 88/08/01 4.0 RPCSRC\n"), "the file's opening comments document the file"
+        )
         #expect(text.contains("enum Rstat {\n    static let cpustates = 4"), "and not its first constant")
-        #expect(text.contains("        /// seconds\n        var tvSec: UInt32\n        /// and microseconds\n        var tvUsec"))
+        #expect(
+            text.contains(
+                "        /// seconds\n        var tvSec: UInt32\n        /// and microseconds\n        var tvUsec"))
         #expect(text.contains("    /// RSTATVERS_TIME\n    struct Statstime"))
-        #expect(text.contains("        /// these are cumulative sum\n        var vPgpgin: UInt32\n        var vPgpgout: UInt32"))
+        #expect(
+            text.contains(
+                "        /// these are cumulative sum\n        var vPgpgin: UInt32\n        var vPgpgout: UInt32"))
         #expect(text.contains("        /// scaled by FSCALE\n        var avenrun: [Int32]"))
     }
 
@@ -151,7 +167,8 @@ public import Testing
 
         let bad = folder.appending(path: "bad.x")
         try "struct broken { undefined_t x; };".write(to: bad, atomically: true, encoding: .utf8)
-        let failed = try await runTool(tool, ["swift", bad.path, "--out", out.path], timeout: .seconds(120), expectSuccess: false)
+        let failed = try await runTool(
+            tool, ["swift", bad.path, "--out", out.path], timeout: .seconds(120), expectSuccess: false)
         #expect(failed.status == 1)
         #expect(failed.combined.contains("bad.x:1:"))
         #expect(failed.combined.contains("error:"))
@@ -159,15 +176,16 @@ public import Testing
 
     /// Names that are Swift keywords or clash with what generated code uses.
     @Test func awkwardNamesCompile() async throws {
-        let text = try Self.generate(source: """
-            enum protocol { IN = 1, OUT = 2 };
-            typedef int int32;
-            typedef string String<>;
-            struct type { int init; int self; int where; protocol protocol; int32 reader; int error; String s; };
-            union result switch (protocol p) { case IN: type in; case OUT: void; default: int x; };
-            struct Self { int a; Self *next; };
-            program PROG { version VERS { void INIT(void) = 1; type SELF(int32, String) = 2; int RETURN(result) = 3; } = 1; } = 99;
-            """)
+        let text = try Self.generate(
+            source: """
+                enum protocol { IN = 1, OUT = 2 };
+                typedef int int32;
+                typedef string String<>;
+                struct type { int init; int self; int where; protocol protocol; int32 reader; int error; String s; };
+                union result switch (protocol p) { case IN: type in; case OUT: void; default: int x; };
+                struct Self { int a; Self *next; };
+                program PROG { version VERS { void INIT(void) = 1; type SELF(int32, String) = 2; int RETURN(result) = 3; } = 1; } = 99;
+                """)
         let folder = try Paths.temporaryDirectory("awkward")
         defer { try? FileManager.default.removeItem(at: folder) }
         let url = folder.appending(path: "inline.xdr.swift")

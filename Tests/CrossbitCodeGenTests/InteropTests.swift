@@ -25,7 +25,8 @@ import Testing
             try FileManager.default.copyItem(
                 at: Paths.testsFolder.appending(path: "Interop/ev_peer.c"), to: folder.appending(path: "ev_peer.c"))
             try await RPCGen.generate("ev", in: folder.path, flags: ["-N"])
-            try await RPCGen.compile(["ev_peer.c", "ev_xdr.c"], layout: layout, in: folder.path, flags: ["-O1"], output: "ev_peer")
+            try await RPCGen.compile(
+                ["ev_peer.c", "ev_xdr.c"], layout: layout, in: folder.path, flags: ["-O1"], output: "ev_peer")
             let peer = folder.appending(path: "ev_peer")
             built[layout] = peer
             return peer
@@ -34,7 +35,8 @@ import Testing
 
     /// Runs the C peer; its exit status must be 0.
     func peer(_ layout: WireLayout, _ arguments: String...) async throws {
-        let result = try await runTool(try await Peers.shared.peer(layout).path, arguments, timeout: .seconds(120), expectSuccess: false)
+        let result = try await runTool(
+            try await Peers.shared.peer(layout).path, arguments, timeout: .seconds(120), expectSuccess: false)
         #expect(result.status == 0, "ev_peer \(arguments.joined(separator: " ")) [\(layout)]: \(result.combined)")
     }
 
@@ -81,7 +83,8 @@ import Testing
                 let input = folder.appending(path: "in.bin")
                 let output = folder.appending(path: "out.bin")
                 try Data(try value.xdrBytes(layout: layout)).write(to: input)
-                let result = try await runTool(peer.path, ["echo", input.path, output.path], timeout: .seconds(120), expectSuccess: false)
+                let result = try await runTool(
+                    peer.path, ["echo", input.path, output.path], timeout: .seconds(120), expectSuccess: false)
                 #expect(result.status == 0, "\(result.combined)")
                 let echoed = [UInt8](try Data(contentsOf: output))
                 #expect(try Everything(xdrBytes: echoed, layout: layout) == value)

@@ -54,7 +54,8 @@ import Testing
         value.arrays.varWidths[0].time = Int(Int32.max) + 1
         let error = #expect(throws: XDRError.self) { try value.xdrBytes(layout: .ilp32) }
         #expect(error?.pathDescription == "arrays.var_widths[0].time")
-        #expect(error?.description == "arrays.var_widths[0].time: time_t value 2147483648 does not fit the ilp32 layout")
+        #expect(
+            error?.description == "arrays.var_widths[0].time: time_t value 2147483648 does not fit the ilp32 layout")
         #expect(try E.EvEverything(xdrBytes: value.xdrBytes(layout: .lp64), layout: .lp64) == value)
     }
 

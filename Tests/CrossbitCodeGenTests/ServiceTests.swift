@@ -26,7 +26,9 @@ import Testing
         func string(_ argument: String, context: RPCCallContext) async throws -> String {
             argument + " from \(context.layout)"
         }
-        func sum(_ argument1: Int64, _ argument2: Int32, _ argument3: UInt, _ argument4: Int, context: RPCCallContext)
+        func sum(
+            _ argument1: Int64, _ argument2: Int32, _ argument3: UInt, _ argument4: Int, context: RPCCallContext
+        )
             async throws -> Int64
         {
             argument1 + Int64(argument2) + Int64(argument3) + Int64(argument4)
@@ -36,8 +38,11 @@ import Testing
         }
     }
 
-    func client(_ layout: WireLayout) -> E.XdrEverythingV1Client<LoopbackTransport<E.XdrEverythingV1Dispatcher<Service>>> {
-        E.XdrEverythingV1Client(transport: LoopbackTransport(layout: layout, dispatcher: E.XdrEverythingV1Dispatcher(service: Service())))
+    func client(
+        _ layout: WireLayout
+    ) -> E.XdrEverythingV1Client<LoopbackTransport<E.XdrEverythingV1Dispatcher<Service>>> {
+        E.XdrEverythingV1Client(
+            transport: LoopbackTransport(layout: layout, dispatcher: E.XdrEverythingV1Dispatcher(service: Service())))
     }
 
     @Test(arguments: WireLayout.allCases)

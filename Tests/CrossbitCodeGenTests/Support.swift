@@ -34,8 +34,10 @@ struct GenerationFailure: Error, CustomStringConvertible {
 func typecheck(_ files: [URL]) async throws -> ToolOutput {
     try await runTool(
         "swiftc",
-        ["-typecheck", "-swift-version", "6", "-strict-concurrency=complete", "-warnings-as-errors",
-         "-package-name", "generated",
-         "-I", Paths.modules.path] + files.map(\.path),
+        [
+            "-typecheck", "-swift-version", "6", "-strict-concurrency=complete", "-warnings-as-errors",
+            "-package-name", "generated",
+            "-I", Paths.modules.path,
+        ] + files.map(\.path),
         timeout: .seconds(120), expectSuccess: false)
 }

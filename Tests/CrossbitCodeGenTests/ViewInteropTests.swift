@@ -41,7 +41,8 @@ import Testing
         let module = try IDLFrontEnd.load(path: Paths.repositoryRoot + "/Tests/IDL/shared_views.x")
         try RPCLPrinter.print(module, layout: layout).write(
             to: directory.appendingPathComponent("shared_views.x"), atomically: true, encoding: .utf8)
-        try await runTool("/usr/bin/rpcgen", ["-N", "-h", "-o", "shared_views.h", "shared_views.x"], in: directory.path)
+        try await runTool(
+            "/usr/bin/rpcgen", ["-N", "-h", "-o", "shared_views.h", "shared_views.x"], in: directory.path)
         let program = """
             #include <stdio.h>
             #include <string.h>

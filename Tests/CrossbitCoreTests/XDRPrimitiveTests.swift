@@ -37,8 +37,9 @@ import Testing
         try writer.writeFixedOpaque([9], count: 1)
         try writer.writeString("héllo", maximum: 16)
         let bytes = writer.finish()
-        #expect(bytes == [0, 0, 0, 5, 1, 2, 3, 4, 5, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 6]
-            + Array("héllo".utf8) + [0, 0])
+        #expect(
+            bytes == [0, 0, 0, 5, 1, 2, 3, 4, 5, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 6]
+                + Array("héllo".utf8) + [0, 0])
 
         var reader = XDRReader(bytes: bytes, layout: .lp64)
         #expect(try reader.readOpaque(maximum: 5) == [1, 2, 3, 4, 5])

@@ -7,8 +7,9 @@ import Testing
 
 @Suite("JSON <-> XDR by the sample IDL")
 struct CodecTests {
-    @Test("JSON arguments encode to the generated client's bytes; the generated server's result decodes to the JSON",
-          arguments: SampleCall.everyLayout)
+    @Test(
+        "JSON arguments encode to the generated client's bytes; the generated server's result decodes to the JSON",
+        arguments: SampleCall.everyLayout)
     func matchesGeneratedCodecs(call: SampleCall) async throws {
         let codec = try SampleIDL.codec()
         let procedure = try DynamicProcedure("CROSSBIT_SAMPLE.CROSSBIT_SAMPLE_V1.\(call.procedure)", in: codec.module)
@@ -24,8 +25,9 @@ struct CodecTests {
         #expect(try codec.decodeResult(reply, of: procedure, layout: call.layout) == JSONValue(parsing: call.result))
     }
 
-    @Test("every struct, union and enum of the sample: bytes equal the generated codec's, decoding gives the JSON back",
-          arguments: WireLayout.allCases)
+    @Test(
+        "every struct, union and enum of the sample: bytes equal the generated codec's, decoding gives the JSON back",
+        arguments: WireLayout.allCases)
     func typesRoundTrip(layout: WireLayout) throws {
         let codec = try SampleIDL.codec()
         let limits = SampleLimits(layout: layout)
@@ -36,8 +38,11 @@ struct CodecTests {
             ("sample_resource", limits.resource),
             ("sample_buffer", Sample.SampleBuffer(len: 2, data: [0xFF, 0])),
             ("sample_node", node),
-            ("sample_batch", Sample.SampleBatch(
-                name: "", sizes: [], resources: [], fixedDeltas: [1, 2, 3], extra: nil, list: nil)),
+            (
+                "sample_batch",
+                Sample.SampleBatch(
+                    name: "", sizes: [], resources: [], fixedDeltas: [1, 2, 3], extra: nil, list: nil)
+            ),
             ("sample_result", Sample.SampleResult.error("")),
             ("sample_value", Sample.SampleValue.socket(limits.umax)),
         ]
@@ -46,21 +51,24 @@ struct CodecTests {
             let json = try codec.decode(bytes, type: type, layout: layout)
             #expect(try codec.encode(json, type: type, layout: layout) == bytes, "\(type): \(json.text(pretty: false))")
         }
-        #expect(try codec.decode(node.xdrBytes(layout: layout), type: "sample_node", layout: layout)
-            == JSONValue(parsing: #"{"handle":5,"weight":-2,"next":null}"#))
+        #expect(
+            try codec.decode(node.xdrBytes(layout: layout), type: "sample_node", layout: layout)
+                == JSONValue(parsing: #"{"handle":5,"weight":-2,"next":null}"#))
     }
 
     @Test("several arguments as an array, one bare or in an array, none as null or []")
     func argumentShapes() throws {
         let codec = try SampleIDL.codec()
         let add = try DynamicProcedure("CROSSBIT_SAMPLE.1.16", in: codec.module)
-        #expect(try codec.encodeArguments(JSONValue(parsing: "[1, 2]"), of: add, layout: .lp64) == [0, 0, 0, 1, 0, 0, 0, 2])
+        #expect(
+            try codec.encodeArguments(JSONValue(parsing: "[1, 2]"), of: add, layout: .lp64) == [0, 0, 0, 1, 0, 0, 0, 2])
         let null = try DynamicProcedure("crossbit_sample.crossbit_sample_v1.sample_null", in: codec.module)
         #expect(try codec.encodeArguments(JSONValue(parsing: "[]"), of: null, layout: .lp64) == [])
         #expect(try codec.encodeArguments(.null, of: null, layout: .lp64) == [])
         let size = try DynamicProcedure("0x20001001.1.SAMPLE_ECHO_SIZE", in: codec.module)
         #expect(try codec.encodeArguments(JSONValue(parsing: "[7]"), of: size, layout: .ilp32) == [0, 0, 0, 7])
-        #expect(try codec.encodeArguments(JSONValue(parsing: "7"), of: size, layout: .lp64) == [0, 0, 0, 0, 0, 0, 0, 7])
+        #expect(
+            try codec.encodeArguments(JSONValue(parsing: "7"), of: size, layout: .lp64) == [0, 0, 0, 0, 0, 0, 0, 7])
         #expect(size.id == ProcedureID(program: 0x2000_1001, version: 1, procedure: 1))
     }
 
@@ -68,7 +76,8 @@ struct CodecTests {
     func unknownProcedures() throws {
         let module = try SampleIDL.codec().module
         for (specifier, message) in [
-            ("NOPE.1.1", "no program 'NOPE'"), ("CROSSBIT_SAMPLE.2.1", "no version '2' in CROSSBIT_SAMPLE; known: CROSSBIT_SAMPLE_V1 (1)"),
+            ("NOPE.1.1", "no program 'NOPE'"),
+            ("CROSSBIT_SAMPLE.2.1", "no version '2' in CROSSBIT_SAMPLE; known: CROSSBIT_SAMPLE_V1 (1)"),
             ("CROSSBIT_SAMPLE.1.99", "no procedure '99'"), ("CROSSBIT_SAMPLE.1", "is not PROGRAM.VERSION.PROCEDURE"),
         ] {
             #expect(throws: DynamicCodecError.self) { try DynamicProcedure(specifier, in: module) }
@@ -91,14 +100,19 @@ struct CodecTests {
         // Echo procedures: the result has the argument's type.
         for call in SampleCall.all(layout) where call.procedure.hasPrefix("SAMPLE_ECHO_") {
             let procedure = try DynamicProcedure("CROSSBIT_SAMPLE.1.\(call.procedure)", in: codec.module)
-            let bytes = try codec.encodeArguments(try JSONValue(parsing: call.arguments ?? "null"), of: procedure, layout: layout)
+            let bytes = try codec.encodeArguments(
+                try JSONValue(parsing: call.arguments ?? "null"), of: procedure, layout: layout)
             #expect(try codec.decodeResult(bytes, of: procedure, layout: layout) == JSONValue(parsing: call.result))
             for length in 0..<bytes.count {
-                #expect(throws: DynamicCodecError.self) { try codec.decodeResult(Array(bytes.prefix(length)), of: procedure, layout: layout) }
+                #expect(throws: DynamicCodecError.self) {
+                    try codec.decodeResult(Array(bytes.prefix(length)), of: procedure, layout: layout)
+                }
             }
             for _ in 0..<200 {
                 var corrupted = bytes
-                for _ in 0...(next() % 3) { corrupted[Int(next() % UInt64(corrupted.count))] = UInt8(truncatingIfNeeded: next()) }
+                for _ in 0...(next() % 3) {
+                    corrupted[Int(next() % UInt64(corrupted.count))] = UInt8(truncatingIfNeeded: next())
+                }
                 _ = try? codec.decodeResult(corrupted, of: procedure, layout: layout)
             }
         }
@@ -125,6 +139,8 @@ struct CodecTests {
             }
         }
         let value = try DynamicProcedure("CROSSBIT_SAMPLE.1.SAMPLE_ECHO_VALUE", in: codec.module)
-        #expect(throws: DynamicCodecError.self) { try codec.decodeResult([0, 0, 0, 7, 0, 0, 0, 0], of: value, layout: .ilp32) }
+        #expect(throws: DynamicCodecError.self) {
+            try codec.decodeResult([0, 0, 0, 7, 0, 0, 0, 0], of: value, layout: .ilp32)
+        }
     }
 }

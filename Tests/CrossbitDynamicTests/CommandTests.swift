@@ -14,17 +14,22 @@ struct CommandTests {
 
     /// Runs `crossbit call` for every call of the layout's table at `address`
     /// and expects each result.
-    static func expectEveryCall(at address: String, layout: WireLayout, sourceLocation: SourceLocation = #_sourceLocation)
+    static func expectEveryCall(
+        at address: String, layout: WireLayout, sourceLocation: SourceLocation = #_sourceLocation
+    )
         async throws
     {
         for call in SampleCall.all(layout) {
             let output = try await crossbit(
-                ["call", "--idl", SampleIDL.path, "--layout", layout.rawValue, address,
-                 "CROSSBIT_SAMPLE.CROSSBIT_SAMPLE_V1.\(call.procedure)"] + (call.arguments.map { [$0] } ?? []))
+                [
+                    "call", "--idl", SampleIDL.path, "--layout", layout.rawValue, address,
+                    "CROSSBIT_SAMPLE.CROSSBIT_SAMPLE_V1.\(call.procedure)",
+                ] + (call.arguments.map { [$0] } ?? []))
             #expect(output.status == 0, "\(call.testDescription): \(output.error)", sourceLocation: sourceLocation)
             guard output.status == 0 else { continue }
-            #expect(try JSONValue(parsing: output.output) == JSONValue(parsing: call.result),
-                    "\(call.testDescription): \(output.output)", sourceLocation: sourceLocation)
+            #expect(
+                try JSONValue(parsing: output.output) == JSONValue(parsing: call.result),
+                "\(call.testDescription): \(output.output)", sourceLocation: sourceLocation)
         }
     }
 
@@ -36,8 +41,9 @@ struct CommandTests {
         }
     }
 
-    @Test("crossbit call round-trips every procedure of the sample with an rpcgen-built C server (gcc -m32 / -m64)",
-          arguments: WireLayout.allCases)
+    @Test(
+        "crossbit call round-trips every procedure of the sample with an rpcgen-built C server (gcc -m32 / -m64)",
+        arguments: WireLayout.allCases)
     func cServer(layout: WireLayout) async throws {
         try await withBackgroundProcess(try await CPeers.shared.build(layout, .sample).server, []) { ready in
             let port = ready.split(separator: " ").last.map(String.init) ?? "0"
@@ -64,7 +70,10 @@ struct CommandTests {
             (call + ["lp64", "tcp:/nowhere", "CROSSBIT_SAMPLE.1.0"], "tcp:/nowhere"),
             (["call", "--idl", "/nonexistent.x", "--layout", "lp64", "tcp://127.0.0.1:1", "P.1.0"], "no such file"),
             (["ping", "tcp://127.0.0.1:1", "1.2.3"], "is not PROGRAM.VERSION"),
-            (call + ["lp64", "tcp://127.0.0.1:1", "CROSSBIT_SAMPLE.1.16", "--", #"[-1, "x"]"#], "arg2: expected an integer"),
+            (
+                call + ["lp64", "tcp://127.0.0.1:1", "CROSSBIT_SAMPLE.1.16", "--", #"[-1, "x"]"#],
+                "arg2: expected an integer"
+            ),
             (call + ["lp64", "tcp://127.0.0.1:1", "CROSSBIT_SAMPLE.1.16", "[1]", "2"], "expected one JSON text"),
         ] {
             let output = try await Self.crossbit(arguments)
@@ -73,28 +82,39 @@ struct CommandTests {
         }
     }
 
-    @Test("crossbit call's messages, exact text: close matches, known names, numbers as written, quoting hint",
-          arguments: [
-        ("CROSSBIT_SAMPL.1.1", "[1]",
-         "crossbit: no program 'CROSSBIT_SAMPL' in \(SampleIDL.path) (did you mean 'CROSSBIT_SAMPLE'?); "
-            + "known: CROSSBIT_SAMPLE (0x20001001)\n"),
-        ("0x20000999.1.1", "[1]",
-         "crossbit: no program '0x20000999' in \(SampleIDL.path); known: CROSSBIT_SAMPLE (0x20001001)\n"),
-        ("CROSSBIT_SAMPLE.CROSSBIT_SAMPLE_V2.1", "[1]",
-         "crossbit: no version 'CROSSBIT_SAMPLE_V2' in CROSSBIT_SAMPLE (did you mean 'CROSSBIT_SAMPLE_V1'?); "
-            + "known: CROSSBIT_SAMPLE_V1 (1)\n"),
-        ("CROSSBIT_SAMPLE.1.SAMPLE_GRET", "hi",
-         "crossbit: no procedure 'SAMPLE_GRET' in CROSSBIT_SAMPLE_V1 (did you mean 'SAMPLE_GREET'?); known: "
-            + "SAMPLE_NULL (0), SAMPLE_ECHO_SIZE (1), SAMPLE_ECHO_SSIZE (2), SAMPLE_ECHO_INTPTR (3), "
-            + "SAMPLE_ECHO_UINTPTR (4), SAMPLE_ECHO_HANDLE (5), SAMPLE_ECHO_TIME (6), SAMPLE_ECHO_WIDTHS (7), "
-            + "SAMPLE_ECHO_RESOURCE (8), SAMPLE_ECHO_BATCH (9), SAMPLE_ECHO_LIST (10), SAMPLE_ECHO_RESULT (11), "
-            + "SAMPLE_ECHO_VALUE (12), SAMPLE_READ (13), SAMPLE_WRITE (14), SAMPLE_OPEN (15), SAMPLE_ADD (16), "
-            + "SAMPLE_GREET (17)\n"),
-        ("CROSSBIT_SAMPLE.1.SAMPLE_GREET", "hi",
-         "crossbit: the arguments of SAMPLE_GREET: invalid JSON: unexpected character 'h', expected a value at line 1, "
-            + "column 1; a string must be JSON-quoted: write '\"hi\"' (the single quotes keep the double ones "
-            + "from the shell)\n"),
-    ])
+    @Test(
+        "crossbit call's messages, exact text: close matches, known names, numbers as written, quoting hint",
+        arguments: [
+            (
+                "CROSSBIT_SAMPL.1.1", "[1]",
+                "crossbit: no program 'CROSSBIT_SAMPL' in \(SampleIDL.path) (did you mean 'CROSSBIT_SAMPLE'?); "
+                    + "known: CROSSBIT_SAMPLE (0x20001001)\n"
+            ),
+            (
+                "0x20000999.1.1", "[1]",
+                "crossbit: no program '0x20000999' in \(SampleIDL.path); known: CROSSBIT_SAMPLE (0x20001001)\n"
+            ),
+            (
+                "CROSSBIT_SAMPLE.CROSSBIT_SAMPLE_V2.1", "[1]",
+                "crossbit: no version 'CROSSBIT_SAMPLE_V2' in CROSSBIT_SAMPLE (did you mean 'CROSSBIT_SAMPLE_V1'?); "
+                    + "known: CROSSBIT_SAMPLE_V1 (1)\n"
+            ),
+            (
+                "CROSSBIT_SAMPLE.1.SAMPLE_GRET", "hi",
+                "crossbit: no procedure 'SAMPLE_GRET' in CROSSBIT_SAMPLE_V1 (did you mean 'SAMPLE_GREET'?); known: "
+                    + "SAMPLE_NULL (0), SAMPLE_ECHO_SIZE (1), SAMPLE_ECHO_SSIZE (2), SAMPLE_ECHO_INTPTR (3), "
+                    + "SAMPLE_ECHO_UINTPTR (4), SAMPLE_ECHO_HANDLE (5), SAMPLE_ECHO_TIME (6), SAMPLE_ECHO_WIDTHS (7), "
+                    + "SAMPLE_ECHO_RESOURCE (8), SAMPLE_ECHO_BATCH (9), SAMPLE_ECHO_LIST (10), SAMPLE_ECHO_RESULT (11), "
+                    + "SAMPLE_ECHO_VALUE (12), SAMPLE_READ (13), SAMPLE_WRITE (14), SAMPLE_OPEN (15), SAMPLE_ADD (16), "
+                    + "SAMPLE_GREET (17)\n"
+            ),
+            (
+                "CROSSBIT_SAMPLE.1.SAMPLE_GREET", "hi",
+                "crossbit: the arguments of SAMPLE_GREET: invalid JSON: unexpected character 'h', expected a value at line 1, "
+                    + "column 1; a string must be JSON-quoted: write '\"hi\"' (the single quotes keep the double ones "
+                    + "from the shell)\n"
+            ),
+        ])
     func messages(procedure: String, json: String, message: String) async throws {
         let output = try await Self.crossbit(
             ["call", "--idl", SampleIDL.path, "--layout", "lp64", "tcp://127.0.0.1:1", procedure, json])
@@ -109,13 +129,17 @@ struct CommandTests {
             let address = bound[0].address.description
             let answered = try await Self.crossbit(["ping", address, "0x20001001.1"])
             #expect(answered.status == 0, "\(answered.error)")
-            #expect(answered.output.hasPrefix("program 0x20001001 version 1 at \(address) answered in "), "\(answered.output)")
+            #expect(
+                answered.output.hasPrefix("program 0x20001001 version 1 at \(address) answered in "),
+                "\(answered.output)")
             let mismatch = try await Self.crossbit(["ping", address, "0x20001001.7"])
             #expect(mismatch.status == 1 && mismatch.error.contains("program"), "\(mismatch.error)")
         }
     }
 
-    @Test("against a broker: ping, list (table and JSON), and every call from ILP32 through the broker to an LP64 Swift server")
+    @Test(
+        "against a broker: ping, list (table and JSON), and every call from ILP32 through the broker to an LP64 Swift server"
+    )
     func broker() async throws {
         let dispatcher = SampleService.dispatcher()
         try await withServer([.tcp(host: "127.0.0.1", layout: .lp64)], services: [dispatcher]) { _, bound in
@@ -135,14 +159,21 @@ struct CommandTests {
 
             let table = try await Self.crossbit(["list", address])
             #expect(table.status == 0, "\(table.error)")
-            #expect(table.output.contains("536875009 (0x20001001)  1        lp64    \(server)  configuration  external"), "\(table.output)")
+            #expect(
+                table.output.contains("536875009 (0x20001001)  1        lp64    \(server)  configuration  external"),
+                "\(table.output)")
             let json = try await Self.crossbit(["list", "--json", address])
             let list = try JSONValue(parsing: json.output)
-            #expect(list["routes"] == JSONValue.array([.object([
-                .init("prog", .integer(0x2000_1001)), .init("vers", .integer(1)), .init("layout", .string("lp64")),
-                .init("address", .string(server)), .init("origin", .string("configuration")),
-                .init("state", .string("external")),
-            ])]))
+            #expect(
+                list["routes"]
+                    == JSONValue.array([
+                        .object([
+                            .init("prog", .integer(0x2000_1001)), .init("vers", .integer(1)),
+                            .init("layout", .string("lp64")),
+                            .init("address", .string(server)), .init("origin", .string("configuration")),
+                            .init("state", .string("external")),
+                        ])
+                    ]))
             #expect(list["stats"]?["routes"] == .integer(1))
 
             try await Self.expectEveryCall(at: address, layout: .ilp32)

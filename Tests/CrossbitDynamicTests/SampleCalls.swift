@@ -74,12 +74,14 @@ struct SampleCall: Sendable, CustomTestStringConvertible {
             "shared":true}}
             """
         let node = Sample.SampleNode(
-            handle: limits.minusOne, weight: smin, next: Sample.SampleNode(handle: Handle(rawValue: 1), weight: smax, next: nil))
+            handle: limits.minusOne, weight: smin,
+            next: Sample.SampleNode(handle: Handle(rawValue: 1), weight: smax, next: nil))
         let sampleBatch = Sample.SampleBatch(
             name: "batch", sizes: [0, 1, umax], resources: [limits.resource], fixedDeltas: [smin, 0, smax],
             extra: limits.widths, list: node)
         func call(
-            _ procedure: String, _ arguments: String?, _ result: String, _ generated: @escaping @Sendable (Client) async throws -> Void
+            _ procedure: String, _ arguments: String?, _ result: String,
+            _ generated: @escaping @Sendable (Client) async throws -> Void
         ) -> SampleCall {
             SampleCall(layout: layout, procedure: procedure, arguments: arguments, result: result, generated: generated)
         }
@@ -97,29 +99,42 @@ struct SampleCall: Sendable, CustomTestStringConvertible {
             call("SAMPLE_ECHO_BATCH", batch, batch) { _ = try await $0.echoBatch(sampleBatch) },
             call("SAMPLE_ECHO_LIST", list, list) { _ = try await $0.echoList(node) },
             call("SAMPLE_ECHO_LIST", "null", "null") { _ = try await $0.echoList(nil) },
-            call("SAMPLE_ECHO_RESULT", #"{"status":0,"resource":\#(resource)}"#, #"{"status":0,"resource":\#(resource)}"#) {
+            call(
+                "SAMPLE_ECHO_RESULT", #"{"status":0,"resource":\#(resource)}"#, #"{"status":0,"resource":\#(resource)}"#
+            ) {
                 _ = try await $0.echoResult(.resource(limits.resource))
             },
             call("SAMPLE_ECHO_RESULT", #"{"status":1,"count":\#(umax)}"#, #"{"status":1,"count":\#(umax)}"#) {
                 _ = try await $0.echoResult(.count(umax))
             },
-            call("SAMPLE_ECHO_RESULT", #"{"status":2,"error":"oops \"\u00e9\""}"#, #"{"status":2,"error":"oops \"é\""}"#) {
+            call(
+                "SAMPLE_ECHO_RESULT", #"{"status":2,"error":"oops \"\u00e9\""}"#, #"{"status":2,"error":"oops \"é\""}"#
+            ) {
                 _ = try await $0.echoResult(.error("oops \"é\""))
             },
             call("SAMPLE_ECHO_RESULT", #"{"status":3}"#, #"{"status":3}"#) { _ = try await $0.echoResult(.case3) },
             call("SAMPLE_ECHO_RESULT", #"{"status":9,"failed_at":\#(smin)}"#, #"{"status":9,"failed_at":\#(smin)}"#) {
                 _ = try await $0.echoResult(.default(discriminant: 9, smin))
             },
-            call("SAMPLE_ECHO_VALUE", #"{"kind":"SAMPLE_FILE","file_size":\#(umax)}"#, #"{"kind":"SAMPLE_FILE","file_size":\#(umax)}"#) {
+            call(
+                "SAMPLE_ECHO_VALUE", #"{"kind":"SAMPLE_FILE","file_size":\#(umax)}"#,
+                #"{"kind":"SAMPLE_FILE","file_size":\#(umax)}"#
+            ) {
                 _ = try await $0.echoValue(.file(umax))
             },
             call("SAMPLE_ECHO_VALUE", #"{"kind":1,"peer":7}"#, #"{"kind":"SAMPLE_SOCKET","peer":7}"#) {
                 _ = try await $0.echoValue(.socket(7))
             },
-            call("SAMPLE_ECHO_VALUE", #"{"kind":"SAMPLE_WINDOW","window":\#(handle)}"#, #"{"kind":"SAMPLE_WINDOW","window":\#(handle)}"#) {
+            call(
+                "SAMPLE_ECHO_VALUE", #"{"kind":"SAMPLE_WINDOW","window":\#(handle)}"#,
+                #"{"kind":"SAMPLE_WINDOW","window":\#(handle)}"#
+            ) {
                 _ = try await $0.echoValue(.window(limits.minusOne))
             },
-            call("SAMPLE_READ", "[\(handle), 250, 10]", #"{"len":10,"data":"\#(base64((250..<260).map { UInt8($0 & 0xFF) }))"}"#) {
+            call(
+                "SAMPLE_READ", "[\(handle), 250, 10]",
+                #"{"len":10,"data":"\#(base64((250..<260).map { UInt8($0 & 0xFF) }))"}"#
+            ) {
                 _ = try await $0.read(limits.minusOne, 250, 10)
             },
             // 2^53 + 1: a Double would round it to 2^53 and the bytes would start at 0.

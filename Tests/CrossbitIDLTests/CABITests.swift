@@ -86,10 +86,12 @@ struct CABITests {
 
             """
         for type in model.types {
-            text += "\tprintf(\"T \(type.name) %u %u\\n\", (unsigned)sizeof(\(type.name)), "
+            text +=
+                "\tprintf(\"T \(type.name) %u %u\\n\", (unsigned)sizeof(\(type.name)), "
                 + "(unsigned)_Alignof(\(type.name)));\n"
             for member in type.members {
-                text += "\tprintf(\"M \(type.name) \(member.name) %u %u\\n\", "
+                text +=
+                    "\tprintf(\"M \(type.name) \(member.name) %u %u\\n\", "
                     + "(unsigned)offsetof(\(type.name), \(member.name)), "
                     + "(unsigned)sizeof(((\(type.name) *)0)->\(member.name)));\n"
             }

@@ -48,10 +48,12 @@ struct CorpusTests {
         try RPCLPrinter.print(module, layout: .lp64).write(
             to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
         for flag in ["-h", "-c"] {
-            let printed = try await runTool("rpcgen", [flag, "-o", "printed\(flag)", name], in: directory.path, expectSuccess: false)
+            let printed = try await runTool(
+                "rpcgen", [flag, "-o", "printed\(flag)", name], in: directory.path, expectSuccess: false)
             #expect(printed.status == 0, "\(printed)")
             // Debian's rpcgen rejects nis.x itself (a `%` line continued with backslashes).
-            let reference = try await runTool("rpcgen", [flag, "-o", "original\(flag)", original], in: directory.path, expectSuccess: false)
+            let reference = try await runTool(
+                "rpcgen", [flag, "-o", "original\(flag)", original], in: directory.path, expectSuccess: false)
             guard reference.status == 0 else { continue }
             let mine = try Self.significantLines(directory.appendingPathComponent("printed\(flag)"))
             let theirs = try Self.significantLines(directory.appendingPathComponent("original\(flag)"))

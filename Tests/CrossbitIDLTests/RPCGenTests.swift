@@ -42,8 +42,13 @@ struct RPCGenTests {
             file: "s.x")
         let ilp32 = RPCLPrinter.print(module, layout: .ilp32)
         let lp64 = RPCLPrinter.print(module, layout: .lp64)
-        #expect(ilp32.contains("\tunsigned int a;\n\tint b;\n\tint c;\n\tunsigned int d;\n\tunsigned int e<>;\n\tint *f;\n"))
-        #expect(lp64.contains("\tunsigned hyper a;\n\thyper b;\n\thyper c;\n\tunsigned hyper d;\n\tunsigned hyper e<>;\n\thyper *f;\n"))
+        #expect(
+            ilp32.contains("\tunsigned int a;\n\tint b;\n\tint c;\n\tunsigned int d;\n\tunsigned int e<>;\n\tint *f;\n")
+        )
+        #expect(
+            lp64.contains(
+                "\tunsigned hyper a;\n\thyper b;\n\thyper c;\n\tunsigned hyper d;\n\tunsigned hyper e<>;\n\thyper *f;\n"
+            ))
     }
 
     @Test("rpcl keeps % lines inside their rpcgen pass conditions")
@@ -81,7 +86,8 @@ struct RPCGenTests {
             .write(to: directory.appendingPathComponent("sizes.c"), atomically: true, encoding: .utf8)
         try await RPCGen.compile(["sizes.c", "\(name)_xdr.c"], layout: idl.layout, in: directory.path, output: "sizes")
         let run = try await runTool(
-            directory.appendingPathComponent("sizes").path, [], in: directory.path, timeout: .seconds(30), expectSuccess: false)
+            directory.appendingPathComponent("sizes").path, [], in: directory.path, timeout: .seconds(30),
+            expectSuccess: false)
         try #require(run.status == 0, "\(run)")
         var measured: [String: (sizeof: Int, encoded: Int)] = [:]
         for line in run.output.split(separator: "\n") {

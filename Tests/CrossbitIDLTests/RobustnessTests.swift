@@ -124,8 +124,9 @@ struct RobustnessTests {
         }
     }
 
-    @Test("crossbit-idl check exits 1 with diagnostics", .enabled(if: Paths.builtProduct("crossbit-idl") != nil),
-          arguments: HostileInput.allCases)
+    @Test(
+        "crossbit-idl check exits 1 with diagnostics", .enabled(if: Paths.builtProduct("crossbit-idl") != nil),
+        arguments: HostileInput.allCases)
     func executable(input: HostileInput) async throws {
         let directory = try Paths.temporaryDirectory("hostile-cli")
         defer { try? FileManager.default.removeItem(at: directory) }

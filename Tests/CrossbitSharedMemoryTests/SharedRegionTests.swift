@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Named regions: a header a reader of either width can check, refusal of a
@@ -29,8 +29,11 @@ import Glibc
         writer.publish()
 
         let reader = try SharedRegion.open(name: name, S.SvItemView.self)
-        #expect(reader.header == RegionHeader(
-            layout: .ilp32, elementSize: S.SvItemView.size(.ilp32), fingerprint: S.SvItemView.fingerprint, count: 3))
+        #expect(
+            reader.header
+                == RegionHeader(
+                    layout: .ilp32, elementSize: S.SvItemView.size(.ilp32), fingerprint: S.SvItemView.fingerprint,
+                    count: 3))
         #expect(reader.generation == 1)
         let rows = try reader.view(S.SvItemView.self)
         #expect(try rows.load() == Array(repeating: Self.item, count: 3))

@@ -41,7 +41,8 @@ public actor CPeers {
                 "cbtest", in: directory, layout: layout, rpcgenFlags: defines, defines: defines,
                 server: CPeerSources.server, client: CPeerSources.client)
         case .sample:
-            let lowered = try await runTool(try Paths.product("crossbit-idl"), ["rpcl", "--layout", layout.rawValue, Paths.sampleIDL])
+            let lowered = try await runTool(
+                try Paths.product("crossbit-idl"), ["rpcl", "--layout", layout.rawValue, Paths.sampleIDL])
             try lowered.output.write(toFile: "\(directory)/crossbit_sample.x", atomically: true, encoding: .utf8)
             return try await RPCGen.buildPeers(
                 "crossbit_sample", in: directory, layout: layout, rpcgenFlags: ["-N"],

@@ -27,7 +27,8 @@ public struct Daemon: Sendable {
         let endpoints = list.split(separator: " ").compactMap { item -> (WireLayout, RPCAddress)? in
             let parts = item.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, let layout = WireLayout(rawValue: String(parts[0])),
-                let address = try? RPCAddress(parsing: String(parts[1])) else { return nil }
+                let address = try? RPCAddress(parsing: String(parts[1]))
+            else { return nil }
             return (layout, address)
         }
         return Daemon(process: process, endpoints: endpoints)

@@ -22,7 +22,8 @@ public enum Paths {
     /// An executable product of the package; throws when it is not built.
     public static func product(_ name: String) throws -> String {
         guard let path = builtProduct(name) else {
-            throw ProcessFailure(description: "\(name) is not built in \(products): build with `swift build --build-tests`")
+            throw ProcessFailure(
+                description: "\(name) is not built in \(products): build with `swift build --build-tests`")
         }
         return path
     }

@@ -38,7 +38,8 @@ public func runTool(
 ) async throws -> ToolOutput {
     await ToolSlots.shared.acquire()
     do {
-        let result = try await runNow(executable, arguments, in: directory, timeout: timeout, expectSuccess: expectSuccess)
+        let result = try await runNow(
+            executable, arguments, in: directory, timeout: timeout, expectSuccess: expectSuccess)
         await ToolSlots.shared.release()
         return result
     } catch {

@@ -20,7 +20,9 @@ public enum RPCGen {
 
     /// Runs rpcgen with `flags` on `directory/name.x`, writing `name.h`,
     /// `name_xdr.c`, `name_clnt.c` and `name_svc.c` as `server` says.
-    public static func generate(_ name: String, in directory: String, flags: [String] = [], server: ServerStub = .withoutMain)
+    public static func generate(
+        _ name: String, in directory: String, flags: [String] = [], server: ServerStub = .withoutMain
+    )
         async throws
     {
         let serverFlags: [String]
@@ -31,8 +33,12 @@ public enum RPCGen {
         case .withoutMain: serverFlags = ["-m"]
         case .main(let transport): serverFlags = ["-s", transport]
         }
-        for (flag, output) in [(["-h"], "\(name).h"), (["-c"], "\(name)_xdr.c"), (["-l"], "\(name)_clnt.c"), (serverFlags, "\(name)_svc.c")] {
-            try await runTool("/usr/bin/rpcgen", flags + flag + ["-o", "\(directory)/\(output)", "\(directory)/\(name).x"])
+        for (flag, output) in [
+            (["-h"], "\(name).h"), (["-c"], "\(name)_xdr.c"), (["-l"], "\(name)_clnt.c"),
+            (serverFlags, "\(name)_svc.c"),
+        ] {
+            try await runTool(
+                "/usr/bin/rpcgen", flags + flag + ["-o", "\(directory)/\(output)", "\(directory)/\(name).x"])
         }
     }
 
@@ -60,8 +66,11 @@ public enum RPCGen {
         try client.write(toFile: "\(directory)/client.c", atomically: true, encoding: .utf8)
         try await generate(name, in: directory, flags: rpcgenFlags)
         let build = CPeers.Build(server: "\(directory)/server", client: "\(directory)/client")
-        for (output, parts) in [(build.server, ["server.c", "\(name)_svc.c"]), (build.client, ["client.c", "\(name)_clnt.c"])] {
-            try await compile(parts + ["\(name)_xdr.c"], layout: layout, in: directory, flags: ["-w"] + defines, output: output)
+        for (output, parts) in [
+            (build.server, ["server.c", "\(name)_svc.c"]), (build.client, ["client.c", "\(name)_clnt.c"]),
+        ] {
+            try await compile(
+                parts + ["\(name)_xdr.c"], layout: layout, in: directory, flags: ["-w"] + defines, output: output)
         }
         return build
     }

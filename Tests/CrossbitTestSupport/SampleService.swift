@@ -25,7 +25,9 @@ public final class Observations: Sendable {
     public var lastHandle: [WireLayout: Handle] { state.withLock { $0.lastHandle } }
 
     func saw(handle: Handle, in layout: WireLayout) {
-        state.withLock { $0.handles.append(handle); $0.lastHandle[layout] = handle }
+        state.withLock {
+            $0.handles.append(handle); $0.lastHandle[layout] = handle
+        }
     }
     func saw(ssize: Int) { state.withLock { $0.ssizes.append(ssize) } }
     func saw(size: UInt) { state.withLock { $0.sizes.append(size) } }
@@ -62,31 +64,52 @@ public struct SampleService: Sample.CrossbitSampleV1Service {
         return argument
     }
     public func echoTime(_ argument: Int, context: RPCCallContext) async throws -> Int { argument }
-    public func echoWidths(_ argument: Sample.SampleWidths, context: RPCCallContext) async throws
+    public func echoWidths(
+        _ argument: Sample.SampleWidths, context: RPCCallContext
+    ) async throws
         -> Sample.SampleWidths
     {
         observations.saw(widths: argument, in: context.layout)
         return argument
     }
-    public func echoResource(_ value: Sample.SampleResource, context: RPCCallContext) async throws
-        -> Sample.SampleResource { value }
-    public func echoBatch(_ value: Sample.SampleBatch, context: RPCCallContext) async throws
-        -> Sample.SampleBatch { value }
-    public func echoList(_ value: Sample.SampleList, context: RPCCallContext) async throws
-        -> Sample.SampleList { value }
-    public func echoResult(_ value: Sample.SampleResult, context: RPCCallContext) async throws
-        -> Sample.SampleResult { value }
-    public func echoValue(_ value: Sample.SampleValue, context: RPCCallContext) async throws
-        -> Sample.SampleValue { value }
+    public func echoResource(
+        _ value: Sample.SampleResource, context: RPCCallContext
+    ) async throws
+        -> Sample.SampleResource
+    { value }
+    public func echoBatch(
+        _ value: Sample.SampleBatch, context: RPCCallContext
+    ) async throws
+        -> Sample.SampleBatch
+    { value }
+    public func echoList(
+        _ value: Sample.SampleList, context: RPCCallContext
+    ) async throws
+        -> Sample.SampleList
+    { value }
+    public func echoResult(
+        _ value: Sample.SampleResult, context: RPCCallContext
+    ) async throws
+        -> Sample.SampleResult
+    { value }
+    public func echoValue(
+        _ value: Sample.SampleValue, context: RPCCallContext
+    ) async throws
+        -> Sample.SampleValue
+    { value }
 
-    public func read(_ handle: Sample.SampleHandle, _ offset: Int64, _ count: UInt, context: RPCCallContext)
+    public func read(
+        _ handle: Sample.SampleHandle, _ offset: Int64, _ count: UInt, context: RPCCallContext
+    )
         async throws -> Sample.SampleBuffer
     {
         let data = (0..<Int64(min(count, 4096))).map { UInt8(truncatingIfNeeded: offset + $0) }
         return Sample.SampleBuffer(len: count, data: data)
     }
 
-    public func write(_ handle: Sample.SampleHandle, _ buffer: Sample.SampleBuffer, context: RPCCallContext)
+    public func write(
+        _ handle: Sample.SampleHandle, _ buffer: Sample.SampleBuffer, context: RPCCallContext
+    )
         async throws -> Int
     {
         buffer.data.count
@@ -95,13 +118,13 @@ public struct SampleService: Sample.CrossbitSampleV1Service {
     public func open(
         _ name: Sample.SampleName, _ kind: Sample.SampleKind, _ deadline: Sample.SampleDeadline,
         context: RPCCallContext
-    ) async throws -> Sample.SampleResult
-    {
+    ) async throws -> Sample.SampleResult {
         guard let deadline else { return .case3 }
         let digest = Array(name.utf8.prefix(16)) + Array(repeating: 0, count: max(0, 16 - name.utf8.count))
-        return .resource(Sample.SampleResource(
-            handle: Handle(rawValue: .max), kind: kind, length: UInt(name.utf8.count), created: deadline,
-            history: (0..<4).map { deadline - 3 + $0 }, digest: digest, shared: true))
+        return .resource(
+            Sample.SampleResource(
+                handle: Handle(rawValue: .max), kind: kind, length: UInt(name.utf8.count), created: deadline,
+                history: (0..<4).map { deadline - 3 + $0 }, digest: digest, shared: true))
     }
 
     public func add(_ a: Int32, _ b: Int32, context: RPCCallContext) async throws -> Int32 { a &+ b }
@@ -156,8 +179,10 @@ extension Sample.CrossbitSampleV1Client {
         #expect(try await echoBatch(batch) == batch)
         #expect(try await echoList(list) == list)
         #expect(try await echoList(nil) == nil)
-        for result in [Sample.SampleResult.count(limits.umax), .error("oops"), .default(discriminant: 9, limits.smin),
-                       .resource(limits.resource), .case3] {
+        for result in [
+            Sample.SampleResult.count(limits.umax), .error("oops"), .default(discriminant: 9, limits.smin),
+            .resource(limits.resource), .case3,
+        ] {
             #expect(try await echoResult(result) == result)
         }
         #expect(try await echoValue(.window(limits.minusOne)) == .window(limits.minusOne))
@@ -166,10 +191,13 @@ extension Sample.CrossbitSampleV1Client {
         #expect(try await read(limits.minusOne, 250, 10) == Sample.SampleBuffer(len: 10, data: bytes))
         #expect(try await write(limits.minusOne, Sample.SampleBuffer(len: 3, data: Array("abc".utf8))) == 3)
         let opened = try await self.open("file.txt", .file, limits.smax)
-        #expect(opened == .resource(Sample.SampleResource(
-            handle: limits.minusOne, kind: .file, length: 8, created: limits.smax,
-            history: (0..<4).map { limits.smax - 3 + $0 },
-            digest: Array("file.txt".utf8) + Array(repeating: 0, count: 8), shared: true)))
+        #expect(
+            opened
+                == .resource(
+                    Sample.SampleResource(
+                        handle: limits.minusOne, kind: .file, length: 8, created: limits.smax,
+                        history: (0..<4).map { limits.smax - 3 + $0 },
+                        digest: Array("file.txt".utf8) + Array(repeating: 0, count: 8), shared: true)))
         #expect(try await self.open("x", .file, nil) == .case3)
         #expect(try await add(-5, 47) == 42)
         #expect(try await greet("Swift") == "Hello, Swift")
@@ -178,7 +206,9 @@ extension Sample.CrossbitSampleV1Client {
 
 extension SampleService {
     /// The service ready to serve (`withServer`'s `services`), recording what it decodes in `observations`.
-    public static func dispatcher(_ observations: Observations = Observations())
+    public static func dispatcher(
+        _ observations: Observations = Observations()
+    )
         -> Sample.CrossbitSampleV1Dispatcher<SampleService>
     {
         Sample.CrossbitSampleV1Dispatcher(service: SampleService(observations: observations))

@@ -32,10 +32,12 @@ struct AddressTests {
 
     @Test("server endpoints from addresses")
     func serverEndpoints() throws {
-        #expect(try ServerEndpoint(address: RPCAddress(parsing: "tcp://0.0.0.0:2049"), layout: .ilp32)
-            == .tcp(host: "0.0.0.0", port: 2049, layout: .ilp32))
-        #expect(try ServerEndpoint(address: RPCAddress(parsing: "unix:///tmp/x.sock"), layout: .lp64).address
-            == .unix(path: "/tmp/x.sock"))
+        #expect(
+            try ServerEndpoint(address: RPCAddress(parsing: "tcp://0.0.0.0:2049"), layout: .ilp32)
+                == .tcp(host: "0.0.0.0", port: 2049, layout: .ilp32))
+        #expect(
+            try ServerEndpoint(address: RPCAddress(parsing: "unix:///tmp/x.sock"), layout: .lp64).address
+                == .unix(path: "/tmp/x.sock"))
         #expect(throws: RPCError.self) { try ServerEndpoint(address: .rpcbind(host: "localhost"), layout: .lp64) }
     }
 }

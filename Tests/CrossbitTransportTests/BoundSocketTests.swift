@@ -31,8 +31,9 @@ struct BoundSocketTests {
         #expect(refusal(of: pipeEnds[0]) == "descriptor \(pipeEnds[0]): not a socket")
         let unbound = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(unbound) }
-        #expect(refusal(of: unbound) == "descriptor \(unbound): an unbound or abstract unix socket: "
-            + "only unix stream sockets bound to a path are served")
+        #expect(
+            refusal(of: unbound) == "descriptor \(unbound): an unbound or abstract unix socket: "
+                + "only unix stream sockets bound to a path are served")
     }
 
     /// The message `BoundSocket` refuses `descriptor` with (nil when it takes it).

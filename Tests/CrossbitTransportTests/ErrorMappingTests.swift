@@ -24,8 +24,10 @@ struct ErrorMappingTests {
         }
     }
 
-    func call(_ client: RPCClient, program: UInt32 = CPeerSources.program, version: UInt32 = 1, procedure: UInt32,
-              arguments: [UInt8] = [], timeout: Duration? = nil) async throws(RPCError) {
+    func call(
+        _ client: RPCClient, program: UInt32 = CPeerSources.program, version: UInt32 = 1, procedure: UInt32,
+        arguments: [UInt8] = [], timeout: Duration? = nil
+    ) async throws(RPCError) {
         let id = ProcedureID(program: program, version: version, procedure: procedure)
         _ = try await client.call(id, arguments: arguments, options: CallOptions(timeout: timeout))
     }
@@ -33,8 +35,12 @@ struct ErrorMappingTests {
     @Test("unknown program, version and procedure", arguments: Peer.allCases)
     func unknownProgramVersionProcedure(peer: Peer) async throws {
         try await withPeer(peer) { client throws in
-            await expectRPCError(.programUnavailable) { () throws(RPCError) in try await call(client, program: 0x2C0B_FFFF, procedure: 1) }
-            let mismatch = await expectRPCError(.programMismatch) { () throws(RPCError) in try await call(client, version: 7, procedure: 1) }
+            await expectRPCError(.programUnavailable) { () throws(RPCError) in
+                try await call(client, program: 0x2C0B_FFFF, procedure: 1)
+            }
+            let mismatch = await expectRPCError(.programMismatch) { () throws(RPCError) in
+                try await call(client, version: 7, procedure: 1)
+            }
             #expect(mismatch?.supportedVersions == 1...1)
             await expectRPCError(.procedureUnavailable) { () throws(RPCError) in try await call(client, procedure: 99) }
             try await call(client, procedure: 0)  // NULLPROC is always answered
@@ -45,7 +51,9 @@ struct ErrorMappingTests {
     func garbageArguments(peer: Peer) async throws {
         try await withPeer(peer) { client throws in
             let add = CPeerSources.Procedure.add.rawValue
-            await expectRPCError(.garbageArguments) { () throws(RPCError) in try await call(client, procedure: add, arguments: [1, 2, 3]) }
+            await expectRPCError(.garbageArguments) { () throws(RPCError) in
+                try await call(client, procedure: add, arguments: [1, 2, 3])
+            }
             await expectRPCError(.garbageArguments) { () throws(RPCError) in try await call(client, procedure: add) }
             #expect(try await TestClient(transport: client).add(1, 2) == 3)  // and the server keeps serving
         }
@@ -70,8 +78,9 @@ struct ErrorMappingTests {
             let elapsed = await withTaskExecutorPreference(client.executor) {
                 let started = ContinuousClock.now
                 await expectRPCError(.timeout) { () throws(RPCError) in
-                    try await call(client, procedure: CPeerSources.Procedure.sleep.rawValue, arguments: [0, 0, 0x07, 0xD0],
-                                   timeout: .milliseconds(100))
+                    try await call(
+                        client, procedure: CPeerSources.Procedure.sleep.rawValue, arguments: [0, 0, 0x07, 0xD0],
+                        timeout: .milliseconds(100))
                 }
                 return ContinuousClock.now - started
             }
@@ -92,7 +101,9 @@ struct ErrorMappingTests {
             address = port.description
         }
         let client = try RPCClient(address: address, layout: .lp64, options: .init(defaultTimeout: .seconds(5)))
-        await expectRPCError(.transportFailure) { () throws(RPCError) in try await call(client, procedure: 1, arguments: [0, 0, 0, 0, 0, 0, 0, 0]) }
+        await expectRPCError(.transportFailure) { () throws(RPCError) in
+            try await call(client, procedure: 1, arguments: [0, 0, 0, 0, 0, 0, 0, 0])
+        }
     }
 
     @Test("connecting to a server that does not accept ends at the deadline")
@@ -107,7 +118,9 @@ struct ErrorMappingTests {
         let fillers = (0..<4).map { _ in
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
             _ = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
             return fd
         }
@@ -115,8 +128,9 @@ struct ErrorMappingTests {
         let client = try RPCClient(address: "tcp://127.0.0.1:\(port)", layout: .lp64)
         let started = ContinuousClock.now
         await expectRPCError(.timeout) { () throws(RPCError) in
-            _ = try await client.call(ProcedureID(program: 1, version: 1, procedure: 0), arguments: [],
-                                      options: CallOptions(timeout: .milliseconds(300)))
+            _ = try await client.call(
+                ProcedureID(program: 1, version: 1, procedure: 0), arguments: [],
+                options: CallOptions(timeout: .milliseconds(300)))
         }
         #expect(ContinuousClock.now - started < .seconds(3))
     }
@@ -130,10 +144,13 @@ struct ErrorMappingTests {
         let port = ready.split(separator: " ").last.map(String.init) ?? "0"
         let client = try RPCClient(address: "tcp://127.0.0.1:\(port)", layout: .lp64)
         let started = ContinuousClock.now
-        async let killed: Void = { try? await Task.sleep(for: .milliseconds(100)); server.stopNow() }()
+        async let killed: Void = {
+            try? await Task.sleep(for: .milliseconds(100)); server.stopNow()
+        }()
         await expectRPCError(.transportFailure) { () throws(RPCError) in
-            try await call(client, procedure: CPeerSources.Procedure.sleep.rawValue, arguments: [0, 0, 0x27, 0x10],
-                           timeout: .seconds(20))
+            try await call(
+                client, procedure: CPeerSources.Procedure.sleep.rawValue, arguments: [0, 0, 0x27, 0x10],
+                timeout: .seconds(20))
         }
         await killed
         #expect(ContinuousClock.now - started < .seconds(5))
@@ -144,7 +161,9 @@ struct ErrorMappingTests {
         try await withServer([.tcp(host: "127.0.0.1", layout: .lp64)]) { _, bound throws in
             let client = try RPCClient(address: bound[0].address, layout: .lp64)
             let started = ContinuousClock.now
-            async let closing: Void = { try? await Task.sleep(for: .milliseconds(100)); client.close() }()
+            async let closing: Void = {
+                try? await Task.sleep(for: .milliseconds(100)); client.close()
+            }()
             await expectRPCError(.transportFailure) { () throws(RPCError) in
                 try await call(client, procedure: CPeerSources.Procedure.sleep.rawValue, arguments: [0, 0, 0x03, 0xE8])
             }

@@ -16,7 +16,9 @@ struct EventLoopClientTests {
 
         init(backend: RPCAddress) { self.backend = backend }
 
-        func route(_ procedure: ProcedureID, arguments: [UInt8], context: RPCCallContext) async throws(RPCError) -> [UInt8] {
+        func route(
+            _ procedure: ProcedureID, arguments: [UInt8], context: RPCCallContext
+        ) async throws(RPCError) -> [UInt8] {
             guard let executor = context.executor else { throw RPCError(code: .systemError, message: "no executor") }
             let client = try clients.withLock { (clients) throws(RPCError) -> RPCClient in
                 if let client = clients[ObjectIdentifier(executor)] { return client }
@@ -35,7 +37,9 @@ struct EventLoopClientTests {
         }
     }
 
-    @Test("calls forwarded from the loop that read them stay on its thread, run concurrently, share its client, which closes with the server")
+    @Test(
+        "calls forwarded from the loop that read them stay on its thread, run concurrently, share its client, which closes with the server"
+    )
     func forwardingOnTheConnectionsLoop() async throws {
         try await withServer([.tcp(host: "127.0.0.1", layout: .lp64)]) { _, backend in
             let router = ForwardingRouter(backend: backend[0].address)
@@ -76,8 +80,9 @@ struct EventLoopClientTests {
             #expect(made.allSatisfy { $0.isClosed }, "a forwarding client outlived its server")
             let forwarding = try #require(made.first)
             await expectRPCError(.transportFailure) { () throws(RPCError) in
-                _ = try await forwarding.call(ProcedureID(program: CPeerSources.program, version: CPeerSources.version, procedure: 0),
-                                           arguments: [], options: .defaults)
+                _ = try await forwarding.call(
+                    ProcedureID(program: CPeerSources.program, version: CPeerSources.version, procedure: 0),
+                    arguments: [], options: .defaults)
             }
             callers.forEach { $0.close() }
         }
@@ -86,7 +91,8 @@ struct EventLoopClientTests {
     @Test("an executor that is not a Crossbit event loop is refused")
     func foreignExecutor() async {
         await expectRPCError(.invalidArgument) { () throws(RPCError) in
-            _ = try RPCClient(address: .tcp(host: "127.0.0.1", port: 1), layout: .lp64, eventLoop: globalConcurrentExecutor)
+            _ = try RPCClient(
+                address: .tcp(host: "127.0.0.1", port: 1), layout: .lp64, eventLoop: globalConcurrentExecutor)
         }
     }
 }

@@ -18,7 +18,8 @@ struct InteropTests {
                 let elf = try ELFHeader(contentsOf: client)
                 #expect(elf.layout == endpoint.layout)
                 #expect(elf.machineName == (endpoint.layout == .ilp32 ? "i386" : "x86-64"))
-                let result = try await runTool(client, endpoint.cClientArguments, timeout: .seconds(30), expectSuccess: false)
+                let result = try await runTool(
+                    client, endpoint.cClientArguments, timeout: .seconds(30), expectSuccess: false)
                 #expect(result.status == 0, "\(endpoint): \(result.output)\(result.error)")
                 #expect(result.output.hasSuffix("ALL PASSED\n"))
             }
@@ -37,8 +38,9 @@ struct InteropTests {
             let client = TestClient(transport: try RPCClient(address: address, layout: layout))
             try await client.exerciseEveryProcedure()
             #expect(try await client.whoami() == "none")
-            let authenticated = TestClient(transport: try RPCClient(
-                address: address, layout: layout, options: .init(credentials: .currentProcess)))
+            let authenticated = TestClient(
+                transport: try RPCClient(
+                    address: address, layout: layout, options: .init(credentials: .currentProcess)))
             #expect(try await authenticated.whoami().hasPrefix("sys uid=\(getuid()) gid=\(getgid()) machine="))
         }
     }
@@ -46,8 +48,9 @@ struct InteropTests {
     @Test("a Swift client calls every procedure of a Swift server", arguments: transports, WireLayout.allCases)
     func swiftClientCallsSwiftServer(transport: String, layout: WireLayout) async throws {
         try await withServer([ServerEndpoint(.loopback(transport), layout: layout)]) { _, bound in
-            let client = TestClient(transport: try RPCClient(
-                address: bound[0].address, layout: layout, options: .init(credentials: .currentProcess)))
+            let client = TestClient(
+                transport: try RPCClient(
+                    address: bound[0].address, layout: layout, options: .init(credentials: .currentProcess)))
             try await client.exerciseEveryProcedure()
             #expect(try await client.whoami().hasPrefix("sys uid=\(getuid()) gid=\(getgid()) machine="))
         }

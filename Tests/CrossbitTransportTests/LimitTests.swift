@@ -41,7 +41,9 @@ struct LimitTests {
         return condition()
     }
 
-    @Test("2,000 connections from one address: the per-peer limit holds, and callers from elsewhere are answered within a second")
+    @Test(
+        "2,000 connections from one address: the per-peer limit holds, and callers from elsewhere are answered within a second"
+    )
     func perPeerLimit() async throws {
         try await withLimitedServer(.init(maximumConnectionsPerPeer: 100)) { server, port, unix in
             async let flood = readOnThread { () -> [Int32] in
@@ -69,10 +71,11 @@ struct LimitTests {
             #expect(sockets.count == 2000)
             #expect(try await eventually { server.limitsHit[.connectionsPerPeer] == 1900 }, "\(server.limitsHit)")
             var open = 0
-            #expect(try await eventually {
-                open = sockets.filter { !peerClosed($0) }.count
-                return open == 100
-            }, "\(open) of 2,000 connections from 127.0.0.1 stayed open, the limit is 100")
+            #expect(
+                try await eventually {
+                    open = sockets.filter { !peerClosed($0) }.count
+                    return open == 100
+                }, "\(open) of 2,000 connections from 127.0.0.1 stayed open, the limit is 100")
         }
     }
 

@@ -17,7 +17,8 @@ struct PeerIdentityTests {
         var program: UInt32 { wrapped.program }
         var version: UInt32 { wrapped.version }
 
-        func dispatch(procedure: UInt32, arguments: [UInt8], context: RPCCallContext) async throws(RPCError) -> [UInt8] {
+        func dispatch(procedure: UInt32, arguments: [UInt8], context: RPCCallContext) async throws(RPCError) -> [UInt8]
+        {
             peers.withLock { $0.append(context.peer) }
             return try await wrapped.dispatch(procedure: procedure, arguments: arguments, context: context)
         }
@@ -52,14 +53,17 @@ struct PeerIdentityTests {
     @Test("an endpoint's allow-from: a caller outside it gets AUTH_TOOWEAK as the typed error and reaches no service")
     func endpointAccess() async throws {
         let recorder = PeerRecorder()
-        let outside = ServerEndpoint(.loopback("tcp"), layout: .lp64, access: PeerAccess(networks: [IPNetwork("10.0.0.0/8")!]))
-        let inside = ServerEndpoint(.loopback("udp"), layout: .lp64, access: PeerAccess(networks: [IPNetwork("127.0.0.0/8")!]))
+        let outside = ServerEndpoint(
+            .loopback("tcp"), layout: .lp64, access: PeerAccess(networks: [IPNetwork("10.0.0.0/8")!]))
+        let inside = ServerEndpoint(
+            .loopback("udp"), layout: .lp64, access: PeerAccess(networks: [IPNetwork("127.0.0.0/8")!]))
         try await withServer([outside, inside], services: [recorder]) { server, bound in
             let refused = TestClient(transport: try RPCClient(address: bound[0].address, layout: .lp64))
             let error = await #expect(throws: RPCError.self) { try await refused.sleep(milliseconds: 0) }
             #expect(error?.code == .authenticationError)
             #expect(server.deniedCallCount == 1)
-            try await TestClient(transport: try RPCClient(address: bound[1].address, layout: .lp64)).sleep(milliseconds: 0)
+            try await TestClient(transport: try RPCClient(address: bound[1].address, layout: .lp64)).sleep(
+                milliseconds: 0)
         }
         #expect(recorder.peers.withLock { $0.count } == 1)
     }

@@ -29,7 +29,8 @@ struct SampleInteropTests {
         #expect(ilp32.size == 0xFFFF_FFFF)  // size_t zero-extends
         #expect(ilp32.handle == Handle(rawValue: .max))  // handle -1 sign-extends
         #expect(ilp32.offset == Int(Int32.min) && ilp32.delta == -1 && ilp32.when == Int(Int32.max))
-        #expect(ilp32.address == 0xFFFF_FFFF && ilp32.legacyUnsigned == 0xFFFF_FFFF && ilp32.legacySigned == Int(Int32.min))
+        #expect(
+            ilp32.address == 0xFFFF_FFFF && ilp32.legacyUnsigned == 0xFFFF_FFFF && ilp32.legacySigned == Int(Int32.min))
         #expect(service.observations.lastHandle[.ilp32] == Handle(rawValue: .max))
         let lp64 = try #require(service.observations.widths[.lp64])
         #expect(lp64 == SampleLimits(layout: .lp64).widths)
@@ -39,16 +40,20 @@ struct SampleInteropTests {
     func swiftClientCallsCServer(layout: WireLayout) async throws {
         try await withBackgroundProcess(try await CPeers.shared.build(layout, .sample).server, []) { ready in
             let port = ready.split(separator: " ").last.map(String.init) ?? "0"
-            let client = Sample.CrossbitSampleV1Client(transport: try RPCClient(address: "tcp://127.0.0.1:\(port)", layout: layout))
+            let client = Sample.CrossbitSampleV1Client(
+                transport: try RPCClient(address: "tcp://127.0.0.1:\(port)", layout: layout))
             try await client.exerciseEveryProcedure()
             if layout == .ilp32 {
-                await expectRPCError(.narrowingOverflow) { () throws(RPCError) in _ = try await client.echoSize(0x1_0000_0000) }
+                await expectRPCError(.narrowingOverflow) { () throws(RPCError) in
+                    _ = try await client.echoSize(0x1_0000_0000)
+                }
             }
         }
     }
 
-    @Test("a Swift client calls a Swift server of the sample interface, also from a task on the client's executor",
-          arguments: WireLayout.allCases, [false, true])
+    @Test(
+        "a Swift client calls a Swift server of the sample interface, also from a task on the client's executor",
+        arguments: WireLayout.allCases, [false, true])
     func swiftToSwift(layout: WireLayout, onClientExecutor: Bool) async throws {
         let dispatcher = SampleService.dispatcher()
         try await withServer([.tcp(host: "127.0.0.1", layout: layout)], services: [dispatcher]) { _, bound in

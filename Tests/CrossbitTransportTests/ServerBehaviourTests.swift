@@ -31,7 +31,8 @@ struct ServerBehaviourTests {
         var program: UInt32 { wrapped.program }
         var version: UInt32 { wrapped.version }
 
-        func dispatch(procedure: UInt32, arguments: [UInt8], context: RPCCallContext) async throws(RPCError) -> [UInt8] {
+        func dispatch(procedure: UInt32, arguments: [UInt8], context: RPCCallContext) async throws(RPCError) -> [UInt8]
+        {
             started.withLock { $0 += 1 }
             return try await wrapped.dispatch(procedure: procedure, arguments: arguments, context: context)
         }
@@ -56,10 +57,14 @@ struct ServerBehaviourTests {
             defer { close(fd) }
             var timeout = timeval(tv_sec: 5, tv_usec: 0)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            let add = ProcedureID(program: CPeerSources.program, version: CPeerSources.version, procedure: CPeerSources.Procedure.add.rawValue)
-            let call = Array(CallMessage.encode(
-                xid: 0x5EED, procedure: add, credentialFlavor: AuthFlavor.none, credentials: [], arguments: [0, 0, 0, 40, 0, 0, 0, 2]
-            ).bytes.dropFirst(4))  // a datagram carries no record mark
+            let add = ProcedureID(
+                program: CPeerSources.program, version: CPeerSources.version,
+                procedure: CPeerSources.Procedure.add.rawValue)
+            let call = Array(
+                CallMessage.encode(
+                    xid: 0x5EED, procedure: add, credentialFlavor: AuthFlavor.none, credentials: [],
+                    arguments: [0, 0, 0, 40, 0, 0, 0, 2]
+                ).bytes.dropFirst(4))  // a datagram carries no record mark
             var replies: [[UInt8]] = []
             for _ in 0..<2 {
                 #expect(send(fd, call, call.count, 0) == call.count)
@@ -115,15 +120,21 @@ struct ServerBehaviourTests {
         let cache = DuplicateRequestCache(capacity: 2)
         let peer = try SocketAddress(ipAddress: "127.0.0.1", port: 9)
         func key(_ xid: UInt32) -> DuplicateRequestCache.Key {
-            .init(channel: ObjectIdentifier(cache), peer: peer, xid: xid, procedure: ProcedureID(program: 1, version: 1, procedure: 1))
+            .init(
+                channel: ObjectIdentifier(cache), peer: peer, xid: xid,
+                procedure: ProcedureID(program: 1, version: 1, procedure: 1))
         }
         let reply = OutgoingMessage(head: [1, 2, 3, 4], body: [])
         guard case .run = cache.begin(key(1)) else { Issue.record("a new call runs"); return }
         guard case .drop = cache.begin(key(1)) else { Issue.record("a running call's duplicate is dropped"); return }
         cache.answer(key(1), with: reply)
-        guard case .resend(let again) = cache.begin(key(1)) else { Issue.record("an answered call's duplicate is answered"); return }
+        guard case .resend(let again) = cache.begin(key(1)) else {
+            Issue.record("an answered call's duplicate is answered"); return
+        }
         #expect(again.bytes == reply.bytes)
-        guard case .run = cache.begin(key(2)), case .run = cache.begin(key(3)) else { Issue.record("new calls run"); return }
+        guard case .run = cache.begin(key(2)), case .run = cache.begin(key(3)) else {
+            Issue.record("new calls run"); return
+        }
         guard case .run = cache.begin(key(1)) else { Issue.record("the oldest entry made room"); return }
     }
 
@@ -177,7 +188,8 @@ struct ServerBehaviourTests {
             let client = try RPCClient(address: bound[0].address, layout: .ilp32)
             let mismatch = await expectRPCError(.programMismatch) { () throws(RPCError) in
                 _ = try await client.call(
-                    ProcedureID(program: CPeerSources.program, version: 5, procedure: 1), arguments: [], options: .defaults)
+                    ProcedureID(program: CPeerSources.program, version: 5, procedure: 1), arguments: [],
+                    options: .defaults)
             }
             #expect(mismatch?.supportedVersions == 1...3)
         }
@@ -204,7 +216,9 @@ struct ServerBehaviourTests {
         let address = try await server.listeningEndpoints[0].address
         let client = TestClient(transport: try RPCClient(address: address, layout: .lp64))
         await expectRPCError(.transportFailure) { () throws(RPCError) in
-            do { _ = try await client.blob([UInt8](repeating: 7, count: 2 << 20)) } catch let error as RPCError { throw error } catch {}
+            do { _ = try await client.blob([UInt8](repeating: 7, count: 2 << 20)) } catch let error as RPCError {
+                throw error
+            } catch {}
         }
         #expect(try await client.add(1, 2) == 3)  // a new connection is served
         #expect(server.limitsHit[.messageSize] == 1)
@@ -212,15 +226,19 @@ struct ServerBehaviourTests {
         try await running
     }
 
-    @Test("calls with another RPC version, an unknown flavour or bad AUTH_SYS are denied", arguments: [
-        (UInt32(3), AuthFlavor.none, [UInt8](), RPCError.Code.rpcVersionMismatch),
-        (2, 99, [], .authenticationError),
-        (2, AuthFlavor.sys, [0, 0, 0, 1], .authenticationError),
-    ])
+    @Test(
+        "calls with another RPC version, an unknown flavour or bad AUTH_SYS are denied",
+        arguments: [
+            (UInt32(3), AuthFlavor.none, [UInt8](), RPCError.Code.rpcVersionMismatch),
+            (2, 99, [], .authenticationError),
+            (2, AuthFlavor.sys, [0, 0, 0, 1], .authenticationError),
+        ])
     func deniedCalls(rpcVersion: UInt32, flavor: UInt32, credentials: [UInt8], code: RPCError.Code) async throws {
         try await withServer([.tcp(host: "127.0.0.1", layout: .lp64)]) { _, bound throws in
             let procedure = ProcedureID(program: CPeerSources.program, version: 1, procedure: 1)
-            var call = CallMessage.encode(xid: 5, procedure: procedure, credentialFlavor: flavor, credentials: credentials, arguments: []).bytes
+            var call = CallMessage.encode(
+                xid: 5, procedure: procedure, credentialFlavor: flavor, credentials: credentials, arguments: []
+            ).bytes
             withUnsafeBytes(of: rpcVersion.bigEndian) { call.replaceSubrange(12..<16, with: $0) }
             let reply = try await exchange(call, with: bound[0])
             guard case .failure(let error) = ReplyMessage.decode(reply, procedure: procedure) else {

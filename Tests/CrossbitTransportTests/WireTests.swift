@@ -31,8 +31,9 @@ struct WireTests {
         let first = mark(3, last: false) + [1, 2, 3] + mark(0, last: false) + mark(5, last: true) + [4, 5, 6, 7, 8]
         let second = mark(4, last: true) + [9, 9, 9, 9]
         let empty = mark(0, last: true)
-        #expect(try records(first + second + empty + first, chunk: chunk)
-            == [[1, 2, 3, 4, 5, 6, 7, 8], [9, 9, 9, 9], [], [1, 2, 3, 4, 5, 6, 7, 8]])
+        #expect(
+            try records(first + second + empty + first, chunk: chunk)
+                == [[1, 2, 3, 4, 5, 6, 7, 8], [9, 9, 9, 9], [], [1, 2, 3, 4, 5, 6, 7, 8]])
     }
 
     @Test("a record over the maximum is refused as soon as its mark arrives, before its bytes are waited for")
@@ -40,7 +41,9 @@ struct WireTests {
         #expect(throws: LimitExceeded.self) { _ = try records(mark(0x7FFF_FFFF, last: true), chunk: 4, maximum: 1024) }
         let creeping = mark(600, last: false) + [UInt8](repeating: 0, count: 600) + mark(600, last: true)
         #expect(throws: LimitExceeded.self) { _ = try records(creeping, chunk: 100, maximum: 1024) }
-        #expect(throws: LimitExceeded.self) { _ = try records(mark(1025, last: true) + [1, 2], chunk: 6, maximum: 1024) }
+        #expect(throws: LimitExceeded.self) {
+            _ = try records(mark(1025, last: true) + [1, 2], chunk: 6, maximum: 1024)
+        }
     }
 
     static let credentials = UnixCredentials(stamp: 7, machineName: "host", uid: 1000, gid: 100, gids: [1, 2, 3])
@@ -56,15 +59,19 @@ struct WireTests {
         var reader = MessageReader(Array(framed.dropFirst(4)))
         let header = try #require(CallMessage.decodeHeader(&reader))
         #expect(header.xid == 42 && header.rpcVersion == 2 && header.procedure == procedure)
-        #expect(header.credentialFlavor == AuthFlavor.sys && UnixCredentials(decoding: header.credentials) == Self.credentials)
+        #expect(
+            header.credentialFlavor == AuthFlavor.sys
+                && UnixCredentials(decoding: header.credentials) == Self.credentials)
         #expect(reader.rest() == [0, 0, 0, 5])
     }
 
     @Test("every truncated call header is refused")
     func truncatedCalls() {
-        let body = Array(CallMessage.encode(
-            xid: 1, procedure: ProcedureID(program: 1, version: 1, procedure: 1), credentialFlavor: AuthFlavor.sys,
-            credentials: Self.credentials.encoded, arguments: []).bytes.dropFirst(4))
+        let body = Array(
+            CallMessage.encode(
+                xid: 1, procedure: ProcedureID(program: 1, version: 1, procedure: 1), credentialFlavor: AuthFlavor.sys,
+                credentials: Self.credentials.encoded, arguments: []
+            ).bytes.dropFirst(4))
         for length in 0..<body.count {
             var reader = MessageReader(Array(body.prefix(length)))
             #expect(CallMessage.decodeHeader(&reader) == nil, "\(length) bytes")
@@ -80,16 +87,18 @@ struct WireTests {
         #expect(UnixCredentials(decoding: ArraySlice(Self.credentials.encoded + [0, 0, 0, 0])) == nil)
     }
 
-    @Test("every reply status decodes to its result or its typed error", arguments: [
-        (ReplyStatus.success([1, 2, 3, 4]), nil),
-        (.programUnavailable, RPCError.Code.programUnavailable),
-        (.programMismatch(low: 1, high: 3), .programMismatch),
-        (.procedureUnavailable, .procedureUnavailable),
-        (.garbageArguments, .garbageArguments),
-        (.systemError, .systemError),
-        (.rpcMismatch(low: 2, high: 2), .rpcVersionMismatch),
-        (.authError(.rejectedCredentials), .authenticationError),
-    ])
+    @Test(
+        "every reply status decodes to its result or its typed error",
+        arguments: [
+            (ReplyStatus.success([1, 2, 3, 4]), nil),
+            (.programUnavailable, RPCError.Code.programUnavailable),
+            (.programMismatch(low: 1, high: 3), .programMismatch),
+            (.procedureUnavailable, .procedureUnavailable),
+            (.garbageArguments, .garbageArguments),
+            (.systemError, .systemError),
+            (.rpcMismatch(low: 2, high: 2), .rpcVersionMismatch),
+            (.authError(.rejectedCredentials), .authenticationError),
+        ])
     func replies(status: ReplyStatus, code: RPCError.Code?) {
         let procedure = ProcedureID(program: 9, version: 1, procedure: 1)
         let message = Array(ReplyMessage.encode(xid: 77, status).bytes.dropFirst(4))

@@ -28,24 +28,36 @@ struct CBaselines {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let rpcl = try runTool(crossbitIDL, ["rpcl", "--layout", layout, idl])
             try rpcl.write(toFile: "\(folder)/crossbit_bench.x", atomically: true, encoding: .utf8)
-            for (flag, output) in [("-h", "crossbit_bench.h"), ("-c", "crossbit_bench_xdr.c"), ("-m", "crossbit_bench_svc.c"), ("-l", "crossbit_bench_clnt.c")] {
+            for (flag, output) in [
+                ("-h", "crossbit_bench.h"), ("-c", "crossbit_bench_xdr.c"), ("-m", "crossbit_bench_svc.c"),
+                ("-l", "crossbit_bench_clnt.c"),
+            ] {
                 try runTool("/usr/bin/rpcgen", ["-N", flag, "-o", "\(folder)/\(output)", "\(folder)/crossbit_bench.x"])
             }
             return folder
         }
         let fingerprint = try blockFingerprint(idl: idl, crossbitIDL: crossbitIDL)
-        func compile(_ folder: String, _ output: String, _ files: [String], wide: String, bits: String) throws -> String {
+        func compile(_ folder: String, _ output: String, _ files: [String], wide: String, bits: String) throws -> String
+        {
             let path = "\(folder)/\(output)"
-            let inputs = files.map { $0.hasSuffix("_xdr.c") || $0.hasSuffix("_svc.c") || $0.hasSuffix("_clnt.c") ? "\(folder)/\($0)" : "\(sources)/\($0)" }
+            let inputs = files.map {
+                $0.hasSuffix("_xdr.c") || $0.hasSuffix("_svc.c") || $0.hasSuffix("_clnt.c")
+                    ? "\(folder)/\($0)" : "\(sources)/\($0)"
+            }
             let defines = ["-DWIDE_T=\(wide)", "-DBENCH_BLOCK_FINGERPRINT=\(fingerprint)ULL"]
             let includes = ["-I/usr/include/tirpc", "-I\(folder)", "-I\(sources)"]
-            try runTool("/usr/bin/gcc", [bits, "-O2", "-w"] + defines + includes + ["-o", path] + inputs + ["-ltirpc"])
+            try runTool(
+                "/usr/bin/gcc", [bits, "-O2", "-w"] + defines + includes + ["-o", path] + inputs + ["-ltirpc"])
             return path
         }
         func peers(_ folder: String, wide: String, bits: String) throws -> Peers {
             Peers(
-                server: try compile(folder, "bench_server", ["bench_server.c", "crossbit_bench_svc.c", "crossbit_bench_xdr.c"], wide: wide, bits: bits),
-                client: try compile(folder, "bench_client", ["bench_client.c", "crossbit_bench_clnt.c", "crossbit_bench_xdr.c"], wide: wide, bits: bits))
+                server: try compile(
+                    folder, "bench_server", ["bench_server.c", "crossbit_bench_svc.c", "crossbit_bench_xdr.c"],
+                    wide: wide, bits: bits),
+                client: try compile(
+                    folder, "bench_client", ["bench_client.c", "crossbit_bench_clnt.c", "crossbit_bench_xdr.c"],
+                    wide: wide, bits: bits))
         }
         let lp64Folder = try generate("lp64")
         let ilp32Folder = try generate("ilp32")

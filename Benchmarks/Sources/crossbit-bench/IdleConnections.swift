@@ -36,7 +36,8 @@ extension Benchmark {
             for ((server, client), (index, name)) in zip(targets, names.enumerated()) {
                 log("row: \(name)")
                 let (idle, none) = try idleLatencies(server: server, client: client)
-                var row = Row(name, crossbit: idle, c: none, unit: "µs", digits: 1, target: index < 2 ? .atMost(1.1) : nil)
+                var row = Row(
+                    name, crossbit: idle, c: none, unit: "µs", digits: 1, target: index < 2 ? .atMost(1.1) : nil)
                 if index == 2 { row.ratio = median(zip(idle, none).map { $0 / $1 }) }
                 rows.append(row)
             }
@@ -81,7 +82,8 @@ extension Benchmark {
     private func connectedSocket(to port: UInt16, from source: UInt32) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw BenchFailure("socket(): \(String(cString: strerror(errno)))") }
-        func call(_ host: UInt32, _ port: UInt16, _ body: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
+        func call(_ host: UInt32, _ port: UInt16, _ body: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32
+        {
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = port.bigEndian
@@ -109,7 +111,8 @@ extension Benchmark {
         }
         guard limit.rlim_cur < rlim_t(count) else { return nil }
         guard limit.rlim_max >= rlim_t(count) else {
-            return "cannot raise RLIMIT_NOFILE to \(count): the hard limit is \(limit.rlim_max) (raise it, e.g. ulimit -Hn)"
+            return
+                "cannot raise RLIMIT_NOFILE to \(count): the hard limit is \(limit.rlim_max) (raise it, e.g. ulimit -Hn)"
         }
         limit.rlim_cur = rlim_t(count)
         guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else {

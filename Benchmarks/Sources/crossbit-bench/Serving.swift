@@ -11,7 +11,8 @@ func serveUntilTerminated(_ server: RPCServer) async throws {
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await server.run() }
         let bound = try await server.listeningEndpoints
-        FileHandle.standardOutput.write(Data("READY \(bound.map { $0.address.description }.joined(separator: " "))\n".utf8))
+        FileHandle.standardOutput.write(
+            Data("READY \(bound.map { $0.address.description }.joined(separator: " "))\n".utf8))
         try await group.waitForAll()
     }
     withExtendedLifetime(terminate) {}

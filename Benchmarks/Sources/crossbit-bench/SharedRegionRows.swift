@@ -32,12 +32,14 @@ extension Benchmark {
             log("row: \(name)")
             do {
                 let measured = try handoverRates(bytes: bytes, handovers: handovers, broker: broker, direct: direct)
-                rows.append(Row(
-                    "\(name) through the broker", crossbit: measured.region, c: measured.broker, unit: "MB/s",
-                    digits: 0, target: target.map { .atLeast($0) }))
-                rows.append(Row(
-                    "\(name) direct C → C", crossbit: measured.region, c: measured.direct, unit: "MB/s", digits: 0,
-                    target: nil))
+                rows.append(
+                    Row(
+                        "\(name) through the broker", crossbit: measured.region, c: measured.broker, unit: "MB/s",
+                        digits: 0, target: target.map { .atLeast($0) }))
+                rows.append(
+                    Row(
+                        "\(name) direct C → C", crossbit: measured.region, c: measured.direct, unit: "MB/s", digits: 0,
+                        target: nil))
             } catch {
                 rows.append(Row(name, unavailable: "\(error)"))
             }

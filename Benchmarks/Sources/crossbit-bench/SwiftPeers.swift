@@ -10,7 +10,8 @@ enum SwiftCodec {
     static let items = 1_000
     static let payloadSize = 1 << 20
 
-    static let flat = CrossbitBench.BenchFlat(a: -123_456, b: 4_000_000_000, c: -9_000_000_000, d: 18_000_000_000, e: true, f: 3.25, g: 1.5, h: 42)
+    static let flat = CrossbitBench.BenchFlat(
+        a: -123_456, b: 4_000_000_000, c: -9_000_000_000, d: 18_000_000_000, e: true, f: 3.25, g: 1.5, h: 42)
 
     static let batch = CrossbitBench.BenchBatch(items: (0..<items).map(item))
 
@@ -27,15 +28,26 @@ enum SwiftCodec {
     static let payload: CrossbitBench.BenchPayload = (0..<payloadSize).map { UInt8(truncatingIfNeeded: $0) }
 
     /// Encodes and decodes one case for about `seconds`: (bytes per value, iterations, nanoseconds).
-    static func measure(_ name: String, layout: WireLayout, seconds: Double) throws -> (bytes: Int, iterations: Int, nanoseconds: Int) {
+    static func measure(
+        _ name: String, layout: WireLayout, seconds: Double
+    ) throws -> (bytes: Int, iterations: Int, nanoseconds: Int) {
         switch name {
-        case "flat": return try loop(layout: layout, seconds: seconds, encode: flat.encode(xdr:), decode: CrossbitBench.BenchFlat.init(xdr:))
-        case "batch": return try loop(layout: layout, seconds: seconds, encode: batch.encode(xdr:), decode: CrossbitBench.BenchBatch.init(xdr:))
+        case "flat":
+            return try loop(
+                layout: layout, seconds: seconds, encode: flat.encode(xdr:), decode: CrossbitBench.BenchFlat.init(xdr:))
+        case "batch":
+            return try loop(
+                layout: layout, seconds: seconds, encode: batch.encode(xdr:),
+                decode: CrossbitBench.BenchBatch.init(xdr:))
         default:
             return try loop(
                 layout: layout, seconds: seconds,
-                encode: { (writer: inout XDRWriter) throws(XDRError) in try writer.writeOpaque(payload, maximum: UInt32(CrossbitBench.benchPayloadMax)) },
-                decode: { (reader: inout XDRReader) throws(XDRError) in try reader.readOpaque(maximum: UInt32(CrossbitBench.benchPayloadMax)) })
+                encode: { (writer: inout XDRWriter) throws(XDRError) in
+                    try writer.writeOpaque(payload, maximum: UInt32(CrossbitBench.benchPayloadMax))
+                },
+                decode: { (reader: inout XDRReader) throws(XDRError) in
+                    try reader.readOpaque(maximum: UInt32(CrossbitBench.benchPayloadMax))
+                })
         }
     }
 
@@ -85,7 +97,9 @@ func monotonicNanoseconds() -> Int {
 struct BenchService: CrossbitBench.CrossbitBenchV1Service {
     func pingWide(_ argument: UInt, context: RPCCallContext) async throws -> UInt { argument &+ 1 }
     func pingPlain(_ argument: UInt32, context: RPCCallContext) async throws -> UInt32 { argument &+ 1 }
-    func echoPayload(_ argument: CrossbitBench.BenchPayload, context: RPCCallContext) async throws -> CrossbitBench.BenchPayload { argument }
+    func echoPayload(
+        _ argument: CrossbitBench.BenchPayload, context: RPCCallContext
+    ) async throws -> CrossbitBench.BenchPayload { argument }
     func sinkPayload(_ argument: CrossbitBench.BenchPayload, context: RPCCallContext) async throws -> UInt32 {
         UInt32(argument.count)
     }
@@ -126,12 +140,16 @@ final class RegionCache: Sendable {
 /// `crossbit-bench serve tcp PORT|unix PATH [LAYOUT]`: serves until SIGTERM; prints
 /// `READY ADDRESS` once it listens (port 0 picks a free port).
 func serve(_ arguments: [String]) async throws {
-    guard arguments.count >= 2 else { throw BenchFailure("usage: crossbit-bench serve tcp PORT | unix PATH [ilp32|lp64]") }
+    guard arguments.count >= 2 else {
+        throw BenchFailure("usage: crossbit-bench serve tcp PORT | unix PATH [ilp32|lp64]")
+    }
     let layout = try parseLayout(arguments.count > 2 ? arguments[2] : "lp64")
-    let endpoint: ServerEndpoint = arguments[0] == "unix"
+    let endpoint: ServerEndpoint =
+        arguments[0] == "unix"
         ? .unix(path: arguments[1], layout: layout)
         : try ServerEndpoint(address: RPCAddress(parsing: "tcp://127.0.0.1:\(arguments[1])"), layout: layout)
-    let server = RPCServer(services: [CrossbitBench.CrossbitBenchV1Dispatcher(service: BenchService())], endpoints: [endpoint])
+    let server = RPCServer(
+        services: [CrossbitBench.CrossbitBenchV1Dispatcher(service: BenchService())], endpoints: [endpoint])
     try await serveUntilTerminated(server)
 }
 
@@ -148,7 +166,9 @@ func parseLayout(_ text: String) throws -> WireLayout {
 /// Benchmarks/C/bench_client.c, with the same output. Calls run in a task that
 /// prefers the client's event loop as its executor (no thread switch per reply).
 func runClient(_ arguments: [String]) async throws {
-    let usage = BenchFailure("usage: crossbit-bench client tcp HOST PORT | unix PATH, then latency N [plain] | rate SECONDS [plain] [START_NS] | payload N BYTES")
+    let usage = BenchFailure(
+        "usage: crossbit-bench client tcp HOST PORT | unix PATH, then latency N [plain] | rate SECONDS [plain] [START_NS] | payload N BYTES"
+    )
     let address: String
     let rest: ArraySlice<String>
     switch arguments.first {
@@ -167,7 +187,9 @@ func runClient(_ arguments: [String]) async throws {
         if plain {
             guard try await client.pingPlain(value) == value &+ 1 else { throw BenchFailure("wrong PING_PLAIN result") }
         } else {
-            guard try await client.pingWide(UInt(value)) == UInt(value) + 1 else { throw BenchFailure("wrong PING_WIDE result") }
+            guard try await client.pingWide(UInt(value)) == UInt(value) + 1 else {
+                throw BenchFailure("wrong PING_WIDE result")
+            }
         }
     }
     let line: String = try await withTaskExecutorPreference(connection.executor) {
@@ -204,7 +226,9 @@ func runClient(_ arguments: [String]) async throws {
             let argument = [UInt8](repeating: 7, count: bytes)
             let start = monotonicNanoseconds()
             for _ in 0..<calls {
-                guard try await client.echoPayload(argument).count == bytes else { throw BenchFailure("wrong ECHO_PAYLOAD result") }
+                guard try await client.echoPayload(argument).count == bytes else {
+                    throw BenchFailure("wrong ECHO_PAYLOAD result")
+                }
             }
             return "\(2 * bytes * calls) \(monotonicNanoseconds() - start)"
         default:

@@ -14,7 +14,8 @@ do {
     case "client":
         try await runClient(Array(arguments.dropFirst()))
     case "codec":
-        guard arguments.count == 4, let layout = WireLayout(rawValue: arguments[2]), let seconds = Double(arguments[3]) else {
+        guard arguments.count == 4, let layout = WireLayout(rawValue: arguments[2]), let seconds = Double(arguments[3])
+        else {
             throw BenchFailure("usage: crossbit-bench codec flat|batch|payload ilp32|lp64 SECONDS")
         }
         let (bytes, iterations, nanoseconds) = try SwiftCodec.measure(arguments[1], layout: layout, seconds: seconds)

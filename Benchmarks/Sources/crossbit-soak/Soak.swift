@@ -22,7 +22,8 @@ struct SoakSettings {
             case "--repository": repository = value
             case "--pause-ms": pauseMilliseconds = try Self.number(value, flag)
             default:
-                throw BenchFailure("usage: crossbit-soak run [--seconds N] [--products DIR] [--repository DIR] [--pause-ms N]")
+                throw BenchFailure(
+                    "usage: crossbit-soak run [--seconds N] [--products DIR] [--repository DIR] [--pause-ms N]")
             }
         }
     }
@@ -96,8 +97,10 @@ enum ProcFS {
         var kinds: [String: Int] = [:]
         for entry in entries {
             let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(entry)")) ?? "?"
-            kinds[target.split(separator: ":").first.map(String.init) == "socket" ? "socket"
-                : target.hasPrefix("pipe:") ? "pipe" : target, default: 0] += 1
+            kinds[
+                target.split(separator: ":").first.map(String.init) == "socket"
+                    ? "socket"
+                    : target.hasPrefix("pipe:") ? "pipe" : target, default: 0] += 1
         }
         return kinds
     }

@@ -7,16 +7,24 @@ import Foundation
 struct SoakService: CrossbitSoak.SoakTo64V1Service, CrossbitSoak.SoakAct64V1Service,
     CrossbitSoak.SoakTo32V1Service, CrossbitSoak.SoakAct32V1Service
 {
-    func soakTo64Step(_ argument: CrossbitSoak.SoakArgs, context: RPCCallContext) async throws -> CrossbitSoak.SoakAnswer {
+    func soakTo64Step(
+        _ argument: CrossbitSoak.SoakArgs, context: RPCCallContext
+    ) async throws -> CrossbitSoak.SoakAnswer {
         SoakValues.answer(to: argument)
     }
-    func soakAct64Step(_ argument: CrossbitSoak.SoakArgs, context: RPCCallContext) async throws -> CrossbitSoak.SoakAnswer {
+    func soakAct64Step(
+        _ argument: CrossbitSoak.SoakArgs, context: RPCCallContext
+    ) async throws -> CrossbitSoak.SoakAnswer {
         SoakValues.answer(to: argument)
     }
-    func soakTo32Step(_ argument: CrossbitSoak.SoakArgs, context: RPCCallContext) async throws -> CrossbitSoak.SoakAnswer {
+    func soakTo32Step(
+        _ argument: CrossbitSoak.SoakArgs, context: RPCCallContext
+    ) async throws -> CrossbitSoak.SoakAnswer {
         SoakValues.answer(to: argument)
     }
-    func soakAct32Step(_ argument: CrossbitSoak.SoakArgs, context: RPCCallContext) async throws -> CrossbitSoak.SoakAnswer {
+    func soakAct32Step(
+        _ argument: CrossbitSoak.SoakArgs, context: RPCCallContext
+    ) async throws -> CrossbitSoak.SoakAnswer {
         SoakValues.answer(to: argument)
     }
 }
@@ -64,7 +72,8 @@ struct ClientTally {
             case "unanswered": unanswered = Int(parts[1]) ?? -1
             case "errors":
                 for pair in parts[1].split(separator: ",") {
-                    guard let equals = pair.lastIndex(of: "="), let count = Int(pair[pair.index(after: equals)...]) else {
+                    guard let equals = pair.lastIndex(of: "="), let count = Int(pair[pair.index(after: equals)...])
+                    else {
                         return nil
                     }
                     errors[String(pair[..<equals]), default: 0] += count
@@ -101,7 +110,8 @@ func runClient(_ arguments: [String]) async throws {
     typealias Call = (CrossbitSoak.SoakArgs) async throws(RPCError) -> CrossbitSoak.SoakAnswer
     let to32 = CrossbitSoak.SoakTo32V1Client(transport: connection)
     let act32 = CrossbitSoak.SoakAct32V1Client(transport: connection)
-    let call: Call = arguments[1] == "to32"
+    let call: Call =
+        arguments[1] == "to32"
         ? { argument async throws(RPCError) in try await to32.soakTo32Step(argument) }
         : { argument async throws(RPCError) in try await act32.soakAct32Step(argument) }
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
@@ -124,8 +134,10 @@ func runClient(_ arguments: [String]) async throws {
             tally.ok += 1
         } else {
             tally.wrong += 1
-            FileHandle.standardError.write(Data(
-                "soak client \(id): wrong answer to call \(seq) of \(arguments[1])\n  expected: \(expected)\n  received: \(answer)\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "soak client \(id): wrong answer to call \(seq) of \(arguments[1])\n  expected: \(expected)\n  received: \(answer)\n"
+                        .utf8))
         }
         seq &+= 1
         if pause > 0 { try await Task.sleep(for: .milliseconds(pause)) }

@@ -12,16 +12,21 @@ struct SoakCPeers {
         let sources = repository + "/Benchmarks/C"
         let folder = directory + "/c"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let rpcl = try runTool(crossbitIDL, ["rpcl", "--layout", "ilp32", repository + "/Benchmarks/IDL/crossbit_soak.x"])
+        let rpcl = try runTool(
+            crossbitIDL, ["rpcl", "--layout", "ilp32", repository + "/Benchmarks/IDL/crossbit_soak.x"])
         try rpcl.write(toFile: folder + "/crossbit_soak.x", atomically: true, encoding: .utf8)
         for (flag, output) in [("-h", "crossbit_soak.h"), ("-c", "xdr.c"), ("-m", "svc.c"), ("-l", "clnt.c")] {
             try runTool("/usr/bin/rpcgen", ["-N", flag, "-o", "\(folder)/\(output)", "\(folder)/crossbit_soak.x"])
         }
         func compile(_ name: String, _ stubs: String) throws -> String {
-            try runTool("/usr/bin/gcc", [
-                "-m32", "-O2", "-Wall", "-Wno-unused-variable", "-I/usr/include/tirpc", "-I\(folder)", "-I\(sources)",
-                "-o", "\(folder)/\(name)", "\(sources)/\(name).c", "\(folder)/\(stubs)", "\(folder)/xdr.c", "-ltirpc",
-            ])
+            try runTool(
+                "/usr/bin/gcc",
+                [
+                    "-m32", "-O2", "-Wall", "-Wno-unused-variable", "-I/usr/include/tirpc", "-I\(folder)",
+                    "-I\(sources)",
+                    "-o", "\(folder)/\(name)", "\(sources)/\(name).c", "\(folder)/\(stubs)", "\(folder)/xdr.c",
+                    "-ltirpc",
+                ])
             return "\(folder)/\(name)"
         }
         return SoakCPeers(client: try compile("soak_client", "clnt.c"), server: try compile("soak_server", "svc.c"))

@@ -10,7 +10,8 @@ extension Soak.Report {
         if all.wrong > 0 { failures.append("\(all.wrong) wrong answer(s)") }
         if all.unanswered > 0 { failures.append("\(all.unanswered) call(s) with neither an answer nor a typed error") }
         if descriptors.end != descriptors.start {
-            failures.append("the broker holds \(descriptors.end) descriptors at the end, \(descriptors.start) at the start")
+            failures.append(
+                "the broker holds \(descriptors.end) descriptors at the end, \(descriptors.start) at the start")
         }
         if Double(residentKiB.end) > Double(residentKiB.minute) * 1.1 {
             failures.append("the broker's RSS grew to \(residentKiB.end) KiB, over 110% of \(residentKiB.minute) KiB")
@@ -23,7 +24,8 @@ extension Soak.Report {
 
     /// The printed report.
     var text: String {
-        let growth = residentKiB.minute > 0
+        let growth =
+            residentKiB.minute > 0
             ? String(format: "%+.1f%%", (Double(residentKiB.end) / Double(residentKiB.minute) - 1) * 100) : "?"
         var lines = [
             "crossbit soak: \(seconds) s, 32 clients through crossbitd (16 32-bit rpcgen C clients -> 64-bit Swift servers,",
@@ -40,7 +42,9 @@ extension Soak.Report {
             "neither answer nor typed error:         \(tally.unanswered)",
             "typed errors by kind:                   \(tally.errors.isEmpty ? "none" : "")",
         ]
-        lines += tally.errors.sorted { $0.key < $1.key }.map { "  \($0.key.padding(toLength: 38, withPad: " ", startingAt: 0))\($0.value)" }
+        lines += tally.errors.sorted { $0.key < $1.key }.map {
+            "  \($0.key.padding(toLength: 38, withPad: " ", startingAt: 0))\($0.value)"
+        }
         lines += [
             "broker open descriptors:                start \(descriptors.start), after 1 min \(descriptors.minute) (under load), "
                 + "end \(descriptors.end)",

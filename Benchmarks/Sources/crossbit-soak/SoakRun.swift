@@ -40,7 +40,8 @@ struct Soak {
         ilp32Port = ports[0]
         lp64Port = ports[1]
         swiftServer = try RestartedServer(
-            name: "64-bit Swift server", executable: soakExecutable, arguments: ["serve", "tcp://127.0.0.1:\(ports[2])"])
+            name: "64-bit Swift server", executable: soakExecutable,
+            arguments: ["serve", "tcp://127.0.0.1:\(ports[2])"])
         cServer = try RestartedServer(
             name: "32-bit C server", executable: peers.server, arguments: ["tcp://127.0.0.1:\(ports[3])"])
         let configuration = temporary + "/crossbitd.toml"
@@ -53,8 +54,12 @@ struct Soak {
 
     /// The broker's TOML: the four programs, two of them activated (the 64-bit
     /// server is this executable, the 32-bit one soak_server; layouts from their ELF headers).
-    private static func configuration(repository: String, ports: [Int], soakExecutable: String, cServer: String) -> String {
-        func route(_ program: String, _ port: Int, layout: String? = nil, exec: String? = nil, arguments: [String] = []) -> String {
+    private static func configuration(
+        repository: String, ports: [Int], soakExecutable: String, cServer: String
+    ) -> String {
+        func route(
+            _ program: String, _ port: Int, layout: String? = nil, exec: String? = nil, arguments: [String] = []
+        ) -> String {
             var lines = ["[[route]]", "program = \"\(program)\"", "version = 1", "url = \"tcp://127.0.0.1:\(port)\""]
             if let layout { lines.append("layout = \"\(layout)\"") }
             if let exec {
@@ -160,7 +165,8 @@ struct Soak {
         report.descriptors.start = ProcFS.settledDescriptors(of: broker.pid)
         report.descriptorKinds.start = ProcFS.descriptorKinds(of: broker.pid)
         report.residentKiB.start = broker.residentKiB ?? -1
-        soakLog("start: broker pid \(broker.pid), \(report.descriptors.start) descriptors, \(report.residentKiB.start) KiB")
+        soakLog(
+            "start: broker pid \(broker.pid), \(report.descriptors.start) descriptors, \(report.residentKiB.start) KiB")
 
         let start = Date()
         let clients = try startClients(seconds: settings.seconds, firstID: 1)

@@ -58,7 +58,9 @@ do {
     _ = try await checksum.skip(handle, 5_000_000_000)
     check(false, "5000000000 cannot reach a 32-bit size_t")
 } catch {
-    show("CK_SKIP(handle, 5000000000)", "SYSTEM_ERR (\(error.code)): does not fit the server's 32-bit size_t; never sent")
+    show(
+        "CK_SKIP(handle, 5000000000)", "SYSTEM_ERR (\(error.code)): does not fit the server's 32-bit size_t; never sent"
+    )
     check(error.code == .systemError, "SYSTEM_ERR for a value that does not fit")
 }
 let state = try await checksum.state(handle)

@@ -28,8 +28,9 @@ final class TableService: ShmTable.ShmV1Service {
             throw RPCError(code: .systemError, message: "\(error)")
         }
         let rows = try region.view(ShmTable.ShmRowView.self)
-        say("shm-server: \(name): \(rows.count) × shm_row in the writer's \(region.header.layout) layout "
-            + "(\(region.header.elementSize) bytes each), generation \(region.generation)")
+        say(
+            "shm-server: \(name): \(rows.count) × shm_row in the writer's \(region.header.layout) layout "
+                + "(\(region.header.elementSize) bytes each), generation \(region.generation)")
         var updated: Int32 = 0
         for (index, row) in rows.enumerated() {
             let value = try row.load()
@@ -39,8 +40,9 @@ final class TableService: ShmTable.ShmV1Service {
                 try row.setChecksum(value.checksum &+ Int64(value.length))
                 try row.setStatus(1)
                 updated += 1
-                say("  row \(index): length \(value.length), owner \(value.owner) (sign-extended), "
-                    + "checksum \(value.checksum) -> updated")
+                say(
+                    "  row \(index): length \(value.length), owner \(value.owner) (sign-extended), "
+                        + "checksum \(value.checksum) -> updated")
             } catch {
                 try row.setStatus(2)
                 say("  row \(index): length \(value.length) -> refused: \(error)")

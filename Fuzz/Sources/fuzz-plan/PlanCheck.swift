@@ -15,11 +15,13 @@ enum PlanCheck {
         let body = Array(bytes.dropFirst(2))
         // A value followed by other bytes is carried without them: only whole values are compared.
         let convert = { (input: [UInt8], from: WireLayout, to: WireLayout) throws(XDRError) -> [UInt8] in
-            let carried = results
+            let carried =
+                results
                 ? try plan.carryResult(input, from: from, to: to)
                 : try plan.carryArguments(input, from: from, to: to)
             guard carried.trailingBytes == 0 else {
-                throw XDRError(.trailingBytes(count: carried.trailingBytes), offset: input.count - carried.trailingBytes)
+                throw XDRError(
+                    .trailingBytes(count: carried.trailingBytes), offset: input.count - carried.trailingBytes)
             }
             return carried.bytes
         }

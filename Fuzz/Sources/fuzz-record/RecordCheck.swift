@@ -50,7 +50,8 @@ enum RecordCheck {
         }
         let procedure = ProcedureID(program: 1, version: 1, procedure: 1)
         if ReplyMessage.xid(of: record) != nil,
-           case .failure(let error) = ReplyMessage.decode(record, procedure: procedure), error.message.isEmpty {
+            case .failure(let error) = ReplyMessage.decode(record, procedure: procedure), error.message.isEmpty
+        {
             return "a reply refused without a reason"
         }
         return nil

@@ -19,36 +19,41 @@ enum SampleValues {
         list: list)
 
     /// One or more values of each type, in SampleTypes.all's order.
-    static var ofEachType: [[any XDRCodable]] { [
-        [S.SampleKind.file, S.SampleKind.window],
-        [widths],
-        [resource],
-        [buffer, S.SampleBuffer(len: 0, data: [])],
-        [list],
-        [batch, S.SampleBatch(name: "", sizes: [], resources: [], fixedDeltas: [0, 0, 0], extra: nil, list: nil)],
+    static var ofEachType: [[any XDRCodable]] {
         [
-            S.SampleResult.resource(resource), S.SampleResult.count(3), S.SampleResult.error("no such file"),
-            S.SampleResult.case3, S.SampleResult.default(discriminant: 9, -5),
-        ],
-        [
-            S.SampleValue.file(12), S.SampleValue.socket(0xFFFF_FFFF),
-            S.SampleValue.window(Handle(widening: 0x8000_0000)),
-        ],
-    ] }
+            [S.SampleKind.file, S.SampleKind.window],
+            [widths],
+            [resource],
+            [buffer, S.SampleBuffer(len: 0, data: [])],
+            [list],
+            [batch, S.SampleBatch(name: "", sizes: [], resources: [], fixedDeltas: [0, 0, 0], extra: nil, list: nil)],
+            [
+                S.SampleResult.resource(resource), S.SampleResult.count(3), S.SampleResult.error("no such file"),
+                S.SampleResult.case3, S.SampleResult.default(discriminant: 9, -5),
+            ],
+            [
+                S.SampleValue.file(12), S.SampleValue.socket(0xFFFF_FFFF),
+                S.SampleValue.window(Handle(widening: 0x8000_0000)),
+            ],
+        ]
+    }
 
     /// Every procedure's arguments and result values (procedures 0 to 17), each part encoded in turn.
-    static var procedures: [(arguments: [any XDREncodable], result: [any XDREncodable])] { [
-        ([], []), ([Scalar.size(7)], [Scalar.size(7)]), ([Scalar.signed(-7)], [Scalar.signed(-7)]),
-        ([Scalar.signed(-8)], [Scalar.signed(-8)]), ([Scalar.size(8)], [Scalar.size(8)]),
-        ([Scalar.handle(Handle(widening: 0xFFFF_FFFF))], [Scalar.handle(Handle(widening: 0xFFFF_FFFF))]),
-        ([Scalar.signed(1_700_000_000)], [Scalar.signed(1_700_000_000)]),
-        ([widths], [widths]), ([resource], [resource]), ([batch], [batch]), ([Scalar.list(list)], [Scalar.list(list)]),
-        ([S.SampleResult.count(2)], [S.SampleResult.count(2)]), ([S.SampleValue.file(1)], [S.SampleValue.file(1)]),
-        ([Scalar.handle(Handle(widening: 3)), Scalar.hyper(-1), Scalar.size(5)], [buffer]),
-        ([Scalar.handle(Handle(widening: 3)), buffer], [Scalar.signed(5)]),
-        ([Scalar.name("a.txt"), S.SampleKind.file, Scalar.deadline(60)], [S.SampleResult.resource(resource)]),
-        ([Scalar.int(2), Scalar.int(3)], [Scalar.int(5)]), ([Scalar.name("crossbit")], [Scalar.name("hello")]),
-    ] }
+    static var procedures: [(arguments: [any XDREncodable], result: [any XDREncodable])] {
+        [
+            ([], []), ([Scalar.size(7)], [Scalar.size(7)]), ([Scalar.signed(-7)], [Scalar.signed(-7)]),
+            ([Scalar.signed(-8)], [Scalar.signed(-8)]), ([Scalar.size(8)], [Scalar.size(8)]),
+            ([Scalar.handle(Handle(widening: 0xFFFF_FFFF))], [Scalar.handle(Handle(widening: 0xFFFF_FFFF))]),
+            ([Scalar.signed(1_700_000_000)], [Scalar.signed(1_700_000_000)]),
+            ([widths], [widths]), ([resource], [resource]), ([batch], [batch]),
+            ([Scalar.list(list)], [Scalar.list(list)]),
+            ([S.SampleResult.count(2)], [S.SampleResult.count(2)]), ([S.SampleValue.file(1)], [S.SampleValue.file(1)]),
+            ([Scalar.handle(Handle(widening: 3)), Scalar.hyper(-1), Scalar.size(5)], [buffer]),
+            ([Scalar.handle(Handle(widening: 3)), buffer], [Scalar.signed(5)]),
+            ([Scalar.name("a.txt"), S.SampleKind.file, Scalar.deadline(60)], [S.SampleResult.resource(resource)]),
+            ([Scalar.int(2), Scalar.int(3)], [Scalar.int(5)]), ([Scalar.name("crossbit")], [Scalar.name("hello")]),
+        ]
+    }
 
     /// A procedure argument or result that is not a generated type.
     enum Scalar: XDREncodable {

@@ -29,8 +29,10 @@ func encoded(_ parts: [any XDREncodable], _ layout: WireLayout) throws -> [UInt8
 }
 
 func writeSampleSeeds(codec: DynamicCodec) throws {
-    let idlNames = ["sample_kind", "sample_widths", "sample_resource", "sample_buffer", "sample_list", "sample_batch",
-                    "sample_result", "sample_value"]
+    let idlNames = [
+        "sample_kind", "sample_widths", "sample_resource", "sample_buffer", "sample_list", "sample_batch",
+        "sample_result", "sample_value",
+    ]
     for (index, values) in SampleValues.ofEachType.enumerated() {
         for (number, value) in values.enumerated() {
             for layout in WireLayout.allCases {

@@ -56,9 +56,10 @@ final class BrokerMetrics: Sendable {
     /// The limit hits by endpoint already added to the counters (``recordEndpoints(of:bound:)``).
     fileprivate let endpointLimitHits = Mutex<[Int: [RPCServer.Limit: Int]]>([:])
 
-    private let denialCounters: [Denial: Counter] = Dictionary(uniqueKeysWithValues: Denial.allCases.map {
-        ($0, Counter(label: "crossbit_broker_denials_total", dimensions: [("kind", $0.rawValue)]))
-    })
+    private let denialCounters: [Denial: Counter] = Dictionary(
+        uniqueKeysWithValues: Denial.allCases.map {
+            ($0, Counter(label: "crossbit_broker_denials_total", dimensions: [("kind", $0.rawValue)]))
+        })
     private let invalidCounter = Counter(label: "crossbit_broker_invalid_messages_total")
     private let trailingCounter = Counter(label: "crossbit_broker_trailing_bytes_ignored_total")
 
@@ -77,9 +78,10 @@ final class BrokerMetrics: Sendable {
             narrowingFailures = Counter(label: "crossbit_broker_narrowing_failures_total", dimensions: label)
             bytesIn = Counter(label: "crossbit_broker_received_bytes_total", dimensions: label)
             bytesOut = Counter(label: "crossbit_broker_sent_bytes_total", dimensions: label)
-            errors = Dictionary(uniqueKeysWithValues: Failure.allCases.map {
-                ($0, Counter(label: "crossbit_broker_errors_total", dimensions: label + [("kind", $0.rawValue)]))
-            })
+            errors = Dictionary(
+                uniqueKeysWithValues: Failure.allCases.map {
+                    ($0, Counter(label: "crossbit_broker_errors_total", dimensions: label + [("kind", $0.rawValue)]))
+                })
             inFlight = Meter(label: "crossbit_broker_calls_in_flight", dimensions: label)
             latency = Metrics.Timer(label: "crossbit_broker_call_duration_seconds", dimensions: label)
         }

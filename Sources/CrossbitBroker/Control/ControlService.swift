@@ -53,7 +53,8 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
             return reply(.errInvalid, "\(address) is an endpoint of this broker: its calls would loop")
         }
         guard policy.allowRemoteTargets || address.isOnThisHost else {
-            let reason = "\(address) is not on this host: routes lead to unix sockets or loopback addresses"
+            let reason =
+                "\(address) is not on this host: routes lead to unix sockets or loopback addresses"
                 + " unless [control] allow-remote-targets is set"
             return deny(context.peer, "register \(name)", reason).reply
         }
@@ -66,9 +67,12 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
         case .failure(let refused): return deny(context.peer, "register \(name)", refused.reason).reply
         }
         if let replaced, replaced.url != route.url || replaced.layout != route.layout { forwarder.release(replaced) }
-        logger.info("route registered", metadata: [
-            "route": "\(name) → \(route.layout)@\(route.url)", "replaced": "\(replaced != nil)", "by": "\(caller)",
-        ])
+        logger.info(
+            "route registered",
+            metadata: [
+                "route": "\(name) → \(route.layout)@\(route.url)", "replaced": "\(replaced != nil)",
+                "by": "\(caller)",
+            ])
         do {
             try await rpcbind?.register(program: route.program, version: route.version)
         } catch {
@@ -110,12 +114,14 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
     /// The caller's credentials when it may change routes at all.
     private func authorize(_ peer: RPCPeer, _ action: String) -> Result<PeerCredentials, Denied> {
         guard let credentials = peer.credentials else {
-            let reason = "routes are changed only over a unix-socket endpoint of the broker,"
+            let reason =
+                "routes are changed only over a unix-socket endpoint of the broker,"
                 + " where the kernel vouches for the caller\(unixEndpointHint)"
             return .failure(deny(peer, action, reason))
         }
         guard policy.access(brokerUID: brokerUID).allows(peer) else {
-            let reason = "uid \(credentials.uid) may not change routes:"
+            let reason =
+                "uid \(credentials.uid) may not change routes:"
                 + " root, uid \(brokerUID) and the [control] allow-uids and allow-gids may"
             return .failure(deny(peer, action, reason))
         }
@@ -153,14 +159,15 @@ struct ControlService: BrokerControl.CrossbitBrokerV1Service {
 
     func list(context: RPCCallContext) async throws -> BrokerControl.BrokerRouteList {
         let routing = routes.current
-        return BrokerControl.BrokerRouteList(routes: routing.all.map { route in
-            BrokerControl.BrokerRouteEntry(
-                route: BrokerControl.BrokerRoute(
-                    prog: route.program, vers: route.version, layout: .init(route.layout),
-                    address: route.url.description),
-                origin: route.origin == .configuration ? .configuration : .registered,
-                state: routing.activator.server(for: route)?.serverState ?? .external)
-        })
+        return BrokerControl.BrokerRouteList(
+            routes: routing.all.map { route in
+                BrokerControl.BrokerRouteEntry(
+                    route: BrokerControl.BrokerRoute(
+                        prog: route.program, vers: route.version, layout: .init(route.layout),
+                        address: route.url.description),
+                    origin: route.origin == .configuration ? .configuration : .registered,
+                    state: routing.activator.server(for: route)?.serverState ?? .external)
+            })
     }
 
     func stats(context: RPCCallContext) async throws -> BrokerControl.BrokerStats {

@@ -75,9 +75,10 @@ struct PlanCompiler {
         switch module.definition(ofType: name) {
         case .typedef(let definition): node = plan(of: definition.declaration.kind)
         case .enum(let definition):
-            node = .enumeration(EnumPlan(
-                name: definition.name,
-                values: Set(definition.cases.map { Int32(truncatingIfNeeded: module.value(of: $0.value)) })))
+            node = .enumeration(
+                EnumPlan(
+                    name: definition.name,
+                    values: Set(definition.cases.map { Int32(truncatingIfNeeded: module.value(of: $0.value)) })))
         case .struct(let definition):
             node = sequence(definition.fields.map { named($0.name, plan(of: $0.kind)) })
         case .union(let definition): node = plan(ofUnion: definition)

@@ -51,12 +51,13 @@ extension PlanNode {
             }
         } catch {
             var located = error
-            located.path = path.map { component in
-                switch component {
-                case .field(let name): name
-                case .element(let index): "[\(index)]"
-                }
-            } + error.path
+            located.path =
+                path.map { component in
+                    switch component {
+                    case .field(let name): name
+                    case .element(let index): "[\(index)]"
+                    }
+                } + error.path
             throw located
         }
     }

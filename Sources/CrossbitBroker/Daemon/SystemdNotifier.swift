@@ -77,16 +77,19 @@ public final class SystemdNotifier: Sendable {
         let sent = address.withUnsafeBytes { raw in
             message.withUnsafeBytes { bytes in
                 repeatOnInterrupt {
-                    sendto(socket, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL),
-                           raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
+                    sendto(
+                        socket, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL),
+                        raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
                 }
             }
         }
         if sent < 0 {
-            logger.warning("cannot notify systemd", metadata: [
-                "state": "\(String(decoding: message, as: UTF8.self))",
-                "error": "\(String(cString: strerror(errno)))",
-            ])
+            logger.warning(
+                "cannot notify systemd",
+                metadata: [
+                    "state": "\(String(decoding: message, as: UTF8.self))",
+                    "error": "\(String(cString: strerror(errno)))",
+                ])
         } else if sent != message.count {
             logger.warning("systemd's notify socket took \(sent) of \(message.count) bytes")
         }

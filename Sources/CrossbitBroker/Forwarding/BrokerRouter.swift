@@ -97,10 +97,12 @@ final class BrokerRouter: RPCCompletionRouter {
         try authorize(context.peer, plan, route)
         let converts = plan.converts(from: context.layout, to: route.layout)
         let call = try carry(arguments, plan, procedure, from: context.layout, to: route.layout, route.policy)
-        logger.trace("forwarding", metadata: [
-            "call": "\(plan.program).\(plan.version).\(plan.name)",
-            "from": "\(context.layout)", "to": "\(route.layout)@\(route.url)", "converted": "\(converts)",
-        ])
+        logger.trace(
+            "forwarding",
+            metadata: [
+                "call": "\(plan.program).\(plan.version).\(plan.name)",
+                "from": "\(context.layout)", "to": "\(route.layout)@\(route.url)", "converted": "\(converts)",
+            ])
         metrics.recordStart(route: plan.routeName)
         return Forwarding(
             procedure: procedure, route: route, activated: routing.activator.server(for: route), plan: plan,
@@ -112,10 +114,12 @@ final class BrokerRouter: RPCCompletionRouter {
     /// and the server never hears of the call.
     private func authorize(_ peer: RPCPeer, _ plan: ProcedurePlan, _ route: ServerRoute) throws(RPCError) {
         guard !route.policy.access.allows(peer) else { return }
-        logger.warning("call denied: the route does not let this peer in", metadata: [
-            "peer": "\(peer)", "call": "\(plan.program).\(plan.version).\(plan.name)",
-            "allowed": "\(route.policy.access)",
-        ])
+        logger.warning(
+            "call denied: the route does not let this peer in",
+            metadata: [
+                "peer": "\(peer)", "call": "\(plan.program).\(plan.version).\(plan.name)",
+                "allowed": "\(route.policy.access)",
+            ])
         metrics.recordDenial(.call)
         throw RPCError(code: .authenticationError, message: "\(peer) may not call \(plan.program).\(plan.version)")
     }
@@ -132,8 +136,9 @@ final class BrokerRouter: RPCCompletionRouter {
         defer { activated?.callFinished() }
         let reply: Result<[UInt8], RPCError>
         do {
-            reply = .success(try await forwarder.forward(
-                forwarding.procedure, arguments: forwarding.arguments, to: forwarding.route, context: context))
+            reply = .success(
+                try await forwarder.forward(
+                    forwarding.procedure, arguments: forwarding.arguments, to: forwarding.route, context: context))
         } catch {
             reply = .failure(error)
         }
@@ -169,7 +174,8 @@ final class BrokerRouter: RPCCompletionRouter {
         from source: WireLayout, to target: WireLayout, _ policy: RoutePolicy, isResult: Bool = false
     ) throws(RPCError) -> [UInt8] {
         do throws(XDRError) {
-            let carried = isResult
+            let carried =
+                isResult
                 ? try plan.carryResult(bytes, from: source, to: target, checks: policy.checks)
                 : try plan.carryArguments(bytes, from: source, to: target, checks: policy.checks)
             guard carried.trailingBytes > 0 else { return carried.bytes }
@@ -181,10 +187,12 @@ final class BrokerRouter: RPCCompletionRouter {
                 throw XDRError(.trailingBytes(count: count), offset: bytes.count - count)
             }
             metrics.recordTrailingBytes()
-            logger.debug("ignored bytes after a value", metadata: [
-                "call": "\(procedure)", "what": "\(isResult ? "result" : "arguments")",
-                "bytes": "\(carried.trailingBytes)",
-            ])
+            logger.debug(
+                "ignored bytes after a value",
+                metadata: [
+                    "call": "\(procedure)", "what": "\(isResult ? "result" : "arguments")",
+                    "bytes": "\(carried.trailingBytes)",
+                ])
             return carried.bytes
         } catch {
             throw carryFailure(error, plan, procedure, from: source, to: target, isResult: isResult, bytes: bytes)
@@ -244,9 +252,11 @@ final class BrokerRouter: RPCCompletionRouter {
         case .procedureUnavailable: kind = .procedureUnavailable
         case .garbageArguments: kind = .garbageArguments
         default:
-            logger.warning("server failed: SYSTEM_ERR", metadata: [
-                "call": "\(procedure)", "server": "\(route.layout)@\(route.url)", "error": "\(error)",
-            ])
+            logger.warning(
+                "server failed: SYSTEM_ERR",
+                metadata: [
+                    "call": "\(procedure)", "server": "\(route.layout)@\(route.url)", "error": "\(error)",
+                ])
             metrics.recordFailure(.systemError, route: plan.routeName)
             return RPCError(code: .systemError, message: "server \(route.url): \(error.message)", cause: error)
         }

@@ -53,11 +53,12 @@ final class Forwarder: Sendable {
         let loop = executor.map { ObjectIdentifier($0) }
         return try clients.withLock { (clients) throws(RPCError) -> RPCClient in
             if let client = clients[key]?[loop] { return client }
-            let client = if let executor {
-                try RPCClient(address: route.url, layout: route.layout, options: options, eventLoop: executor)
-            } else {
-                try RPCClient(address: route.url, layout: route.layout, options: options)
-            }
+            let client =
+                if let executor {
+                    try RPCClient(address: route.url, layout: route.layout, options: options, eventLoop: executor)
+                } else {
+                    try RPCClient(address: route.url, layout: route.layout, options: options)
+                }
             clients[key, default: [:]][loop] = client
             return client
         }

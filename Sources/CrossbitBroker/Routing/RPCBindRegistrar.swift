@@ -32,9 +32,11 @@ final class RPCBindRegistrar: Sendable {
         for endpoint in endpoints {
             try await server.registerWithRPCBind(program: program, version: version, on: endpoint)
             state.withLock { _ = $0.registered.insert(Key(program: program, version: version)) }
-            logger.info("registered with rpcbind", metadata: [
-                "program": "\(program)", "version": "\(version)", "endpoint": "\(endpoint)",
-            ])
+            logger.info(
+                "registered with rpcbind",
+                metadata: [
+                    "program": "\(program)", "version": "\(version)", "endpoint": "\(endpoint)",
+                ])
         }
     }
 

@@ -115,7 +115,9 @@ public struct CMemory {
 
     /// Stores `size_t` or `uintptr_t`; in ILP32 it must fit 32 bits.
     @inlinable @inline(__always)
-    public func setUnsigned(_ value: UInt, _ type: WidthDependentType, at offset: Int, member: String)
+    public func setUnsigned(
+        _ value: UInt, _ type: WidthDependentType, at offset: Int, member: String
+    )
         throws(CViewError)
     {
         guard layout == .ilp32 else { return store(UInt64(value), at: offset) }
@@ -133,7 +135,9 @@ public struct CMemory {
 
     /// Stores `ssize_t`, `intptr_t` or `time_t`; in ILP32 it must fit 32 bits.
     @inlinable @inline(__always)
-    public func setSigned(_ value: Int, _ type: WidthDependentType, at offset: Int, member: String)
+    public func setSigned(
+        _ value: Int, _ type: WidthDependentType, at offset: Int, member: String
+    )
         throws(CViewError)
     {
         guard layout == .ilp32 else { return store(Int64(value), at: offset) }

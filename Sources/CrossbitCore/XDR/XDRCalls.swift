@@ -32,7 +32,8 @@ extension RPCClientTransport {
         } catch {
             var failure = RPCError(error, code: .decodingFailed, context: "\(name) result")
             if XDRReader.decodesWhole(reply, layout: layout.other, decode) {
-                failure.message += "; it decodes in the \(layout.other) layout: "
+                failure.message +=
+                    "; it decodes in the \(layout.other) layout: "
                     + WireLayout.mismatchHint(caller: layout, endpoint: layout.other)
             }
             throw failure
@@ -53,7 +54,8 @@ public enum XDRDispatch {
         } catch {
             var message = "\(name) arguments: \(error)"
             if XDRReader.decodesWhole(bytes, layout: context.layout.other, decode) {
-                message += "; they decode in the \(context.layout.other) layout: "
+                message +=
+                    "; they decode in the \(context.layout.other) layout: "
                     + WireLayout.mismatchHint(caller: context.layout.other, endpoint: context.layout)
             }
             throw RPCError(code: .garbageArguments, message: message, cause: error)

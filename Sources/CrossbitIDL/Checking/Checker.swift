@@ -108,12 +108,13 @@ struct Checker {
             var previous: (name: String, value: Value)?
             for caseIndex in enumeration.cases.indices {
                 if case .literal(_, text: "") = enumeration.cases[caseIndex].value {
-                    enumeration.cases[caseIndex].value = switch previous {
-                    case nil: .literal(0, text: "0")
-                    case (_, .literal(let number, _))?: .literal(number + 1, text: "\(number + 1)")
-                    // One more than the previous case, resolved with the other names.
-                    case (let name, .name)?: .name("\(name) + 1")
-                    }
+                    enumeration.cases[caseIndex].value =
+                        switch previous {
+                        case nil: .literal(0, text: "0")
+                        case (_, .literal(let number, _))?: .literal(number + 1, text: "\(number + 1)")
+                        // One more than the previous case, resolved with the other names.
+                        case (let name, .name)?: .name("\(name) + 1")
+                        }
                 }
                 previous = (enumeration.cases[caseIndex].name, enumeration.cases[caseIndex].value)
             }
@@ -215,7 +216,8 @@ struct Checker {
         if let value = resolvedValues[name] { return value }
         guard let definition = valueDefinitions[name] else {
             if let use {
-                let hint = types[name] != nil
+                let hint =
+                    types[name] != nil
                     ? "'\(name)' is a type; expected a constant or enum case" : "undefined constant '\(name)'"
                 diagnostics.error(hint, at: use)
             }
@@ -467,13 +469,14 @@ struct Checker {
     /// (without optional data or a variable-length array in between).
     func references(of name: String) -> [(name: String, direct: Bool)] {
         guard let definition = types[name] else { return [] }
-        let declarations: [Declaration] = switch definition {
-        case .typedef(let typedef): [typedef.declaration]
-        case .enum: []
-        case .struct(let structure): structure.fields
-        case .union(let union):
-            [union.discriminant] + union.arms.map(\.declaration) + (union.defaultArm.map { [$0] } ?? [])
-        }
+        let declarations: [Declaration] =
+            switch definition {
+            case .typedef(let typedef): [typedef.declaration]
+            case .enum: []
+            case .struct(let structure): structure.fields
+            case .union(let union):
+                [union.discriminant] + union.arms.map(\.declaration) + (union.defaultArm.map { [$0] } ?? [])
+            }
         return declarations.compactMap { declaration in
             switch declaration.kind {
             case .plain(.named(let name)), .fixedArray(.named(let name), _): (name, true)

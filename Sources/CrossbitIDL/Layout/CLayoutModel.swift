@@ -126,8 +126,10 @@ public struct CLayoutModel: Sendable {
     public let problems: [CLayoutProblem]
     private let index: [String: Int]
 
-    init(specification: Specification, types definitions: [String: TypeDefinition], resolver: TypeResolver,
-         layout: WireLayout) {
+    init(
+        specification: Specification, types definitions: [String: TypeDefinition], resolver: TypeResolver,
+        layout: WireLayout
+    ) {
         var builder = CLayoutBuilder(types: definitions, resolver: resolver, layout: layout)
         var types: [CTypeLayout] = []
         var problems: [CLayoutProblem] = []

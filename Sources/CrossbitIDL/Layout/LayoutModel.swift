@@ -130,12 +130,13 @@ private struct Builder {
     }
 
     mutating func typeLayout(_ definition: TypeDefinition) -> TypeLayout {
-        let kind = switch definition {
-        case .typedef: "typedef"
-        case .enum: "enum"
-        case .struct: "struct"
-        case .union: "union"
-        }
+        let kind =
+            switch definition {
+            case .typedef: "typedef"
+            case .enum: "enum"
+            case .struct: "struct"
+            case .union: "union"
+            }
         return TypeLayout(
             name: definition.name, kind: kind,
             size: WireSizes(ilp32: size(ofType: definition.name, .ilp32), lp64: size(ofType: definition.name, .lp64)),
@@ -292,12 +293,13 @@ private struct Builder {
         var work = [name]
         while let next = work.popLast() {
             guard let definition = types[next] else { continue }
-            let declarations: [Declaration] = switch definition {
-            case .typedef(let typedef): [typedef.declaration]
-            case .enum: []
-            case .struct(let structure): structure.fields
-            case .union(let union): union.arms.map(\.declaration) + (union.defaultArm.map { [$0] } ?? [])
-            }
+            let declarations: [Declaration] =
+                switch definition {
+                case .typedef(let typedef): [typedef.declaration]
+                case .enum: []
+                case .struct(let structure): structure.fields
+                case .union(let union): union.arms.map(\.declaration) + (union.defaultArm.map { [$0] } ?? [])
+                }
             for declaration in declarations {
                 switch declaration.kind {
                 case .plain(let type), .fixedArray(let type, _), .variableArray(let type, _), .optional(let type):

@@ -89,7 +89,8 @@ struct Preprocessor {
                 group.condition = ""
                 group.active = !group.taken
             } else {
-                let isActive = group.parentActive && !group.taken
+                let isActive =
+                    group.parentActive && !group.taken
                     && evaluate(rest, at: location, diagnostics: &diagnostics)
                 group.condition = "(\(rest.trimmed))"
                 group.active = isActive
@@ -239,8 +240,9 @@ struct DirectiveScanner {
                 break
             } else if c.properties.isAlphabetic || c == "_" || ("0"..."9").contains(c) {
                 var word = ""
-                while i < chars.count, chars[i].properties.isAlphabetic || chars[i] == "_"
-                    || ("0"..."9").contains(chars[i])
+                while i < chars.count,
+                    chars[i].properties.isAlphabetic || chars[i] == "_"
+                        || ("0"..."9").contains(chars[i])
                 {
                     word.unicodeScalars.append(chars[i])
                     i += 1
@@ -330,7 +332,8 @@ struct ExpressionEvaluator {
         case "*": return l &* r
         default:
             guard r != 0 else { throw Failure(message: "division by zero") }
-            return op == "/" ? l.dividedReportingOverflow(by: r).partialValue
+            return op == "/"
+                ? l.dividedReportingOverflow(by: r).partialValue
                 : l.remainderReportingOverflow(dividingBy: r).partialValue
         }
     }

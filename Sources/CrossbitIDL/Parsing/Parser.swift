@@ -17,10 +17,11 @@ struct Parser {
     ]).union(WidthDependentType.allCases.map(\.idlName))
 
     /// The keywords that name a type (suggested for a misspelt type name).
-    static let typeKeywords: [String] = [
-        "string", "opaque", "int", "unsigned", "hyper", "bool", "float", "double", "quadruple", "void", "long",
-        "short", "char",
-    ] + WidthDependentType.allCases.map(\.idlName)
+    static let typeKeywords: [String] =
+        [
+            "string", "opaque", "int", "unsigned", "hyper", "bool", "float", "double", "quadruple", "void", "long",
+            "short", "char",
+        ] + WidthDependentType.allCases.map(\.idlName)
 
     private static let definitionKeywords: Set<String> = ["const", "typedef", "enum", "struct", "union", "program"]
 
@@ -202,7 +203,8 @@ struct Parser {
         let name = try identifier("a constant name after 'const'")
         try expect("=", "after constant name '\(name.text)'")
         // rpcgen also allows a string literal; it is kept, quotes included, as a name.
-        let value = peek().kind == .string
+        let value =
+            peek().kind == .string
             ? Value.name(advance().text) : try value("a value for constant '\(name.text)'")
         let end = try expect(";", "after constant '\(name.text)'")
         return ConstantDefinition(

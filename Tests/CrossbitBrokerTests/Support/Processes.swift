@@ -6,6 +6,7 @@ extension Paths {
     /// `crossbitd`, built beside the test bundle.
     static let crossbitd = products + "/crossbitd"
     /// The second test program, `Tests/CrossbitBrokerTests/broker_test.x`.
-    static let testIDL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().path
+    static let testIDL =
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().path
         + "/broker_test.x"
 }

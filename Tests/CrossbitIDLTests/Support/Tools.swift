@@ -19,7 +19,8 @@ enum Tools {
         for part in ["xdr", "clnt", "svc"] {
             // rpcgen writes no XDR file for a file without types.
             let file = "\(name)_\(part).c"
-            guard part != "xdr" || FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path) else {
+            guard part != "xdr" || FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path)
+            else {
                 continue
             }
             try await RPCGen.compile(

@@ -68,7 +68,8 @@ struct TestService: RPCServiceDispatcher {
                 let milliseconds = try reader.readUInt32()
                 try? await Task.sleep(for: .milliseconds(milliseconds))
             case .whoami:
-                let text = context.credentials.map { "sys uid=\($0.uid) gid=\($0.gid) machine=\($0.machineName)" } ?? "none"
+                let text =
+                    context.credentials.map { "sys uid=\($0.uid) gid=\($0.gid) machine=\($0.machineName)" } ?? "none"
                 try writer.writeString(text, maximum: nil)
             case .blob:
                 try writer.writeOpaque(try reader.readOpaque(maximum: nil), maximum: nil)
@@ -89,7 +90,10 @@ struct TestClient {
 
     var program = CPeerSources.program
 
-    func call(_ procedure: CPeerSources.Procedure, timeout: Duration? = nil, _ encode: (inout XDRWriter) throws(XDRError) -> Void = { _ in })
+    func call(
+        _ procedure: CPeerSources.Procedure, timeout: Duration? = nil,
+        _ encode: (inout XDRWriter) throws(XDRError) -> Void = { _ in }
+    )
         async throws -> XDRReader
     {
         var writer = XDRWriter(layout: transport.layout)
@@ -100,7 +104,9 @@ struct TestClient {
     }
 
     func add(_ a: Int32, _ b: Int32) async throws -> Int32 {
-        var reader = try await call(.add) { writer in writer.writeInt32(a); writer.writeInt32(b) }
+        var reader = try await call(.add) { writer in
+            writer.writeInt32(a); writer.writeInt32(b)
+        }
         return try reader.readInt32()
     }
 
@@ -139,7 +145,8 @@ struct TestClient {
         #expect(try await echo("héllo, wörld") == "héllo, wörld")
         let limits = Widths.limits(of: transport.layout)
         #expect(try await widths(limits) == limits)
-        let expected = transport.layout == .lp64
+        let expected =
+            transport.layout == .lp64
             ? "size=18446744073709551615 handle=-1 offset=-9223372036854775808"
             : "size=4294967295 handle=-1 offset=-2147483648"
         #expect(try await describe(limits) == expected)
