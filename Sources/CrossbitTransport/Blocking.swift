@@ -93,8 +93,9 @@ private final class BlockingWaiter<T: Sendable>: Sendable {
     }
 }
 
-/// Monotonic time in nanoseconds.
-func monotonicNanoseconds() -> Int64 {
+/// Monotonic time in nanoseconds (`CLOCK_MONOTONIC`, the clock systemd's
+/// `MONOTONIC_USEC` is read against, which is why the broker reads it here too).
+package func monotonicNanoseconds() -> Int64 {
     var now = timespec()
     clock_gettime(CLOCK_MONOTONIC, &now)
     return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)

@@ -1,5 +1,5 @@
 public import CrossbitCore
-public import Synchronization
+import Synchronization
 import Testing
 
 public typealias Sample = CrossbitSample

@@ -1,3 +1,4 @@
+import CrossbitTransport
 import Glibc
 public import Logging
 
@@ -18,10 +19,11 @@ public final class SystemdNotifier: Sendable {
         /// Still alive (every half of `WATCHDOG_USEC`).
         case watchdog
 
-        func message(now: timespec) -> String {
+        /// The datagram; `now` is `CLOCK_MONOTONIC` in ns.
+        func message(now: Int64) -> String {
             switch self {
             case .ready: "READY=1"
-            case .reloading: "RELOADING=1\nMONOTONIC_USEC=\(Int(now.tv_sec) * 1_000_000 + now.tv_nsec / 1000)"
+            case .reloading: "RELOADING=1\nMONOTONIC_USEC=\(now / 1000)"
             case .stopping: "STOPPING=1"
             case .watchdog: "WATCHDOG=1"
             }
@@ -68,12 +70,7 @@ public final class SystemdNotifier: Sendable {
     /// Sends a state change. A failure is logged, not thrown: systemd going
     /// away must not take the broker with it.
     public func send(_ state: State) {
-        var now = timespec()
-        guard clock_gettime(CLOCK_MONOTONIC, &now) == 0 else {
-            logger.warning("cannot read the monotonic clock: \(String(cString: strerror(errno)))")
-            return
-        }
-        let message = Array(state.message(now: now).utf8)
+        let message = Array(state.message(now: monotonicNanoseconds()).utf8)
         let sent = address.withUnsafeBytes { raw in
             message.withUnsafeBytes { bytes in
                 repeatOnInterrupt {
