@@ -231,6 +231,7 @@ struct Benchmark {
 
     // MARK: 3–6. The broker
 
+    /// The rows of groups 3–6 against one broker and one direct C server, started here and stopped at the end.
     private mutating func brokerRows() {
         let names = [
             "3 32-bit C → broker → 64-bit Swift vs 32-bit C → C, PING_WIDE",
@@ -241,16 +242,14 @@ struct Benchmark {
         defer { children.forEach { $0.stop() } }
         let broker: Server
         let direct: Server
-        let brokerChild: Child
         let idleKiB: Int
         do {
             let swiftServer = try startSwiftServer("tcp", name: "")
             children.append(swiftServer.child)
             broker = try startBroker(routingTo: swiftServer)
-            brokerChild = broker.child
-            children.append(brokerChild)
+            children.append(broker.child)
             Thread.sleep(forTimeInterval: 0.3)
-            idleKiB = brokerChild.residentKiB ?? 0
+            idleKiB = broker.child.residentKiB ?? 0
             direct = try startCServer(c.ilp32.server, "tcp", name: "")
             children.append(direct.child)
         } catch {
@@ -258,8 +257,25 @@ struct Benchmark {
             rows += names.map { Row($0, unavailable: "broker unavailable: \(error)") }
             return
         }
+        brokerLatencyRows([(names[0], [], 2.2), (names[1], ["plain"], 2.0)], broker: broker, direct: direct)
+        let peakKiB = brokerRateRows(broker: broker, direct: direct, idleKiB: idleKiB)
+        brokerPayloadRow(names[3], broker: broker, direct: direct)
+        rows.append(
+            Row(
+                names[4] + ", idle", crossbit: Double(idleKiB) / 1024, c: nil, unit: "MiB", digits: 1,
+                target: .atMostValue(20, unit: "MiB")))
+        rows.append(
+            Row(
+                names[4] + ", peak under the 32-client load", crossbit: Double(peakKiB) / 1024, c: nil, unit: "MiB",
+                digits: 1, target: nil))
+    }
+
+    /// Group 3: one 32-bit C client's round trip through the broker next to the same client's straight to C.
+    private mutating func brokerLatencyRows(
+        _ rowsToMeasure: [(label: String, mode: [String], target: Double)], broker: Server, direct: Server
+    ) {
         let client = c.ilp32.client
-        for (label, mode, target) in [(names[0], [String](), 2.2), (names[1], ["plain"], 2.0)] {
+        for (label, mode, target) in rowsToMeasure {
             log("row: \(label)")
             do {
                 let measured = try latencies(
@@ -270,6 +286,12 @@ struct Benchmark {
                 rows.append(Row(label, unavailable: "\(error)"))
             }
         }
+    }
+
+    /// Group 4: calls/s of 1, 8 and 32 concurrent clients, and whether 32 collapse against 8; returns the
+    /// broker's highest resident memory sampled meanwhile (KiB), at least `idleKiB`.
+    private mutating func brokerRateRows(broker: Server, direct: Server, idleKiB: Int) -> Int {
+        let client = c.ilp32.client
         var peakKiB = idleKiB
         var brokerAt8: Double?
         for clients in [1, 8, 32] {
@@ -282,30 +304,38 @@ struct Benchmark {
                 _ = try rate(clients: clients, client: client, server: direct, seconds: 0.3, sample: nil) { _ in }
                 for _ in 0..<max(3, settings.runs - 2) {
                     viaBroker.append(
-                        try rate(clients: clients, client: client, server: broker, seconds: 1, sample: brokerChild) {
+                        try rate(clients: clients, client: client, server: broker, seconds: 1, sample: broker.child) {
                             peakKiB = max(peakKiB, $0)
                         })
                     viaDirect.append(
                         try rate(clients: clients, client: client, server: direct, seconds: 1, sample: nil) { _ in })
                 }
-                let brokerRate = median(viaBroker)
                 rows.append(
                     Row(
                         label, crossbit: viaBroker, c: viaDirect, unit: "calls/s", digits: 0,
                         target: clients == 1 ? nil : .atLeast(0.5)))
-                if clients == 8 { brokerAt8 = brokerRate }
-                if clients == 32, let brokerAt8 {
-                    var collapse = Row(
-                        "4 broker calls/s, 32 clients vs 8 (no collapse)", crossbit: brokerRate, c: brokerAt8,
-                        unit: "calls/s", digits: 0, target: .atLeast(0.8))
-                    collapse.c = "\(format(brokerAt8, 0)) calls/s (broker, 8)"
-                    rows.append(collapse)
-                }
+                if clients == 8 { brokerAt8 = median(viaBroker) }
+                if clients == 32, let brokerAt8 { addCollapseRow(brokerRate: median(viaBroker), brokerAt8: brokerAt8) }
             } catch {
                 rows.append(Row(label, unavailable: "\(error)"))
             }
         }
-        log("row: \(names[3])")
+        return peakKiB
+    }
+
+    /// The broker's calls/s with 32 clients against its own with 8: more clients must not make it slower.
+    private mutating func addCollapseRow(brokerRate: Double, brokerAt8: Double) {
+        var collapse = Row(
+            "4 broker calls/s, 32 clients vs 8 (no collapse)", crossbit: brokerRate, c: brokerAt8,
+            unit: "calls/s", digits: 0, target: .atLeast(0.8))
+        collapse.c = "\(format(brokerAt8, 0)) calls/s (broker, 8)"
+        rows.append(collapse)
+    }
+
+    /// Group 5: 1 MiB echoed through the broker next to straight to the C server.
+    private mutating func brokerPayloadRow(_ label: String, broker: Server, direct: Server) {
+        log("row: \(label)")
+        let client = c.ilp32.client
         do {
             var viaBroker: [Double] = []
             var viaDirect: [Double] = []
@@ -322,19 +352,10 @@ struct Benchmark {
                     if into == 0 { viaBroker.append(rate) } else { viaDirect.append(rate) }
                 }
             }
-            rows.append(
-                Row(names[3], crossbit: viaBroker, c: viaDirect, unit: "MB/s", digits: 0, target: .atLeast(0.5)))
+            rows.append(Row(label, crossbit: viaBroker, c: viaDirect, unit: "MB/s", digits: 0, target: .atLeast(0.5)))
         } catch {
-            rows.append(Row(names[3], unavailable: "\(error)"))
+            rows.append(Row(label, unavailable: "\(error)"))
         }
-        rows.append(
-            Row(
-                names[4] + ", idle", crossbit: Double(idleKiB) / 1024, c: nil, unit: "MiB", digits: 1,
-                target: .atMostValue(20, unit: "MiB")))
-        rows.append(
-            Row(
-                names[4] + ", peak under the 32-client load", crossbit: Double(peakKiB) / 1024, c: nil, unit: "MiB",
-                digits: 1, target: nil))
     }
 
     /// A broker (ILP32 endpoint, TCP) routing the bench program to `server` (LP64, TCP or unix socket).
