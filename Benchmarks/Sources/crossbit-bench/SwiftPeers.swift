@@ -167,7 +167,8 @@ func parseLayout(_ text: String) throws -> WireLayout {
 /// prefers the client's event loop as its executor (no thread switch per reply).
 func runClient(_ arguments: [String]) async throws {
     let usage = BenchFailure(
-        "usage: crossbit-bench client tcp HOST PORT | unix PATH, then latency N [plain] | rate SECONDS [plain] [START_NS] | payload N BYTES"
+        "usage: crossbit-bench client tcp HOST PORT | unix PATH, then latency N [plain] | rate SECONDS [plain] "
+            + "[START_NS] | payload N BYTES"
     )
     let address: String
     let rest: ArraySlice<String>
@@ -179,11 +180,38 @@ func runClient(_ arguments: [String]) async throws {
     let mode = rest[rest.startIndex]
     let count = rest[rest.startIndex + 1]
     let extra = Array(rest.dropFirst(2))
-    let plain = extra.contains("plain")
     let connection = try RPCClient(address: address, layout: .lp64)
     defer { connection.close() }
-    let client = CrossbitBench.CrossbitBenchV1Client(transport: connection)
-    func smallCall(_ value: UInt32) async throws {
+    let client = BenchClient(
+        client: CrossbitBench.CrossbitBenchV1Client(transport: connection), plain: extra.contains("plain"))
+    let line: String = try await withTaskExecutorPreference(connection.executor) {
+        for i in 0..<200 { try await client.smallCall(UInt32(i)) }
+        switch mode {
+        case "latency":
+            guard let calls = Int(count), calls > 0 else { throw usage }
+            return try await client.latency(calls: calls)
+        case "rate":
+            guard let seconds = Double(count) else { throw usage }
+            return try await client.rate(seconds: seconds, startAt: extra.compactMap({ Int($0) }).first)
+        case "payload":
+            guard let calls = Int(count), let bytes = extra.first.flatMap({ Int($0) }) else { throw usage }
+            return try await client.payload(calls: calls, bytes: bytes)
+        default:
+            throw usage
+        }
+    }
+    print(line)
+}
+
+/// The Swift twin of Benchmarks/C/bench_client.c's modes. Its methods run on the caller's executor (the
+/// client's event loop, as `runClient` arranges), so a reply resumes its caller with no thread switch.
+struct BenchClient {
+    let client: CrossbitBench.CrossbitBenchV1Client<RPCClient>
+    /// PING_PLAIN (no width-dependent field) instead of PING_WIDE.
+    let plain: Bool
+
+    /// One small call, its answer checked.
+    nonisolated(nonsending) func smallCall(_ value: UInt32) async throws {
         if plain {
             guard try await client.pingPlain(value) == value &+ 1 else { throw BenchFailure("wrong PING_PLAIN result") }
         } else {
@@ -192,48 +220,47 @@ func runClient(_ arguments: [String]) async throws {
             }
         }
     }
-    let line: String = try await withTaskExecutorPreference(connection.executor) {
-        for i in 0..<200 { try await smallCall(UInt32(i)) }
-        switch mode {
-        case "latency":
-            guard let calls = Int(count), calls > 0 else { throw usage }
-            var times = [Int](repeating: 0, count: calls)
-            for i in 0..<calls {
-                let start = monotonicNanoseconds()
-                try await smallCall(UInt32(truncatingIfNeeded: i))
-                times[i] = monotonicNanoseconds() - start
-            }
-            times.sort()
-            return "\(times[calls / 2]) \(times[calls * 99 / 100])"
-        case "rate":
-            guard let seconds = Double(count) else { throw usage }
-            var start = monotonicNanoseconds()
-            if let startAt = extra.compactMap({ Int($0) }).first {
-                while monotonicNanoseconds() < startAt { try await Task.sleep(for: .microseconds(200)) }
-                start = startAt
-            }
-            let deadline = start + Int(seconds * 1e9)
-            var calls = 0
-            var now = start
-            repeat {
-                try await smallCall(UInt32(truncatingIfNeeded: calls))
-                calls += 1
-                now = monotonicNanoseconds()
-            } while now < deadline
-            return "\(calls) \(now - start)"
-        case "payload":
-            guard let calls = Int(count), let bytes = extra.first.flatMap({ Int($0) }) else { throw usage }
-            let argument = [UInt8](repeating: 7, count: bytes)
+
+    /// "MEDIAN P99" of `calls` round trips, in ns.
+    nonisolated(nonsending) func latency(calls: Int) async throws -> String {
+        var times = [Int](repeating: 0, count: calls)
+        for i in 0..<calls {
             let start = monotonicNanoseconds()
-            for _ in 0..<calls {
-                guard try await client.echoPayload(argument).count == bytes else {
-                    throw BenchFailure("wrong ECHO_PAYLOAD result")
-                }
-            }
-            return "\(2 * bytes * calls) \(monotonicNanoseconds() - start)"
-        default:
-            throw usage
+            try await smallCall(UInt32(truncatingIfNeeded: i))
+            times[i] = monotonicNanoseconds() - start
         }
+        times.sort()
+        return "\(times[calls / 2]) \(times[calls * 99 / 100])"
     }
-    print(line)
+
+    /// "CALLS NS": calls made back to back for `seconds`, from `startAt` (monotonic ns) when given, so that
+    /// concurrent clients measure the same interval.
+    nonisolated(nonsending) func rate(seconds: Double, startAt: Int?) async throws -> String {
+        var start = monotonicNanoseconds()
+        if let startAt {
+            while monotonicNanoseconds() < startAt { try await Task.sleep(for: .microseconds(200)) }
+            start = startAt
+        }
+        let deadline = start + Int(seconds * 1e9)
+        var calls = 0
+        var now = start
+        repeat {
+            try await smallCall(UInt32(truncatingIfNeeded: calls))
+            calls += 1
+            now = monotonicNanoseconds()
+        } while now < deadline
+        return "\(calls) \(now - start)"
+    }
+
+    /// "BYTES NS": `calls` echoes of `bytes` bytes (counted both ways).
+    nonisolated(nonsending) func payload(calls: Int, bytes: Int) async throws -> String {
+        let argument = [UInt8](repeating: 7, count: bytes)
+        let start = monotonicNanoseconds()
+        for _ in 0..<calls {
+            guard try await client.echoPayload(argument).count == bytes else {
+                throw BenchFailure("wrong ECHO_PAYLOAD result")
+            }
+        }
+        return "\(2 * bytes * calls) \(monotonicNanoseconds() - start)"
+    }
 }
