@@ -111,17 +111,9 @@ struct ErrorMappingTests {
         // A listener that never accepts, its accept queue filled: further SYNs go unanswered.
         let (listener, port) = try boundLoopbackSocket(SOCK_STREAM)
         #expect(listen(listener, 0) == 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        address.sin_port = port.bigEndian
         let fillers = (0..<4).map { _ in
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-            _ = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+            _ = withIPv4Address(0x7F00_0001, port: port) { connect(fd, $0, $1) }  // unanswered: it never completes
             return fd
         }
         defer { (fillers + [listener]).forEach { close($0) } }

@@ -14,18 +14,8 @@ final class NotifySocket {
         name = abstract ? "@\(unique)" : try Paths.temporaryDirectory("notify").path + "/notify.sock"
         descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw ProcessFailure(description: "socket: \(String(cString: strerror(errno)))") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        var path = Array(name.utf8)
-        if abstract { path[0] = 0 }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.enumerated() { raw[index] = byte }
-        }
-        let length = MemoryLayout<sockaddr_un>.offset(of: \.sun_path)! + path.count + (abstract ? 0 : 1)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(length)) }
-        }
-        guard bound == 0 else {
+        let descriptor = descriptor
+        guard withUnixAddress(name, abstract: abstract, { bind(descriptor, $0, $1) }) == 0 else {
             close(descriptor)
             throw ProcessFailure(description: "bind \(name): \(String(cString: strerror(errno)))")
         }

@@ -11,20 +11,8 @@ func connectedSocket(
 ) throws -> Int32 {
     let fd = socket(AF_INET, Int32(type.rawValue), 0)
     guard fd >= 0 else { throw ProcessFailure(description: "socket(): errno \(errno)") }
-    func address(_ host: UInt32, _ port: UInt16) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = host.bigEndian
-        return address
-    }
     func call(_ host: UInt32, _ port: UInt16, _ body: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
-        var socketAddress = address(host, port)
-        return withUnsafePointer(to: &socketAddress) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                body(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
+        withIPv4Address(host, port: port) { body(fd, $0, $1) }
     }
     let bound = source == 0x7F00_0001 ? 0 : call(source, 0, bind)
     guard bound == 0, call(0x7F00_0001, port, connect) == 0 else {
