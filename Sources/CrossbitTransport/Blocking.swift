@@ -3,8 +3,8 @@ import Glibc
 import NIOCore
 import Synchronization
 
-/// The text of an errno value.
-func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
+/// The text of an errno value (the broker's system calls report through it too).
+package func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 
 /// What a NIO error says, for a message: the system's text for a failed
 /// system call ("Address already in use"), else the error's own description.

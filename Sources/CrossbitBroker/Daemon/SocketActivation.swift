@@ -37,10 +37,8 @@ public struct PassedSockets: Sendable, Hashable {
     /// close-on-exec, so that the servers the broker starts inherit neither.
     /// Throws, naming the variable or descriptor, for values that cannot be used.
     public static func fromEnvironment() throws(ConfigurationError) -> PassedSockets {
-        let (pid, count, names) = (environment("LISTEN_PID"), environment("LISTEN_FDS"), environment("LISTEN_FDNAMES"))
-        for variable in ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"] where unsetenv(variable) != 0 {
-            throw ConfigurationError("cannot remove \(variable) from the environment: \(systemError())")
-        }
+        let values = try SystemdEnvironment.take(["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"])
+        let (pid, count, names) = (values["LISTEN_PID"], values["LISTEN_FDS"], values["LISTEN_FDNAMES"])
         var passed = PassedSockets()
         let descriptors = try descriptorCount(pid: pid, count: count)
         let nameList = names?.split(separator: ":", omittingEmptySubsequences: false).map(String.init) ?? []
@@ -81,19 +79,12 @@ public struct PassedSockets: Sendable, Hashable {
         let flags = fcntl(descriptor, F_GETFD)
         guard flags >= 0 else {
             throw ConfigurationError(
-                "socket activation: descriptor \(descriptor) is not open (LISTEN_FDS counts it): \(systemError())")
+                "socket activation: descriptor \(descriptor) is not open (LISTEN_FDS counts it): \(errnoText())")
         }
         guard fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) == 0 else {
             throw ConfigurationError(
-                "socket activation: cannot mark descriptor \(descriptor) close-on-exec: \(systemError())")
+                "socket activation: cannot mark descriptor \(descriptor) close-on-exec: \(errnoText())")
         }
-    }
-
-    /// The system's text for `errno`.
-    private static func systemError() -> String { String(cString: strerror(errno)) }
-
-    private static func environment(_ name: String) -> String? {
-        getenv(name).map { String(cString: $0) }
     }
 }
 

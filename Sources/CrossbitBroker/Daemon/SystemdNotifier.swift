@@ -42,13 +42,9 @@ public final class SystemdNotifier: Sendable {
     /// broker starts do not notify systemd in its name. Throws for a socket
     /// name that cannot be used, or a socket that cannot be made.
     public static func fromEnvironment(logger: Logger) throws(ConfigurationError) -> SystemdNotifier? {
-        let watchdog = try watchdogInterval(usec: environment("WATCHDOG_USEC"), pid: environment("WATCHDOG_PID"))
-        let name = environment("NOTIFY_SOCKET")
-        for variable in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] where unsetenv(variable) != 0 {
-            throw ConfigurationError(
-                "cannot remove \(variable) from the environment: \(String(cString: strerror(errno)))")
-        }
-        guard let name else { return nil }
+        let values = try SystemdEnvironment.take(["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"])
+        let watchdog = try watchdogInterval(usec: values["WATCHDOG_USEC"], pid: values["WATCHDOG_PID"])
+        guard let name = values["NOTIFY_SOCKET"] else { return nil }
         return try SystemdNotifier(socketName: name, watchdogInterval: watchdog, logger: logger)
     }
 
@@ -59,7 +55,7 @@ public final class SystemdNotifier: Sendable {
         self.logger = logger
         socket = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else {
-            throw ConfigurationError("cannot make a socket for NOTIFY_SOCKET: \(String(cString: strerror(errno)))")
+            throw ConfigurationError("cannot make a socket for NOTIFY_SOCKET: \(errnoText())")
         }
     }
 
@@ -85,7 +81,7 @@ public final class SystemdNotifier: Sendable {
                 "cannot notify systemd",
                 metadata: [
                     "state": "\(String(decoding: message, as: UTF8.self))",
-                    "error": "\(String(cString: strerror(errno)))",
+                    "error": "\(errnoText())",
                 ])
         } else if sent != message.count {
             logger.warning("systemd's notify socket took \(sent) of \(message.count) bytes")
@@ -135,10 +131,6 @@ public final class SystemdNotifier: Sendable {
             guard number == getpid() else { return nil }  // meant for another process
         }
         return .microseconds(Int64(clamping: microseconds / 2))
-    }
-
-    private static func environment(_ name: String) -> String? {
-        getenv(name).map { String(cString: $0) }
     }
 }
 
