@@ -80,7 +80,7 @@ soak: deps
 # DocC archives of the library modules in .build/docs/MODULE.doccarchive; a warning (a broken
 # symbol link, a missing article) fails it.
 DOC_MODULES = CrossbitCore CrossbitIDL CrossbitCodeGen CrossbitTransport CrossbitBrokerControl CrossbitELF \
-	CrossbitBroker CrossbitDynamic CrossbitSharedMemory
+	CrossbitBroker CrossbitDynamic CrossbitSharedMemory CrossbitProcess
 docs: deps
 	@set -e; mkdir -p .build/docs; for module in $(DOC_MODULES); do \
 	  $(SWIFT) package --allow-writing-to-directory .build/docs generate-documentation --target $$module \

@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "CrossbitSharedMemory", targets: ["CrossbitSharedMemory"]),
         .library(name: "CrossbitBroker", targets: ["CrossbitBroker"]),
         .library(name: "CrossbitDynamic", targets: ["CrossbitDynamic"]),
+        .library(name: "CrossbitProcess", targets: ["CrossbitProcess"]),
         .executable(name: "crossbit-idl", targets: ["crossbit-idl"]),
         .executable(name: "crossbitd", targets: ["crossbitd"]),
         .executable(name: "crossbit", targets: ["crossbit"]),
@@ -96,6 +97,16 @@ let package = Package(
             swiftSettings: strictImports,
             plugins: ["CrossbitIDLPlugin"]
         ),
+        // Child processes that run beside their owner, on swift-subprocess: the broker's activated servers,
+        // the peers and tools of the tests and benchmarks.
+        .target(
+            name: "CrossbitProcess",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strictImports
+        ),
         // Which layout an executable speaks, from its ELF header.
         .target(name: "CrossbitELF", dependencies: ["CrossbitCore"], swiftSettings: strictImports),
         // The broker as a library: configuration, routes, conversion, forwarding.
@@ -103,13 +114,12 @@ let package = Package(
             name: "CrossbitBroker",
             dependencies: [
                 "CrossbitCore", "CrossbitIDL", "CrossbitTransport", "CrossbitBrokerControl", "CrossbitELF",
+                "CrossbitProcess",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strictImports
         ),
@@ -180,7 +190,9 @@ let package = Package(
         // sample service (Swift generated from crossbit_sample.x, a link to IDL/).
         .target(
             name: "CrossbitTestSupport",
-            dependencies: ["CrossbitCore", "CrossbitTransport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CrossbitCore", "CrossbitTransport", "CrossbitProcess", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/CrossbitTestSupport",
             swiftSettings: strictImports,
             plugins: ["CrossbitIDLPlugin"]

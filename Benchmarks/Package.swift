@@ -17,6 +17,7 @@ let package = Package(
                 .product(name: "CrossbitCore", package: "crossbit"),
                 .product(name: "CrossbitTransport", package: "crossbit"),
                 .product(name: "CrossbitSharedMemory", package: "crossbit"),
+                .product(name: "CrossbitProcess", package: "crossbit"),
             ],
             plugins: [.plugin(name: "CrossbitIDLPlugin", package: "crossbit")]
         ),
@@ -27,6 +28,7 @@ let package = Package(
             dependencies: [
                 .product(name: "CrossbitCore", package: "crossbit"),
                 .product(name: "CrossbitTransport", package: "crossbit"),
+                .product(name: "CrossbitProcess", package: "crossbit"),
             ],
             plugins: [.plugin(name: "CrossbitIDLPlugin", package: "crossbit")]
         ),

@@ -295,6 +295,7 @@ struct LaunchCommandTests {
                 launcher, ["--pdeathsig", "TERM", "--", "bin/server"]
             ))
         #expect(SupervisedProcess.command("/opt/server", ["a"], launcher: nil) == ("/opt/server", ["a"]))
+        #expect(SupervisedProcess.command("server", [], launcher: nil) == ("./server", []))
         #expect(
             SupervisedProcess.deathSignalLauncher != nil,
             "util-linux's setpriv is installed (util-linux is Essential on Debian)")

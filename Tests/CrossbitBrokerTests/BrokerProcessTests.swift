@@ -35,7 +35,8 @@ struct BrokerProcessTests {
                     peers.client, ["127.0.0.1", "\(daemon.port(.ilp32))", "--through-broker"], expectSuccess: false)
                 #expect(result.status == 0, "\(result.combined)")
                 #expect(result.combined.hasSuffix("ALL PASSED\n"), "\(result.combined)")
-                // Handle -1 from the 32-bit client arrives as 64-bit -1; sizes are zero-extended, ssize_t sign-extended.
+                // Handle -1 from the 32-bit client arrives as 64-bit -1; sizes are zero-extended, ssize_t
+                // sign-extended.
                 #expect(observations.handles.contains(Handle(rawValue: UInt.max)))
                 #expect(observations.sizes.contains(0xFFFF_FFFF))
                 #expect(observations.ssizes.contains(Int(Int32.min)))
@@ -80,7 +81,7 @@ struct BrokerProcessTests {
     /// Starts the 32-bit C sample server on a TCP port (0: any); returns it and its port.
     func startCServer(port: String = "0") async throws -> (ChildProcess, String) {
         let server = ChildProcess(try await CPeers.shared.build(.ilp32, .sample).server, [port])
-        try server.start()
+        try await server.start()
         do {
             let ready = try await server.line(containing: "READY")
             return (server, ready.split(separator: " ").last.map(String.init) ?? "0")
@@ -375,8 +376,8 @@ struct BrokerProcessTests {
         arguments: [
             (
                 ["--listen", "ilp32=tcp://127.0.0.1:0", "--route", "0x20005555:1=lp64@tcp://127.0.0.1:1"],
-                "crossbitd: error: route 0x20005555:1=lp64@tcp://127.0.0.1:1: no loaded IDL defines program 0x20005555: "
-                    + "give its .x file with --idl; known programs: BROKER_TEST (0x20001099)\n"
+                "crossbitd: error: route 0x20005555:1=lp64@tcp://127.0.0.1:1: no loaded IDL defines program "
+                    + "0x20005555: give its .x file with --idl; known programs: BROKER_TEST (0x20001099)\n"
             ),
             (["--listen", "ilp32=tcp:/127.0.0.1:0"], "invalid address"),
             (

@@ -84,7 +84,7 @@ struct LegacyUDPClientTests {
     /// UDP ports they registered.
     func startDaemons() async throws -> [pid_t] {
         // Each detaches itself; its output pipe closes when it is killed.
-        for daemon in Self.daemons { try ChildProcess(daemon, []).start() }
+        for daemon in Self.daemons { try await ChildProcess(daemon, []).start() }
         var ports: [UInt16] = []
         for _ in 0..<100 {
             let entries = try await registrations().filter { Self.programs.contains($0.program) && $0.proto == "udp" }

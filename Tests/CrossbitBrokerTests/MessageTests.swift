@@ -25,7 +25,8 @@ import Testing
         arguments: [
             (
                 [String](), "HELLO_PROG:1=lp64@tcp://127.0.0.1:1",
-                "route HELLO_PROG:1=lp64@tcp://127.0.0.1:1: no IDL loaded: give it with --idl (or idl = in the config file)"
+                "route HELLO_PROG:1=lp64@tcp://127.0.0.1:1: no IDL loaded: give it with --idl "
+                    + "(or idl = in the config file)"
             ),
             (
                 [Paths.testIDL], "BROKER_TESTT:1=lp64@tcp://127.0.0.1:1",

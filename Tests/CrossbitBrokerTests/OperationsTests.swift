@@ -24,7 +24,7 @@ struct OperationsTests {
                     "--idl", Paths.sampleIDL, "--listen", "lp64=unix://\(socket)",
                     "--route", "CROSSBIT_SAMPLE:CROSSBIT_SAMPLE_V1=lp64@\(server)",
                 ], environment: ["NOTIFY_SOCKET": notify.name, "WATCHDOG_USEC": "300000"])
-            try daemon.start()
+            try await daemon.start()
             defer { daemon.stopNow() }
             let first = await notify.receive()
             #expect(first == "READY=1", "\(daemon.output)")

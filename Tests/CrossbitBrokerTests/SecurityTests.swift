@@ -70,7 +70,7 @@ struct SecurityTests {
     }
 
     @Test(
-        "over a unix endpoint the broker's user registers; another uid is denied, and cannot take a route it does not own"
+        "on a unix endpoint the broker's user registers; another uid is denied and cannot take a route it does not own"
     )
     func routesBelongToTheirUser() async throws {
         try await withSwiftServer([BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService())]) {
@@ -187,7 +187,7 @@ struct SecurityTests {
     }
 
     @Test(
-        "a pass-through call with an undeclared enum value, a discriminant without an arm or an over-bound length: GARBAGE_ARGS, the server sees nothing"
+        "pass-through undeclared enum value, armless discriminant, over-bound length: GARBAGE_ARGS, server sees nothing"
     )
     func validatesPassThroughCalls() async throws {
         let service = BrokerTestService()
@@ -249,7 +249,7 @@ struct SecurityTests {
     }
 
     @Test(
-        "a trailing word after a result: ignored and counted by a generated client, crossbit call and the broker; refused when asked"
+        "trailing word after a result: ignored and counted by generated client, crossbit call, broker; refused if asked"
     )
     func trailingBytesInReplies() async throws {
         let server = TrailingWord(wrapped: BrokerTest.BrokerTestV1Dispatcher(service: BrokerTestService()))

@@ -111,7 +111,7 @@ struct SocketActivationTests {
                     "-l", "127.0.0.1:\(port)", "-l", unixPath, "--fdname=broker:lp64",
                     "-E", "NOTIFY_SOCKET=\(notify.name)", Paths.crossbitd, "--config", file, "--log-level", "debug",
                 ])
-            try process.start()
+            try await process.start()
             defer { process.stopNow() }
             _ = try await process.line(containing: "as 4")  // "Listening on PATH as 4."
             #expect(await notify.receive(timeout: .milliseconds(300)) == nil, "crossbitd started before a client")
@@ -140,14 +140,14 @@ struct SocketActivationTests {
         let server = RPCAddress.tcp(host: "127.0.0.1", port: 7100)
         try configuration(port: port, server: server).write(toFile: file, atomically: true, encoding: .utf8)
         let process = ChildProcess(activate, ["-l", "127.0.0.1:\(other)", Paths.crossbitd, "--config", file])
-        try process.start()
+        try await process.start()
         defer { process.stopNow() }
         _ = try await process.line(containing: "as 3")
         let trigger = try RPCClient(address: .tcp(host: "127.0.0.1", port: other), layout: .ilp32)
         _ = try? await SampleClient(transport: trigger).greet("start")
         let deadline = ContinuousClock.now + .seconds(20)
         while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(process.stopNow() == 2)
+        #expect(await process.exitStatus() == 2)
         #expect(
             process.output.contains(
                 "crossbitd: error: socket activation: descriptor 3 (tcp://127.0.0.1:\(other)) "

@@ -75,7 +75,8 @@ public import Testing
         #expect(text.contains("        /// The vertical coordinate.\n        var y: Int32"))
         #expect(
             text.contains(
-                "        /// Moves a point.\n        nonisolated(nonsending) func move(_ argument1: Point, _ argument2: Int32, options: CallOptions = .defaults)"
+                "        /// Moves a point.\n        nonisolated(nonsending) func move(_ argument1: Point, "
+                    + "_ argument2: Int32, options: CallOptions = .defaults)"
             ))
         // Procedure 0 answers with void although the IDL does not define it.
         #expect(text.contains("            case 0:\n"))
@@ -184,7 +185,9 @@ public import Testing
                 struct type { int init; int self; int where; protocol protocol; int32 reader; int error; String s; };
                 union result switch (protocol p) { case IN: type in; case OUT: void; default: int x; };
                 struct Self { int a; Self *next; };
-                program PROG { version VERS { void INIT(void) = 1; type SELF(int32, String) = 2; int RETURN(result) = 3; } = 1; } = 99;
+                program PROG {
+                    version VERS { void INIT(void) = 1; type SELF(int32, String) = 2; int RETURN(result) = 3; } = 1;
+                } = 99;
                 """)
         let folder = try Paths.temporaryDirectory("awkward")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -15,16 +15,19 @@ struct BadArguments: Sendable, CustomTestStringConvertible {
     var testDescription: String { message }
 
     static let resource =
-        #""handle":1,"kind":"SAMPLE_FILE","length":1,"created":0,"history":[0,0,0,0],"digest":"AAAAAAAAAAAAAAAAAAAAAA==","shared":false"#
+        #""handle":1,"kind":"SAMPLE_FILE","length":1,"created":0,"history":[0,0,0,0],"#
+        + #""digest":"AAAAAAAAAAAAAAAAAAAAAA==","shared":false"#
     static let widths =
-        #""size":1,"offset":1,"delta":1,"address":1,"handle":1,"when":1,"legacy_signed":1,"legacy_unsigned":1,"marker":1"#
+        #""size":1,"offset":1,"delta":1,"address":1,"handle":1,"when":1,"#
+        + #""legacy_signed":1,"legacy_unsigned":1,"marker":1"#
 
     static let all: [BadArguments] = [
         BadArguments(
             procedure: "SAMPLE_ECHO_BATCH", layout: .ilp32,
             json: #"""
                 {"name":"b","sizes":[],"resources":[{\#(resource)},{\#(resource)},{"handle":1,"kind":"SAMPLE_FILE",\#
-                "length":4294967296,"created":0,"history":[0,0,0,0],"digest":"AAAAAAAAAAAAAAAAAAAAAA==","shared":false}],\#
+                "length":4294967296,"created":0,"history":[0,0,0,0],\#
+                "digest":"AAAAAAAAAAAAAAAAAAAAAA==","shared":false}],\#
                 "fixed_deltas":[0,0,0],"list":null}
                 """#, message: "arg1.resources[2].length: size_t value 4294967296 does not fit the ilp32 layout"),
         BadArguments(
@@ -188,7 +191,8 @@ enum IDLModuleFixture {
                 union by_enum switch (color c) { case RED: int r; default: opaque rest<2>; };
                 typedef int *maybe_int;
                 struct misc {
-                    quadruple q; by_bool b; by_unsigned u; by_enum e; maybe_int maybes<3>; unsigned hyper big; hyper small;
+                    quadruple q; by_bool b; by_unsigned u; by_enum e; maybe_int maybes<3>;
+                    unsigned hyper big; hyper small;
                 };
                 """, file: "fixture.x")
     }

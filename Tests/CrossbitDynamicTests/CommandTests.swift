@@ -104,15 +104,15 @@ struct CommandTests {
                 "crossbit: no procedure 'SAMPLE_GRET' in CROSSBIT_SAMPLE_V1 (did you mean 'SAMPLE_GREET'?); known: "
                     + "SAMPLE_NULL (0), SAMPLE_ECHO_SIZE (1), SAMPLE_ECHO_SSIZE (2), SAMPLE_ECHO_INTPTR (3), "
                     + "SAMPLE_ECHO_UINTPTR (4), SAMPLE_ECHO_HANDLE (5), SAMPLE_ECHO_TIME (6), SAMPLE_ECHO_WIDTHS (7), "
-                    + "SAMPLE_ECHO_RESOURCE (8), SAMPLE_ECHO_BATCH (9), SAMPLE_ECHO_LIST (10), SAMPLE_ECHO_RESULT (11), "
-                    + "SAMPLE_ECHO_VALUE (12), SAMPLE_READ (13), SAMPLE_WRITE (14), SAMPLE_OPEN (15), SAMPLE_ADD (16), "
-                    + "SAMPLE_GREET (17)\n"
+                    + "SAMPLE_ECHO_RESOURCE (8), SAMPLE_ECHO_BATCH (9), SAMPLE_ECHO_LIST (10), "
+                    + "SAMPLE_ECHO_RESULT (11), SAMPLE_ECHO_VALUE (12), SAMPLE_READ (13), SAMPLE_WRITE (14), "
+                    + "SAMPLE_OPEN (15), SAMPLE_ADD (16), SAMPLE_GREET (17)\n"
             ),
             (
                 "CROSSBIT_SAMPLE.1.SAMPLE_GREET", "hi",
-                "crossbit: the arguments of SAMPLE_GREET: invalid JSON: unexpected character 'h', expected a value at line 1, "
-                    + "column 1; a string must be JSON-quoted: write '\"hi\"' (the single quotes keep the double ones "
-                    + "from the shell)\n"
+                "crossbit: the arguments of SAMPLE_GREET: invalid JSON: unexpected character 'h', expected a value "
+                    + "at line 1, column 1; a string must be JSON-quoted: write '\"hi\"' (the single quotes keep "
+                    + "the double ones from the shell)\n"
             ),
         ])
     func messages(procedure: String, json: String, message: String) async throws {
@@ -138,7 +138,7 @@ struct CommandTests {
     }
 
     @Test(
-        "against a broker: ping, list (table and JSON), and every call from ILP32 through the broker to an LP64 Swift server"
+        "against a broker: ping, list (table and JSON), every call from ILP32 via the broker to an LP64 Swift server"
     )
     func broker() async throws {
         let dispatcher = SampleService.dispatcher()

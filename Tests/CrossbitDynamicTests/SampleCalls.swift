@@ -70,7 +70,8 @@ struct SampleCall: Sendable, CustomTestStringConvertible {
             """
         let opened = """
             {"status":0,"resource":{"handle":\(handle),"kind":"SAMPLE_FILE","length":8,"created":\(smax),\
-            "history":[\(smax - 3),\(smax - 2),\(smax - 1),\(smax)],"digest":"\(base64("file.txt" + String(repeating: "\0", count: 8)))",\
+            "history":[\(smax - 3),\(smax - 2),\(smax - 1),\(smax)],\
+            "digest":"\(base64("file.txt" + String(repeating: "\0", count: 8)))",\
             "shared":true}}
             """
         let node = Sample.SampleNode(

@@ -86,9 +86,15 @@ public enum CPeerSources {
             SVCXPRT *x = NULL;
             if (argc > 1 && strcmp(argv[1], "tcp") == 0) x = svctcp_create(RPC_ANYSOCK, 0, 0);
             else if (argc > 1 && strcmp(argv[1], "udp") == 0) x = svcudp_create(RPC_ANYSOCK);
-            else if (argc > 2 && strcmp(argv[1], "unix") == 0) { unlink(argv[2]); x = svcunix_create(RPC_ANYSOCK, 0, 0, argv[2]); }
+            else if (argc > 2 && strcmp(argv[1], "unix") == 0) {
+                unlink(argv[2]);
+                x = svcunix_create(RPC_ANYSOCK, 0, 0, argv[2]);
+            }
             if (x == NULL) { fprintf(stderr, "usage: server tcp|udp|unix PATH\n"); return 2; }
-            if (!svc_register(x, CBTEST, CBTEST_V1, cbtest_1, 0)) { fprintf(stderr, "svc_register failed\n"); return 1; }
+            if (!svc_register(x, CBTEST, CBTEST_V1, cbtest_1, 0)) {
+                fprintf(stderr, "svc_register failed\n");
+                return 1;
+            }
             printf("READY %d\n", x->xp_port);
             fflush(stdout);
             svc_run();
@@ -185,7 +191,8 @@ public enum CPeerSources {
             for (int i = 0; i < (int)sizeof payload; i++) payload[i] = (char)(i * 7);
             cb_blob blob = { sizeof payload, payload };
             cb_blob *blobbed = blob_1(&blob, c);
-            check(blobbed && blobbed->cb_blob_len == sizeof payload && memcmp(blobbed->cb_blob_val, payload, sizeof payload) == 0,
+            check(blobbed && blobbed->cb_blob_len == sizeof payload
+                      && memcmp(blobbed->cb_blob_val, payload, sizeof payload) == 0,
                   "blob", NULL);
 
             clnt_destroy(c);

@@ -15,7 +15,7 @@ public struct Daemon: Sendable {
     /// must log at info or lower).
     public static func start(_ arguments: [String], environment: [String: String] = [:]) async throws -> Daemon {
         let process = ChildProcess(try Paths.product("crossbitd"), arguments, environment: environment)
-        try process.start()
+        try await process.start()
         let ready: String
         do {
             ready = try await process.line(containing: "crossbitd ready:")

@@ -1,3 +1,4 @@
+import CrossbitProcess
 import Foundation
 import Synchronization
 
@@ -51,34 +52,16 @@ public func runTool(
 private func runNow(
     _ executable: String, _ arguments: [String], in directory: String?, timeout: Duration, expectSuccess: Bool
 ) async throws -> ToolOutput {
-    let process = Process()
-    let absolute = executable.hasPrefix("/")
-    process.executableURL = URL(fileURLWithPath: absolute ? executable : "/usr/bin/env")
-    process.arguments = absolute ? arguments : [executable] + arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    let output = Pipe(), error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    async let outputData = readOnThread { output.fileHandleForReading.readDataToEndOfFile() }
-    async let errorData = readOnThread { error.fileHandleForReading.readDataToEndOfFile() }
     let command = ([executable] + arguments).joined(separator: " ")
-    let deadline = ContinuousClock.now + timeout
-    while process.isRunning {
-        if ContinuousClock.now > deadline {
-            process.terminate()
-            kill(process.processIdentifier, SIGKILL)
-            throw ProcessFailure(description: "\(command) timed out")
-        }
-        try await Task.sleep(for: .milliseconds(5))
+    let ran: ProcessOutput
+    do {
+        ran = try await ManagedProcess.run(executable, arguments, directory: directory, timeout: timeout)
+    } catch {
+        throw ProcessFailure(description: "\(error)")
     }
-    let result = ToolOutput(
-        status: process.terminationStatus,
-        output: String(decoding: await outputData, as: UTF8.self),
-        error: String(decoding: await errorData, as: UTF8.self))
+    let result = ToolOutput(status: ran.termination.code, output: ran.output, error: ran.error)
     if expectSuccess && result.status != 0 {
-        throw ProcessFailure(description: "\(command) exited with \(result.status)\n\(result.output)\(result.error)")
+        throw ProcessFailure(description: "\(command) \(ran.termination)\n\(result.output)\(result.error)")
     }
     return result
 }
@@ -107,50 +90,41 @@ private actor ToolSlots {
 /// A long-running child process whose standard output and error are
 /// collected together, line by line, so that tests can wait for what it prints.
 public final class ChildProcess: Sendable {
-    private let process: Mutex<Process>
-    private let collected = Mutex<(text: String, waiters: [(String, CheckedContinuation<String?, Never>)])>(("", []))
     public let executable: String
+    private let arguments: [String]
+    private let environment: [String: String]
+    private let process = Mutex<ManagedProcess?>(nil)
+    private let collected = Mutex<
+        (text: String, lines: LineSplitter, waiters: [(String, CheckedContinuation<String?, Never>)])
+    >(("", LineSplitter(), []))
 
     /// A process of `executable`; `environment` adds to (or replaces in) the test's own environment.
     public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) {
         self.executable = executable
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        self.process = Mutex(process)
+        self.arguments = arguments
+        self.environment = environment
     }
 
-    public func start() throws {
-        let pipe = Pipe()
-        try process.withLock { process in
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-        }
-        let handle = pipe.fileHandleForReading
-        Thread.detachNewThread { [self] in
-            while true {
-                let data = handle.availableData
-                if data.isEmpty { break }
-                append(String(decoding: data, as: UTF8.self))
-            }
-            append(nil)
-        }
+    public func start() async throws {
+        let started = try await ManagedProcess.start(
+            executable, arguments, environment: environment,
+            onOutput: { [self] stream, bytes in append(bytes, from: stream) }, onExit: { [self] _ in append(nil) })
+        process.withLock { $0 = started }
     }
 
-    private func append(_ text: String?) {
+    /// Adds the lines `bytes` completes to the text, or with nil (the output ended) the unfinished ones;
+    /// wakes the waiters whose line has come, and with nil all of them.
+    private func append(_ bytes: [UInt8]?, from stream: ManagedProcess.Stream = .output) {
         let ready = collected.withLock { state -> [(CheckedContinuation<String?, Never>, String?)] in
-            if let text { state.text += text }
+            let lines = bytes.map { state.lines.lines(appending: $0, from: stream) } ?? state.lines.rest()
+            for line in lines { state.text += line + "\n" }
             var ready: [(CheckedContinuation<String?, Never>, String?)] = []
             state.waiters.removeAll { marker, continuation in
                 if let line = Self.line(containing: marker, in: state.text) {
                     ready.append((continuation, line))
                     return true
                 }
-                if text == nil {
+                if bytes == nil {
                     ready.append((continuation, nil))
                     return true
                 }
@@ -208,37 +182,33 @@ public final class ChildProcess: Sendable {
         }
     }
 
-    public var isRunning: Bool { process.withLock { $0.isRunning } }
-    public var pid: Int32 { process.withLock { $0.processIdentifier } }
+    /// Whether the process has started and not yet been seen to exit.
+    public var isRunning: Bool { process.withLock { $0?.isRunning ?? false } }
+    public var pid: Int32 { process.withLock { $0?.pid ?? 0 } }
 
+    /// Sends `signal`; does nothing once the process is gone.
     public func kill(_ signal: Int32) {
-        process.withLock { process in
-            if process.isRunning { Foundation.kill(process.processIdentifier, signal) }
-        }
+        process.withLock { $0?.signal(signal) }
     }
 
-    /// Waits for the process to end and returns its exit status.
-    @discardableResult
-    func waitForExit() -> Int32 {
-        let process = process.withLock { $0 }
-        process.waitUntilExit()
-        return process.terminationStatus
+    /// Waits for the process to end; returns its exit status (128 plus the signal's number when a signal
+    /// ended it).
+    public func exitStatus() async -> Int32 {
+        guard let process = process.withLock({ $0 }) else { return -1 }
+        return await process.termination().code
     }
 
-    /// Asks the process to stop (SIGTERM), waits up to `grace`, then kills it.
+    /// Asks the process to stop (SIGTERM), kills it when it is still there after `grace`; returns its
+    /// exit status.
     @discardableResult
     public func stop(grace: Duration = .seconds(10)) async -> Int32 {
-        kill(SIGTERM)
-        let deadline = ContinuousClock.now + grace
-        while isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
-        return stopNow()
+        guard let process = process.withLock({ $0 }) else { return -1 }
+        return await process.stop(grace: grace).code
     }
 
-    /// Kills the process (SIGKILL) if it still runs and waits for it to end.
-    @discardableResult
-    public func stopNow() -> Int32 {
+    /// Kills the process (SIGKILL) if it still runs, without waiting: for `defer`, where nothing can wait.
+    public func stopNow() {
         kill(SIGKILL)
-        return waitForExit()
     }
 }
 
@@ -249,7 +219,7 @@ public func withBackgroundProcess<T>(
     _ body: (_ readyLine: String) async throws -> T
 ) async throws -> T {
     let process = ChildProcess(executable, arguments)
-    try process.start()
+    try await process.start()
     defer { process.stopNow() }
     return try await body(try await process.line(containing: readyMarker, timeout: timeout))
 }

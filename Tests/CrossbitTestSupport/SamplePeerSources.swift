@@ -57,7 +57,8 @@ enum SamplePeerSources {
             ECHO(sample_echo_ssize, WS, "echo_ssize") ECHO(sample_echo_intptr, WS, "echo_intptr")
             ECHO(sample_echo_uintptr, WU, "echo_uintptr") ECHO(sample_echo_handle, WU, "echo_handle")
             ECHO(sample_echo_time, WS, "echo_time") ECHO(sample_echo_widths, sample_widths, "echo_widths")
-            ECHO(sample_echo_resource, sample_resource, "echo_resource") ECHO(sample_echo_batch, sample_batch, "echo_batch")
+            ECHO(sample_echo_resource, sample_resource, "echo_resource")
+            ECHO(sample_echo_batch, sample_batch, "echo_batch")
             ECHO(sample_echo_list, sample_list, "echo_list") ECHO(sample_echo_result, sample_result, "echo_result")
             ECHO(sample_echo_value, sample_value, "echo_value")
             sample_buffer *sample_read_1_svc(sample_handle h, quad_t offset, WU count, struct svc_req *r) {
@@ -141,8 +142,8 @@ enum SamplePeerSources {
                     && a->legacy_unsigned == b->legacy_unsigned && a->marker == b->marker && a->wide == b->wide;
             }
             static int same_resource(const sample_resource *a, const sample_resource *b) {
-                return a->handle == b->handle && a->kind == b->kind && a->length == b->length && a->created == b->created
-                    && memcmp(a->history, b->history, sizeof a->history) == 0
+                return a->handle == b->handle && a->kind == b->kind && a->length == b->length
+                    && a->created == b->created && memcmp(a->history, b->history, sizeof a->history) == 0
                     && memcmp(a->digest, b->digest, sizeof a->digest) == 0 && a->shared == b->shared;
             }
             static int same_list(sample_list a, sample_list b) {
@@ -175,7 +176,9 @@ enum SamplePeerSources {
                 sample_widths w = { UMAX, SMIN, -1, UMAX, (WU)-1, SMAX, SMIN, UMAX, 0x12345678, 0xFFFFFFFFFFFFFFFFULL };
                 sample_widths *wr = sample_echo_widths_1(w, c); CHECKED(wr, same_widths(wr, &w), "echo widths");
 
-                sample_resource r = { (WU)-1, SAMPLE_WINDOW, UMAX, SMIN, { SMIN, -1, 0, SMAX }, "0123456789abcde", TRUE };
+                sample_resource r = {
+                    (WU)-1, SAMPLE_WINDOW, UMAX, SMIN, { SMIN, -1, 0, SMAX }, "0123456789abcde", TRUE
+                };
                 sample_resource *rr = sample_echo_resource_1(r, c); CHECKED(rr, same_resource(rr, &r), "echo resource");
 
                 sample_node second = { 1, SMAX, NULL }, first = { (WU)-1, SMIN, &second };
@@ -233,7 +236,8 @@ enum SamplePeerSources {
 
                 int *sum = sample_add_1(-5, 47, c); CHECKED(sum, *sum == 42, "add");
                 sum = sample_add_1(INT32_MAX, 1, c); CHECKED(sum, *sum == INT32_MIN, "add wraps around");
-                char **greeting = sample_greet_1("C", c); CHECKED(greeting, strcmp(*greeting, "Hello, C") == 0, "greet");
+                char **greeting = sample_greet_1("C", c);
+                CHECKED(greeting, strcmp(*greeting, "Hello, C") == 0, "greet");
             }
 
             /* A result that does not fit 32 bits: the broker answers SYSTEM_ERR, and still serves this client. */

@@ -130,7 +130,7 @@ struct ErrorMappingTests {
     @Test("a server that dies during a call gives a transport failure at once")
     func serverDiesDuringCall() async throws {
         let server = ChildProcess(try await CPeers.shared.build(.lp64).server, ["tcp"])
-        try server.start()
+        try await server.start()
         defer { server.stopNow() }
         let ready = try await server.line(containing: "READY", timeout: .seconds(10))
         let port = ready.split(separator: " ").last.map(String.init) ?? "0"

@@ -38,7 +38,7 @@ struct EventLoopClientTests {
     }
 
     @Test(
-        "calls forwarded from the loop that read them stay on its thread, run concurrently, share its client, which closes with the server"
+        "forwarded calls stay on their loop's thread, run concurrently, share its client, which closes with the server"
     )
     func forwardingOnTheConnectionsLoop() async throws {
         try await withServer([.tcp(host: "127.0.0.1", layout: .lp64)]) { _, backend in

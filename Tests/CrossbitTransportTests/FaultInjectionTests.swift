@@ -45,7 +45,7 @@ struct FaultInjectionTests {
         defer { unlink(path) }
         let client = TestClient(transport: try RPCClient(address: "unix://\(path)", layout: .lp64))
         let first = ChildProcess(server, ["unix", path])
-        try first.start()
+        try await first.start()
         defer { first.stopNow() }
         _ = try await first.line(containing: "READY")
         #expect(try await client.add(2, 3) == 5)

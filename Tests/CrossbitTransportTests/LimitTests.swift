@@ -42,7 +42,7 @@ struct LimitTests {
     }
 
     @Test(
-        "2,000 connections from one address: the per-peer limit holds, and callers from elsewhere are answered within a second"
+        "2,000 connections from one address: per-peer limit holds, and other callers are answered within a second"
     )
     func perPeerLimit() async throws {
         try await withLimitedServer(.init(maximumConnectionsPerPeer: 100)) { server, port, unix in

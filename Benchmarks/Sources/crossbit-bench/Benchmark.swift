@@ -75,21 +75,29 @@ struct Benchmark {
     let temporary: String
     var rows: [Row] = []
 
-    init(settings: BenchSettings, temporary: String) throws {
+    init(settings: BenchSettings, temporary: String) async throws {
         self.settings = settings
         self.temporary = temporary
         log("building the C baselines (crossbit-idl rpcl, rpcgen -N, gcc -O2) in \(temporary)")
-        c = try CBaselines.build(
+        c = try await CBaselines.build(
             repository: settings.repository, crossbitIDL: settings.products + "/crossbit-idl", into: temporary)
     }
 
-    mutating func runAll() {
-        if settings.runs("codec") { codecRows() }
-        if settings.runs("latency") { latencyRows(oneCPU: false) }
-        if settings.runs("broker") { brokerRows() }
-        if settings.runs("one-cpu") { oneCPURows() }
-        if settings.runs("idle") { idleRows() }
-        if settings.runs("shm") { sharedRegionRows() }
+    /// Runs the groups asked for; after each, every child it started is stopped (a group stops its
+    /// children itself when it is done with them, but not on the ways out that a failure takes).
+    mutating func runAll() async {
+        if settings.runs("codec") { await codecRows() }
+        await Child.stopAll()
+        if settings.runs("latency") { await latencyRows(oneCPU: false) }
+        await Child.stopAll()
+        if settings.runs("broker") { await brokerRows() }
+        await Child.stopAll()
+        if settings.runs("one-cpu") { await oneCPURows() }
+        await Child.stopAll()
+        if settings.runs("idle") { await idleRows() }
+        await Child.stopAll()
+        if settings.runs("shm") { await sharedRegionRows() }
+        await Child.stopAll()
         // Each section's rows next to the others of their number, in the order they were measured.
         func section(_ row: Row) -> Int { Int(row.name.prefix { $0 != " " }) ?? 0 }
         rows = rows.enumerated().sorted { (section($0.element), $0.offset) < (section($1.element), $1.offset) }.map(
@@ -98,7 +106,7 @@ struct Benchmark {
 
     // MARK: 1. Codec throughput
 
-    private mutating func codecRows() {
+    private mutating func codecRows() async {
         let cases = [("flat", "flat struct of scalars"), ("batch", "1,000 mixed items"), ("payload", "1 MiB opaque")]
         for (name, title) in cases {
             for layout in [WireLayout.ilp32, .lp64] {
@@ -110,17 +118,17 @@ struct Benchmark {
                         let (bytes, iterations, ns) = try SwiftCodec.measure(name, layout: layout, seconds: seconds)
                         return Double(bytes) * Double(iterations) / Double(ns) * 1e3
                     }
-                    func cCodec(_ seconds: Double) throws -> Double {
-                        let figures = try numbers(runTool(codec, [name, "\(seconds)"]))
+                    func cCodec(_ seconds: Double) async throws -> Double {
+                        let figures = try numbers(await runTool(codec, [name, "\(seconds)"]))
                         return figures[0] * figures[1] / figures[2] * 1e3
                     }
                     _ = try swift(0.2)
-                    _ = try cCodec(0.2)
+                    _ = try await cCodec(0.2)
                     var swiftRuns: [Double] = []
                     var cRuns: [Double] = []
                     for _ in 0..<settings.runs {
                         swiftRuns.append(try swift(0.4))
-                        cRuns.append(try cCodec(0.4))
+                        cRuns.append(try await cCodec(0.4))
                     }
                     rows.append(
                         Row(
@@ -135,22 +143,19 @@ struct Benchmark {
 
     // MARK: 2. Latency, Swift↔Swift vs C↔C
 
-    private mutating func latencyRows(oneCPU: Bool) {
+    private mutating func latencyRows(oneCPU: Bool) async {
         for transport in ["tcp", "unix"] {
             let label = "2 small call \(transport)\(oneCPU ? ", one CPU" : ""), Swift↔Swift vs C↔C"
             log("row: \(label)")
-            var servers: [Child] = []
-            defer { servers.forEach { $0.stop() } }
             do {
-                let swiftServer = try startSwiftServer(transport, name: "swift-\(transport).sock")
-                servers.append(swiftServer.child)
-                let cServer = try startCServer(c.lp64.server, transport, name: "c-\(transport).sock")
-                servers.append(cServer.child)
-                let measured = try latencies(
+                let swiftServer = try await startSwiftServer(transport, name: "swift-\(transport).sock")
+                let cServer = try await startCServer(c.lp64.server, transport, name: "c-\(transport).sock")
+                let measured = try await latencies(
                     first: { [settings] in [settings.executable, "client"] + swiftServer.clientArguments },
                     second: { [c.lp64.client] + cServer.clientArguments },
                     mode: [])
                 addLatencyRows(label, measured, target: oneCPU ? nil : 1.15)
+                await Child.stop([swiftServer.child, cServer.child])
             } catch {
                 rows.append(Row(label, unavailable: "\(error)"))
             }
@@ -161,7 +166,7 @@ struct Benchmark {
     /// run's median and p99, in µs.
     private func latencies(
         first: () -> [String], second: () -> [String], mode: [String]
-    ) throws -> (first: Latency, second: Latency) {
+    ) async throws -> (first: Latency, second: Latency) {
         // Short runs, many of them, alternating: on a small virtual machine a
         // ping-pong's latency jumps between two levels (how quickly an idle
         // vCPU wakes), and a long run of one side could catch only one of them.
@@ -170,7 +175,8 @@ struct Benchmark {
         var b = Latency()
         for _ in 0..<(4 * settings.runs) {
             for (command, isFirst) in [(first(), true), (second(), false)] {
-                let figures = try numbers(runTool(command[0], Array(command.dropFirst()) + ["latency", calls] + mode))
+                let figures = try numbers(
+                    await runTool(command[0], Array(command.dropFirst()) + ["latency", calls] + mode))
                 if isFirst { a.add(figures) } else { b.add(figures) }
             }
         }
@@ -208,11 +214,11 @@ struct Benchmark {
         var clientArguments: [String]
     }
 
-    func startSwiftServer(_ transport: String, name: String) throws -> Server {
-        let child = try Child(
+    func startSwiftServer(_ transport: String, name: String) async throws -> Server {
+        let child = try await Child.start(
             settings.executable, ["serve", transport, transport == "tcp" ? "0" : "\(temporary)/\(name)", "lp64"],
             name: "swift server")
-        let line = try child.waitForLine(containing: "READY")
+        let line = try await child.waitForLine(containing: "READY")
         let address = String(line.dropFirst("READY ".count))
         if transport == "tcp", let port = address.split(separator: ":").last {
             return Server(child: child, clientArguments: ["tcp", "127.0.0.1", String(port)])
@@ -220,10 +226,10 @@ struct Benchmark {
         return Server(child: child, clientArguments: ["unix", "\(temporary)/\(name)"])
     }
 
-    func startCServer(_ executable: String, _ transport: String, name: String) throws -> Server {
-        let child = try Child(
+    func startCServer(_ executable: String, _ transport: String, name: String) async throws -> Server {
+        let child = try await Child.start(
             executable, [transport, transport == "tcp" ? "0" : "\(temporary)/\(name)"], name: "C server")
-        let line = try child.waitForLine(containing: "READY")
+        let line = try await child.waitForLine(containing: "READY")
         let place = String(line.dropFirst("READY ".count))
         return Server(
             child: child, clientArguments: transport == "tcp" ? ["tcp", "127.0.0.1", place] : ["unix", place])
@@ -232,34 +238,29 @@ struct Benchmark {
     // MARK: 3–6. The broker
 
     /// The rows of groups 3–6 against one broker and one direct C server, started here and stopped at the end.
-    private mutating func brokerRows() {
+    private mutating func brokerRows() async {
         let names = [
             "3 32-bit C → broker → 64-bit Swift vs 32-bit C → C, PING_WIDE",
             "3 pass-through (no width-dependent field), PING_PLAIN",
             "4 calls/s", "5 1 MiB echo through the broker vs direct", "6 broker resident memory",
         ]
-        var children: [Child] = []
-        defer { children.forEach { $0.stop() } }
         let broker: Server
         let direct: Server
         let idleKiB: Int
         do {
-            let swiftServer = try startSwiftServer("tcp", name: "")
-            children.append(swiftServer.child)
-            broker = try startBroker(routingTo: swiftServer)
-            children.append(broker.child)
-            Thread.sleep(forTimeInterval: 0.3)
+            let swiftServer = try await startSwiftServer("tcp", name: "")
+            broker = try await startBroker(routingTo: swiftServer)
+            try await Task.sleep(for: .milliseconds(300))
             idleKiB = broker.child.residentKiB ?? 0
-            direct = try startCServer(c.ilp32.server, "tcp", name: "")
-            children.append(direct.child)
+            direct = try await startCServer(c.ilp32.server, "tcp", name: "")
         } catch {
             log("broker unavailable: \(error)")
             rows += names.map { Row($0, unavailable: "broker unavailable: \(error)") }
             return
         }
-        brokerLatencyRows([(names[0], [], 2.2), (names[1], ["plain"], 2.0)], broker: broker, direct: direct)
-        let peakKiB = brokerRateRows(broker: broker, direct: direct, idleKiB: idleKiB)
-        brokerPayloadRow(names[3], broker: broker, direct: direct)
+        await brokerLatencyRows([(names[0], [], 2.2), (names[1], ["plain"], 2.0)], broker: broker, direct: direct)
+        let peakKiB = await brokerRateRows(broker: broker, direct: direct, idleKiB: idleKiB)
+        await brokerPayloadRow(names[3], broker: broker, direct: direct)
         rows.append(
             Row(
                 names[4] + ", idle", crossbit: Double(idleKiB) / 1024, c: nil, unit: "MiB", digits: 1,
@@ -273,12 +274,12 @@ struct Benchmark {
     /// Group 3: one 32-bit C client's round trip through the broker next to the same client's straight to C.
     private mutating func brokerLatencyRows(
         _ rowsToMeasure: [(label: String, mode: [String], target: Double)], broker: Server, direct: Server
-    ) {
+    ) async {
         let client = c.ilp32.client
         for (label, mode, target) in rowsToMeasure {
             log("row: \(label)")
             do {
-                let measured = try latencies(
+                let measured = try await latencies(
                     first: { [client] + broker.clientArguments }, second: { [client] + direct.clientArguments },
                     mode: mode)
                 addLatencyRows(label, measured, target: target)
@@ -290,7 +291,7 @@ struct Benchmark {
 
     /// Group 4: calls/s of 1, 8 and 32 concurrent clients, and whether 32 collapse against 8; returns the
     /// broker's highest resident memory sampled meanwhile (KiB), at least `idleKiB`.
-    private mutating func brokerRateRows(broker: Server, direct: Server, idleKiB: Int) -> Int {
+    private mutating func brokerRateRows(broker: Server, direct: Server, idleKiB: Int) async -> Int {
         let client = c.ilp32.client
         var peakKiB = idleKiB
         var brokerAt8: Double?
@@ -300,15 +301,17 @@ struct Benchmark {
             do {
                 var viaBroker: [Double] = []
                 var viaDirect: [Double] = []
-                _ = try rate(clients: clients, client: client, server: broker, seconds: 0.3, sample: nil) { _ in }
-                _ = try rate(clients: clients, client: client, server: direct, seconds: 0.3, sample: nil) { _ in }
+                _ = try await rate(clients: clients, client: client, server: broker, seconds: 0.3, sample: nil) { _ in }
+                _ = try await rate(clients: clients, client: client, server: direct, seconds: 0.3, sample: nil) { _ in }
                 for _ in 0..<max(3, settings.runs - 2) {
                     viaBroker.append(
-                        try rate(clients: clients, client: client, server: broker, seconds: 1, sample: broker.child) {
-                            peakKiB = max(peakKiB, $0)
-                        })
+                        try await rate(
+                            clients: clients, client: client, server: broker, seconds: 1, sample: broker.child
+                        ) { peakKiB = max(peakKiB, $0) })
                     viaDirect.append(
-                        try rate(clients: clients, client: client, server: direct, seconds: 1, sample: nil) { _ in })
+                        try await rate(clients: clients, client: client, server: direct, seconds: 1, sample: nil) { _ in
+                        }
+                    )
                 }
                 rows.append(
                     Row(
@@ -333,7 +336,7 @@ struct Benchmark {
     }
 
     /// Group 5: 1 MiB echoed through the broker next to straight to the C server.
-    private mutating func brokerPayloadRow(_ label: String, broker: Server, direct: Server) {
+    private mutating func brokerPayloadRow(_ label: String, broker: Server, direct: Server) async {
         log("row: \(label)")
         let client = c.ilp32.client
         do {
@@ -342,12 +345,12 @@ struct Benchmark {
             // Warm-up: the first large messages of a Swift process pay for
             // malloc's adaptive thresholds (fresh mmaps, page faults, trims).
             for server in [broker, direct] {
-                try runTool(client, server.clientArguments + ["payload", "32", "\(1 << 20)"])
+                try await runTool(client, server.clientArguments + ["payload", "32", "\(1 << 20)"])
             }
             for _ in 0..<settings.runs {
                 for (server, into) in [(broker, 0), (direct, 1)] {
                     let figures = try numbers(
-                        runTool(client, server.clientArguments + ["payload", "16", "\(1 << 20)"]))
+                        await runTool(client, server.clientArguments + ["payload", "16", "\(1 << 20)"]))
                     let rate = figures[0] / figures[1] * 1e3
                     if into == 0 { viaBroker.append(rate) } else { viaDirect.append(rate) }
                 }
@@ -359,13 +362,13 @@ struct Benchmark {
     }
 
     /// A broker (ILP32 endpoint, TCP) routing the bench program to `server` (LP64, TCP or unix socket).
-    func startBroker(routingTo server: Server) throws -> Server {
+    func startBroker(routingTo server: Server) async throws -> Server {
         let crossbitd = settings.products + "/crossbitd"
         guard FileManager.default.isExecutableFile(atPath: crossbitd) else { throw BenchFailure("no \(crossbitd)") }
         let url =
             server.clientArguments[0] == "tcp"
             ? "tcp://127.0.0.1:\(server.clientArguments[2])" : "unix://\(server.clientArguments[1])"
-        let child = try Child(
+        let child = try await Child.start(
             crossbitd,
             [
                 "--idl", settings.repository + "/Benchmarks/IDL/crossbit_bench.x",
@@ -373,9 +376,9 @@ struct Benchmark {
                 "--route", "CROSSBIT_BENCH:CROSSBIT_BENCH_V1=lp64@\(url)",
                 "--log-level", "info",
             ], name: "crossbitd")
-        let ready = try child.waitForLine(containing: "crossbitd ready", inStandardError: true)
+        let ready = try await child.waitForLine(containing: "crossbitd ready", inStandardError: true)
         guard let port = ready.split(separator: ":").last?.split(separator: " ").first else {
-            child.stop()
+            await child.stop()
             throw BenchFailure("cannot read the broker's port from '\(ready)'")
         }
         return Server(child: child, clientArguments: ["tcp", "127.0.0.1", String(port)])
@@ -391,7 +394,7 @@ struct Benchmark {
     /// sides pay their whole CPU cost and nothing else. The floor row is a C
     /// relay with no RPC parsing in the broker's place: what any broker's
     /// extra hop costs here.
-    private mutating func oneCPURows() {
+    private mutating func oneCPURows() async {
         let names = [
             "3 32-bit C → broker → 64-bit Swift vs 32-bit C → C, one CPU, PING_WIDE",
             "3 the same, the broker reaching the server on a unix socket, one CPU, PING_WIDE",
@@ -402,27 +405,21 @@ struct Benchmark {
             return
         }
         defer { restore() }
-        latencyRows(oneCPU: true)
-        var children: [Child] = []
-        defer { children.forEach { $0.stop() } }
+        await latencyRows(oneCPU: true)
         do {
-            let direct = try startCServer(c.ilp32.server, "tcp", name: "")
-            children.append(direct.child)
-            let relayChild = try Child(c.relay, [direct.clientArguments[2]], name: "C relay")
-            children.append(relayChild)
-            let relayPort = String(try relayChild.waitForLine(containing: "READY").dropFirst("READY ".count))
+            let direct = try await startCServer(c.ilp32.server, "tcp", name: "")
+            let relayChild = try await Child.start(c.relay, [direct.clientArguments[2]], name: "C relay")
+            let relayPort = String(try await relayChild.waitForLine(containing: "READY").dropFirst("READY ".count))
             let relay = Server(child: relayChild, clientArguments: ["tcp", "127.0.0.1", relayPort])
             var viaBroker: [Server] = []
             for transport in ["tcp", "unix"] {
-                let server = try startSwiftServer(transport, name: "one-cpu-\(transport).sock")
-                children.append(server.child)
-                viaBroker.append(try startBroker(routingTo: server))
-                children.append(viaBroker[viaBroker.count - 1].child)
+                let server = try await startSwiftServer(transport, name: "one-cpu-\(transport).sock")
+                viaBroker.append(try await startBroker(routingTo: server))
             }
             let client = c.ilp32.client
             for (name, server) in zip(names, viaBroker + [relay]) {
                 log("row: \(name)")
-                let measured = try latencies(
+                let measured = try await latencies(
                     first: { [client] + server.clientArguments }, second: { [client] + direct.clientArguments },
                     mode: [])
                 addLatencyRows(name, measured, target: nil)
@@ -454,23 +451,23 @@ struct Benchmark {
     /// common window of `seconds`; samples the broker's RSS meanwhile.
     private func rate(
         clients: Int, client: String, server: Server, seconds: Double, sample: Child?, resident: (Int) -> Void
-    ) throws -> Double {
+    ) async throws -> Double {
         let start = monotonicNanoseconds() + 300_000_000 + clients * 25_000_000
         var running: [Child] = []
-        defer { running.forEach { $0.stop() } }
         for _ in 0..<clients {
             running.append(
-                try Child(client, server.clientArguments + ["rate", "\(seconds)", "\(start)"], name: "C client"))
+                try await Child.start(
+                    client, server.clientArguments + ["rate", "\(seconds)", "\(start)"], name: "C client"))
         }
         if let sample {
             while running.contains(where: \.isRunning) {
                 if let kib = sample.residentKiB { resident(kib) }
-                Thread.sleep(forTimeInterval: 0.05)
+                try await Task.sleep(for: .milliseconds(50))
             }
         }
         var total = 0.0
         for child in running {
-            let figures = try numbers(child.finish(timeout: 30))
+            let figures = try numbers(await child.finish(timeout: .seconds(30)))
             total += figures[0] / figures[1] * 1e9
         }
         return total

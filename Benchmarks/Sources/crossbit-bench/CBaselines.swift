@@ -20,25 +20,27 @@ struct CBaselines {
     /// A TCP relay with no RPC parsing (`bench_relay.c`): the floor of any broker.
     let relay: String
 
-    static func build(repository: String, crossbitIDL: String, into directory: String) throws -> CBaselines {
+    static func build(repository: String, crossbitIDL: String, into directory: String) async throws -> CBaselines {
         let idl = repository + "/Benchmarks/IDL/crossbit_bench.x"
         let sources = repository + "/Benchmarks/C"
-        func generate(_ layout: String) throws -> String {
+        func generate(_ layout: String) async throws -> String {
             let folder = "\(directory)/\(layout)"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let rpcl = try runTool(crossbitIDL, ["rpcl", "--layout", layout, idl])
+            let rpcl = try await runTool(crossbitIDL, ["rpcl", "--layout", layout, idl])
             try rpcl.write(toFile: "\(folder)/crossbit_bench.x", atomically: true, encoding: .utf8)
             for (flag, output) in [
                 ("-h", "crossbit_bench.h"), ("-c", "crossbit_bench_xdr.c"), ("-m", "crossbit_bench_svc.c"),
                 ("-l", "crossbit_bench_clnt.c"),
             ] {
-                try runTool("/usr/bin/rpcgen", ["-N", flag, "-o", "\(folder)/\(output)", "\(folder)/crossbit_bench.x"])
+                try await runTool(
+                    "/usr/bin/rpcgen", ["-N", flag, "-o", "\(folder)/\(output)", "\(folder)/crossbit_bench.x"])
             }
             return folder
         }
-        let fingerprint = try blockFingerprint(idl: idl, crossbitIDL: crossbitIDL)
-        func compile(_ folder: String, _ output: String, _ files: [String], wide: String, bits: String) throws -> String
-        {
+        let fingerprint = try await blockFingerprint(idl: idl, crossbitIDL: crossbitIDL)
+        func compile(
+            _ folder: String, _ output: String, _ files: [String], wide: String, bits: String
+        ) async throws -> String {
             let path = "\(folder)/\(output)"
             let inputs = files.map {
                 $0.hasSuffix("_xdr.c") || $0.hasSuffix("_svc.c") || $0.hasSuffix("_clnt.c")
@@ -46,33 +48,33 @@ struct CBaselines {
             }
             let defines = ["-DWIDE_T=\(wide)", "-DBENCH_BLOCK_FINGERPRINT=\(fingerprint)ULL"]
             let includes = ["-I/usr/include/tirpc", "-I\(folder)", "-I\(sources)"]
-            try runTool(
+            try await runTool(
                 "/usr/bin/gcc", [bits, "-O2", "-w"] + defines + includes + ["-o", path] + inputs + ["-ltirpc"])
             return path
         }
-        func peers(_ folder: String, wide: String, bits: String) throws -> Peers {
+        func peers(_ folder: String, wide: String, bits: String) async throws -> Peers {
             Peers(
-                server: try compile(
+                server: try await compile(
                     folder, "bench_server", ["bench_server.c", "crossbit_bench_svc.c", "crossbit_bench_xdr.c"],
                     wide: wide, bits: bits),
-                client: try compile(
+                client: try await compile(
                     folder, "bench_client", ["bench_client.c", "crossbit_bench_clnt.c", "crossbit_bench_xdr.c"],
                     wide: wide, bits: bits))
         }
-        let lp64Folder = try generate("lp64")
-        let ilp32Folder = try generate("ilp32")
+        let lp64Folder = try await generate("lp64")
+        let ilp32Folder = try await generate("ilp32")
         let codec = ["bench_codec.c", "crossbit_bench_xdr.c"]
         return CBaselines(
-            lp64Codec: try compile(lp64Folder, "bench_codec", codec, wide: "u_quad_t", bits: "-m64"),
-            ilp32Codec: try compile(ilp32Folder, "bench_codec", codec, wide: "u_int", bits: "-m64"),
-            lp64: try peers(lp64Folder, wide: "u_quad_t", bits: "-m64"),
-            ilp32: try peers(ilp32Folder, wide: "u_int", bits: "-m32"),
-            relay: try compile(directory, "bench_relay", ["bench_relay.c"], wide: "u_int", bits: "-m64"))
+            lp64Codec: try await compile(lp64Folder, "bench_codec", codec, wide: "u_quad_t", bits: "-m64"),
+            ilp32Codec: try await compile(ilp32Folder, "bench_codec", codec, wide: "u_int", bits: "-m64"),
+            lp64: try await peers(lp64Folder, wide: "u_quad_t", bits: "-m64"),
+            ilp32: try await peers(ilp32Folder, wide: "u_int", bits: "-m32"),
+            relay: try await compile(directory, "bench_relay", ["bench_relay.c"], wide: "u_int", bits: "-m64"))
     }
 
     /// bench_block's fingerprint as `crossbit-idl cabi` prints it, for the C sides' region headers.
-    private static func blockFingerprint(idl: String, crossbitIDL: String) throws -> String {
-        let text = try runTool(crossbitIDL, ["cabi", "--layout", "ilp32", idl])
+    private static func blockFingerprint(idl: String, crossbitIDL: String) async throws -> String {
+        let text = try await runTool(crossbitIDL, ["cabi", "--layout", "ilp32", idl])
         let line = text.split(separator: "\n").first { $0.hasPrefix("struct bench_block ") }
         let words = line?.split(separator: " ") ?? []
         guard let index = words.firstIndex(of: "fingerprint"), index + 1 < words.count else {

@@ -12,30 +12,26 @@ extension Benchmark {
     /// so that none reaches a server's default limit of 1,024 connections per peer.
     static let idleSources = 10
 
-    mutating func idleRows() {
+    mutating func idleRows() async {
         let names = [
             "7 round trip, 10,000 idle connections vs none, 32-bit C → broker → Swift",
             "7 round trip, 10,000 idle connections vs none, C client → Swift server",
-            "7 round trip, 10,000 idle connections vs none, C client → rpcgen C server (reference, columns: idle, none)",
+            "7 round trip, 10,000 idle connections vs none, C client → rpcgen C server "
+                + "(reference, columns: idle, none)",
         ]
         if let failure = raiseDescriptorLimit(to: Self.idleConnections + 4096) {
             log(failure)
             rows += names.map { Row($0, unavailable: failure) }
             return
         }
-        var children: [Child] = []
-        defer { children.forEach { $0.stop() } }
         do {
-            let swiftServer = try startSwiftServer("tcp", name: "")
-            children.append(swiftServer.child)
-            let broker = try startBroker(routingTo: swiftServer)
-            children.append(broker.child)
-            let cServer = try startCServer(c.lp64.server, "tcp", name: "")
-            children.append(cServer.child)
+            let swiftServer = try await startSwiftServer("tcp", name: "")
+            let broker = try await startBroker(routingTo: swiftServer)
+            let cServer = try await startCServer(c.lp64.server, "tcp", name: "")
             let targets = [(broker, c.ilp32.client), (swiftServer, c.lp64.client), (cServer, c.lp64.client)]
             for ((server, client), (index, name)) in zip(targets, names.enumerated()) {
                 log("row: \(name)")
-                let (idle, none) = try idleLatencies(server: server, client: client)
+                let (idle, none) = try await idleLatencies(server: server, client: client)
                 var row = Row(
                     name, crossbit: idle, c: none, unit: "µs", digits: 1, target: index < 2 ? .atMost(1.1) : nil)
                 if index == 2 { row.ratio = median(zip(idle, none).map { $0 / $1 }) }
@@ -48,21 +44,24 @@ extension Benchmark {
 
     /// Median round trips of `client` calling `server`: with the idle
     /// connections open, and with none (each run's median, in µs).
-    private func idleLatencies(server: Server, client: String) throws -> (idle: [Double], none: [Double]) {
+    private func idleLatencies(server: Server, client: String) async throws -> (idle: [Double], none: [Double]) {
         guard server.clientArguments[0] == "tcp", let port = UInt16(server.clientArguments[2]) else {
             throw BenchFailure("idle connections need a TCP server")
         }
-        func medians() throws -> [Double] {
-            try (0..<(2 * settings.runs)).map { _ in
-                try numbers(runTool(client, server.clientArguments + ["latency", "1500"]))[0] / 1e3
+        func medians() async throws -> [Double] {
+            var medians: [Double] = []
+            for _ in 0..<(2 * settings.runs) {
+                medians.append(
+                    try numbers(await runTool(client, server.clientArguments + ["latency", "1500"]))[0] / 1e3)
             }
+            return medians
         }
-        _ = try medians()  // warm-up
-        let none = try medians()
+        _ = try await medians()  // warm-up
+        let none = try await medians()
         let sockets = try openIdleConnections(to: port)
         defer { sockets.forEach { close($0) } }
-        Thread.sleep(forTimeInterval: 1)  // every connection accepted
-        let idle = try medians()
+        try await Task.sleep(for: .seconds(1))  // every connection accepted
+        let idle = try await medians()
         return (idle, none)
     }
 
@@ -111,8 +110,8 @@ extension Benchmark {
         }
         guard limit.rlim_cur < rlim_t(count) else { return nil }
         guard limit.rlim_max >= rlim_t(count) else {
-            return
-                "cannot raise RLIMIT_NOFILE to \(count): the hard limit is \(limit.rlim_max) (raise it, e.g. ulimit -Hn)"
+            return "cannot raise RLIMIT_NOFILE to \(count): the hard limit is \(limit.rlim_max) "
+                + "(raise it, e.g. ulimit -Hn)"
         }
         limit.rlim_cur = rlim_t(count)
         guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else {

@@ -1,3 +1,4 @@
+import CrossbitProcess
 import Foundation
 import Synchronization
 
@@ -14,117 +15,89 @@ private let runningChildren = Mutex<(children: [Int32: Child], stopping: Bool)>(
 /// The CPU every child started from now on is pinned to (with `taskset`); nil: any CPU.
 let childrenCPU = Mutex<Int?>(nil)
 
-/// A child process whose standard output and error are collected by reader
-/// threads (a chatty child never blocks on a full pipe).
+/// A child process (a ``ManagedProcess``) whose standard output and error are kept apart, as text.
 final class Child: Sendable {
     let name: String
-    private let process: Mutex<Process>
-    private let out = Mutex("")
-    private let err = Mutex("")
-    private let readers = Mutex(0)
-    var pid: Int32 { process.withLock { $0.processIdentifier } }
+    private let process = Mutex<ManagedProcess?>(nil)
+    private let printed = Mutex<[ManagedProcess.Stream: String]>([:])
+    var pid: Int32 { process.withLock { $0?.pid ?? 0 } }
 
-    /// Starts `executable` with `arguments`.
-    init(_ executable: String, _ arguments: [String], name: String? = nil) throws {
-        self.name = name ?? URL(fileURLWithPath: executable).lastPathComponent
-        let process = Process()
-        if let cpu = childrenCPU.withLock({ $0 }) {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
-            process.arguments = ["--cpu-list", "\(cpu)", executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        }
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        self.process = Mutex(process)
-        // Started and registered under the registry's lock, so that stopAll() sees every child.
-        try runningChildren.withLock { running throws(BenchFailure) in
-            guard !running.stopping else { throw BenchFailure("stopping") }
-            do {
-                try self.process.withLock { try $0.run() }
-            } catch {
-                throw BenchFailure("cannot start \(executable): \(error)")
-            }
-            running.children[pid] = self
-        }
-        collect(stdout.fileHandleForReading, standardError: false)
-        collect(stderr.fileHandleForReading, standardError: true)
+    private init(name: String) {
+        self.name = name
     }
 
-    private func collect(_ handle: FileHandle, standardError: Bool) {
-        readers.withLock { $0 += 1 }
-        Thread.detachNewThread { [self] in
-            while true {
-                let data = handle.availableData
-                if data.isEmpty { break }
-                let text = String(decoding: data, as: UTF8.self)
-                if standardError { err.withLock { $0 += text } } else { out.withLock { $0 += text } }
-            }
-            readers.withLock { $0 -= 1 }
+    /// Starts `executable` with `arguments` (on the CPU of ``childrenCPU``, when set).
+    static func start(_ executable: String, _ arguments: [String], name: String? = nil) async throws -> Child {
+        let child = Child(name: name ?? URL(fileURLWithPath: executable).lastPathComponent)
+        let command = childrenCPU.withLock { $0 }.map { ["/usr/bin/taskset", "--cpu-list", "\($0)", executable] }
+        guard !runningChildren.withLock({ $0.stopping }) else { throw BenchFailure("stopping") }
+        let process: ManagedProcess
+        do {
+            process = try await ManagedProcess.start(
+                command?[0] ?? executable, Array(command?.dropFirst() ?? []) + arguments,
+                onOutput: { stream, bytes in
+                    child.printed.withLock { $0[stream, default: ""] += String(decoding: bytes, as: UTF8.self) }
+                })
+        } catch {
+            throw BenchFailure("cannot start \(executable): \(error)")
         }
+        child.process.withLock { $0 = process }
+        // Registered so that stopAll() sees every child; one that started while stopping is stopped again.
+        let stopping = runningChildren.withLock { running in
+            running.children[process.pid] = child
+            return running.stopping
+        }
+        if stopping { await child.stop() }
+        return child
     }
 
-    var stdout: String { out.withLock { $0 } }
-    var stderr: String { err.withLock { $0 } }
-    var isRunning: Bool { process.withLock { $0.isRunning } }
+    var stdout: String { printed.withLock { $0[.output] ?? "" } }
+    var stderr: String { printed.withLock { $0[.error] ?? "" } }
+    var isRunning: Bool { process.withLock { $0?.isRunning ?? false } }
 
     /// Waits until standard output (or error) holds a line containing `text`;
     /// returns that line.
-    func waitForLine(containing text: String, inStandardError: Bool = false, timeout: Double = 20) throws -> String {
-        let deadline = Date().addingTimeInterval(timeout)
+    func waitForLine(
+        containing text: String, inStandardError: Bool = false, timeout: Duration = .seconds(20)
+    ) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
         while true {
             let output = inStandardError ? stderr : stdout
             if let line = output.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
             if !isRunning {
-                Thread.sleep(forTimeInterval: 0.05)
                 throw BenchFailure("\(name) exited before printing '\(text)': \(stderr.suffix(600))")
             }
-            if Date() > deadline {
-                throw BenchFailure("\(name) did not print '\(text)' within \(Int(timeout)) s: \(stderr.suffix(600))")
+            if ContinuousClock.now > deadline {
+                throw BenchFailure("\(name) did not print '\(text)' within \(timeout): \(stderr.suffix(600))")
             }
-            Thread.sleep(forTimeInterval: 0.005)
+            try await Task.sleep(for: .milliseconds(5))
         }
     }
 
-    /// Waits for the child to exit (killing it after `timeout`); returns its
+    /// Waits for the child to exit (stopping it after `timeout`); returns its
     /// standard output, or throws when it failed.
     @discardableResult
-    func finish(timeout: Double = 60) throws -> String {
-        let deadline = Date().addingTimeInterval(timeout)
-        while isRunning {
-            if Date() > deadline {
-                stop()
-                throw BenchFailure("\(name) did not finish within \(Int(timeout)) s")
-            }
-            Thread.sleep(forTimeInterval: 0.002)
-        }
-        let status = process.withLock { $0.terminationStatus }
-        runningChildren.withLock { _ = $0.children.removeValue(forKey: pid) }
-        // The readers see end of file right after the exit.
-        let drained = Date().addingTimeInterval(2)
-        while readers.withLock({ $0 }) > 0 && Date() < drained { Thread.sleep(forTimeInterval: 0.001) }
-        guard status == 0 else {
-            throw BenchFailure("\(name) exited with status \(status): \(stderr.suffix(600))")
+    func finish(timeout: Duration = .seconds(60)) async throws -> String {
+        guard let process = process.withLock({ $0 }) else { throw BenchFailure("\(name) never started") }
+        let termination = await process.termination(within: timeout)
+        runningChildren.withLock { _ = $0.children.removeValue(forKey: process.pid) }
+        guard let termination else { throw BenchFailure("\(name) did not finish within \(timeout)") }
+        guard termination == .exited(0) else {
+            throw BenchFailure("\(name) \(termination): \(stderr.suffix(600))")
         }
         return stdout
     }
 
-    /// SIGTERM, then SIGKILL if it is still there after two seconds.
-    func stop() {
-        if isRunning {
-            kill(pid, SIGTERM)
-            let deadline = Date().addingTimeInterval(2)
-            while isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
-            if isRunning {
-                kill(pid, SIGKILL)
-                process.withLock { $0.waitUntilExit() }
-            }
-        }
-        runningChildren.withLock { _ = $0.children.removeValue(forKey: pid) }
+    /// SIGTERM, then SIGKILL if it is still there after `grace` (at once with `.zero`).
+    func stop(grace: Duration = .seconds(2)) async {
+        guard let process = process.withLock({ $0 }) else { return }
+        await process.stop(grace: grace)
+        runningChildren.withLock { _ = $0.children.removeValue(forKey: process.pid) }
+    }
+
+    /// Sends `signal`; does nothing once the child is gone.
+    func signal(_ signal: Int32) {
+        process.withLock { $0?.signal(signal) }
     }
 
     /// The child's resident set size in KiB (VmRSS of /proc/PID/status).
@@ -135,20 +108,35 @@ final class Child: Sendable {
         return Int(line.split(separator: " ").dropFirst().first ?? "")
     }
 
-    /// Stops every child still running; with `forever`, starts no more.
-    static func stopAll(forever: Bool = false) {
-        let children = runningChildren.withLock { running in
+    /// The children still running; with `forever`, no more start.
+    private static func running(forever: Bool) -> [Child] {
+        runningChildren.withLock { running in
             if forever { running.stopping = true }
             return Array(running.children.values)
         }
-        for child in children { child.stop() }
+    }
+
+    /// Stops every child still running; with `forever`, starts no more.
+    static func stopAll(forever: Bool = false) async {
+        await stop(running(forever: forever))
+    }
+
+    /// Stops `children`.
+    static func stop(_ children: [Child]) async {
+        for child in children { await child.stop() }
+    }
+
+    /// Kills every child at once and starts no more: for a benchmark interrupted by a signal, which
+    /// cannot wait.
+    static func killAll() {
+        for child in running(forever: true) { child.signal(SIGKILL) }
     }
 }
 
 /// Runs a tool to completion and returns its standard output.
 @discardableResult
-func runTool(_ executable: String, _ arguments: [String], timeout: Double = 120) throws -> String {
-    try Child(executable, arguments).finish(timeout: timeout)
+func runTool(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(120)) async throws -> String {
+    try await Child.start(executable, arguments).finish(timeout: timeout)
 }
 
 /// Stops the children and removes `temporary` when the benchmark is
@@ -158,7 +146,7 @@ func stopChildrenOnSignals(removing temporary: String) -> [any DispatchSourceSig
         signal(signalNumber, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
         source.setEventHandler {
-            Child.stopAll(forever: true)
+            Child.killAll()
             try? FileManager.default.removeItem(atPath: temporary)
             _exit(128 + signalNumber)
         }

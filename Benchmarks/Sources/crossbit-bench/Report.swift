@@ -108,8 +108,8 @@ func machineDescription() -> String {
     uname(&name)
     let kernel = withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     let cores = ProcessInfo.processInfo.activeProcessorCount
-    return
-        "\(cores) cores (nproc), \(model), \(format(memoryKiB / 1_048_576, 1)) GiB RAM, Linux \(kernel); load average at start \(load)"
+    return "\(cores) cores (nproc), \(model), \(format(memoryKiB / 1_048_576, 1)) GiB RAM, Linux \(kernel); "
+        + "load average at start \(load)"
 }
 
 /// BENCHMARKS.md: the latest table, the machine, the command and how each row is measured.
@@ -123,13 +123,15 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
         - Command: `make bench` (release builds; the C side is rpcgen's output for the same IDL, `gcc -O2`, libtirpc)
         - Date: \(date)
         - Machine: \(machine)
-        - Figures: medians of \(runs) runs after a warm-up (latency: 4 × \(runs) short runs; calls/s: \(max(3, runs - 2)) runs); nothing pinned
+        - Figures: medians of \(runs) runs after a warm-up (latency: 4 × \(runs) short runs; \
+        calls/s: \(max(3, runs - 2)) runs); nothing pinned
           (as the targets are defined) but the diagnostic rows marked "one CPU", which have no target; the Swift and the
           C side alternate run by run; \(seconds) s of measurement in all.
 
         \(table)
 
-        Ratios are Crossbit ÷ C (broker ÷ direct for rows 3–5, shared region ÷ RPC for rows 7), the median of the ratios of paired runs (each Crossbit
+        Ratios are Crossbit ÷ C (broker ÷ direct for rows 3–5, shared region ÷ RPC for rows 7), \
+        the median of the ratios of paired runs (each Crossbit
         run next to a C run); "ok" means the target is met, "short" that it is not.
 
         ## How each row is measured
@@ -141,22 +143,28 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
            bytes. Swift: `encode(xdr:)` into a reused `XDRWriter`, its bytes, `init(xdr:)` from an `XDRReader`.
            C: rpcgen's `xdr_*` routine over `xdrmem` into a reused buffer, decoding into fresh memory, then `xdr_free`.
            Values: `bench_flat` (8 scalars), `bench_batch` (1,000 `bench_item`s with a 10-byte string, a 64-byte opaque,
-           a `size_t` and a `handle_t`), a 1 MiB `bench_payload`; both layouts (the C codec is 64-bit for both lowerings).
+           a `size_t` and a `handle_t`), a 1 MiB `bench_payload`; both layouts \
+        (the C codec is 64-bit for both lowerings).
         2. **Latency**: runs of 1,500 `PING_WIDE` calls (after 200 warm-up calls), 4 × \(runs) runs per side, the two
            sides alternating; the figures are the medians of the runs' medians and p99s. One client process, one server
-           process, over TCP loopback and a unix socket: a Swift client (`RPCClient`, calls made from a task preferring the
+           process, over TCP loopback and a unix socket: a Swift client (`RPCClient`, \
+        calls made from a task preferring the
            client's executor) → a Swift `RPCServer` vs rpcgen's client stubs → an rpcgen server under `svc_run`, 64-bit.
-        3. **Broker**: the same latency runs from the 32-bit (`gcc -m32`) rpcgen client through `crossbitd` (ILP32 endpoint,
+        3. **Broker**: the same latency runs from the 32-bit (`gcc -m32`) rpcgen client through `crossbitd` \
+        (ILP32 endpoint,
            TCP) to the 64-bit Swift server (LP64) vs the same client straight to the 32-bit rpcgen server.
            `PING_WIDE` carries a `size_t` both ways (converted); `PING_PLAIN` has no width-dependent part (forwarded
            without re-encoding).
         2–3, **one CPU** (diagnostics, no target): the same runs with every process of both sides pinned to one CPU
-           (`taskset`), so that both sides pay their whole CPU cost and no wake-up of another vCPU (see the note below). The broker rows come
+           (`taskset`), so that both sides pay their whole CPU cost and no wake-up of another vCPU \
+        (see the note below). The broker rows come
            twice, reaching the Swift server over TCP and over a unix socket (a route to `unix:///PATH`), next to the
            floor of any broker: `Benchmarks/C/bench_relay.c`, a C relay that copies bytes between client and server
            with one `poll` loop and no RPC parsing, in the broker's place.
-        4. **Calls per second**: 1, 8 or 32 client processes (the 32-bit C client), each calling `PING_WIDE` in a loop over
-           one common one-second window (after a 0.3 s warm-up window); the sum of their rates, through the broker and direct. "No collapse": the
+        4. **Calls per second**: 1, 8 or 32 client processes (the 32-bit C client), \
+        each calling `PING_WIDE` in a loop over
+           one common one-second window (after a 0.3 s warm-up window); the sum of their rates, through the broker \
+        and direct. "No collapse": the
            broker's rate at 32 clients is at least 0.8× its rate at 8.
         5. **1 MiB**: 16 `ECHO_PAYLOAD` calls of 1 MiB per run from the 32-bit C client, after 32 warm-up calls; MB/s of
            argument plus result.
@@ -177,7 +185,8 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
         can say as much about where the scheduler placed each process as about either side. The one-CPU rows do not
         move that way, and show what each side costs in CPU: a broker doubles the hops, so on one CPU even the relay,
         which does nothing but copy bytes, costs about twice the direct call.
-        On one CPU a p99 counts the interrupts that fall into a call (the timer ticks 250 times a second on a busy CPU): the longer the call,
+        On one CPU a p99 counts the interrupts that fall into a call \
+        (the timer ticks 250 times a second on a busy CPU): the longer the call,
         the more of its runs they reach, so a two-hop call's p99 ratio is well above its median's; the relay's p99
         row shows how far for any broker.
 

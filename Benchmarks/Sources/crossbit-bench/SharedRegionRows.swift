@@ -11,19 +11,14 @@ extension Benchmark {
     /// same bytes as `SINK_PAYLOAD` calls through the broker and straight to
     /// the 32-bit C server. Calls carry at most 4 MiB (`BENCH_PAYLOAD_MAX`),
     /// so 64 MiB go by RPC as 16 calls.
-    mutating func sharedRegionRows() {
+    mutating func sharedRegionRows() async {
         let names = ["8 1 MiB handed over: shared region vs", "8 64 MiB handed over: shared region vs"]
-        var children: [Child] = []
-        defer { children.forEach { $0.stop() } }
         let broker: Server
         let direct: Server
         do {
-            let swiftServer = try startSwiftServer("tcp", name: "")
-            children.append(swiftServer.child)
-            broker = try startBroker(routingTo: swiftServer)
-            children.append(broker.child)
-            direct = try startCServer(c.ilp32.server, "tcp", name: "")
-            children.append(direct.child)
+            let swiftServer = try await startSwiftServer("tcp", name: "")
+            broker = try await startBroker(routingTo: swiftServer)
+            direct = try await startCServer(c.ilp32.server, "tcp", name: "")
         } catch {
             rows += names.map { Row($0, unavailable: "broker unavailable: \(error)") }
             return
@@ -31,7 +26,8 @@ extension Benchmark {
         for (name, bytes, handovers, target) in [(names[0], 1 << 20, 16, 4.0), (names[1], 64 << 20, 2, nil)] {
             log("row: \(name)")
             do {
-                let measured = try handoverRates(bytes: bytes, handovers: handovers, broker: broker, direct: direct)
+                let measured = try await handoverRates(
+                    bytes: bytes, handovers: handovers, broker: broker, direct: direct)
                 rows.append(
                     Row(
                         "\(name) through the broker", crossbit: measured.region, c: measured.broker, unit: "MB/s",
@@ -49,15 +45,15 @@ extension Benchmark {
     /// MB/s of each way, run by run, after one warm-up handover of each.
     private func handoverRates(
         bytes: Int, handovers: Int, broker: Server, direct: Server
-    ) throws -> (region: [Double], broker: [Double], direct: [Double]) {
+    ) async throws -> (region: [Double], broker: [Double], direct: [Double]) {
         let client = c.ilp32.client
         let ways: [(mode: String, server: Server)] = [("region", broker), ("sink", broker), ("sink", direct)]
-        for way in ways { try runTool(client, way.server.clientArguments + [way.mode, "2", "\(bytes)"]) }
+        for way in ways { try await runTool(client, way.server.clientArguments + [way.mode, "2", "\(bytes)"]) }
         var rates: [[Double]] = [[], [], []]
         for _ in 0..<settings.runs {
             for (index, way) in ways.enumerated() {
                 let figures = try numbers(
-                    runTool(client, way.server.clientArguments + [way.mode, "\(handovers)", "\(bytes)"]))
+                    await runTool(client, way.server.clientArguments + [way.mode, "\(handovers)", "\(bytes)"]))
                 rates[index].append(figures[0] / figures[1] * 1e3)
             }
         }

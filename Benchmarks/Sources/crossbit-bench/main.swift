@@ -2,7 +2,8 @@ import CrossbitCore
 import Foundation
 
 // crossbit-bench [run [--runs N] [--products DIR] [--repository DIR] [--output FILE] [--only GROUP,…]]
-//   runs every row (or those of the groups named: codec, latency, broker, one-cpu, idle), prints the table and writes it to BENCHMARKS.md;
+//   runs every row (or those of the groups named: codec, latency, broker, one-cpu, idle), prints the table and
+//   writes it to BENCHMARKS.md;
 // crossbit-bench serve … / client …: the Swift server and client processes it starts;
 // crossbit-bench codec flat|batch|payload ilp32|lp64 SECONDS: one codec row's Swift side alone (for profiling).
 
@@ -29,9 +30,8 @@ do {
         let signalSources = stopChildrenOnSignals(removing: temporary)
         defer { withExtendedLifetime(signalSources) {} }
         let machine = machineDescription()
-        var benchmark = try Benchmark(settings: settings, temporary: temporary)
-        benchmark.runAll()
-        Child.stopAll()
+        var benchmark = try await Benchmark(settings: settings, temporary: temporary)
+        await benchmark.runAll()
         let table = markdownTable(benchmark.rows)
         print(table)
         let seconds = Int(Date().timeIntervalSince(started))
@@ -40,7 +40,7 @@ do {
         log("table written to \(settings.output) (\(seconds) s of measurement)")
     }
 } catch {
-    Child.stopAll()
+    await Child.stopAll()
     FileHandle.standardError.write(Data("crossbit-bench: error: \(error)\n".utf8))
     exit(1)
 }

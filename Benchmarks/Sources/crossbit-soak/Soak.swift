@@ -52,34 +52,33 @@ final class RestartedServer {
 
     static let restartDelay: Double = 2
 
-    init(name: String, executable: String, arguments: [String]) throws {
+    init(name: String, executable: String, arguments: [String]) async throws {
         self.name = name
         self.executable = executable
         self.arguments = arguments
-        child = try Self.start(name, executable, arguments)
+        child = try await Self.start(name, executable, arguments)
     }
 
-    private static func start(_ name: String, _ executable: String, _ arguments: [String]) throws -> Child {
-        let child = try Child(executable, arguments, name: name)
-        _ = try child.waitForLine(containing: "READY")
+    private static func start(_ name: String, _ executable: String, _ arguments: [String]) async throws -> Child {
+        let child = try await Child.start(executable, arguments, name: name)
+        _ = try await child.waitForLine(containing: "READY")
         return child
     }
 
     /// SIGKILL; then, after the restart delay, a new process on the same address.
-    func killAndRestart() throws -> String {
+    func killAndRestart() async throws -> String {
         let old = child.pid
-        kill(old, SIGKILL)
-        child.stop()  // reaps it and forgets it
-        Thread.sleep(forTimeInterval: Self.restartDelay)
-        child = try Self.start(name, executable, arguments)
+        await child.stop(grace: .zero)  // SIGKILL; reaps it and forgets it
+        try await Task.sleep(for: .seconds(Self.restartDelay))
+        child = try await Self.start(name, executable, arguments)
         return "SIGKILL to the \(name) (pid \(old)); restarted \(Int(Self.restartDelay)) s later as pid \(child.pid)"
     }
 
     /// SIGSTOP, then SIGCONT `seconds` later.
-    func pause(for seconds: Double) -> String {
-        kill(child.pid, SIGSTOP)
-        Thread.sleep(forTimeInterval: seconds)
-        kill(child.pid, SIGCONT)
+    func pause(for seconds: Double) async throws -> String {
+        child.signal(SIGSTOP)
+        try await Task.sleep(for: .seconds(seconds))
+        child.signal(SIGCONT)
         return "SIGSTOP to the \(name) (pid \(child.pid)), SIGCONT \(Int(seconds)) s later"
     }
 }

@@ -134,10 +134,10 @@ func runClient(_ arguments: [String]) async throws {
             tally.ok += 1
         } else {
             tally.wrong += 1
-            FileHandle.standardError.write(
-                Data(
-                    "soak client \(id): wrong answer to call \(seq) of \(arguments[1])\n  expected: \(expected)\n  received: \(answer)\n"
-                        .utf8))
+            let message =
+                "soak client \(id): wrong answer to call \(seq) of \(arguments[1])\n"
+                + "  expected: \(expected)\n  received: \(answer)\n"
+            FileHandle.standardError.write(Data(message.utf8))
         }
         seq &+= 1
         if pause > 0 { try await Task.sleep(for: .milliseconds(pause)) }

@@ -8,18 +8,19 @@ struct SoakCPeers {
     var client: String
     var server: String
 
-    static func build(repository: String, crossbitIDL: String, into directory: String) throws -> SoakCPeers {
+    static func build(repository: String, crossbitIDL: String, into directory: String) async throws -> SoakCPeers {
         let sources = repository + "/Benchmarks/C"
         let folder = directory + "/c"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let rpcl = try runTool(
+        let rpcl = try await runTool(
             crossbitIDL, ["rpcl", "--layout", "ilp32", repository + "/Benchmarks/IDL/crossbit_soak.x"])
         try rpcl.write(toFile: folder + "/crossbit_soak.x", atomically: true, encoding: .utf8)
         for (flag, output) in [("-h", "crossbit_soak.h"), ("-c", "xdr.c"), ("-m", "svc.c"), ("-l", "clnt.c")] {
-            try runTool("/usr/bin/rpcgen", ["-N", flag, "-o", "\(folder)/\(output)", "\(folder)/crossbit_soak.x"])
+            try await runTool(
+                "/usr/bin/rpcgen", ["-N", flag, "-o", "\(folder)/\(output)", "\(folder)/crossbit_soak.x"])
         }
-        func compile(_ name: String, _ stubs: String) throws -> String {
-            try runTool(
+        func compile(_ name: String, _ stubs: String) async throws -> String {
+            try await runTool(
                 "/usr/bin/gcc",
                 [
                     "-m32", "-O2", "-Wall", "-Wno-unused-variable", "-I/usr/include/tirpc", "-I\(folder)",
@@ -29,6 +30,7 @@ struct SoakCPeers {
                 ])
             return "\(folder)/\(name)"
         }
-        return SoakCPeers(client: try compile("soak_client", "clnt.c"), server: try compile("soak_server", "svc.c"))
+        return SoakCPeers(
+            client: try await compile("soak_client", "clnt.c"), server: try await compile("soak_server", "svc.c"))
     }
 }

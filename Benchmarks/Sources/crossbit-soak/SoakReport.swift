@@ -28,7 +28,8 @@ extension Soak.Report {
             residentKiB.minute > 0
             ? String(format: "%+.1f%%", (Double(residentKiB.end) / Double(residentKiB.minute) - 1) * 100) : "?"
         var lines = [
-            "crossbit soak: \(seconds) s, 32 clients through crossbitd (16 32-bit rpcgen C clients -> 64-bit Swift servers,",
+            "crossbit soak: \(seconds) s, 32 clients through crossbitd "
+                + "(16 32-bit rpcgen C clients -> 64-bit Swift servers,",
             "  16 64-bit Swift clients -> 32-bit rpcgen C servers; of each, half to a server the broker activates)",
             "faults injected (\(faults.count), one every 30 s):",
         ]
@@ -46,10 +47,11 @@ extension Soak.Report {
             "  \($0.key.padding(toLength: 38, withPad: " ", startingAt: 0))\($0.value)"
         }
         lines += [
-            "broker open descriptors:                start \(descriptors.start), after 1 min \(descriptors.minute) (under load), "
-                + "end \(descriptors.end)",
-            "broker RSS:                             start \(residentKiB.start) KiB, after 1 min \(residentKiB.minute) KiB, "
-                + "end \(residentKiB.end) KiB (\(growth) on the 1-minute figure)",
+            "broker open descriptors:                start \(descriptors.start), "
+                + "after 1 min \(descriptors.minute) (under load), end \(descriptors.end)",
+            "broker RSS:                             start \(residentKiB.start) KiB, "
+                + "after 1 min \(residentKiB.minute) KiB, end \(residentKiB.end) KiB "
+                + "(\(growth) on the 1-minute figure)",
         ]
         if descriptors.end != descriptors.start {
             lines.append("  descriptors by kind at the start: \(descriptorKinds.start.sorted { $0.key < $1.key })")

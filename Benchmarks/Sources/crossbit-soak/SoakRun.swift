@@ -30,26 +30,27 @@ struct Soak {
         var residentKiB: (start: Int, minute: Int, end: Int) = (0, 0, 0)
     }
 
-    init(settings: SoakSettings, temporary: String) throws {
+    init(settings: SoakSettings, temporary: String) async throws {
         self.settings = settings
         self.temporary = temporary
         soakExecutable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-        peers = try SoakCPeers.build(
+        peers = try await SoakCPeers.build(
             repository: settings.repository, crossbitIDL: settings.products + "/crossbit-idl", into: temporary)
         let ports = try freePorts(6)
         ilp32Port = ports[0]
         lp64Port = ports[1]
-        swiftServer = try RestartedServer(
+        swiftServer = try await RestartedServer(
             name: "64-bit Swift server", executable: soakExecutable,
             arguments: ["serve", "tcp://127.0.0.1:\(ports[2])"])
-        cServer = try RestartedServer(
+        cServer = try await RestartedServer(
             name: "32-bit C server", executable: peers.server, arguments: ["tcp://127.0.0.1:\(ports[3])"])
         let configuration = temporary + "/crossbitd.toml"
         try Self.configuration(
             repository: settings.repository, ports: ports, soakExecutable: soakExecutable, cServer: peers.server
         ).write(toFile: configuration, atomically: true, encoding: .utf8)
-        broker = try Child(settings.products + "/crossbitd", ["--config", configuration], name: "crossbitd")
-        _ = try broker.waitForLine(containing: "crossbitd ready", inStandardError: true)
+        broker = try await Child.start(
+            settings.products + "/crossbitd", ["--config", configuration], name: "crossbitd")
+        _ = try await broker.waitForLine(containing: "crossbitd ready", inStandardError: true)
     }
 
     /// The broker's TOML: the four programs, two of them activated (the 64-bit
@@ -95,32 +96,35 @@ struct Soak {
 
     /// Starts every client for `seconds`: C ones to SOAK_TO64 and SOAK_ACT64 through
     /// rpcbind and the ILP32 endpoint, Swift ones to SOAK_TO32 and SOAK_ACT32 at the LP64 endpoint.
-    private func startClients(seconds: Int, firstID: Int) throws -> [Child] {
+    private func startClients(seconds: Int, firstID: Int) async throws -> [Child] {
         let count = settings.clientsPerLanguage
         let pause = "\(settings.pauseMilliseconds)"
-        let c = try (0..<count).map { i in
+        var clients: [Child] = []
+        for i in 0..<count {
             let program = i % 2 == 0 ? "to64" : "act64"
-            return try Child(
-                peers.client, ["127.0.0.1", program, "\(firstID + i)", "\(seconds)", pause],
-                name: "C client \(firstID + i) (\(program))")
+            clients.append(
+                try await Child.start(
+                    peers.client, ["127.0.0.1", program, "\(firstID + i)", "\(seconds)", pause],
+                    name: "C client \(firstID + i) (\(program))"))
         }
-        let swift = try (0..<count).map { i in
+        for i in 0..<count {
             let program = i % 2 == 0 ? "to32" : "act32"
             let id = firstID + count + i
-            return try Child(
-                soakExecutable, ["client", "tcp://127.0.0.1:\(lp64Port)", program, "\(id)", "\(seconds)", pause],
-                name: "Swift client \(id) (\(program))")
+            clients.append(
+                try await Child.start(
+                    soakExecutable, ["client", "tcp://127.0.0.1:\(lp64Port)", program, "\(id)", "\(seconds)", pause],
+                    name: "Swift client \(id) (\(program))"))
         }
-        return c + swift
+        return clients
     }
 
     /// Waits for the clients (until `deadline`) and adds up their lines; a client
     /// that hangs, dies or prints no line counts as an unanswered call.
-    private func collect(_ clients: [Child], until deadline: Date, into report: inout Report) -> ClientTally {
+    private func collect(_ clients: [Child], until deadline: Date, into report: inout Report) async -> ClientTally {
         var sum = ClientTally()
         for client in clients {
             do {
-                let output = try client.finish(timeout: max(1, deadline.timeIntervalSinceNow))
+                let output = try await client.finish(timeout: .seconds(max(1, deadline.timeIntervalSinceNow)))
                 guard let tally = ClientTally(parsing: output) else {
                     throw BenchFailure("no SOAK line it could read: \(output)")
                 }
@@ -137,11 +141,11 @@ struct Soak {
     /// Fault `index` of the rotation: the soak's server killed, that server
     /// stopped and continued, an activated server killed; the 64-bit servers in
     /// one round, the 32-bit ones in the next.
-    private func inject(_ index: Int) throws -> String {
+    private func inject(_ index: Int) async throws -> String {
         let wide = (index / 3) % 2 == 0
         switch index % 3 {
-        case 0: return try (wide ? swiftServer : cServer).killAndRestart()
-        case 1: return (wide ? swiftServer : cServer).pause(for: 3)
+        case 0: return try await (wide ? swiftServer : cServer).killAndRestart()
+        case 1: return try await (wide ? swiftServer : cServer).pause(for: 3)
         default:
             let executable = wide ? soakExecutable : peers.server
             let name = wide ? "64-bit activated server" : "32-bit activated server"
@@ -154,14 +158,14 @@ struct Soak {
     }
 
     /// Runs the soak and returns what it measured.
-    func run() throws -> Report {
+    func run() async throws -> Report {
         var report = Report()
         report.seconds = settings.seconds
         // A short warm-up through every route starts the activated servers and opens the broker's
         // connections to its servers, so that the start figures are those of a broker in service.
         soakLog("warm-up: \(2 * settings.clientsPerLanguage) clients for 5 s")
-        let warmUp = try startClients(seconds: 5, firstID: 1000)
-        report.warmUp = collect(warmUp, until: Date().addingTimeInterval(65), into: &report)
+        let warmUp = try await startClients(seconds: 5, firstID: 1000)
+        report.warmUp = await collect(warmUp, until: Date().addingTimeInterval(65), into: &report)
         report.descriptors.start = ProcFS.settledDescriptors(of: broker.pid)
         report.descriptorKinds.start = ProcFS.descriptorKinds(of: broker.pid)
         report.residentKiB.start = broker.residentKiB ?? -1
@@ -169,7 +173,7 @@ struct Soak {
             "start: broker pid \(broker.pid), \(report.descriptors.start) descriptors, \(report.residentKiB.start) KiB")
 
         let start = Date()
-        let clients = try startClients(seconds: settings.seconds, firstID: 1)
+        let clients = try await startClients(seconds: settings.seconds, firstID: 1)
         var nextFault = settings.faultInterval
         var measuredMinute = false
         var faults = 0
@@ -183,15 +187,15 @@ struct Soak {
             }
             if elapsed >= Double(settings.seconds) { break }
             if elapsed >= Double(nextFault) {
-                let fault = try inject(faults)
+                let fault = try await inject(faults)
                 soakLog(fault)
                 report.faults.append(fault)
                 faults += 1
                 nextFault += settings.faultInterval
             }
-            Thread.sleep(forTimeInterval: 0.2)
+            try await Task.sleep(for: .milliseconds(200))
         }
-        report.tally = collect(clients, until: Date().addingTimeInterval(60), into: &report)
+        report.tally = await collect(clients, until: Date().addingTimeInterval(60), into: &report)
         report.descriptors.end = ProcFS.settledDescriptors(of: broker.pid)
         report.descriptorKinds.end = ProcFS.descriptorKinds(of: broker.pid)
         report.residentKiB.end = broker.residentKiB ?? -1

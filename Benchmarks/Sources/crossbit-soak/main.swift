@@ -13,26 +13,31 @@ do {
     case "client":
         try await runClient(Array(arguments.dropFirst()))
     default:
-        if try !runSoak(Array(arguments.drop { $0 == "run" })) { exit(1) }
+        if try await !runSoak(Array(arguments.drop { $0 == "run" })) { exit(1) }
     }
 } catch {
-    Child.stopAll()
+    await Child.stopAll()
     FileHandle.standardError.write(Data("crossbit-soak: error: \(error)\n".utf8))
     exit(1)
 }
 
 /// Runs the soak, prints its report, and says whether it passed; every child is stopped and the temporary
 /// folder removed before it returns.
-func runSoak(_ arguments: [String]) throws -> Bool {
+func runSoak(_ arguments: [String]) async throws -> Bool {
     let settings = try SoakSettings(arguments: arguments)
     let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("crossbit-soak-\(getpid())").path
     try FileManager.default.createDirectory(atPath: temporary, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: temporary) }
     let signalSources = stopChildrenOnSignals(removing: temporary)
     defer { withExtendedLifetime(signalSources) {} }
-    defer { Child.stopAll() }
-    let report = try Soak(settings: settings, temporary: temporary).run()
-    Child.stopAll()
+    let report: Soak.Report
+    do {
+        report = try await Soak(settings: settings, temporary: temporary).run()
+    } catch {
+        await Child.stopAll()
+        throw error
+    }
+    await Child.stopAll()
     print(report.text)
     return report.failures.isEmpty
 }

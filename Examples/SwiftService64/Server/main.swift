@@ -9,8 +9,8 @@ import Logging
 
 final class ProbeService: Probe.ProbeV1Service {
     func describe(_ values: Probe.ProbeValues, context: RPCCallContext) async throws -> String {
-        "size=\(values.size) handle=\(values.handle) (\(Int(bitPattern: values.handle.rawValue))) offset=\(values.offset)"
-            + " [received by a 64-bit Swift server in the \(context.layout) layout]"
+        "size=\(values.size) handle=\(values.handle) (\(Int(bitPattern: values.handle.rawValue))) "
+            + "offset=\(values.offset) [received by a 64-bit Swift server in the \(context.layout) layout]"
     }
 
     func triple(_ size: UInt, context: RPCCallContext) async throws -> UInt { size &* 3 }

@@ -1,33 +1,23 @@
+import CrossbitProcess
 import Glibc
 import Logging
-import Subprocess
 import Synchronization
 
-#if canImport(System)
-    import System
-#else
-    import SystemPackage
-#endif
-
-/// One run of an activated server's executable, through swift-subprocess.
+/// One run of an activated server's executable, a ``ManagedProcess``.
 /// Its standard output and error go to a file of its own (``ServerOutput``)
-/// and to the broker's log at debug level, line by line; their end means the
-/// process is gone, which `onExit` is told.
+/// and to the broker's log at debug level, line by line; `onExit` is told
+/// when the process is gone and its output complete.
 final class SupervisedProcess: Sendable {
+    private let process: ManagedProcess
+    private let relay: LineRelay
     /// The process id.
-    let pid: Int32
+    var pid: Int32 { process.pid }
     /// Its output, nil when no file could be made for it (its lines are then logged at info level).
-    let output: ServerOutput?
-    private let stopRequests: AsyncStream<Void>.Continuation
-    private let run: Task<Void, Never>
+    var output: ServerOutput? { relay.output }
 
-    private init(
-        pid: Int32, output: ServerOutput?, stopRequests: AsyncStream<Void>.Continuation, run: Task<Void, Never>
-    ) {
-        self.pid = pid
-        self.output = output
-        self.stopRequests = stopRequests
-        self.run = run
+    private init(process: ManagedProcess, relay: LineRelay) {
+        self.process = process
+        self.relay = relay
     }
 
     /// How long a stopped server may take to exit after SIGTERM before SIGKILL.
@@ -43,13 +33,13 @@ final class SupervisedProcess: Sendable {
     }
 
     /// The program and arguments that start `executable`: through `launcher`
-    /// when there is one. The launcher looks a name without a slash up in
-    /// PATH, but the broker means the file it checked, in its own directory.
+    /// when there is one. A name without a slash would be looked up in PATH,
+    /// but the broker means the file it checked, in its own directory.
     static func command(
         _ executable: String, _ arguments: [String], launcher: String? = deathSignalLauncher
     ) -> (path: String, arguments: [String]) {
-        guard let launcher else { return (executable, arguments) }
         let file = executable.contains("/") ? executable : "./" + executable
+        guard let launcher else { return (file, arguments) }
         return (launcher, ["--pdeathsig", "TERM", "--", file] + arguments)
     }
 
@@ -59,80 +49,71 @@ final class SupervisedProcess: Sendable {
         _ executable: String, arguments: [String], environment: [String: String], logger: Logger,
         onExit: @escaping @Sendable (_ pid: Int32, _ how: String, _ output: ServerOutput?) -> Void
     ) async throws -> SupervisedProcess {
-        let (stops, stopRequests) = AsyncStream<Void>.makeStream()
-        let (pids, pidSink) = AsyncThrowingStream<(Int32, ServerOutput?), any Error>.makeStream()
-        var options = PlatformOptions()
-        // Its own process group: a Ctrl-C in the broker's terminal is the
-        // broker's to handle, which then stops its servers.
-        options.processGroupID = 0
-        let updates = Dictionary(
-            uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), Optional($0.value)) })
-        let launch = command(executable, arguments)
         if deathSignalLauncher == nil {
             logger.warning(
                 "setpriv (util-linux) is not installed: if the broker is killed, \(executable) keeps running")
         }
-        let run = Task {
-            do {
-                let result = try await Subprocess.run(
-                    .path(FilePath(launch.path)), arguments: Arguments(launch.arguments),
-                    environment: .inherit.updating(updates), platformOptions: options,
-                    input: .none, output: .sequence, error: .sequence
-                ) { execution in
-                    let pid = execution.processIdentifier.value
-                    let output = Self.output(of: executable, pid: pid, logger: logger)
-                    pidSink.yield((pid, output))
-                    pidSink.finish()
-                    var serverLog = logger
-                    serverLog[metadataKey: "pid"] = "\(pid)"
-                    await relay(execution, to: output, log: serverLog, stops: stops)
-                    return output
-                }
-                onExit(result.processIdentifier.value, "\(result.terminationStatus)", result.closureResult)
-            } catch {
-                // Not started, or lost: a process this broker does not know of.
-                pidSink.finish(throwing: error)
-            }
-        }
-        var iterator = pids.makeAsyncIterator()
-        guard let (pid, output) = try await iterator.next() else {
-            throw CancellationError()
-        }
-        return SupervisedProcess(pid: pid, output: output, stopRequests: stopRequests, run: run)
+        let relay = LineRelay(executable: executable, logger: logger)
+        let launch = command(executable, arguments)
+        // Its own process group: a Ctrl-C in the broker's terminal is the
+        // broker's to handle, which then stops its servers.
+        let process = try await ManagedProcess.start(
+            launch.path, launch.arguments, environment: environment, ownProcessGroup: true,
+            onStart: { pid in relay.started(pid) }, onOutput: { stream, bytes in relay.append(bytes, from: stream) },
+            onExit: { termination in
+                let (pid, output) = relay.finish()
+                onExit(pid, "\(termination)", output)
+            })
+        return SupervisedProcess(process: process, relay: relay)
     }
 
-    /// Copies the process's output lines to `output` and `log` until both
-    /// streams end (the process is gone); tears it down on a stop request.
-    private static func relay(
-        _ execution: Execution<NoInput, SequenceOutput, SequenceOutput>, to output: ServerOutput?, log: Logger,
-        stops: AsyncStream<Void>
-    ) async {
-        await withTaskGroup(of: Bool.self) { group in
-            for stream in [execution.standardOutput, execution.standardError] {
-                group.addTask {
-                    do {
-                        for try await line in stream.strings() {
-                            output?.append(line)
-                            log.log(level: output == nil ? .info : .debug, "\(line)")
-                        }
-                    } catch {}
-                    return true
-                }
+    /// Stops the process (SIGTERM, SIGKILL after ``gracePeriod``) and waits until it is gone.
+    func stop() async {
+        await process.stop(grace: Self.gracePeriod)
+    }
+}
+
+/// Cuts a server's output into lines for its ``ServerOutput`` file and the broker's log.
+private final class LineRelay: Sendable {
+    private let executable: String
+    private let logger: Logger
+    private let state = Mutex<(pid: Int32, output: ServerOutput?, log: Logger?, lines: LineSplitter)>(
+        (0, nil, nil, LineSplitter()))
+
+    init(executable: String, logger: Logger) {
+        self.executable = executable
+        self.logger = logger
+    }
+
+    var output: ServerOutput? { state.withLock { $0.output } }
+
+    /// Makes the output file of process `pid`; before any output is read.
+    func started(_ pid: Int32) {
+        let output = Self.output(of: executable, pid: pid, logger: logger)
+        var log = logger
+        log[metadataKey: "pid"] = "\(pid)"
+        state.withLock { $0 = (pid, output, log, LineSplitter()) }
+    }
+
+    func append(_ bytes: [UInt8], from stream: ManagedProcess.Stream) {
+        state.withLock { state in
+            for line in state.lines.lines(appending: bytes, from: stream) {
+                Self.write(line, to: state.output, log: state.log)
             }
-            group.addTask {
-                for await _ in stops {
-                    await execution.teardown(using: [.gracefulShutDown(allowedDurationToNextStep: gracePeriod)])
-                    break
-                }
-                return false
-            }
-            // Both outputs ended: the process is gone.
-            var ended = 0
-            while ended < 2, let isOutput = await group.next() {
-                if isOutput { ended += 1 }
-            }
-            group.cancelAll()
         }
+    }
+
+    /// Writes what is left of an unfinished last line; returns the pid and the output file.
+    func finish() -> (pid: Int32, output: ServerOutput?) {
+        state.withLock { state in
+            for line in state.lines.rest() { Self.write(line, to: state.output, log: state.log) }
+            return (state.pid, state.output)
+        }
+    }
+
+    private static func write(_ line: String, to output: ServerOutput?, log: Logger?) {
+        output?.append(line)
+        log?.log(level: output == nil ? .info : .debug, "\(line)")
     }
 
     /// The file for the output of `executable`'s process `pid`; nil, with a
@@ -145,11 +126,5 @@ final class SupervisedProcess: Sendable {
             logger.warning("cannot keep the output of pid \(pid) in a file (\(error)): its lines go to this log")
             return nil
         }
-    }
-
-    /// Stops the process (SIGTERM, SIGKILL after ``gracePeriod``) and waits until it is gone.
-    func stop() async {
-        stopRequests.yield()
-        await run.value
     }
 }
