@@ -6,6 +6,12 @@ import PackageDescription
 // One package rather than one per example: SwiftPM builds a package's dependencies (SwiftNIO, the generator
 // for the plugin) once per package, so each further package would cost CI the same build again.
 // The C sides are built by each example's Makefile; scripts/run-examples.sh builds and runs them all.
+/// Every import declared, as in the root package.
+let strictImports: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
 let package = Package(
     name: "CrossbitExamples",
     platforms: [.macOS(.v15)],
@@ -23,6 +29,7 @@ let package = Package(
                 .product(name: "CrossbitELF", package: "crossbit"),
             ],
             path: "LegacyChecksum32/Client",
+            swiftSettings: strictImports,
             plugins: [.plugin(name: "CrossbitIDLPlugin", package: "crossbit")]
         ),
         // SwiftService64: a 64-bit Swift service an unmodified 32-bit C client calls through the broker.
@@ -34,6 +41,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "SwiftService64/Server",
+            swiftSettings: strictImports,
             plugins: [.plugin(name: "CrossbitIDLPlugin", package: "crossbit")]
         ),
         // SharedMemory32: a 64-bit Swift server reading a table a 32-bit C program wrote to shared memory.
@@ -46,6 +54,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "SharedMemory32/Server",
+            swiftSettings: strictImports,
             plugins: [.plugin(name: "CrossbitIDLPlugin", package: "crossbit")]
         ),
         // PluginExample: generated client and service in one process, in both layouts; no C side.
@@ -53,6 +62,7 @@ let package = Package(
             name: "PluginExample",
             dependencies: [.product(name: "CrossbitCore", package: "crossbit")],
             path: "PluginExample/Sources/PluginExample",
+            swiftSettings: strictImports,
             plugins: [.plugin(name: "CrossbitIDLPlugin", package: "crossbit")]
         ),
     ]
