@@ -126,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "crossbitd",
             dependencies: [
-                "CrossbitBroker", "CrossbitCommandLine", "CrossbitCore",
+                "CrossbitBroker", "CrossbitCommandLine", "CrossbitCore", "CrossbitTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -6,6 +6,19 @@ import Synchronization
 /// The text of an errno value (the broker's system calls report through it too).
 package func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 
+/// Writes all of `bytes` to `descriptor`, again after a signal or a partial write; false (errno says why)
+/// when the descriptor refuses them. For the broker's log lines and its servers' output files.
+package func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) -> Bool {
+    var offset = 0
+    while offset < bytes.count {
+        let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+        if written < 0 && errno == EINTR { continue }
+        guard written > 0 else { return false }
+        offset += written
+    }
+    return true
+}
+
 /// What a NIO error says, for a message: the system's text for a failed
 /// system call ("Address already in use"), else the error's own description.
 func systemText(of error: any Error) -> String {

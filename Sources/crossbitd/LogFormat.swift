@@ -1,5 +1,7 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import CrossbitTransport
+import Glibc
 import Logging
 
 /// How `crossbitd` writes its log to standard error.
@@ -57,6 +59,7 @@ struct JSONLogHandler: LogHandler {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard var data = try? encoder.encode(line) else { return }  // strings always encode
         data.append(UInt8(ascii: "\n"))
-        FileHandle.standardError.write(data)
+        // A failed write of a log line has nowhere to be reported.
+        _ = data.withUnsafeBytes { writeAll($0, to: STDERR_FILENO) }
     }
 }

@@ -1,5 +1,5 @@
 import CrossbitBroker
-import Foundation
+import FoundationEssentials
 import Logging
 import NIOCore
 import NIOHTTP1

@@ -1,4 +1,6 @@
-import Foundation
+import CrossbitTransport
+import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// An activated server's standard output and error: kept whole in a file of
@@ -12,7 +14,8 @@ final class ServerOutput: Sendable {
     private let state: Mutex<State>
 
     private struct State {
-        var file: FileHandle?
+        /// The file's descriptor; nil once closed, or after a write failed.
+        var file: Int32?
         var lastErrorLine: String?
         var lastLine: String?
     }
@@ -24,9 +27,8 @@ final class ServerOutput: Sendable {
     init(name: String, pid: Int32) throws {
         try FileManager.default.createDirectory(at: Self.directory, withIntermediateDirectories: true)
         path = Self.directory.appendingPathComponent("\(name)-\(pid).log").path
-        guard FileManager.default.createFile(atPath: path, contents: nil),
-            let file = FileHandle(forWritingAtPath: path)
-        else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+        let file = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard file >= 0 else { throw OutputFileError(path: path, doing: "create", reason: errnoText()) }
         state = Mutex(State(file: file))
     }
 
@@ -35,9 +37,8 @@ final class ServerOutput: Sendable {
         state.withLock { state in
             if Self.isErrorLine(line) { state.lastErrorLine = line }
             if !line.allSatisfy(\.isWhitespace) { state.lastLine = line }
-            do {
-                try state.file?.write(contentsOf: Data((line + "\n").utf8))
-            } catch {
+            if let file = state.file, !Array((line + "\n").utf8).withUnsafeBytes({ writeAll($0, to: file) }) {
+                Glibc.close(file)
                 state.file = nil  // a full disk loses the rest of the file, never the server
             }
         }
@@ -59,7 +60,9 @@ final class ServerOutput: Sendable {
             defer { state.file = nil }
             return state.file
         }
-        try file?.close()
+        if let file, Glibc.close(file) != 0 {
+            throw OutputFileError(path: path, doing: "close", reason: errnoText())
+        }
         if !keep || isEmpty { try FileManager.default.removeItem(atPath: path) }
     }
 
@@ -78,4 +81,13 @@ final class ServerOutput: Sendable {
         guard let first = line.first(where: { $0 != " " }), !first.isNumber else { return false }
         return line.lowercased().contains("error")
     }
+}
+
+/// A server's output file that could not be made or closed.
+struct OutputFileError: Error, CustomStringConvertible {
+    var path: String
+    var doing: String
+    var reason: String
+
+    var description: String { "cannot \(doing) \(path): \(reason)" }
 }
