@@ -3,6 +3,8 @@
 
 #include <sys/socket.h>
 
+#include <malloc.h>
+
 #include <stddef.h>
 #include <string.h>
 #include <rpc/rpc.h>
@@ -56,3 +58,9 @@ _Static_assert(sizeof(crossbit_ucred) == sizeof(struct ucred), "crossbit_ucred's
 _Static_assert(offsetof(crossbit_ucred, pid) == offsetof(struct ucred, pid), "pid where struct ucred has it");
 _Static_assert(offsetof(crossbit_ucred, uid) == offsetof(struct ucred, uid), "uid where struct ucred has it");
 _Static_assert(offsetof(crossbit_ucred, gid) == offsetof(struct ucred, gid), "gid where struct ucred has it");
+
+int crossbit_malloc_thresholds(int mmap_threshold, int trim_threshold) {
+    int mapped = mallopt(M_MMAP_THRESHOLD, mmap_threshold);
+    int trimmed = mallopt(M_TRIM_THRESHOLD, trim_threshold);
+    return mapped == 1 && trimmed == 1;
+}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CrossbitBroker
 import CrossbitCommandLine
+import CrossbitTransport
 import FoundationEssentials
 import Glibc
 import Logging
@@ -110,6 +111,11 @@ struct Crossbitd: CrossbitCommand {
         let format = logFormat
         LoggingSystem.bootstrap { label in format.handler(label: label, level: level) }
         let logger = Logger(label: "crossbitd")
+        // Large messages reuse the heap's memory instead of faulting fresh pages in for every buffer.
+        let largest = (configuration.serverOptions ?? RPCServer.Options()).maximumMessageSize
+        if !MessageMemory.keepFreedBuffers(upTo: largest) {
+            logger.warning("glibc refused the malloc thresholds for messages of \(largest) bytes: it keeps its own")
+        }
         // Before the broker makes its counters: they take their backend from here.
         let registry = PrometheusCollectorRegistry()
         if configuration.metricsURL != nil { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry)) }

@@ -167,7 +167,8 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
         and direct. "No collapse": the
            broker's rate at 32 clients is at least 0.8× its rate at 8.
         5. **1 MiB**: 16 `ECHO_PAYLOAD` calls of 1 MiB per run from the 32-bit C client, after 32 warm-up calls; MB/s of
-           argument plus result.
+           argument plus result. crossbitd and the Swift server keep freed buffers in malloc's heap
+           (`MessageMemory.keepFreedBuffers()`, docs/server-concurrency.md, "Large messages").
         6. **Resident memory**: `VmRSS` of `crossbitd` from `/proc/PID/status` after start, before any call (idle), and
            the highest value sampled every 50 ms during the 32-client runs. Target when idle: at most 20 MiB, most of it
            the pages of shared libraries (the Swift runtime, Foundation) that the process has touched.

@@ -148,6 +148,8 @@ func serve(_ arguments: [String]) async throws {
         arguments[0] == "unix"
         ? .unix(path: arguments[1], layout: layout)
         : try ServerEndpoint(address: RPCAddress(parsing: "tcp://127.0.0.1:\(arguments[1])"), layout: layout)
+    // As docs/server-concurrency.md ("Large messages") advises a service that takes megabyte messages.
+    MessageMemory.keepFreedBuffers()
     let server = RPCServer(
         services: [CrossbitBench.CrossbitBenchV1Dispatcher(service: BenchService())], endpoints: [endpoint])
     try await serveUntilTerminated(server)

@@ -41,4 +41,9 @@ typedef struct {
 /* libtirpc's text for a clnt_stat (clnt_sperrno); a static string. */
 const char *crossbit_rpc_status_text(int status);
 
+/* glibc's mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) and then
+ * mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD): Swift's Glibc module does not
+ * export <malloc.h>. Returns 1 when glibc took both, 0 otherwise. */
+int crossbit_malloc_thresholds(int mmap_threshold, int trim_threshold);
+
 #endif
