@@ -217,6 +217,9 @@ let package = Package(
             plugins: [.plugin(name: "CrossbitIDLPlugin")]
         ),
         .testTarget(
+            name: "CrossbitProcessTests", dependencies: ["CrossbitProcess"], swiftSettings: strictImports
+        ),
+        .testTarget(
             name: "CrossbitTransportTests",
             dependencies: [
                 "CrossbitCore", "CrossbitELF", "CrossbitTransport", "CrossbitTestSupport",

@@ -28,9 +28,12 @@ public final class ManagedProcess: Sendable {
         (nil, []))
     private let stopRequests: AsyncStream<Duration>.Continuation
 
-    private init(pid: Int32, stopRequests: AsyncStream<Duration>.Continuation) {
-        self.pid = pid
-        self.execution = Mutex(nil)
+    private init(
+        _ execution: Execution<NoInput, SequenceOutput, SequenceOutput>,
+        stopRequests: AsyncStream<Duration>.Continuation
+    ) {
+        self.pid = execution.processIdentifier.value
+        self.execution = Mutex(execution)
         self.stopRequests = stopRequests
     }
 
@@ -58,18 +61,16 @@ public final class ManagedProcess: Sendable {
             workingDirectory: directory.map { FilePath($0) }, platformOptions: options)
         Task {
             do {
-                let result = try await Subprocess.run(configuration, input: .none, output: .sequence, error: .sequence)
-                {
-                    execution in
-                    let process = ManagedProcess(pid: execution.processIdentifier.value, stopRequests: stopRequests)
-                    process.execution.withLock { $0 = execution }
-                    onStart(process.pid)
-                    startedSink.yield(process)
-                    startedSink.finish()
-                    await relay(execution, to: onOutput, stops: stops)
-                    process.execution.withLock { $0 = nil }
-                    return process
-                }
+                let result = try await Subprocess.run(
+                    configuration, input: .none, output: .sequence, error: .sequence,
+                    body: { execution in
+                        let process = ManagedProcess(execution, stopRequests: stopRequests)
+                        onStart(process.pid)
+                        startedSink.yield(process)
+                        startedSink.finish()
+                        await process.attend(execution, onOutput: onOutput, stops: stops)
+                        return process
+                    })
                 result.closureResult.exited(Termination(result.terminationStatus), onExit: onExit)
             } catch {
                 startedSink.finish(throwing: ProcessError.cannotStart(executable, reason: "\(error)"))
@@ -80,12 +81,14 @@ public final class ManagedProcess: Sendable {
         return process
     }
 
-    /// Hands the process's output to `onOutput` until both streams end (the process is gone); tears it
-    /// down on a stop request: SIGTERM, then SIGKILL when it is still there after the request's grace.
-    private static func relay(
+    /// Hands the output of `execution` to `onOutput` until both streams end (the process is gone), then
+    /// lets go of it (no signal can reach a later process with its pid); tears it down on a stop request:
+    /// SIGTERM, then SIGKILL when it is still there after the request's grace.
+    private func attend(
         _ execution: Execution<NoInput, SequenceOutput, SequenceOutput>,
-        to onOutput: @escaping @Sendable (Stream, [UInt8]) -> Void, stops: AsyncStream<Duration>
+        onOutput: @escaping @Sendable (Stream, [UInt8]) -> Void, stops: AsyncStream<Duration>
     ) async {
+        defer { self.execution.withLock { $0 = nil } }
         await withTaskGroup(of: Bool.self) { group in
             for (stream, sequence) in [(Stream.output, execution.standardOutput), (.error, execution.standardError)] {
                 group.addTask {
@@ -203,11 +206,14 @@ public enum Termination: Sendable, Hashable, CustomStringConvertible {
 public enum ProcessError: Error, CustomStringConvertible {
     case cannotStart(String, reason: String)
     case timedOut(String, after: Duration)
+    /// What was waited for in a child's output (named) did not come, and why.
+    case noLine(String, reason: String)
 
     public var description: String {
         switch self {
         case .cannotStart(let executable, let reason): "cannot start \(executable): \(reason)"
         case .timedOut(let command, let timeout): "\(command) did not finish within \(timeout)"
+        case .noLine(let what, let reason): "\(what): \(reason)"
         }
     }
 }
@@ -262,9 +268,11 @@ public struct LineSplitter: Sendable {
         return lines
     }
 
-    /// The unfinished last lines, once the output has ended.
-    public mutating func rest() -> [String] {
+    /// The unfinished last lines, once the output has ended: standard output's, then standard error's.
+    public mutating func rest() -> [(stream: ManagedProcess.Stream, line: String)] {
         defer { partial = [:] }
-        return partial.values.filter { !$0.isEmpty }.map { String(decoding: $0, as: UTF8.self) }
+        return [ManagedProcess.Stream.output, .error].compactMap { stream in
+            partial[stream].flatMap { $0.isEmpty ? nil : (stream, String(decoding: $0, as: UTF8.self)) }
+        }
     }
 }

@@ -94,9 +94,7 @@ public final class ChildProcess: Sendable {
     private let arguments: [String]
     private let environment: [String: String]
     private let process = Mutex<ManagedProcess?>(nil)
-    private let collected = Mutex<
-        (text: String, lines: LineSplitter, waiters: [(String, CheckedContinuation<String?, Never>)])
-    >(("", LineSplitter(), []))
+    private let printed = PrintedLines()
 
     /// A process of `executable`; `environment` adds to (or replaces in) the test's own environment.
     public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) {
@@ -108,78 +106,36 @@ public final class ChildProcess: Sendable {
     public func start() async throws {
         let started = try await ManagedProcess.start(
             executable, arguments, environment: environment,
-            onOutput: { [self] stream, bytes in append(bytes, from: stream) }, onExit: { [self] _ in append(nil) })
+            onOutput: { [printed] stream, bytes in printed.append(bytes, from: stream) },
+            onExit: { [printed] _ in printed.end() })
         process.withLock { $0 = started }
     }
 
-    /// Adds the lines `bytes` completes to the text, or with nil (the output ended) the unfinished ones;
-    /// wakes the waiters whose line has come, and with nil all of them.
-    private func append(_ bytes: [UInt8]?, from stream: ManagedProcess.Stream = .output) {
-        let ready = collected.withLock { state -> [(CheckedContinuation<String?, Never>, String?)] in
-            let lines = bytes.map { state.lines.lines(appending: $0, from: stream) } ?? state.lines.rest()
-            for line in lines { state.text += line + "\n" }
-            var ready: [(CheckedContinuation<String?, Never>, String?)] = []
-            state.waiters.removeAll { marker, continuation in
-                if let line = Self.line(containing: marker, in: state.text) {
-                    ready.append((continuation, line))
-                    return true
-                }
-                if bytes == nil {
-                    ready.append((continuation, nil))
-                    return true
-                }
-                return false
-            }
-            return ready
-        }
-        for (continuation, line) in ready { continuation.resume(returning: line) }
-    }
-
-    private static func line(containing marker: String, in text: String) -> String? {
-        text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-            .first { marker.isEmpty || $0.contains(marker) }.map(String.init)
-    }
-
-    /// Everything printed so far.
-    public var output: String { collected.withLock { $0.text } }
+    /// Everything printed so far, standard output and error as their lines came.
+    public var output: String { printed.text() }
 
     /// Waits for a complete line containing `marker` (any line when it is
     /// empty); fails after `timeout` or when the process closes its output first.
     public func line(containing marker: String, timeout: Duration = .seconds(20)) async throws -> String {
-        let found: String? = await withCheckedContinuation { continuation in
-            let immediate = collected.withLock { state -> String?? in
-                if let line = Self.line(containing: marker, in: state.text) { return .some(line) }
-                state.waiters.append((marker, continuation))
-                return .none
-            }
-            if case .some(let line) = immediate {
-                continuation.resume(returning: line)
-                return
-            }
-            Task {
-                try await Task.sleep(for: timeout)
-                let expired = self.collected.withLock { state -> CheckedContinuation<String?, Never>? in
-                    guard let index = state.waiters.firstIndex(where: { $0.0 == marker }) else { return nil }
-                    return state.waiters.remove(at: index).1
-                }
-                expired?.resume(returning: nil)
-            }
+        do {
+            return try await printed.line(containing: marker, timeout: timeout)
+        } catch {
+            throw ProcessFailure(description: "\(executable): \(error):\n\(output)")
         }
-        guard let found else {
-            throw ProcessFailure(description: "\(executable) printed no line with '\(marker)':\n\(output)")
-        }
-        return found
     }
 
     /// How many times `marker` was printed, once at least `minimum` times
     /// were (or `timeout` passed).
     public func count(of marker: String, atLeast minimum: Int, timeout: Duration = .seconds(5)) async -> Int {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let count = output.components(separatedBy: marker).count - 1
-            if count >= minimum || ContinuousClock.now > deadline { return count }
-            try? await Task.sleep(for: .milliseconds(5))
+        let what = "\(minimum) times '\(marker)'"
+        _ = try? await printed.first(named: what, within: timeout) { lines in
+            Self.count(of: marker, in: lines.map { $0.text + "\n" }.joined()) >= minimum ? "" : nil
         }
+        return Self.count(of: marker, in: printed.text())
+    }
+
+    private static func count(of marker: String, in text: String) -> Int {
+        text.components(separatedBy: marker).count - 1
     }
 
     /// Whether the process has started and not yet been seen to exit.

@@ -15,11 +15,11 @@ private let runningChildren = Mutex<(children: [Int32: Child], stopping: Bool)>(
 /// The CPU every child started from now on is pinned to (with `taskset`); nil: any CPU.
 let childrenCPU = Mutex<Int?>(nil)
 
-/// A child process (a ``ManagedProcess``) whose standard output and error are kept apart, as text.
+/// A child process (a ``ManagedProcess``) whose standard output and error are kept line by line.
 final class Child: Sendable {
     let name: String
     private let process = Mutex<ManagedProcess?>(nil)
-    private let printed = Mutex<[ManagedProcess.Stream: String]>([:])
+    private let printed = PrintedLines()
     var pid: Int32 { process.withLock { $0?.pid ?? 0 } }
 
     private init(name: String) {
@@ -35,9 +35,8 @@ final class Child: Sendable {
         do {
             process = try await ManagedProcess.start(
                 command?[0] ?? executable, Array(command?.dropFirst() ?? []) + arguments,
-                onOutput: { stream, bytes in
-                    child.printed.withLock { $0[stream, default: ""] += String(decoding: bytes, as: UTF8.self) }
-                })
+                onOutput: { stream, bytes in child.printed.append(bytes, from: stream) },
+                onExit: { _ in child.printed.end() })
         } catch {
             throw BenchFailure("cannot start \(executable): \(error)")
         }
@@ -51,8 +50,8 @@ final class Child: Sendable {
         return child
     }
 
-    var stdout: String { printed.withLock { $0[.output] ?? "" } }
-    var stderr: String { printed.withLock { $0[.error] ?? "" } }
+    var stdout: String { printed.text(of: [.output]) }
+    var stderr: String { printed.text(of: [.error]) }
     var isRunning: Bool { process.withLock { $0?.isRunning ?? false } }
 
     /// Waits until standard output (or error) holds a line containing `text`;
@@ -60,17 +59,11 @@ final class Child: Sendable {
     func waitForLine(
         containing text: String, inStandardError: Bool = false, timeout: Duration = .seconds(20)
     ) async throws -> String {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            let output = inStandardError ? stderr : stdout
-            if let line = output.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
-            if !isRunning {
-                throw BenchFailure("\(name) exited before printing '\(text)': \(stderr.suffix(600))")
-            }
-            if ContinuousClock.now > deadline {
-                throw BenchFailure("\(name) did not print '\(text)' within \(timeout): \(stderr.suffix(600))")
-            }
-            try await Task.sleep(for: .milliseconds(5))
+        do {
+            return try await printed.line(
+                containing: text, in: [inStandardError ? .error : .output], timeout: timeout)
+        } catch {
+            throw BenchFailure("\(name): \(error): \(stderr.suffix(600))")
         }
     }
 

@@ -38,8 +38,10 @@ final class ServerOutput: Sendable {
             if Self.isErrorLine(line) { state.lastErrorLine = line }
             if !line.allSatisfy(\.isWhitespace) { state.lastLine = line }
             if let file = state.file, !Array((line + "\n").utf8).withUnsafeBytes({ writeAll($0, to: file) }) {
-                Glibc.close(file)
-                state.file = nil  // a full disk loses the rest of the file, never the server
+                // A full disk loses the rest of the file, never the server. The write's failure is the news;
+                // close's result adds nothing to act on, as the descriptor is released either way.
+                _ = Glibc.close(file)
+                state.file = nil
             }
         }
     }

@@ -106,7 +106,7 @@ private final class LineRelay: Sendable {
     /// Writes what is left of an unfinished last line; returns the pid and the output file.
     func finish() -> (pid: Int32, output: ServerOutput?) {
         state.withLock { state in
-            for line in state.lines.rest() { Self.write(line, to: state.output, log: state.log) }
+            for (_, line) in state.lines.rest() { Self.write(line, to: state.output, log: state.log) }
             return (state.pid, state.output)
         }
     }
