@@ -11,6 +11,8 @@ final class ClientConnection: Sendable {
     typealias Reply = Result<[UInt8], RPCError>
 
     let channel: any Channel
+    /// The calls, flushed together when several are sent in one turn of the loop (the broker's forwarding).
+    private let calls: BatchedWrites
     let isDatagram: Bool
     let address: SocketAddress
     private let onClose: @Sendable (ClientConnection) -> Void
@@ -57,6 +59,7 @@ final class ClientConnection: Sendable {
         onClose: @escaping @Sendable (ClientConnection) -> Void
     ) {
         self.channel = channel
+        calls = BatchedWrites(channel)
         self.isDatagram = isDatagram
         self.address = address
         self.onClose = onClose
@@ -121,15 +124,15 @@ final class ClientConnection: Sendable {
             datagram: isDatagram ? message : nil,
             retransmitAt: isDatagram ? now + Self.firstRetransmitInterval : .max,
             retransmitInterval: Self.firstRetransmitInterval)
-        let open = state.withLock { state in
-            guard state.failure == nil else { return false }
+        let inFlight = state.withLock { state in
+            guard state.failure == nil else { return 0 }
             state.pending[xid] = pending
             armTimer(&state, at: pending.due)
-            return true
+            return state.pending.count
         }
-        guard open else { return waiter.resume(returning: nil) }
+        guard inFlight > 0 else { return waiter.resume(returning: nil) }
         // A write that fails closes the channel, and channelInactive fails the call.
-        channel.writeAndFlush(message.buffer(framed: !isDatagram, allocator: channel.allocator), promise: nil)
+        calls.write(message.buffer(framed: !isDatagram, allocator: channel.allocator), othersInFlight: inFlight > 1)
     }
 
     func close() { channel.close(promise: nil) }

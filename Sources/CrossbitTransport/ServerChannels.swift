@@ -42,6 +42,21 @@ struct ServerConnection: Sendable {
     let endpoint: Int
     /// The calls running on a connection or UDP socket, against its limit.
     let flow: CallFlow
+    /// A connection's replies, flushed together when several are written in one turn of the loop.
+    let replies: BatchedWrites
+
+    init(
+        channel: any Channel, isDatagram: Bool, peer: RPCPeer, executor: EventLoopExecutor, endpoint: Int,
+        flow: CallFlow
+    ) {
+        self.channel = channel
+        self.isDatagram = isDatagram
+        self.peer = peer
+        self.executor = executor
+        self.endpoint = endpoint
+        self.flow = flow
+        replies = BatchedWrites(channel)
+    }
 
     /// The largest UDP payload over IPv4 (65,535 bytes less the IP and UDP headers).
     static let maximumDatagramPayload = 65_507
@@ -50,7 +65,8 @@ struct ServerConnection: Sendable {
     /// a datagram to `address` without it. Throws when it cannot be a datagram.
     func send(_ message: OutgoingMessage, to address: SocketAddress?) throws(RPCError) {
         guard isDatagram else {
-            return channel.writeAndFlush(message.buffer(framed: true, allocator: channel.allocator), promise: nil)
+            let buffer = message.buffer(framed: true, allocator: channel.allocator)
+            return replies.write(buffer, othersInFlight: flow.count > 1)
         }
         let size = message.count - recordMarkSize
         guard size <= Self.maximumDatagramPayload else {

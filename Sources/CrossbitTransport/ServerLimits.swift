@@ -119,6 +119,9 @@ final class CallFlow: Sendable {
     /// Whether the connection has as many calls running as it may.
     var isFull: Bool { running.load(ordering: .relaxed) >= limit }
 
+    /// How many calls are running.
+    var count: Int { running.load(ordering: .relaxed) }
+
     /// A call starts (on the loop).
     func began() { running.add(1, ordering: .relaxed) }
 

@@ -36,6 +36,23 @@ struct WireTests {
                 == [[1, 2, 3, 4, 5, 6, 7, 8], [9, 9, 9, 9], [], [1, 2, 3, 4, 5, 6, 7, 8]])
     }
 
+    @Test("a lone message is flushed at once; messages written while others are in flight leave in one flush")
+    func batchedWrites() throws {
+        let channel = EmbeddedChannel()
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 111)).wait()
+        let writes = BatchedWrites(channel)
+        writes.write(ByteBuffer(bytes: [1]), othersInFlight: false)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == ByteBuffer(bytes: [1]))
+        writes.write(ByteBuffer(bytes: [2]), othersInFlight: true)
+        writes.write(ByteBuffer(bytes: [3]), othersInFlight: true)
+        // Written, not yet flushed: the flush waits for the loop's turn.
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        channel.embeddedEventLoop.run()
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == ByteBuffer(bytes: [2]))
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == ByteBuffer(bytes: [3]))
+        _ = try channel.finish()
+    }
+
     @Test("a record over the maximum is refused as soon as its mark arrives, before its bytes are waited for")
     func oversized() {
         #expect(throws: LimitExceeded.self) { _ = try records(mark(0x7FFF_FFFF, last: true), chunk: 4, maximum: 1024) }
