@@ -64,8 +64,9 @@ final class BrokerMetrics: Sendable {
     private let trailingCounter = Counter(label: "crossbit_broker_trailing_bytes_ignored_total")
 
     /// One route's series, labelled `route="PROGRAM.VERSION"` (IDL names, or
-    /// numbers for a program the IDL does not define).
-    private struct RouteSeries: Sendable {
+    /// numbers for a program the IDL does not define). A class, so that a call's
+    /// lookups hand out one reference rather than copying a dozen.
+    private final class RouteSeries: Sendable {
         let calls, conversions, narrowingFailures, bytesIn, bytesOut: Counter
         let errors: [Failure: Counter]
         let inFlight: Meter

@@ -70,7 +70,8 @@ final class BrokerRouter: RPCCompletionRouter {
         let start = ContinuousClock.now
         let routing = routes.current
         let route: ServerRoute
-        let name = routing.catalog.displayName(program: procedure.program, version: procedure.version)
+        // Named only for a call that is refused: a refusal is rare, and the name costs a lookup and a string.
+        var name: String { routing.catalog.displayName(program: procedure.program, version: procedure.version) }
         switch routing.lookup(program: procedure.program, version: procedure.version) {
         case .found(let found):
             route = found
