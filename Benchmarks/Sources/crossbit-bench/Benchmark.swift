@@ -247,11 +247,13 @@ struct Benchmark {
         let broker: Server
         let direct: Server
         let idleKiB: Int
+        let anonymousKiB: Int
         do {
             let swiftServer = try await startSwiftServer("tcp", name: "")
             broker = try await startBroker(routingTo: swiftServer)
             try await Task.sleep(for: .milliseconds(300))
             idleKiB = broker.child.residentKiB ?? 0
+            anonymousKiB = broker.child.anonymousKiB ?? 0
             direct = try await startCServer(c.ilp32.server, "tcp", name: "")
         } catch {
             log("broker unavailable: \(error)")
@@ -265,6 +267,10 @@ struct Benchmark {
             Row(
                 names[4] + ", idle", crossbit: Double(idleKiB) / 1024, c: nil, unit: "MiB", digits: 1,
                 target: .atMostValue(20, unit: "MiB")))
+        rows.append(
+            Row(
+                names[4] + ", idle: of it anonymous (heap, stacks; the rest is pages of its executable and libraries)",
+                crossbit: Double(anonymousKiB) / 1024, c: nil, unit: "MiB", digits: 1, target: nil))
         rows.append(
             Row(
                 names[4] + ", peak under the 32-client load", crossbit: Double(peakKiB) / 1024, c: nil, unit: "MiB",

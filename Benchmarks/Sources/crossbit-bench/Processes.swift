@@ -94,9 +94,16 @@ final class Child: Sendable {
     }
 
     /// The child's resident set size in KiB (VmRSS of /proc/PID/status).
-    var residentKiB: Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+    var residentKiB: Int? { kilobytes("VmRSS:", in: "status") }
+
+    /// The part of the resident set that is anonymous memory, in KiB (/proc/PID/smaps_rollup): what the
+    /// child itself allocated, as against the pages of its files (which the page cache can drop and share).
+    var anonymousKiB: Int? { kilobytes("Anonymous:", in: "smaps_rollup") }
+
+    /// The "NAME:   N kB" line of /proc/PID/FILE.
+    private func kilobytes(_ name: String, in file: String) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/\(file)", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name) })
         else { return nil }
         return Int(line.split(separator: " ").dropFirst().first ?? "")
     }

@@ -171,7 +171,9 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
            (`MessageMemory.keepFreedBuffers()`, docs/server-concurrency.md, "Large messages").
         6. **Resident memory**: `VmRSS` of `crossbitd` from `/proc/PID/status` after start, before any call (idle), and
            the highest value sampled every 50 ms during the 32-client runs. Target when idle: at most 20 MiB, most of it
-           the pages of shared libraries (the Swift runtime, Foundation) that the process has touched.
+           the pages of the executable and of shared libraries (the Swift runtime, Foundation) that the process has
+           touched. The row "of it anonymous" is `Anonymous` of `/proc/PID/smaps_rollup` when idle: the memory the
+           broker allocated itself, as against file pages that the page cache shares and can drop.
         7. **Shared regions** (docs/shared-memory.md): the 32-bit C client hands 1 MiB (16 handovers per run) or 64 MiB
            (2 per run) of 4096-byte `bench_block`s to the 64-bit Swift server. Shared region: per handover it writes
            every block's `seq`, bumps the region's generation and calls `READ_REGION(name)` through the broker; the
