@@ -8,7 +8,7 @@ import Synchronization
 /// concurrently and pipelined. Deadlines and UDP retransmission share one
 /// timer of that loop, set for the earliest of them.
 final class ClientConnection: Sendable {
-    typealias Reply = Result<[UInt8], RPCError>
+    typealias Reply = Result<Record, RPCError>
 
     let channel: any Channel
     /// The calls, flushed together when several are sent in one turn of the loop (the broker's forwarding).
@@ -78,12 +78,13 @@ final class ClientConnection: Sendable {
                 let pipeline = channel.pipeline.syncOperations
                 if datagram {
                     try pipeline.addHandler(
-                        ClientReplyHandler<AddressedEnvelope<ByteBuffer>>(connection) {
-                            Array($0.data.readableBytesView)
+                        ClientReplyHandler<AddressedEnvelope<ByteBuffer>>(connection) { envelope in
+                            var data = envelope.data
+                            return Record.read(data.readableBytes, from: &data).record
                         })
                 } else {
                     try pipeline.addHandler(ByteToMessageHandler(RecordDecoder(maximumMessageSize: maximumMessageSize)))
-                    try pipeline.addHandler(ClientReplyHandler<[UInt8]>(connection) { $0 })
+                    try pipeline.addHandler(ClientReplyHandler<Record>(connection) { $0 })
                 }
                 // Closed before the handler could see it go.
                 if !channel.isActive { connection.closed(error: nil) }
@@ -189,8 +190,8 @@ final class ClientConnection: Sendable {
     }
 
     /// A reply arrived (on the loop).
-    func received(_ message: [UInt8]) {
-        guard let xid = ReplyMessage.xid(of: message) else { return }
+    func received(_ message: Record) {
+        guard let xid = ReplyMessage.xid(of: message.head) else { return }
         finish(xid, with: .success(message))
     }
 
@@ -217,16 +218,16 @@ final class ClientReplyHandler<Message>: ChannelInboundHandler {
     typealias InboundIn = Message
 
     private let connection: ClientConnection
-    private let bytes: (Message) -> [UInt8]
+    private let record: (Message) -> Record
     private var error: (any Error)?
 
-    init(_ connection: ClientConnection, bytes: @escaping (Message) -> [UInt8]) {
+    init(_ connection: ClientConnection, record: @escaping (Message) -> Record) {
         self.connection = connection
-        self.bytes = bytes
+        self.record = record
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        connection.received(bytes(unwrapInboundIn(data)))
+        connection.received(record(unwrapInboundIn(data)))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

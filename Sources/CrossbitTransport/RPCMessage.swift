@@ -41,10 +41,18 @@ struct MessageWriter {
 
 /// Reads a received message with bounds checks; every failure is `nil`.
 struct MessageReader {
+    /// The bytes read word by word: the whole message, or a record's head.
     let bytes: [UInt8]
+    /// A record's body, which ``rest()`` hands out as it is once the head is read.
+    private var body: [UInt8] = []
     private(set) var offset = 0
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    init(_ record: Record) {
+        bytes = record.head
+        body = record.body
+    }
 
     var remaining: Int { bytes.count - offset }
 
@@ -63,10 +71,14 @@ struct MessageReader {
         return bytes[offset..<offset + length]
     }
 
-    /// Everything not read yet.
+    /// Everything not read yet: without a copy when that is the body of a record whose head has been read.
     mutating func rest() -> [UInt8] {
-        defer { offset = bytes.count }
-        return offset == 0 ? bytes : Array(bytes[offset...])
+        defer {
+            offset = bytes.count
+            body = []
+        }
+        if offset == bytes.count { return body }
+        return offset == 0 && body.isEmpty ? bytes : Array(bytes[offset...]) + body
     }
 }
 
@@ -204,7 +216,7 @@ enum ReplyMessage {
     }
 
     /// The results of a reply, or the error it reports for `procedure`.
-    static func decode(_ message: [UInt8], procedure: ProcedureID) -> Result<[UInt8], RPCError> {
+    static func decode(_ message: Record, procedure: ProcedureID) -> Result<[UInt8], RPCError> {
         var reader = MessageReader(message)
         // Built only when needed: a message made on every call would cost more than the decoding.
         var malformed: RPCError { RPCError(code: .decodingFailed, message: "malformed reply to \(procedure)") }

@@ -355,7 +355,7 @@ public final class RPCServer: Sendable {
     /// The call was counted by its channel's ``CallFlow`` (`began()`); it ends
     /// when the reply is sent or the connection is given up.
     func handle(
-        _ message: [UInt8], from peer: SocketAddress?, on channel: ServerConnection, layout: WireLayout,
+        _ message: Record, from peer: SocketAddress?, on channel: ServerConnection, layout: WireLayout,
         access: PeerAccess
     ) {
         var reader = MessageReader(message)

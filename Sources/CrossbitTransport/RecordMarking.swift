@@ -45,13 +45,14 @@ extension MessageWriter {
 /// oversized record fails the connection after at most one read, not after
 /// buffering it.
 struct RecordDecoder: ByteToMessageDecoder {
-    typealias InboundOut = [UInt8]
+    typealias InboundOut = Record
 
     let maximumMessageSize: Int
     /// How long a record may stay incomplete; nil for as long as it takes.
     let incompleteRecordTimeout: TimeAmount?
-    /// The fragments so far of a record sent in several.
-    private var fragments: [UInt8] = []
+    /// The fragments so far of a record sent in several, and whether the first held the whole header (then
+    /// the next go to its body, else to its head).
+    private var partial: (record: Record, isSplit: Bool)?
     /// Fails the channel when the record under way is still incomplete.
     private var deadline: Scheduled<Void>?
 
@@ -62,7 +63,7 @@ struct RecordDecoder: ByteToMessageDecoder {
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let record = try next(from: &buffer) else {
-            watch(partial: buffer.readableBytes > 0 || !fragments.isEmpty, channel: context.channel)
+            watch(partial: buffer.readableBytes > 0 || partial != nil, channel: context.channel)
             return .needMoreData
         }
         context.fireChannelRead(wrapInboundOut(record))
@@ -97,10 +98,10 @@ struct RecordDecoder: ByteToMessageDecoder {
 
     /// Takes one fragment off `buffer` when it is all there; the record when
     /// that fragment was its last.
-    mutating func next(from buffer: inout ByteBuffer) throws(LimitExceeded) -> [UInt8]? {
+    mutating func next(from buffer: inout ByteBuffer) throws(LimitExceeded) -> Record? {
         while let mark = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) {
             let length = Int(mark & 0x7FFF_FFFF)
-            guard fragments.count + length <= maximumMessageSize else {
+            guard (partial?.record.count ?? 0) + length <= maximumMessageSize else {
                 throw LimitExceeded(
                     limit: .messageSize,
                     message: "a record of more than \(maximumMessageSize) bytes (the maximum message size) arrived")
@@ -108,13 +109,18 @@ struct RecordDecoder: ByteToMessageDecoder {
             guard buffer.readableBytes - recordMarkSize >= length else { return nil }
             buffer.moveReaderIndex(forwardBy: recordMarkSize)
             let last = mark & 0x8000_0000 != 0
-            if last && fragments.isEmpty { return buffer.readBytes(length: length) }
-            fragments.append(contentsOf: buffer.readableBytesView.prefix(length))
-            buffer.moveReaderIndex(forwardBy: length)
-            if last {
-                defer { fragments = [] }
-                return fragments
+            var record: (record: Record, isSplit: Bool)
+            if partial != nil {
+                record = partial!
+                partial = nil  // the record's arrays are no longer shared, so they grow in place
+                let fragment = buffer.readableBytesView.prefix(length)
+                if record.isSplit { record.record.body += fragment } else { record.record.head += fragment }
+                buffer.moveReaderIndex(forwardBy: length)
+            } else {
+                record = Record.read(length, from: &buffer)
             }
+            if last { return record.record }
+            partial = record
         }
         return nil
     }

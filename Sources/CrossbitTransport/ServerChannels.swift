@@ -100,11 +100,11 @@ final class ServerCallHandler<Message>: ChannelInboundHandler {
     private let layout: WireLayout
     private let access: PeerAccess
     private let connection: ServerConnection
-    private let message: (Message) -> ([UInt8], SocketAddress?)
+    private let message: (Message) -> (Record, SocketAddress?)
 
     init(
         server: RPCServer, endpoint: ServerEndpoint, connection: ServerConnection,
-        message: @escaping (Message) -> ([UInt8], SocketAddress?)
+        message: @escaping (Message) -> (Record, SocketAddress?)
     ) {
         self.server = server
         layout = endpoint.layout
@@ -114,7 +114,7 @@ final class ServerCallHandler<Message>: ChannelInboundHandler {
     }
 
     /// Calls read while the connection had as many running as it may.
-    private var held = CircularBuffer<[UInt8]>()
+    private var held = CircularBuffer<Record>()
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let (bytes, peer) = message(unwrapInboundIn(data))
@@ -231,7 +231,7 @@ extension RPCServer {
                     let flow = CallFlow(limit: self.options.maximumCallsInFlightPerConnection) {
                         channel.eventLoop.execute {
                             let pipeline = channel.pipeline.syncOperations
-                            (try? pipeline.handler(type: ServerCallHandler<[UInt8]>.self))?.resume(channel)
+                            (try? pipeline.handler(type: ServerCallHandler<Record>.self))?.resume(channel)
                         }
                     }
                     let connection = ServerConnection(
@@ -243,7 +243,7 @@ extension RPCServer {
                         incompleteRecordTimeout: self.options.incompleteRecordTimeout)
                     try pipeline.addHandler(ByteToMessageHandler(decoder))
                     try pipeline.addHandler(
-                        ServerCallHandler<[UInt8]>(
+                        ServerCallHandler<Record>(
                             server: self, endpoint: endpoint, connection: connection
                         ) { ($0, nil) })
                     if !self.adopt(connection) { channel.close(promise: nil) }
@@ -294,7 +294,10 @@ extension RPCServer {
                     try channel.pipeline.syncOperations.addHandler(
                         ServerCallHandler<AddressedEnvelope<ByteBuffer>>(
                             server: self, endpoint: endpoint, connection: connection
-                        ) { (Array($0.data.readableBytesView), $0.remoteAddress) })
+                        ) { envelope in
+                            var data = envelope.data
+                            return (Record.read(data.readableBytes, from: &data).record, envelope.remoteAddress)
+                        })
                     if !self.adopt(connection) { channel.close(promise: nil) }
                 }
             }

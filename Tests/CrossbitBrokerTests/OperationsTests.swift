@@ -287,7 +287,10 @@ struct PrometheusTests {
                 let endpoint = "endpoint=\"\(address)\""
                 let limit = "limit=\"connections_per_peer\""
                 let (_, text) = try await scrape(daemon)
-                #expect(value(in: text, "crossbit_broker_endpoint_limit_hits_total", endpoint, limit) == 1, "\(text)")
+                // One hit per connection the third client opened: one, or two when it saw the first closed before
+                // its call went out and tried once more on a new one (RPCClient's one retry).
+                let hits = value(in: text, "crossbit_broker_endpoint_limit_hits_total", endpoint, limit)
+                #expect(hits == 1 || hits == 2, "\(text)")
                 #expect(
                     value(
                         in: text, "crossbit_broker_endpoint_limit_hits_total", endpoint,

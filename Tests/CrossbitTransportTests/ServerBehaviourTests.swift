@@ -241,7 +241,7 @@ struct ServerBehaviourTests {
             ).bytes
             withUnsafeBytes(of: rpcVersion.bigEndian) { call.replaceSubrange(12..<16, with: $0) }
             let reply = try await exchange(call, with: bound[0])
-            guard case .failure(let error) = ReplyMessage.decode(reply, procedure: procedure) else {
+            guard case .failure(let error) = ReplyMessage.decode(Record(head: reply), procedure: procedure) else {
                 Issue.record("the call was accepted")
                 return
             }

@@ -16,7 +16,7 @@ struct WireTests {
         var output: [[UInt8]] = []
         for start in stride(from: 0, to: input.count, by: chunk) {
             try channel.writeInbound(ByteBuffer(bytes: input[start..<min(start + chunk, input.count)]))
-            while let record = try channel.readInbound(as: [UInt8].self) { output.append(record) }
+            while let record = try channel.readInbound(as: Record.self) { output.append(record.bytes) }
         }
         _ = try channel.finish()
         return output
@@ -34,6 +34,31 @@ struct WireTests {
         #expect(
             try records(first + second + empty + first, chunk: chunk)
                 == [[1, 2, 3, 4, 5, 6, 7, 8], [9, 9, 9, 9], [], [1, 2, 3, 4, 5, 6, 7, 8]])
+    }
+
+    @Test(
+        "a call sent in two fragments: its arguments come apart from its header when the first holds all of it",
+        arguments: [8, 40, 60])
+    func fragmentedCall(firstFragment: Int) throws {
+        let arguments = (0..<64).map { UInt8($0) }
+        let call = Array(
+            CallMessage.encode(
+                xid: 3, procedure: ProcedureID(program: 1, version: 1, procedure: 1), credentialFlavor: AuthFlavor.none,
+                credentials: [], arguments: arguments
+            ).bytes.dropFirst(4))
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(RecordDecoder(maximumMessageSize: 1 << 20)))
+        let stream =
+            mark(firstFragment, last: false) + call[..<firstFragment]
+            + mark(call.count - firstFragment, last: true) + call[firstFragment...]
+        try channel.writeInbound(ByteBuffer(bytes: stream))
+        let record = try #require(try channel.readInbound(as: Record.self))
+        _ = try channel.finish()
+        #expect(record.bytes == call)
+        // The header of a call with AUTH_NONE is 40 bytes.
+        #expect(firstFragment >= 40 ? record.body == arguments : record.body.isEmpty)
+        var reader = MessageReader(record)
+        #expect(CallMessage.decodeHeader(&reader) != nil)
+        #expect(reader.rest() == arguments)
     }
 
     @Test("a lone message is flushed at once; messages written while others are in flight leave in one flush")
@@ -80,6 +105,13 @@ struct WireTests {
             header.credentialFlavor == AuthFlavor.sys
                 && UnixCredentials(decoding: header.credentials) == Self.credentials)
         #expect(reader.rest() == [0, 0, 0, 5])
+        // As the record decoder hands it on: the arguments apart from the header, and handed out as they are.
+        var buffer = ByteBuffer(bytes: framed.dropFirst(4))
+        let (record, isSplit) = Record.read(framed.count - 4, from: &buffer)
+        #expect(isSplit && record.body == [0, 0, 0, 5] && record.bytes == Array(framed.dropFirst(4)))
+        var recordReader = MessageReader(record)
+        #expect(CallMessage.decodeHeader(&recordReader)?.procedure == procedure)
+        #expect(recordReader.rest() == [0, 0, 0, 5])
     }
 
     @Test("every truncated call header is refused")
@@ -120,14 +152,20 @@ struct WireTests {
         let procedure = ProcedureID(program: 9, version: 1, procedure: 1)
         let message = Array(ReplyMessage.encode(xid: 77, status).bytes.dropFirst(4))
         #expect(ReplyMessage.xid(of: message) == 77)
-        switch ReplyMessage.decode(message, procedure: procedure) {
+        var buffer = ByteBuffer(bytes: message)
+        let (split, isSplit) = Record.read(message.count, from: &buffer)
+        // Only a successful reply is split after its header; any other stays whole.
+        #expect(isSplit == (code == nil) && split.bytes == message)
+        let whole = ReplyMessage.decode(Record(head: message), procedure: procedure)
+        #expect((try? whole.get()) == (try? ReplyMessage.decode(split, procedure: procedure).get()))
+        switch ReplyMessage.decode(split, procedure: procedure) {
         case .success(let results): #expect(code == nil && results == [1, 2, 3, 4])
         case .failure(let error):
             #expect(error.code == code)
             if code == .programMismatch { #expect(error.supportedVersions == 1...3) }
         }
         for length in 0..<min(message.count, 24) {
-            if case .success = ReplyMessage.decode(Array(message.prefix(length)), procedure: procedure) {
+            if case .success = ReplyMessage.decode(Record(head: Array(message.prefix(length))), procedure: procedure) {
                 Issue.record("a reply truncated to \(length) bytes decoded")
             }
         }

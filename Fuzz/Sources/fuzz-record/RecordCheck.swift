@@ -25,10 +25,10 @@ enum RecordCheck {
     }
 
     /// The records `RecordDecoder` takes off the stream as it arrives in pieces of `pieceSize` bytes.
-    private static func records(_ stream: [UInt8], pieceSize: Int) -> (records: [[UInt8]], failed: Bool) {
+    private static func records(_ stream: [UInt8], pieceSize: Int) -> (records: [Record], failed: Bool) {
         var decoder = RecordDecoder(maximumMessageSize: maximumMessageSize)
         var buffer = ByteBuffer()
-        var records: [[UInt8]] = []
+        var records: [Record] = []
         var start = 0
         while start < stream.count {
             let end = min(start + pieceSize, stream.count)
@@ -43,13 +43,13 @@ enum RecordCheck {
         return (records, false)
     }
 
-    private static func headers(_ record: [UInt8]) -> String? {
+    private static func headers(_ record: Record) -> String? {
         var reader = MessageReader(record)
         if let header = CallMessage.decodeHeader(&reader), header.credentialFlavor == AuthFlavor.sys {
             _ = UnixCredentials(decoding: header.credentials)
         }
         let procedure = ProcedureID(program: 1, version: 1, procedure: 1)
-        if ReplyMessage.xid(of: record) != nil,
+        if ReplyMessage.xid(of: record.head) != nil,
             case .failure(let error) = ReplyMessage.decode(record, procedure: procedure), error.message.isEmpty
         {
             return "a reply refused without a reason"
