@@ -73,18 +73,18 @@ final class ClientConnection: Sendable {
         onClose: @escaping @Sendable (ClientConnection) -> Void
     ) async throws(RPCError) -> ClientConnection {
         let connection = ClientConnection(channel: channel, isDatagram: datagram, address: address, onClose: onClose)
+        let records = RecordDecoder(maximumMessageSize: maximumMessageSize)
         do {
             try await channel.eventLoop.submit {
                 let pipeline = channel.pipeline.syncOperations
                 if datagram {
                     try pipeline.addHandler(
-                        ClientReplyHandler<AddressedEnvelope<ByteBuffer>>(connection) { envelope in
+                        ClientReplyHandler<AddressedEnvelope<ByteBuffer>>(connection, records: records) { envelope in
                             var data = envelope.data
-                            return Record.read(data.readableBytes, from: &data).record
+                            return .datagram(Record.read(data.readableBytes, from: &data).record, from: nil)
                         })
                 } else {
-                    try pipeline.addHandler(ByteToMessageHandler(RecordDecoder(maximumMessageSize: maximumMessageSize)))
-                    try pipeline.addHandler(ClientReplyHandler<Record>(connection) { $0 })
+                    try pipeline.addHandler(ClientReplyHandler<ByteBuffer>(connection, records: records) { .bytes($0) })
                 }
                 // Closed before the handler could see it go.
                 if !channel.isActive { connection.closed(error: nil) }
@@ -213,21 +213,28 @@ final class ClientConnection: Sendable {
 }
 
 /// Hands a client channel's replies and its end to its ``ClientConnection``:
-/// records from the ``RecordDecoder`` on a stream, datagrams on UDP.
+/// the records its ``RecordDecoder`` makes of a stream, datagrams on UDP.
 final class ClientReplyHandler<Message>: ChannelInboundHandler {
     typealias InboundIn = Message
 
     private let connection: ClientConnection
-    private let record: (Message) -> Record
+    private var records: RecordDecoder
+    private let message: (Message) -> Inbound
     private var error: (any Error)?
 
-    init(_ connection: ClientConnection, record: @escaping (Message) -> Record) {
+    init(_ connection: ClientConnection, records: RecordDecoder, message: @escaping (Message) -> Inbound) {
         self.connection = connection
-        self.record = record
+        self.records = records
+        self.message = message
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        connection.received(record(unwrapInboundIn(data)))
+        do throws(LimitExceeded) {
+            let complete = try records.records(in: message(unwrapInboundIn(data)), from: context.channel)
+            for (record, _) in complete { connection.received(record) }
+        } catch {
+            errorCaught(context: context, error: error)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -236,6 +243,7 @@ final class ClientReplyHandler<Message>: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        records.end()
         connection.closed(error: error)
         context.fireChannelInactive()
     }

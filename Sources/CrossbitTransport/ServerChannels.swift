@@ -100,16 +100,19 @@ final class ServerCallHandler<Message>: ChannelInboundHandler {
     private let layout: WireLayout
     private let access: PeerAccess
     private let connection: ServerConnection
-    private let message: (Message) -> (Record, SocketAddress?)
+    private let message: (Message) -> Inbound
+    /// Makes records of a stream's bytes (unused on UDP, whose datagrams are records).
+    private var records: RecordDecoder
 
     init(
         server: RPCServer, endpoint: ServerEndpoint, connection: ServerConnection,
-        message: @escaping (Message) -> (Record, SocketAddress?)
+        records: RecordDecoder, message: @escaping (Message) -> Inbound
     ) {
         self.server = server
         layout = endpoint.layout
         access = endpoint.access
         self.connection = connection
+        self.records = records
         self.message = message
     }
 
@@ -117,7 +120,16 @@ final class ServerCallHandler<Message>: ChannelInboundHandler {
     private var held = CircularBuffer<Record>()
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let (bytes, peer) = message(unwrapInboundIn(data))
+        do throws(LimitExceeded) {
+            let complete = try records.records(in: message(unwrapInboundIn(data)), from: context.channel)
+            for (record, sender) in complete { take(record, from: sender, context: context) }
+        } catch {
+            errorCaught(context: context, error: error)
+        }
+    }
+
+    /// Runs a call, or holds it while the connection has as many running as it may.
+    private func take(_ bytes: Record, from peer: SocketAddress?, context: ChannelHandlerContext) {
         let flow = connection.flow
         if connection.isDatagram && flow.isFull {
             let sender = peer?.rpcPeer ?? .unknown
@@ -159,6 +171,7 @@ final class ServerCallHandler<Message>: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        records.end()
         server.release(context.channel)
         context.fireChannelInactive()
     }
@@ -231,21 +244,19 @@ extension RPCServer {
                     let flow = CallFlow(limit: self.options.maximumCallsInFlightPerConnection) {
                         channel.eventLoop.execute {
                             let pipeline = channel.pipeline.syncOperations
-                            (try? pipeline.handler(type: ServerCallHandler<Record>.self))?.resume(channel)
+                            (try? pipeline.handler(type: ServerCallHandler<ByteBuffer>.self))?.resume(channel)
                         }
                     }
                     let connection = ServerConnection(
                         channel: channel, isDatagram: false, peer: peer,
                         executor: loops.executor(for: channel.eventLoop), endpoint: index, flow: flow)
-                    let pipeline = channel.pipeline.syncOperations
                     let decoder = RecordDecoder(
                         maximumMessageSize: self.options.maximumMessageSize,
                         incompleteRecordTimeout: self.options.incompleteRecordTimeout)
-                    try pipeline.addHandler(ByteToMessageHandler(decoder))
-                    try pipeline.addHandler(
-                        ServerCallHandler<Record>(
-                            server: self, endpoint: endpoint, connection: connection
-                        ) { ($0, nil) })
+                    try channel.pipeline.syncOperations.addHandler(
+                        ServerCallHandler<ByteBuffer>(
+                            server: self, endpoint: endpoint, connection: connection, records: decoder
+                        ) { .bytes($0) })
                     if !self.adopt(connection) { channel.close(promise: nil) }
                 }
             }
@@ -293,10 +304,12 @@ extension RPCServer {
                         executor: loops.executor(for: channel.eventLoop), endpoint: index, flow: flow)
                     try channel.pipeline.syncOperations.addHandler(
                         ServerCallHandler<AddressedEnvelope<ByteBuffer>>(
-                            server: self, endpoint: endpoint, connection: connection
+                            server: self, endpoint: endpoint, connection: connection,
+                            records: RecordDecoder(maximumMessageSize: maximumDatagramSize)
                         ) { envelope in
                             var data = envelope.data
-                            return (Record.read(data.readableBytes, from: &data).record, envelope.remoteAddress)
+                            let record = Record.read(data.readableBytes, from: &data).record
+                            return .datagram(record, from: envelope.remoteAddress)
                         })
                     if !self.adopt(connection) { channel.close(promise: nil) }
                 }

@@ -10,14 +10,20 @@ import Testing
 /// record decoder in NIO's `EmbeddedChannel`).
 @Suite("Wire format")
 struct WireTests {
-    /// The records the decoder makes of `input` arriving `chunk` bytes at a time.
+    /// The records the decoder makes of `input` arriving `chunk` bytes at a time, as reads of a channel.
     func records(_ input: [UInt8], chunk: Int, maximum: Int = 1 << 20) throws -> [[UInt8]] {
-        let channel = EmbeddedChannel(handler: ByteToMessageHandler(RecordDecoder(maximumMessageSize: maximum)))
-        var output: [[UInt8]] = []
+        try decoded(input, chunk: chunk, maximum: maximum).map(\.bytes)
+    }
+
+    func decoded(_ input: [UInt8], chunk: Int, maximum: Int = 1 << 20) throws -> [Record] {
+        let channel = EmbeddedChannel()
+        var decoder = RecordDecoder(maximumMessageSize: maximum)
+        var output: [Record] = []
         for start in stride(from: 0, to: input.count, by: chunk) {
-            try channel.writeInbound(ByteBuffer(bytes: input[start..<min(start + chunk, input.count)]))
-            while let record = try channel.readInbound(as: Record.self) { output.append(record.bytes) }
+            output += try decoder.receive(
+                ByteBuffer(bytes: input[start..<min(start + chunk, input.count)]), from: channel)
         }
+        decoder.end()
         _ = try channel.finish()
         return output
     }
@@ -46,13 +52,12 @@ struct WireTests {
                 xid: 3, procedure: ProcedureID(program: 1, version: 1, procedure: 1), credentialFlavor: AuthFlavor.none,
                 credentials: [], arguments: arguments
             ).bytes.dropFirst(4))
-        let channel = EmbeddedChannel(handler: ByteToMessageHandler(RecordDecoder(maximumMessageSize: 1 << 20)))
         let stream =
             mark(firstFragment, last: false) + call[..<firstFragment]
             + mark(call.count - firstFragment, last: true) + call[firstFragment...]
-        try channel.writeInbound(ByteBuffer(bytes: stream))
-        let record = try #require(try channel.readInbound(as: Record.self))
-        _ = try channel.finish()
+        let records = try decoded(stream, chunk: stream.count)
+        #expect(records.count == 1)
+        let record = try #require(records.first)
         #expect(record.bytes == call)
         // The header of a call with AUTH_NONE is 40 bytes.
         #expect(firstFragment >= 40 ? record.body == arguments : record.body.isEmpty)
