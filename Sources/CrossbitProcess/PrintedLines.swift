@@ -50,9 +50,12 @@ public final class PrintedLines: Sendable {
 
     /// The lines so far, of `streams` only, each followed by a line feed.
     public func text(of streams: Set<ManagedProcess.Stream> = [.output, .error]) -> String {
-        state.withLock { state in
-            state.lines.filter { streams.contains($0.stream) }.map { $0.text + "\n" }.joined()
-        }
+        state.withLock { Self.text(of: $0.lines.filter { streams.contains($0.stream) }) }
+    }
+
+    /// `lines` as text, each followed by a line feed.
+    public static func text(of lines: [Line]) -> String {
+        lines.map { $0.text + "\n" }.joined()
     }
 
     /// Waits for a line of `streams` that contains `marker` (any line when it is empty) and returns it;

@@ -79,9 +79,8 @@ final class ClientConnection: Sendable {
                 let pipeline = channel.pipeline.syncOperations
                 if datagram {
                     try pipeline.addHandler(
-                        ClientReplyHandler<AddressedEnvelope<ByteBuffer>>(connection, records: records) { envelope in
-                            var data = envelope.data
-                            return .datagram(Record.read(data.readableBytes, from: &data).record, from: nil)
+                        ClientReplyHandler<AddressedEnvelope<ByteBuffer>>(connection, records: records) {
+                            .datagram(Record(datagram: $0.data), from: nil)
                         })
                 } else {
                     try pipeline.addHandler(ClientReplyHandler<ByteBuffer>(connection, records: records) { .bytes($0) })

@@ -18,6 +18,12 @@ struct Record: Sendable, Equatable {
     var bytes: [UInt8] { head + body }
     var count: Int { head.count + body.count }
 
+    /// A datagram's bytes as one record, split after its header as a stream's record is.
+    init(datagram: ByteBuffer) {
+        var bytes = datagram
+        self = Self.read(bytes.readableBytes, from: &bytes).record
+    }
+
     /// Takes `length` bytes off `buffer` (which holds at least that many), split after their header when
     /// they hold a whole one; `isSplit` says whether they were.
     static func read(_ length: Int, from buffer: inout ByteBuffer) -> (record: Record, isSplit: Bool) {

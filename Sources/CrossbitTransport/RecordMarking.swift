@@ -134,13 +134,13 @@ struct RecordDecoder {
             guard buffer.readableBytes - recordMarkSize >= length else { return nil }
             buffer.moveReaderIndex(forwardBy: recordMarkSize)
             let last = mark & 0x8000_0000 != 0
-            var record: (record: Record, isSplit: Bool)
-            if partial != nil {
-                record = partial!
-                partial = nil  // the record's arrays are no longer shared, so they grow in place
+            let record: (record: Record, isSplit: Bool)
+            // Taken out of `partial`, the record's arrays are not shared, so they grow in place.
+            if var earlier = partial.take() {
                 let fragment = buffer.readableBytesView.prefix(length)
-                if record.isSplit { record.record.body += fragment } else { record.record.head += fragment }
+                if earlier.isSplit { earlier.record.body += fragment } else { earlier.record.head += fragment }
                 buffer.moveReaderIndex(forwardBy: length)
+                record = earlier
             } else {
                 record = Record.read(length, from: &buffer)
             }

@@ -306,11 +306,7 @@ extension RPCServer {
                         ServerCallHandler<AddressedEnvelope<ByteBuffer>>(
                             server: self, endpoint: endpoint, connection: connection,
                             records: RecordDecoder(maximumMessageSize: maximumDatagramSize)
-                        ) { envelope in
-                            var data = envelope.data
-                            let record = Record.read(data.readableBytes, from: &data).record
-                            return .datagram(record, from: envelope.remoteAddress)
-                        })
+                        ) { .datagram(Record(datagram: $0.data), from: $0.remoteAddress) })
                     if !self.adopt(connection) { channel.close(promise: nil) }
                 }
             }

@@ -129,7 +129,7 @@ public final class ChildProcess: Sendable {
     public func count(of marker: String, atLeast minimum: Int, timeout: Duration = .seconds(5)) async -> Int {
         let what = "\(minimum) times '\(marker)'"
         _ = try? await printed.first(named: what, within: timeout) { lines in
-            Self.count(of: marker, in: lines.map { $0.text + "\n" }.joined()) >= minimum ? "" : nil
+            Self.count(of: marker, in: PrintedLines.text(of: lines)) >= minimum ? "" : nil
         }
         return Self.count(of: marker, in: printed.text())
     }
