@@ -47,8 +47,8 @@ install:
 uninstall:
 	PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) bash scripts/install.sh uninstall
 
-# Builds the Examples package (Examples/Package.swift: the Swift side of every example, on a path
-# dependency to this one) and the C sides of Examples/, and runs every example (also part of `make test`).
+# Builds the C sides of Examples/ (their Swift sides are targets of this package) and runs every example
+# (also part of `make test`).
 examples: build
 	BIN="$$($(SWIFT) build --show-bin-path $(SWIFT_BUILD_FLAGS))" SWIFT=$(SWIFT) bash scripts/run-examples.sh
 

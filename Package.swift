@@ -160,6 +160,43 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["crossbit-idl"]
         ),
+        // The Swift sides of Examples/ (their C sides are built by each example's Makefile). Targets, not products:
+        // an application that depends on Crossbit never builds them. They sit in this package rather than one of
+        // their own because a package of their own builds SwiftNIO and the generator a second time (two minutes of
+        // every `make test`); README.md's tutorial is the application's own package, on a path dependency.
+        .executableTarget(
+            name: "checksum-client",  // a 64-bit Swift client of a 32-bit C library's server; reads ELF headers
+            dependencies: ["CrossbitCore", "CrossbitTransport", "CrossbitELF"],
+            path: "Examples/LegacyChecksum32/Client",
+            swiftSettings: strictImports,
+            plugins: ["CrossbitIDLPlugin"]
+        ),
+        .executableTarget(
+            name: "probe-server",  // a 64-bit Swift service an unmodified 32-bit C client calls through the broker
+            dependencies: [
+                "CrossbitCore", "CrossbitTransport", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/SwiftService64/Server",
+            swiftSettings: strictImports,
+            plugins: ["CrossbitIDLPlugin"]
+        ),
+        .executableTarget(
+            name: "shm-server",  // a 64-bit Swift server reading a table a 32-bit C program wrote to shared memory
+            dependencies: [
+                "CrossbitCore", "CrossbitSharedMemory", "CrossbitTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/SharedMemory32/Server",
+            swiftSettings: strictImports,
+            plugins: ["CrossbitIDLPlugin"]
+        ),
+        .executableTarget(
+            name: "PluginExample",  // generated client and service in one process, in both layouts; no C side
+            dependencies: ["CrossbitCore"],
+            path: "Examples/PluginExample/Sources/PluginExample",
+            swiftSettings: strictImports,
+            plugins: ["CrossbitIDLPlugin"]
+        ),
         .testTarget(
             name: "CrossbitCoreTests",
             dependencies: [

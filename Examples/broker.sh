@@ -5,9 +5,8 @@
 #   stop_broker            SIGTERM, then waits (the broker stops the servers it started)
 #   broker_log PATTERN     the log lines matching PATTERN, shortened
 set -euo pipefail
-# BIN: the root package's products (crossbitd); EXAMPLES_BIN: the Examples package's (the Swift sides).
+# BIN: the root package's executables (crossbitd and the examples' Swift sides).
 BIN=${BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.build/debug}
-EXAMPLES_BIN=${EXAMPLES_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/.build/debug}
 broker_pid=""
 work=$(mktemp -d /tmp/crossbit-example.XXXXXX)
 broker_logfile="$work/crossbitd.log"

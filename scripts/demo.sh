@@ -10,7 +10,7 @@ cd "$root"
 SWIFT=${SWIFT:-swift}
 export SWIFT
 
-echo "== Building (swift build $*)"
+echo "== Building Crossbit and the examples' Swift sides (swift build $*)"
 log=$(mktemp /tmp/crossbit-demo-build.XXXXXX)
 if ! "$SWIFT" build "$@" >"$log" 2>&1; then
   cat "$log"; rm -f "$log"
@@ -20,25 +20,22 @@ fi
 tail -n 1 "$log"; rm -f "$log"
 BIN=$("$SWIFT" build --show-bin-path "$@")
 export BIN
-echo "== Building the examples (swift build --package-path Examples $*)"
-EXAMPLES_BIN=$(bash scripts/build-examples.sh "$@")
-export EXAMPLES_BIN
 make -s -C Examples/LegacyChecksum32 CROSSBIT_IDL="$BIN/crossbit-idl"
 make -s -C Examples/SwiftService64 CROSSBIT_IDL="$BIN/crossbit-idl"
 make -s -C Examples/SharedMemory32 CROSSBIT_IDL="$BIN/crossbit-idl"
 
 echo
 echo "== The processes of the demo, as their ELF headers say (Crossbit's ELFHeader):"
-"$EXAMPLES_BIN/checksum-client" --elf \
-  "$BIN/crossbitd" "$EXAMPLES_BIN/checksum-client" "$EXAMPLES_BIN/probe-server" \
+"$BIN/checksum-client" --elf \
+  "$BIN/crossbitd" "$BIN/checksum-client" "$BIN/probe-server" \
   Examples/LegacyChecksum32/build/checksum_server32 Examples/LegacyChecksum32/build/libcksum.so \
   Examples/SwiftService64/build/probe_client32 \
-  "$EXAMPLES_BIN/shm-server" Examples/SharedMemory32/build/table_client32 | sed "s|$root/||; s|^|  |"
+  "$BIN/shm-server" Examples/SharedMemory32/build/table_client32 | sed "s|$root/||; s|^|  |"
 
 bash scripts/run-examples.sh
 
 echo
-left=$(pgrep -f "$BIN/crossbitd|$EXAMPLES_BIN/probe-server|$EXAMPLES_BIN/shm-server|$root/Examples/LegacyChecksum32/build/checksum_server32" || true)
+left=$(pgrep -f "$BIN/crossbitd|$BIN/probe-server|$BIN/shm-server|$root/Examples/LegacyChecksum32/build/checksum_server32" || true)
 if [ -n "$left" ]; then
   echo "== FAILED: processes left behind: $left"
   exit 1

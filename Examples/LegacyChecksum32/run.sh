@@ -24,7 +24,7 @@ TOML
 
 echo "== crossbitd route: CHECKSUM_PROG.CHECKSUM_V1 -> rpcbind://127.0.0.1, exec build/checksum_server32 (layout from its ELF header)"
 start_broker --config "$work/crossbitd.toml"
-"$EXAMPLES_BIN/checksum-client" "unix://$work/lp64.sock"
+"$BIN/checksum-client" "unix://$work/lp64.sock"
 stop_broker
 echo "== the broker's log (activation, conversion):"
 broker_log "route|started|ready|exited|restarting|does not fit|stopping" | sed 's/^/  /'

@@ -17,7 +17,7 @@ url = "tcp://127.0.0.1:0"
 program = "SHM_PROG"
 version = "SHM_V1"
 url = "unix://$work/table.sock"   # passed to the server as CROSSBIT_LISTEN
-exec = "$EXAMPLES_BIN/shm-server"
+exec = "$BIN/shm-server"
 idle-timeout = 30.0
 TOML
 

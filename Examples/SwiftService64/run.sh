@@ -17,7 +17,7 @@ url = "tcp://127.0.0.1:0"
 program = "PROBE_PROG"
 version = "PROBE_V1"
 url = "unix://$work/probe.sock"   # passed to the server as CROSSBIT_LISTEN
-exec = "$EXAMPLES_BIN/probe-server"
+exec = "$BIN/probe-server"
 idle-timeout = 30.0
 TOML
 
