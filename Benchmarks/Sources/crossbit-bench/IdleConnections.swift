@@ -32,37 +32,62 @@ extension Benchmark {
             for ((server, client), (index, name)) in zip(targets, names.enumerated()) {
                 log("row: \(name)")
                 let (idle, none) = try await idleLatencies(server: server, client: client)
-                var row = Row(
-                    name, crossbit: idle, c: none, unit: "µs", digits: 1, target: index < 2 ? .atMost(1.1) : nil)
-                if index == 2 { row.ratio = median(zip(idle, none).map { $0 / $1 }) }
-                rows.append(row)
+                rows.append(
+                    Row(name, crossbit: idle, c: none, unit: "µs", digits: 1, target: index < 2 ? .atMost(1.1) : nil))
             }
         } catch {
             rows += names.filter { name in !rows.contains { $0.name == name } }.map { Row($0, unavailable: "\(error)") }
         }
     }
 
-    /// Median round trips of `client` calling `server`: with the idle
-    /// connections open, and with none (each run's median, in µs).
+    /// Median round trips of `client` calling `server` in pairs of runs, one
+    /// with the idle connections open and one with none, side by side in time
+    /// (and in turn first), so that a machine whose speed drifts moves both
+    /// runs of a pair alike: measured all "none" first and all "idle" after,
+    /// the row swung from 0.83x to 1.59x between runs. Each run's median, in µs.
     private func idleLatencies(server: Server, client: String) async throws -> (idle: [Double], none: [Double]) {
         guard server.clientArguments[0] == "tcp", let port = UInt16(server.clientArguments[2]) else {
             throw BenchFailure("idle connections need a TCP server")
         }
-        func medians() async throws -> [Double] {
-            var medians: [Double] = []
-            for _ in 0..<(2 * settings.runs) {
-                medians.append(
-                    try numbers(await runTool(client, server.clientArguments + ["latency", "1500"]))[0] / 1e3)
-            }
-            return medians
+        func latency() async throws -> Double {
+            try numbers(await runTool(client, server.clientArguments + ["latency", "1500"]))[0] / 1e3
         }
-        _ = try await medians()  // warm-up
-        let none = try await medians()
-        let sockets = try openIdleConnections(to: port)
-        defer { sockets.forEach { close($0) } }
-        try await Task.sleep(for: .seconds(1))  // every connection accepted
-        let idle = try await medians()
+        func latencyWithIdleConnections() async throws -> Double {
+            let sockets = try openIdleConnections(to: port)
+            try await Task.sleep(for: .seconds(1))  // every connection accepted
+            let measured: Result<Double, any Error>
+            do { measured = .success(try await latency()) } catch { measured = .failure(error) }
+            try resetConnections(sockets)
+            try await Task.sleep(for: .seconds(1))  // every connection closed by the server
+            return try measured.get()
+        }
+        _ = try await latency()  // warm-up
+        var idle: [Double] = []
+        var none: [Double] = []
+        for pair in 0..<(2 * settings.runs) {
+            if pair.isMultiple(of: 2) {
+                none.append(try await latency())
+                idle.append(try await latencyWithIdleConnections())
+            } else {
+                idle.append(try await latencyWithIdleConnections())
+                none.append(try await latency())
+            }
+        }
         return (idle, none)
+    }
+
+    /// Closes the idle connections with a reset (SO_LINGER 0), so that none
+    /// lingers in TIME_WAIT and the next pair's connections find free ports.
+    private func resetConnections(_ sockets: [Int32]) throws {
+        var reset = linger(l_onoff: 1, l_linger: 0)
+        var failure: String?
+        for fd in sockets {
+            if setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, socklen_t(MemoryLayout<linger>.size)) != 0 {
+                failure = failure ?? "setsockopt(SO_LINGER): \(String(cString: strerror(errno)))"
+            }
+            close(fd)
+        }
+        if let failure { throw BenchFailure(failure) }
     }
 
     /// Opens the idle connections to 127.0.0.1:`port`, from 127.0.0.2 on.
