@@ -86,6 +86,13 @@ public final class RPCServer: Sendable {
     let limits: LimitMonitor
     /// Calls refused because their endpoint's ``ServerEndpoint/access`` does not let their peer in.
     private let deniedCalls = Atomic<UInt64>(0)
+    /// Calls begun and not yet answered, and whether a call may still begin (false from ``shutdown()`` on).
+    /// Atomics rather than part of `state`: every call begins and ends through them, on the event loops of
+    /// its connection, and a lock shared by all the loops was contended there. Sequentially consistent, so
+    /// that a call that begins as the server starts draining is either seen by ``finishIfDrained()`` or sees
+    /// the drain itself and backs out (``beginCall()``).
+    private let callsInFlight = Atomic<Int>(0)
+    private let admitsCalls = Atomic<Bool>(true)
 
     /// How many calls were refused because their endpoint's access rule did
     /// not let their peer in (answered with AUTH_TOOWEAK).
@@ -109,7 +116,6 @@ public final class RPCServer: Sendable {
         var connectionsByPeer: [PeerKey: Int] = [:]
         /// The threads serving the channels, from start until `run()` returns.
         var loops: ServerLoops?
-        var callsInFlight = 0
         var stopped: UnsafeContinuation<Void, Never>?
     }
 
@@ -215,6 +221,7 @@ public final class RPCServer: Sendable {
             defer { state.listeners = [] }
             return state.listeners
         }
+        admitsCalls.store(false, ordering: .sequentiallyConsistent)
         listeners.forEach { $0.close(promise: nil) }
         finishIfDrained()
     }
@@ -285,7 +292,8 @@ public final class RPCServer: Sendable {
     /// Closes every channel and resumes `run()` once draining and no call is in flight.
     private func finishIfDrained() {
         let (channels, stopped) = state.withLock { state -> ([ServerConnection], UnsafeContinuation<Void, Never>?) in
-            guard state.phase == .draining || state.phase == .stopped, state.callsInFlight == 0,
+            guard state.phase == .draining || state.phase == .stopped,
+                callsInFlight.load(ordering: .sequentiallyConsistent) == 0,
                 let stopped = state.stopped
             else { return ([], nil) }
             state.stopped = nil
@@ -528,20 +536,20 @@ public final class RPCServer: Sendable {
         }
     }
 
+    /// Counts a call in, unless the server is draining (then false, and the call is not run).
     private func beginCall() -> Bool {
-        state.withLock { state in
-            guard state.phase == .serving || state.phase == .starting else { return false }
-            state.callsInFlight += 1
-            return true
+        callsInFlight.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        guard admitsCalls.load(ordering: .sequentiallyConsistent) else {
+            endCall()
+            return false
         }
+        return true
     }
 
+    /// Counts a call out; the last one to end while the server drains lets ``run()`` return.
     private func endCall() {
-        let drained = state.withLock { state in
-            state.callsInFlight -= 1
-            return state.callsInFlight == 0 && state.phase == .draining
-        }
-        if drained { finishIfDrained() }
+        let left = callsInFlight.wrappingSubtract(1, ordering: .sequentiallyConsistent).newValue
+        if left == 0, !admitsCalls.load(ordering: .sequentiallyConsistent) { finishIfDrained() }
     }
 }
 

@@ -64,9 +64,10 @@ final class BrokerMetrics: Sendable {
     private let trailingCounter = Counter(label: "crossbit_broker_trailing_bytes_ignored_total")
 
     /// One route's series, labelled `route="PROGRAM.VERSION"` (IDL names, or
-    /// numbers for a program the IDL does not define). A class, so that a call's
-    /// lookups hand out one reference rather than copying a dozen.
-    private final class RouteSeries: Sendable {
+    /// numbers for a program the IDL does not define). Looked up once per
+    /// call, by ``recordStart(route:)``: the call carries it to its end, so
+    /// its later counts take no lock and hash no name.
+    final class RouteSeries: Sendable {
         let calls, conversions, narrowingFailures, bytesIn, bytesOut: Counter
         let errors: [Failure: Counter]
         let inFlight: Meter
@@ -97,19 +98,23 @@ final class BrokerMetrics: Sendable {
         }
     }
 
-    /// A call of `route` is on its way to its server; ``recordEnd(route:)`` balances it.
-    func recordStart(route: String) {
-        series(route).inFlight.increment()
+    /// A call of `route` is on its way to its server; ``recordEnd(_:)`` balances it.
+    /// The route's series, for the call's later counts.
+    func recordStart(route: String) -> RouteSeries {
+        let series = series(route)
+        series.inFlight.increment()
+        return series
     }
 
     /// A call counted by ``recordStart(route:)`` has its server's answer, or failed to get one.
-    func recordEnd(route: String) {
-        series(route).inFlight.decrement()
+    func recordEnd(_ series: RouteSeries) {
+        series.inFlight.decrement()
     }
 
     /// A call answered with a result.
-    func recordCall(route: String, converted: Bool, bytesIn received: Int, bytesOut sent: Int, duration: Duration) {
-        let series = series(route)
+    func recordCall(
+        _ series: RouteSeries, converted: Bool, bytesIn received: Int, bytesOut sent: Int, duration: Duration
+    ) {
         calls.add(1, ordering: .relaxed)
         series.calls.increment()
         if converted {

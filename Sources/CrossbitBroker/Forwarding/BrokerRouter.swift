@@ -30,6 +30,8 @@ final class BrokerRouter: RPCCompletionRouter {
         var arguments: [UInt8]
         var receivedCount: Int
         var start: ContinuousClock.Instant
+        /// The route's metrics, counted from ``BrokerMetrics/recordStart(route:)`` on.
+        var series: BrokerMetrics.RouteSeries
     }
 
     nonisolated(nonsending) func route(
@@ -104,11 +106,11 @@ final class BrokerRouter: RPCCompletionRouter {
                 "call": "\(plan.program).\(plan.version).\(plan.name)",
                 "from": "\(context.layout)", "to": "\(route.layout)@\(route.url)", "converted": "\(converts)",
             ])
-        metrics.recordStart(route: plan.routeName)
         return Forwarding(
             procedure: procedure, route: route, activated: routing.activator.server(for: route), plan: plan,
             callerLayout: context.layout, converts: converts,
-            arguments: call, receivedCount: arguments.count, start: start)
+            arguments: call, receivedCount: arguments.count, start: start,
+            series: metrics.recordStart(route: plan.routeName))
     }
 
     /// Refuses a caller the route's access rule does not let in: AUTH_TOOWEAK,
@@ -131,7 +133,7 @@ final class BrokerRouter: RPCCompletionRouter {
         do {
             try await activated?.prepareCall()
         } catch {
-            metrics.recordEnd(route: forwarding.plan.routeName)
+            metrics.recordEnd(forwarding.series)
             return .failure(forwardingFailure(error, forwarding.procedure, forwarding.route, forwarding.plan))
         }
         defer { activated?.callFinished() }
@@ -148,7 +150,7 @@ final class BrokerRouter: RPCCompletionRouter {
 
     /// The caller's result from the server's reply: converted back, counted.
     private func finish(_ forwarding: Forwarding, reply: Result<[UInt8], RPCError>) -> Result<[UInt8], RPCError> {
-        metrics.recordEnd(route: forwarding.plan.routeName)
+        metrics.recordEnd(forwarding.series)
         let result: [UInt8]
         do throws(RPCError) {
             let reply = try reply.mapError {
@@ -161,7 +163,7 @@ final class BrokerRouter: RPCCompletionRouter {
             return .failure(error)
         }
         metrics.recordCall(
-            route: forwarding.plan.routeName, converted: forwarding.converts,
+            forwarding.series, converted: forwarding.converts,
             bytesIn: forwarding.receivedCount, bytesOut: result.count,
             duration: ContinuousClock.now - forwarding.start)
         return .success(result)
