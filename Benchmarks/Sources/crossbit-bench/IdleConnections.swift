@@ -31,7 +31,10 @@ extension Benchmark {
             let targets = [(broker, c.ilp32.client), (swiftServer, c.lp64.client), (cServer, c.lp64.client)]
             for ((server, client), (index, name)) in zip(targets, names.enumerated()) {
                 log("row: \(name)")
-                let (idle, none) = try await idleLatencies(server: server, client: client)
+                // rpcgen's svc_run polls every descriptor for each connection it accepts or closes: opening and
+                // closing 10,000 takes it minutes, so its reference row opens them once.
+                let (idle, none) = try await idleLatencies(
+                    server: server, client: client, pairs: index < 2 ? 2 * settings.runs : 1)
                 rows.append(
                     Row(name, crossbit: idle, c: none, unit: "µs", digits: 1, target: index < 2 ? .atMost(1.1) : nil))
             }
@@ -40,37 +43,46 @@ extension Benchmark {
         }
     }
 
-    /// Median round trips of `client` calling `server` in pairs of runs, one
-    /// with the idle connections open and one with none, side by side in time
-    /// (and in turn first), so that a machine whose speed drifts moves both
-    /// runs of a pair alike: measured all "none" first and all "idle" after,
-    /// the row swung from 0.83x to 1.59x between runs. Each run's median, in µs.
-    private func idleLatencies(server: Server, client: String) async throws -> (idle: [Double], none: [Double]) {
+    /// Median round trips of `client` calling `server` in `pairs` pairs of
+    /// runs (2 × runs in all on each side), with the idle connections open and
+    /// with none, side by side in time (and in turn first), so that a machine
+    /// whose speed drifts moves both halves of a pair alike: measured all
+    /// "none" first and all "idle" after, the row swung from 0.83x to 1.59x
+    /// between runs. Each run's median, in µs.
+    private func idleLatencies(
+        server: Server, client: String, pairs: Int
+    ) async throws -> (idle: [Double], none: [Double]) {
         guard server.clientArguments[0] == "tcp", let port = UInt16(server.clientArguments[2]) else {
             throw BenchFailure("idle connections need a TCP server")
         }
-        func latency() async throws -> Double {
-            try numbers(await runTool(client, server.clientArguments + ["latency", "1500"]))[0] / 1e3
+        let runsPerPair = max(1, 2 * settings.runs / pairs)
+        func latencies() async throws -> [Double] {
+            var medians: [Double] = []
+            for _ in 0..<runsPerPair {
+                medians.append(
+                    try numbers(await runTool(client, server.clientArguments + ["latency", "1500"]))[0] / 1e3)
+            }
+            return medians
         }
-        func latencyWithIdleConnections() async throws -> Double {
+        func latenciesWithIdleConnections() async throws -> [Double] {
             let sockets = try openIdleConnections(to: port)
             try await Task.sleep(for: .seconds(1))  // every connection accepted
-            let measured: Result<Double, any Error>
-            do { measured = .success(try await latency()) } catch { measured = .failure(error) }
+            let measured: Result<[Double], any Error>
+            do { measured = .success(try await latencies()) } catch { measured = .failure(error) }
             try resetConnections(sockets)
             try await Task.sleep(for: .seconds(1))  // every connection closed by the server
             return try measured.get()
         }
-        _ = try await latency()  // warm-up
+        _ = try await latencies()  // warm-up
         var idle: [Double] = []
         var none: [Double] = []
-        for pair in 0..<(2 * settings.runs) {
+        for pair in 0..<pairs {
             if pair.isMultiple(of: 2) {
-                none.append(try await latency())
-                idle.append(try await latencyWithIdleConnections())
+                none += try await latencies()
+                idle += try await latenciesWithIdleConnections()
             } else {
-                idle.append(try await latencyWithIdleConnections())
-                none.append(try await latency())
+                idle += try await latenciesWithIdleConnections()
+                none += try await latencies()
             }
         }
         return (idle, none)
