@@ -22,7 +22,8 @@ exec = "$here/build/checksum_server32"
 idle-timeout = 30.0
 TOML
 
-echo "== crossbitd route: CHECKSUM_PROG.CHECKSUM_V1 -> rpcbind://127.0.0.1, exec build/checksum_server32 (layout from its ELF header)"
+echo "== crossbitd route: CHECKSUM_PROG.CHECKSUM_V1 -> rpcbind://127.0.0.1," \
+  "exec build/checksum_server32 (layout from its ELF header)"
 start_broker --config "$work/crossbitd.toml"
 "$BIN/checksum-client" "unix://$work/lp64.sock"
 stop_broker
