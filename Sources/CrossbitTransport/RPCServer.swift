@@ -456,25 +456,43 @@ public final class RPCServer: Sendable {
         }
     }
 
+    /// What serves a call that runs in a task: a dispatcher of the server's services, or its router. An enum
+    /// rather than a closure over either, so that a call allocates no closure of its own to say which.
+    private enum Handler: Sendable {
+        case service(any RPCServiceDispatcher)
+        case router(any RPCCallRouter)
+
+        /// A dispatcher's failures are logged by the server; a router logs its own (the broker names field and value).
+        var logsFailures: Bool {
+            if case .service = self { true } else { false }
+        }
+
+        nonisolated(nonsending) func serve(
+            _ procedure: ProcedureID, _ arguments: [UInt8], _ context: RPCCallContext
+        ) async throws(RPCError) -> [UInt8] {
+            switch self {
+            case .service(let dispatcher):
+                try await dispatcher.dispatch(procedure: procedure.procedure, arguments: arguments, context: context)
+            case .router(let router):
+                try await router.route(procedure, arguments: arguments, context: context)
+            }
+        }
+    }
+
     /// Runs an admitted call: a service of the server, else the router, and replies. A completion router is called
     /// on this thread with no task; anything else runs in a task started immediately on this thread.
     private func dispatch(
         _ procedure: ProcedureID, arguments reader: inout MessageReader, context: RPCCallContext,
         on channel: ServerConnection, reply: @escaping @Sendable (ReplyStatus) -> Void
     ) {
-        let serve: nonisolated(nonsending) @Sendable ([UInt8], RPCCallContext) async throws(RPCError) -> [UInt8]
+        let handler: Handler
         var preference: (any TaskExecutor)?
-        // A router logs its own failures (the broker names field and value); a dispatcher's are logged here.
-        let logsFailures: Bool
         if let versions = services[procedure.program] {
             guard let dispatcher = versions[procedure.version] else {
                 return reply(.programMismatch(low: versions.keys.min() ?? 0, high: versions.keys.max() ?? 0))
             }
             if procedure.procedure == 0 { return reply(.success([])) }  // NULLPROC, as rpcgen servers answer it
-            logsFailures = true
-            serve = { arguments, context throws(RPCError) in
-                try await dispatcher.dispatch(procedure: procedure.procedure, arguments: arguments, context: context)
-            }
+            handler = .service(dispatcher)
         } else if let completionRouter {
             guard beginCall() else { return channel.flow.ended() }
             completionRouter.route(procedure, arguments: reader.rest(), context: context) { result in
@@ -483,24 +501,29 @@ public final class RPCServer: Sendable {
             return
         } else if let router {
             preference = router.preferredExecutor(for: procedure, context: context)
-            logsFailures = false
-            serve = { arguments, context throws(RPCError) in
-                try await router.route(procedure, arguments: arguments, context: context)
-            }
+            handler = .router(router)
         } else {
             return reply(.programUnavailable)
         }
         guard beginCall() else { return channel.flow.ended() }
         let arguments = reader.rest()
         Task.immediate(executorPreference: preference) {
-            let result: Result<[UInt8], RPCError>
-            do throws(RPCError) {
-                result = .success(try await serve(arguments, context))
-            } catch {
-                result = .failure(error)
-            }
-            self.finish(procedure, result, logsFailures: logsFailures, reply: reply)
+            await self.run(handler, procedure, arguments, context, reply: reply)
         }
+    }
+
+    /// A call's task: serves it, replies and ends it.
+    nonisolated(nonsending) private func run(
+        _ handler: Handler, _ procedure: ProcedureID, _ arguments: [UInt8], _ context: RPCCallContext,
+        reply: (ReplyStatus) -> Void
+    ) async {
+        let result: Result<[UInt8], RPCError>
+        do throws(RPCError) {
+            result = .success(try await handler.serve(procedure, arguments, context))
+        } catch {
+            result = .failure(error)
+        }
+        finish(procedure, result, logsFailures: handler.logsFailures, reply: reply)
     }
 
     /// Replies to a call begun with `beginCall()` and ends it.

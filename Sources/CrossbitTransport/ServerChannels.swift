@@ -31,7 +31,10 @@ final class ServerLoops: Sendable {
 }
 
 /// A server's connection or UDP socket, as the calls that arrive on it see it.
-struct ServerConnection: Sendable {
+///
+/// A class: every call holds its connection (in its reply closure), and a
+/// reference is one retain where a struct of five references was five.
+final class ServerConnection: Sendable {
     let channel: any Channel
     let isDatagram: Bool
     /// Who is at the other end of a connection; `.unknown` for a UDP socket,

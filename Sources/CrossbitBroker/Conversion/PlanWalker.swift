@@ -27,13 +27,15 @@ extension PlanNode {
     ///
     /// The walk keeps its own stack instead of recursing, so that a long
     /// linked list cannot exhaust the thread's stack; the reader bounds how
-    /// deeply optional data nests.
+    /// deeply optional data nests. The node itself is walked before the
+    /// loop, so that a value of one node (a `size_t`, an enum) allocates no stack.
     func walk<Sink: PlanSink>(
         from reader: inout XDRReader, into sink: inout Sink, checks: ValidationChecks
     ) throws(XDRError) {
-        var steps: [Step] = [.node(self)]
+        var steps: [Step] = []
         var path: [PathComponent] = []
         do {
+            try walkOne(from: &reader, into: &sink, checks: checks, steps: &steps, path: &path)
             while let step = steps.popLast() {
                 switch step {
                 case .node(let node):

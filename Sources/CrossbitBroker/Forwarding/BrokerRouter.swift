@@ -19,19 +19,39 @@ final class BrokerRouter: RPCCompletionRouter {
     }
 
     /// A call on its way to its server: its route, plan and converted arguments.
-    private struct Forwarding: Sendable {
-        var procedure: ProcedureID
-        var route: ServerRoute
+    ///
+    /// A class: the reply's closure holds it while the server works, and a
+    /// route and a plan copied by value were a dozen retains and releases per call.
+    private final class Forwarding: Sendable {
+        let procedure: ProcedureID
+        let route: ServerRoute
         /// The route's server when the broker starts it (activation).
-        var activated: ActivatedServer?
-        var plan: ProcedurePlan
-        var callerLayout: WireLayout
-        var converts: Bool
-        var arguments: [UInt8]
-        var receivedCount: Int
-        var start: ContinuousClock.Instant
+        let activated: ActivatedServer?
+        let plan: ProcedurePlan
+        let callerLayout: WireLayout
+        let converts: Bool
+        let arguments: [UInt8]
+        let receivedCount: Int
+        let start: ContinuousClock.Instant
         /// The route's metrics, counted from ``BrokerMetrics/recordStart(route:)`` on.
-        var series: BrokerMetrics.RouteSeries
+        let series: BrokerMetrics.RouteSeries
+
+        init(
+            procedure: ProcedureID, route: ServerRoute, activated: ActivatedServer?, plan: ProcedurePlan,
+            callerLayout: WireLayout, converts: Bool, arguments: [UInt8], receivedCount: Int,
+            start: ContinuousClock.Instant, series: BrokerMetrics.RouteSeries
+        ) {
+            self.procedure = procedure
+            self.route = route
+            self.activated = activated
+            self.plan = plan
+            self.callerLayout = callerLayout
+            self.converts = converts
+            self.arguments = arguments
+            self.receivedCount = receivedCount
+            self.start = start
+            self.series = series
+        }
     }
 
     nonisolated(nonsending) func route(
