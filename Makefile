@@ -65,7 +65,7 @@ demo: deps
 bench: deps
 	$(SWIFT) build $(RELEASE) --product crossbitd $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) build $(RELEASE) --product crossbit-idl $(SWIFT_BUILD_FLAGS)
-	$(SWIFT) build -c release --package-path Benchmarks
+	$(SWIFT) build $(RELEASE) --package-path Benchmarks
 	Benchmarks/.build/release/crossbit-bench run --products "$$($(SWIFT) build $(RELEASE) --show-bin-path $(SWIFT_BUILD_FLAGS))"
 
 # Release builds (crossbitd, crossbit-idl; then crossbit-soak of the Benchmarks package), then crossbitd between
@@ -76,7 +76,7 @@ SOAK_SECONDS ?= 600
 soak: deps
 	$(SWIFT) build $(RELEASE) --product crossbitd $(SWIFT_BUILD_FLAGS)
 	$(SWIFT) build $(RELEASE) --product crossbit-idl $(SWIFT_BUILD_FLAGS)
-	$(SWIFT) build -c release --package-path Benchmarks --product crossbit-soak
+	$(SWIFT) build $(RELEASE) --package-path Benchmarks --product crossbit-soak
 	bash scripts/with-rpcbind.sh Benchmarks/.build/release/crossbit-soak run --seconds $(SOAK_SECONDS) \
 	  --products "$$($(SWIFT) build $(RELEASE) --show-bin-path $(SWIFT_BUILD_FLAGS))"
 

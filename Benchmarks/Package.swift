@@ -7,7 +7,9 @@ let package = Package(
     name: "CrossbitBenchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(name: "crossbit", path: "..")
+        .package(name: "crossbit", path: ".."),
+        // Built for the root package already; crossbit-bench's bare NIO server (the floor of group 2) uses it itself.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         // crossbit_bench.x is a link to IDL/: its Swift is generated at build time.
@@ -18,6 +20,8 @@ let package = Package(
                 .product(name: "CrossbitTransport", package: "crossbit"),
                 .product(name: "CrossbitSharedMemory", package: "crossbit"),
                 .product(name: "CrossbitProcess", package: "crossbit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             plugins: [.plugin(name: "CrossbitIDLPlugin", package: "crossbit")]
         ),

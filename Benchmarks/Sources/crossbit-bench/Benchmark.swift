@@ -163,34 +163,43 @@ struct Benchmark {
     }
 
     /// Latency of `first` and `second` clients, interleaved run by run: each
-    /// run's median and p99, in µs.
+    /// run's median and p99, in µs; with `servers`, also the CPU time the
+    /// server process of each side took per call, in µs.
     private func latencies(
-        first: () -> [String], second: () -> [String], mode: [String]
+        first: () -> [String], second: () -> [String], mode: [String], servers: (Child, Child)? = nil
     ) async throws -> (first: Latency, second: Latency) {
         // Short runs, many of them, alternating: on a small virtual machine a
         // ping-pong's latency jumps between two levels (how quickly an idle
         // vCPU wakes), and a long run of one side could catch only one of them.
-        let calls = "1500"
+        let calls = 1500
+        // Both clients (bench_client.c and `crossbit-bench client`) make 200 calls before they time any.
+        let callsPerRun = Double(calls + 200)
         var a = Latency()
         var b = Latency()
         for _ in 0..<(4 * settings.runs) {
             for (command, isFirst) in [(first(), true), (second(), false)] {
+                let server = servers.map { isFirst ? $0.0 : $0.1 }
+                let before = server?.cpuNanoseconds
                 let figures = try numbers(
-                    await runTool(command[0], Array(command.dropFirst()) + ["latency", calls] + mode))
-                if isFirst { a.add(figures) } else { b.add(figures) }
+                    await runTool(command[0], Array(command.dropFirst()) + ["latency", "\(calls)"] + mode))
+                var cpu: Double?
+                if let before, let after = server?.cpuNanoseconds { cpu = Double(after - before) / callsPerRun / 1e3 }
+                if isFirst { a.add(figures, cpu: cpu) } else { b.add(figures, cpu: cpu) }
             }
         }
         return (a, b)
     }
 
-    /// The medians and p99s of latency runs, in µs.
+    /// The medians and p99s of latency runs, in µs, and the server's CPU time per call when it was measured.
     struct Latency {
         var medians: [Double] = []
         var p99s: [Double] = []
+        var cpuPerCall: [Double] = []
 
-        mutating func add(_ nanoseconds: [Double]) {
+        mutating func add(_ nanoseconds: [Double], cpu: Double? = nil) {
             medians.append(nanoseconds[0] / 1e3)
             p99s.append(nanoseconds[1] / 1e3)
+            if let cpu { cpuPerCall.append(cpu) }
         }
     }
 
@@ -260,7 +269,8 @@ struct Benchmark {
             rows += names.map { Row($0, unavailable: "broker unavailable: \(error)") }
             return
         }
-        await brokerLatencyRows([(names[0], [], 2.2), (names[1], ["plain"], 2.0)], broker: broker, direct: direct)
+        await brokerLatencyRows([(names[0], [], 2.2), (names[1], ["plain"], 2.0)], broker: [broker], direct: direct)
+        await relayFloorRows(direct: direct)
         let peakKiB = await brokerRateRows(broker: broker, direct: direct, idleKiB: idleKiB)
         await brokerPayloadRow(names[3], broker: broker, direct: direct)
         rows.append(
@@ -277,13 +287,47 @@ struct Benchmark {
                 digits: 1, target: nil))
     }
 
-    /// Group 3: one 32-bit C client's round trip through the broker next to the same client's straight to C.
+    /// Group 3's floors with nothing pinned, as the broker's targets are measured: the C relay and the bare
+    /// SwiftNIO relay in the broker's place. No broker can take less than the relay of its kind.
+    private mutating func relayFloorRows(direct: Server) async {
+        let names = [
+            "3 floor: a C relay (no RPC parsing) vs 32-bit C → C, PING_WIDE",
+            "3 floor: a bare SwiftNIO relay (no RPC parsing) vs 32-bit C → C, PING_WIDE",
+        ]
+        do {
+            let relays = try await startRelays(to: direct)
+            await brokerLatencyRows(
+                [(names[0], [], nil), (names[1], [], nil)], broker: [relays.c, relays.nio], direct: direct)
+            await Child.stop([relays.c.child, relays.nio.child])
+        } catch {
+            markUnavailable(names, error)
+        }
+    }
+
+    /// The two relays with no RPC parsing, in C (Benchmarks/C/bench_relay.c) and on SwiftNIO (NIOFloor.swift),
+    /// each relaying to `direct`.
+    func startRelays(to direct: Server) async throws -> (c: Server, nio: Server) {
+        var relays: [Server] = []
+        for (command, name) in [
+            ([c.relay], "C relay"), ([settings.executable, "nio-floor", "relay"], "bare NIO relay"),
+        ] {
+            let child = try await Child.start(
+                command[0], Array(command.dropFirst()) + [direct.clientArguments[2]], name: name)
+            let port = String(try await child.waitForLine(containing: "READY").dropFirst("READY ".count))
+            relays.append(Server(child: child, clientArguments: ["tcp", "127.0.0.1", port]))
+        }
+        return (relays[0], relays[1])
+    }
+
+    /// Group 3: one 32-bit C client's round trip through the broker (or a relay in its place, one per row) next
+    /// to the same client's straight to C.
     private mutating func brokerLatencyRows(
-        _ rowsToMeasure: [(label: String, mode: [String], target: Double)], broker: Server, direct: Server
+        _ rowsToMeasure: [(label: String, mode: [String], target: Double?)], broker: [Server], direct: Server
     ) async {
         let client = c.ilp32.client
-        for (label, mode, target) in rowsToMeasure {
+        for (index, (label, mode, target)) in rowsToMeasure.enumerated() {
             log("row: \(label)")
+            let broker = broker[min(index, broker.count - 1)]
             do {
                 let measured = try await latencies(
                     first: { [client] + broker.clientArguments }, second: { [client] + direct.clientArguments },
@@ -399,12 +443,18 @@ struct Benchmark {
     /// vCPU costs about 25 µs and one on the same vCPU a few. On one CPU both
     /// sides pay their whole CPU cost and nothing else. The floor row is a C
     /// relay with no RPC parsing in the broker's place: what any broker's
-    /// extra hop costs here.
+    /// extra hop costs here; the bare SwiftNIO relay (NIOFloor.swift) is the
+    /// same for any broker on NIO. The CPU time rows split what a call costs
+    /// the broker: NIO's share (its relay vs the C relay) and Crossbit's own
+    /// (the broker vs NIO's relay).
     private mutating func oneCPURows() async {
         let names = [
             "3 32-bit C → broker → 64-bit Swift vs 32-bit C → C, one CPU, PING_WIDE",
             "3 the same, the broker reaching the server on a unix socket, one CPU, PING_WIDE",
             "3 floor: a C relay (no RPC parsing) vs 32-bit C → C, one CPU, PING_WIDE",
+            "3 floor: a bare SwiftNIO relay (no RPC parsing) vs 32-bit C → C, one CPU, PING_WIDE",
+            "3 CPU time per call (user + system), one CPU: the broker vs the bare SwiftNIO relay, PING_WIDE",
+            "3 CPU time per call (user + system), one CPU: the bare SwiftNIO relay vs the C relay, PING_WIDE",
         ]
         guard let restore = pinToOneCPU() else {
             rows += names.map { Row($0, unavailable: "cannot pin to one CPU") }
@@ -412,28 +462,76 @@ struct Benchmark {
         }
         defer { restore() }
         await latencyRows(oneCPU: true)
+        await serverSideRows()
+        await Child.stopAll()
         do {
             let direct = try await startCServer(c.ilp32.server, "tcp", name: "")
-            let relayChild = try await Child.start(c.relay, [direct.clientArguments[2]], name: "C relay")
-            let relayPort = String(try await relayChild.waitForLine(containing: "READY").dropFirst("READY ".count))
-            let relay = Server(child: relayChild, clientArguments: ["tcp", "127.0.0.1", relayPort])
+            let relays = try await startRelays(to: direct)
             var viaBroker: [Server] = []
             for transport in ["tcp", "unix"] {
                 let server = try await startSwiftServer(transport, name: "one-cpu-\(transport).sock")
                 viaBroker.append(try await startBroker(routingTo: server))
             }
             let client = c.ilp32.client
-            for (name, server) in zip(names, viaBroker + [relay]) {
+            var cpuPerCall: [[Double]] = []
+            for (name, server) in zip(names, viaBroker + [relays.c, relays.nio]) {
                 log("row: \(name)")
                 let measured = try await latencies(
                     first: { [client] + server.clientArguments }, second: { [client] + direct.clientArguments },
-                    mode: [])
+                    mode: [], servers: (server.child, direct.child))
                 addLatencyRows(name, measured, target: nil)
+                cpuPerCall.append(measured.first.cpuPerCall)
+            }
+            for (name, (crossbit, c)) in zip(names[4...], [(0, 3), (3, 2)]) {
+                rows.append(
+                    Row(name, crossbit: cpuPerCall[crossbit], c: cpuPerCall[c], unit: "µs", digits: 1, target: nil))
             }
         } catch {
-            rows += names.filter { name in !rows.contains { $0.name.hasPrefix(name) } }.map {
-                Row($0, unavailable: "\(error)")
+            markUnavailable(names, error)
+        }
+    }
+
+    /// The server side alone, on one CPU: the 64-bit C client against the Swift server, and against a bare
+    /// SwiftNIO server (NIOFloor.swift: record marks and a fixed answer, no Crossbit), each next to the same
+    /// client against the C server, with the CPU time each server process takes per call. The bare server is
+    /// the floor of any ONC RPC server on SwiftNIO, as the C relay is the floor of any broker.
+    private mutating func serverSideRows() async {
+        let names = [
+            "2 server side, one CPU: C client → Swift server vs C client → C server",
+            "2 floor, one CPU: C client → a bare SwiftNIO server (no Crossbit) vs C client → C server",
+        ]
+        let cpuNames = [
+            "2 server side, one CPU: CPU time per call (user + system), Swift server vs C server",
+            "2 floor, one CPU: CPU time per call (user + system), bare SwiftNIO server vs C server",
+        ]
+        do {
+            let cServer = try await startCServer(c.lp64.server, "tcp", name: "")
+            let swiftServer = try await startSwiftServer("tcp", name: "")
+            let floorChild = try await Child.start(
+                settings.executable, ["nio-floor", "server", "0"], name: "bare NIO server")
+            let floorPort = String(try await floorChild.waitForLine(containing: "READY").dropFirst("READY ".count))
+            let floor = Server(child: floorChild, clientArguments: ["tcp", "127.0.0.1", floorPort])
+            let client = c.lp64.client
+            for (index, server) in [swiftServer, floor].enumerated() {
+                log("row: \(names[index])")
+                let measured = try await latencies(
+                    first: { [client] + server.clientArguments }, second: { [client] + cServer.clientArguments },
+                    mode: [], servers: (server.child, cServer.child))
+                addLatencyRows(names[index], measured, target: nil)
+                rows.append(
+                    Row(
+                        cpuNames[index], crossbit: measured.first.cpuPerCall, c: measured.second.cpuPerCall,
+                        unit: "µs", digits: 1, target: nil))
             }
+        } catch {
+            markUnavailable(names + cpuNames, error)
+        }
+    }
+
+    /// Rows for those of `names` that a group could not measure before `error` stopped it.
+    mutating func markUnavailable(_ names: [String], _ error: any Error) {
+        rows += names.filter { name in !rows.contains { $0.name.hasPrefix(name) } }.map {
+            Row($0, unavailable: "\(error)")
         }
     }
 

@@ -39,7 +39,7 @@ extension Benchmark {
                     Row(name, crossbit: idle, c: none, unit: "µs", digits: 1, target: index < 2 ? .atMost(1.1) : nil))
             }
         } catch {
-            rows += names.filter { name in !rows.contains { $0.name == name } }.map { Row($0, unavailable: "\(error)") }
+            markUnavailable(names, error)
         }
     }
 

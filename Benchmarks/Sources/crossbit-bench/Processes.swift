@@ -100,6 +100,17 @@ final class Child: Sendable {
     /// child itself allocated, as against the pages of its files (which the page cache can drop and share).
     var anonymousKiB: Int? { kilobytes("Anonymous:", in: "smaps_rollup") }
 
+    /// The CPU time the child's threads have used so far, user and system together, in ns: the first field of
+    /// each /proc/PID/task/TID/schedstat (exact, where /proc/PID/stat counts clock ticks).
+    var cpuNanoseconds: Int? {
+        let tasks = "/proc/\(pid)/task"
+        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: tasks) else { return nil }
+        return threads.reduce(0) { total, thread in
+            let text = (try? String(contentsOfFile: "\(tasks)/\(thread)/schedstat", encoding: .utf8)) ?? ""
+            return total + (Int(text.split(separator: " ").first ?? "") ?? 0)
+        }
+    }
+
     /// The "NAME:   N kB" line of /proc/PID/FILE.
     private func kilobytes(_ name: String, in file: String) -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/\(file)", encoding: .utf8),

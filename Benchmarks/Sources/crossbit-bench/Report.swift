@@ -160,7 +160,12 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
         (see the note below). The broker rows come
            twice, reaching the Swift server over TCP and over a unix socket (a route to `unix:///PATH`), next to the
            floor of any broker: `Benchmarks/C/bench_relay.c`, a C relay that copies bytes between client and server
-           with one `poll` loop and no RPC parsing, in the broker's place.
+           with one `poll` loop and no RPC parsing, in the broker's place. The server side is measured alone too:
+           the 64-bit C client against the Swift server, and against the floor of any ONC RPC server on SwiftNIO
+           (`crossbit-bench nio-floor`, Benchmarks/Sources/crossbit-bench/NIOFloor.swift: one event loop, record
+           marks, a fixed answer, no Crossbit), each next to the same client against the C server. The "CPU time per
+           call" rows are the CPU time (user + system, `/proc/PID/task/*/schedstat`) the server, broker or relay
+           process took during those runs, divided by their calls: what each costs, with no wake-up in it.
         4. **Calls per second**: 1, 8 or 32 client processes (the 32-bit C client), \
         each calling `PING_WIDE` in a loop over
            one common one-second window (after a 0.3 s warm-up window); the sum of their rates, through the broker \

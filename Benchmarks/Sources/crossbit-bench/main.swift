@@ -5,6 +5,8 @@ import Foundation
 //   runs every row (or those of the groups named: codec, latency, broker, one-cpu, idle), prints the table and
 //   writes it to BENCHMARKS.md;
 // crossbit-bench serve … / client …: the Swift server and client processes it starts;
+// crossbit-bench nio-floor server PORT | relay SERVER_PORT: the bare SwiftNIO server and relay of the one-CPU
+//   floor rows (NIOFloor.swift);
 // crossbit-bench codec flat|batch|payload ilp32|lp64 SECONDS: one codec row's Swift side alone (for profiling).
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -14,6 +16,8 @@ do {
         try await serve(Array(arguments.dropFirst()))
     case "client":
         try await runClient(Array(arguments.dropFirst()))
+    case "nio-floor":
+        try serveNIOFloor(Array(arguments.dropFirst()))
     case "codec":
         guard arguments.count == 4, let layout = WireLayout(rawValue: arguments[2]), let seconds = Double(arguments[3])
         else {
