@@ -253,12 +253,13 @@ struct Benchmark {
             "3 pass-through (no width-dependent field), PING_PLAIN",
             "4 calls/s", "5 1 MiB echo through the broker vs direct", "6 broker resident memory",
         ]
+        let swiftServer: Server
         let broker: Server
         let direct: Server
         let idleKiB: Int
         let anonymousKiB: Int
         do {
-            let swiftServer = try await startSwiftServer("tcp", name: "")
+            swiftServer = try await startSwiftServer("tcp", name: "")
             broker = try await startBroker(routingTo: swiftServer)
             try await Task.sleep(for: .milliseconds(300))
             idleKiB = broker.child.residentKiB ?? 0
@@ -271,6 +272,7 @@ struct Benchmark {
         }
         await brokerLatencyRows([(names[0], [], 2.2), (names[1], ["plain"], 2.0)], broker: [broker], direct: direct)
         await relayFloorRows(direct: direct)
+        await validationRows(broker: broker, server: swiftServer)
         let peakKiB = await brokerRateRows(broker: broker, direct: direct, idleKiB: idleKiB)
         await brokerPayloadRow(names[3], broker: broker, direct: direct)
         rows.append(
@@ -301,6 +303,20 @@ struct Benchmark {
             await Child.stop([relays.c.child, relays.nio.child])
         } catch {
             markUnavailable(names, error)
+        }
+    }
+
+    /// What validating forwarded calls costs (docs/security.md): the pass-through procedure through the broker
+    /// next to the same through a broker whose route relaxes every check, to the same Swift server. Unpinned, as
+    /// the broker's targets are measured; the one-CPU rows give the CPU time of both.
+    private mutating func validationRows(broker: Server, server: Server) async {
+        let name = "3 pass-through, PING_PLAIN: validation on vs every check relaxed"
+        do {
+            let relaxed = try await startBroker(routingTo: server, relaxed: true)
+            await brokerLatencyRows([(name, ["plain"], nil)], broker: [broker], direct: relaxed)
+            await Child.stop([relaxed.child])
+        } catch {
+            markUnavailable([name], error)
         }
     }
 
@@ -411,21 +427,35 @@ struct Benchmark {
         }
     }
 
-    /// A broker (ILP32 endpoint, TCP) routing the bench program to `server` (LP64, TCP or unix socket).
-    func startBroker(routingTo server: Server) async throws -> Server {
+    /// A broker (ILP32 endpoint, TCP) routing the bench program to `server` (LP64, TCP or unix socket); with
+    /// `relaxed`, the route relaxes every check of what it forwards (docs/security.md), from a TOML file.
+    func startBroker(routingTo server: Server, relaxed: Bool = false) async throws -> Server {
         let crossbitd = settings.products + "/crossbitd"
         guard FileManager.default.isExecutableFile(atPath: crossbitd) else { throw BenchFailure("no \(crossbitd)") }
         let url =
             server.clientArguments[0] == "tcp"
             ? "tcp://127.0.0.1:\(server.clientArguments[2])" : "unix://\(server.clientArguments[1])"
+        var route = ["--route", "CROSSBIT_BENCH:CROSSBIT_BENCH_V1=lp64@\(url)"]
+        if relaxed {
+            let file = "\(temporary)/relaxed-route.toml"
+            // CROSSBIT_BENCH is program 0x2000BE4C of Benchmarks/IDL/crossbit_bench.x.
+            try """
+            [[route]]
+            program = \(0x2000_BE4C)
+            version = 1
+            layout = "lp64"
+            url = "\(url)"
+            relax = ["enums", "unions", "bounds", "bools"]
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+            route = ["--config", file]
+        }
         let child = try await Child.start(
             crossbitd,
             [
                 "--idl", settings.repository + "/Benchmarks/IDL/crossbit_bench.x",
                 "--listen", "ilp32=tcp://127.0.0.1:0",
-                "--route", "CROSSBIT_BENCH:CROSSBIT_BENCH_V1=lp64@\(url)",
                 "--log-level", "info",
-            ], name: "crossbitd")
+            ] + route, name: "crossbitd")
         let ready = try await child.waitForLine(containing: "crossbitd ready", inStandardError: true)
         guard let port = ready.split(separator: ":").last?.split(separator: " ").first else {
             await child.stop()
@@ -455,6 +485,7 @@ struct Benchmark {
             "3 floor: a bare SwiftNIO relay (no RPC parsing) vs 32-bit C → C, one CPU, PING_WIDE",
             "3 CPU time per call (user + system), one CPU: the broker vs the bare SwiftNIO relay, PING_WIDE",
             "3 CPU time per call (user + system), one CPU: the bare SwiftNIO relay vs the C relay, PING_WIDE",
+            "3 CPU time per call (user + system), one CPU: the broker, validation on vs every check relaxed, PING_PLAIN",
         ]
         guard let restore = pinToOneCPU() else {
             rows += names.map { Row($0, unavailable: "cannot pin to one CPU") }
@@ -468,9 +499,10 @@ struct Benchmark {
             let direct = try await startCServer(c.ilp32.server, "tcp", name: "")
             let relays = try await startRelays(to: direct)
             var viaBroker: [Server] = []
+            var servers: [Server] = []
             for transport in ["tcp", "unix"] {
-                let server = try await startSwiftServer(transport, name: "one-cpu-\(transport).sock")
-                viaBroker.append(try await startBroker(routingTo: server))
+                servers.append(try await startSwiftServer(transport, name: "one-cpu-\(transport).sock"))
+                viaBroker.append(try await startBroker(routingTo: servers[servers.count - 1]))
             }
             let client = c.ilp32.client
             var cpuPerCall: [[Double]] = []
@@ -486,6 +518,15 @@ struct Benchmark {
                 rows.append(
                     Row(name, crossbit: cpuPerCall[crossbit], c: cpuPerCall[c], unit: "µs", digits: 1, target: nil))
             }
+            log("row: \(names[6])")
+            let relaxed = try await startBroker(routingTo: servers[0], relaxed: true)
+            let validation = try await latencies(
+                first: { [client] + viaBroker[0].clientArguments }, second: { [client] + relaxed.clientArguments },
+                mode: ["plain"], servers: (viaBroker[0].child, relaxed.child))
+            rows.append(
+                Row(
+                    names[6], crossbit: validation.first.cpuPerCall, c: validation.second.cpuPerCall, unit: "µs",
+                    digits: 1, target: nil))
         } catch {
             markUnavailable(names, error)
         }

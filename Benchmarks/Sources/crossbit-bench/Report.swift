@@ -154,7 +154,10 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
         (ILP32 endpoint,
            TCP) to the 64-bit Swift server (LP64) vs the same client straight to the 32-bit rpcgen server.
            `PING_WIDE` carries a `size_t` both ways (converted); `PING_PLAIN` has no width-dependent part (forwarded
-           without re-encoding).
+           without re-encoding, after the checks of docs/security.md). "Validation on vs every check relaxed": the
+           same `PING_PLAIN` runs through the broker next to a second broker, to the same Swift server, whose route
+           relaxes every check (`relax = ["enums", "unions", "bounds", "bools"]`); on one CPU, the CPU time per call
+           of each broker.
         2–3, **one CPU** (diagnostics, no target): the same runs with every process of both sides pinned to one CPU
            (`taskset`), so that both sides pay their whole CPU cost and no wake-up of another vCPU \
         (see the note below). The broker rows come
