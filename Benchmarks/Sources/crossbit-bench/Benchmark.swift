@@ -160,6 +160,7 @@ struct Benchmark {
                 rows.append(Row(label, unavailable: "\(error)"))
             }
         }
+        await sideRows(oneCPU: oneCPU)
     }
 
     /// Latency of `first` and `second` clients, interleaved run by run: each
@@ -493,7 +494,6 @@ struct Benchmark {
         }
         defer { restore() }
         await latencyRows(oneCPU: true)
-        await serverSideRows()
         await Child.stopAll()
         do {
             let direct = try await startCServer(c.ilp32.server, "tcp", name: "")
@@ -532,18 +532,20 @@ struct Benchmark {
         }
     }
 
-    /// The server side alone, on one CPU: the 64-bit C client against the Swift server, and against a bare
-    /// SwiftNIO server (NIOFloor.swift: record marks and a fixed answer, no Crossbit), each next to the same
-    /// client against the C server, with the CPU time each server process takes per call. The bare server is
-    /// the floor of any ONC RPC server on SwiftNIO, as the C relay is the floor of any broker.
-    private mutating func serverSideRows() async {
+    /// Each side of group 2 alone, next to C↔C: the 64-bit C client against the Swift server (the server side),
+    /// the Swift client against the C server (the client side), and the C client against a bare SwiftNIO server
+    /// (NIOFloor.swift: record marks and a fixed answer, no Crossbit), the floor of any ONC RPC server on SwiftNIO
+    /// as the C relay is the floor of any broker. On one CPU, with the CPU time each server process takes per call.
+    private mutating func sideRows(oneCPU: Bool) async {
+        let place = oneCPU ? ", one CPU" : ""
         let names = [
-            "2 server side, one CPU: C client → Swift server vs C client → C server",
-            "2 floor, one CPU: C client → a bare SwiftNIO server (no Crossbit) vs C client → C server",
+            "2 server side\(place): C client → Swift server vs C client → C server",
+            "2 floor\(place): C client → a bare SwiftNIO server (no Crossbit) vs C client → C server",
+            "2 client side\(place): Swift client → C server vs C client → C server",
         ]
         let cpuNames = [
-            "2 server side, one CPU: CPU time per call (user + system), Swift server vs C server",
-            "2 floor, one CPU: CPU time per call (user + system), bare SwiftNIO server vs C server",
+            "2 server side\(place): CPU time per call (user + system), Swift server vs C server",
+            "2 floor\(place): CPU time per call (user + system), bare SwiftNIO server vs C server",
         ]
         do {
             let cServer = try await startCServer(c.lp64.server, "tcp", name: "")
@@ -552,20 +554,25 @@ struct Benchmark {
                 settings.executable, ["nio-floor", "server", "0"], name: "bare NIO server")
             let floorPort = String(try await floorChild.waitForLine(containing: "READY").dropFirst("READY ".count))
             let floor = Server(child: floorChild, clientArguments: ["tcp", "127.0.0.1", floorPort])
-            let client = c.lp64.client
-            for (index, server) in [swiftServer, floor].enumerated() {
+            let cClient = [c.lp64.client]
+            let pairs = [
+                (cClient, swiftServer), (cClient, floor), ([settings.executable, "client"], cServer),
+            ]
+            for (index, (client, server)) in pairs.enumerated() {
                 log("row: \(names[index])")
                 let measured = try await latencies(
-                    first: { [client] + server.clientArguments }, second: { [client] + cServer.clientArguments },
-                    mode: [], servers: (server.child, cServer.child))
+                    first: { client + server.clientArguments }, second: { cClient + cServer.clientArguments },
+                    mode: [], servers: oneCPU && index < cpuNames.count ? (server.child, cServer.child) : nil)
                 addLatencyRows(names[index], measured, target: nil)
+                guard oneCPU, index < cpuNames.count else { continue }
                 rows.append(
                     Row(
                         cpuNames[index], crossbit: measured.first.cpuPerCall, c: measured.second.cpuPerCall,
                         unit: "µs", digits: 1, target: nil))
             }
+            await Child.stop([cServer.child, swiftServer.child, floorChild])
         } catch {
-            markUnavailable(names + cpuNames, error)
+            markUnavailable(names + (oneCPU ? cpuNames : []), error)
         }
     }
 

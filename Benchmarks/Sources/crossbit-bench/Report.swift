@@ -166,12 +166,12 @@ func benchmarksDocument(table: String, machine: String, runs: Int, seconds: Int)
            with one `poll` loop and no RPC parsing, in the broker's place, and the floor of any broker on SwiftNIO:
            `crossbit-bench nio-floor relay` (Benchmarks/Sources/crossbit-bench/NIOFloor.swift), a relay on one
            event loop that writes each read on as it came. Both relay floors come unpinned too, next to the
-           broker's targets. The server side is measured alone as well: the 64-bit C client against the Swift
-           server, and against the floor of any ONC RPC server on SwiftNIO (`crossbit-bench nio-floor server`: one
-           event loop, record marks, a fixed answer, no Crossbit), each next to the same client against the C
-           server. The "CPU time per call" rows are the CPU time (user + system, `/proc/PID/task/*/schedstat`) the
-           server, broker or relay process took during those runs, divided by their calls: what each costs, with
-           no wake-up in it.
+           broker's targets. Each side of row 2 is measured alone as well, unpinned and on one CPU: the 64-bit C
+           client against the Swift server (server side), the Swift client against the C server (client side),
+           and the C client against the floor of any ONC RPC server on SwiftNIO (`crossbit-bench nio-floor server`:
+           one event loop, record marks, a fixed answer, no Crossbit), each next to C↔C. The "CPU time per call"
+           rows are the CPU time (user + system, `/proc/PID/task/*/schedstat`) the server, broker or relay process
+           took during those runs, divided by their calls: what each costs, with no wake-up in it.
         4. **Calls per second**: 1, 8 or 32 client processes (the 32-bit C client), \
         each calling `PING_WIDE` in a loop over
            one common one-second window (after a 0.3 s warm-up window); the sum of their rates, through the broker \
