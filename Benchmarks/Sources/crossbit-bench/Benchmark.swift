@@ -228,8 +228,7 @@ struct Benchmark {
         let child = try await Child.start(
             settings.executable, ["serve", transport, transport == "tcp" ? "0" : "\(temporary)/\(name)", "lp64"],
             name: "swift server")
-        let line = try await child.waitForLine(containing: "READY")
-        let address = String(line.dropFirst("READY ".count))
+        let address = try await readyValue(of: child)
         if transport == "tcp", let port = address.split(separator: ":").last {
             return Server(child: child, clientArguments: ["tcp", "127.0.0.1", String(port)])
         }
@@ -239,10 +238,21 @@ struct Benchmark {
     func startCServer(_ executable: String, _ transport: String, name: String) async throws -> Server {
         let child = try await Child.start(
             executable, [transport, transport == "tcp" ? "0" : "\(temporary)/\(name)"], name: "C server")
-        let line = try await child.waitForLine(containing: "READY")
-        let place = String(line.dropFirst("READY ".count))
+        let place = try await readyValue(of: child)
         return Server(
             child: child, clientArguments: transport == "tcp" ? ["tcp", "127.0.0.1", place] : ["unix", place])
+    }
+
+    /// Starts `command`, a program that prints `READY PORT` once it listens on 127.0.0.1 (the C relay, the bare
+    /// NIO server and relay).
+    func startListening(_ command: [String], name: String) async throws -> Server {
+        let child = try await Child.start(command[0], Array(command.dropFirst()), name: name)
+        return Server(child: child, clientArguments: ["tcp", "127.0.0.1", try await readyValue(of: child)])
+    }
+
+    /// What follows `READY ` in the line a server prints once it listens: its port, path or address.
+    private func readyValue(of child: Child) async throws -> String {
+        String(try await child.waitForLine(containing: "READY").dropFirst("READY ".count))
     }
 
     // MARK: 3–6. The broker
@@ -271,7 +281,7 @@ struct Benchmark {
             rows += names.map { Row($0, unavailable: "broker unavailable: \(error)") }
             return
         }
-        await brokerLatencyRows([(names[0], [], 2.2), (names[1], ["plain"], 2.0)], broker: [broker], direct: direct)
+        await brokerLatencyRows([(names[0], broker, [], 2.2), (names[1], broker, ["plain"], 2.0)], direct: direct)
         await relayFloorRows(direct: direct)
         await validationRows(broker: broker, server: swiftServer)
         let peakKiB = await brokerRateRows(broker: broker, direct: direct, idleKiB: idleKiB)
@@ -299,8 +309,7 @@ struct Benchmark {
         ]
         do {
             let relays = try await startRelays(to: direct)
-            await brokerLatencyRows(
-                [(names[0], [], nil), (names[1], [], nil)], broker: [relays.c, relays.nio], direct: direct)
+            await brokerLatencyRows([(names[0], relays.c, [], nil), (names[1], relays.nio, [], nil)], direct: direct)
             await Child.stop([relays.c.child, relays.nio.child])
         } catch {
             markUnavailable(names, error)
@@ -314,7 +323,7 @@ struct Benchmark {
         let name = "3 pass-through, PING_PLAIN: validation on vs every check relaxed"
         do {
             let relaxed = try await startBroker(routingTo: server, relaxed: true)
-            await brokerLatencyRows([(name, ["plain"], nil)], broker: [broker], direct: relaxed)
+            await brokerLatencyRows([(name, broker, ["plain"], nil)], direct: relaxed)
             await Child.stop([relaxed.child])
         } catch {
             markUnavailable([name], error)
@@ -324,27 +333,21 @@ struct Benchmark {
     /// The two relays with no RPC parsing, in C (Benchmarks/C/bench_relay.c) and on SwiftNIO (NIOFloor.swift),
     /// each relaying to `direct`.
     func startRelays(to direct: Server) async throws -> (c: Server, nio: Server) {
-        var relays: [Server] = []
-        for (command, name) in [
-            ([c.relay], "C relay"), ([settings.executable, "nio-floor", "relay"], "bare NIO relay"),
-        ] {
-            let child = try await Child.start(
-                command[0], Array(command.dropFirst()) + [direct.clientArguments[2]], name: name)
-            let port = String(try await child.waitForLine(containing: "READY").dropFirst("READY ".count))
-            relays.append(Server(child: child, clientArguments: ["tcp", "127.0.0.1", port]))
-        }
-        return (relays[0], relays[1])
+        let port = direct.clientArguments[2]
+        return (
+            try await startListening([c.relay, port], name: "C relay"),
+            try await startListening([settings.executable, "nio-floor", "relay", port], name: "bare NIO relay")
+        )
     }
 
-    /// Group 3: one 32-bit C client's round trip through the broker (or a relay in its place, one per row) next
-    /// to the same client's straight to C.
+    /// Group 3: one 32-bit C client's round trip through the broker (or what a row puts in its place) next to
+    /// the same client's straight to `direct`.
     private mutating func brokerLatencyRows(
-        _ rowsToMeasure: [(label: String, mode: [String], target: Double?)], broker: [Server], direct: Server
+        _ rowsToMeasure: [(label: String, broker: Server, mode: [String], target: Double?)], direct: Server
     ) async {
         let client = c.ilp32.client
-        for (index, (label, mode, target)) in rowsToMeasure.enumerated() {
+        for (label, broker, mode, target) in rowsToMeasure {
             log("row: \(label)")
-            let broker = broker[min(index, broker.count - 1)]
             do {
                 let measured = try await latencies(
                     first: { [client] + broker.clientArguments }, second: { [client] + direct.clientArguments },
@@ -501,10 +504,13 @@ struct Benchmark {
             var viaBroker: [Server] = []
             var servers: [Server] = []
             for transport in ["tcp", "unix"] {
-                servers.append(try await startSwiftServer(transport, name: "one-cpu-\(transport).sock"))
-                viaBroker.append(try await startBroker(routingTo: servers[servers.count - 1]))
+                let server = try await startSwiftServer(transport, name: "one-cpu-\(transport).sock")
+                servers.append(server)
+                viaBroker.append(try await startBroker(routingTo: server))
             }
             let client = c.ilp32.client
+            // The CPU time per call of what each row goes through: the broker over TCP, over a unix socket, the C
+            // relay, the NIO relay.
             var cpuPerCall: [[Double]] = []
             for (name, server) in zip(names, viaBroker + [relays.c, relays.nio]) {
                 log("row: \(name)")
@@ -514,10 +520,9 @@ struct Benchmark {
                 addLatencyRows(name, measured, target: nil)
                 cpuPerCall.append(measured.first.cpuPerCall)
             }
-            for (name, (crossbit, c)) in zip(names[4...], [(0, 3), (3, 2)]) {
-                rows.append(
-                    Row(name, crossbit: cpuPerCall[crossbit], c: cpuPerCall[c], unit: "µs", digits: 1, target: nil))
-            }
+            let (brokerCPU, cRelayCPU, nioRelayCPU) = (cpuPerCall[0], cpuPerCall[2], cpuPerCall[3])
+            rows.append(Row(names[4], crossbit: brokerCPU, c: nioRelayCPU, unit: "µs", digits: 1, target: nil))
+            rows.append(Row(names[5], crossbit: nioRelayCPU, c: cRelayCPU, unit: "µs", digits: 1, target: nil))
             log("row: \(names[6])")
             let relaxed = try await startBroker(routingTo: servers[0], relaxed: true)
             let validation = try await latencies(
@@ -550,10 +555,8 @@ struct Benchmark {
         do {
             let cServer = try await startCServer(c.lp64.server, "tcp", name: "")
             let swiftServer = try await startSwiftServer("tcp", name: "")
-            let floorChild = try await Child.start(
-                settings.executable, ["nio-floor", "server", "0"], name: "bare NIO server")
-            let floorPort = String(try await floorChild.waitForLine(containing: "READY").dropFirst("READY ".count))
-            let floor = Server(child: floorChild, clientArguments: ["tcp", "127.0.0.1", floorPort])
+            let floor = try await startListening(
+                [settings.executable, "nio-floor", "server", "0"], name: "bare NIO server")
             let cClient = [c.lp64.client]
             let pairs = [
                 (cClient, swiftServer), (cClient, floor), ([settings.executable, "client"], cServer),
@@ -570,7 +573,7 @@ struct Benchmark {
                         cpuNames[index], crossbit: measured.first.cpuPerCall, c: measured.second.cpuPerCall,
                         unit: "µs", digits: 1, target: nil))
             }
-            await Child.stop([cServer.child, swiftServer.child, floorChild])
+            await Child.stop([cServer.child, swiftServer.child, floor.child])
         } catch {
             markUnavailable(names + (oneCPU ? cpuNames : []), error)
         }

@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 
-// The floors of the one-CPU rows on SwiftNIO: what any ONC RPC server, and any broker, built on it costs before
+// The floors of SwiftNIO in rows 2 and 3: what any ONC RPC server, and any broker, built on it costs before
 // it does anything of its own (as Benchmarks/C/bench_relay.c is the floor of any broker in C). One event loop
 // each, TCP_NODELAY as the C peers set it; each prints `READY PORT` (as the C programs do) and serves until killed.
 

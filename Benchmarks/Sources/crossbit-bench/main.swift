@@ -5,8 +5,8 @@ import Foundation
 //   runs every row (or those of the groups named: codec, latency, broker, one-cpu, idle), prints the table and
 //   writes it to BENCHMARKS.md;
 // crossbit-bench serve … / client …: the Swift server and client processes it starts;
-// crossbit-bench nio-floor server PORT | relay SERVER_PORT: the bare SwiftNIO server and relay of the one-CPU
-//   floor rows (NIOFloor.swift);
+// crossbit-bench nio-floor server PORT | relay SERVER_PORT: the bare SwiftNIO server and relay of the floor
+//   rows (NIOFloor.swift);
 // crossbit-bench codec flat|batch|payload ilp32|lp64 SECONDS: one codec row's Swift side alone (for profiling).
 
 let arguments = Array(CommandLine.arguments.dropFirst())
